@@ -1,0 +1,44 @@
+/**
+ * Clocks. Timestamps are integer nanoseconds held in JS numbers (exact up to 2^53 ns,
+ * about 104 days of uptime for the monotonic clock).
+ *
+ * @packageDocumentation
+ */
+
+/** A user-supplied clock: returns an integer timestamp that never decreases. */
+export type ClockFn = () => number
+
+/**
+ * Which clock a buffer uses.
+ *
+ * - `'monotonic'` (default): CLOCK_MONOTONIC nanoseconds, the same in every worker of the
+ *   process (like the kernel's `trace_clock` "mono").
+ * - `'counter'`: a per-ring counter that increases by one per record; the cheapest clock,
+ *   ordering records of one ring only (like ftrace's "counter" clock, but per CPU).
+ * - a function: called once per record; every worker that attaches must pass the same one.
+ *
+ * Independently of the clock, a writer can pass an explicit timestamp with each record.
+ */
+export type ClockOption = 'monotonic' | 'counter' | ClockFn
+
+interface NodeProcessLike {
+  hrtime?: { bigint?: () => bigint }
+}
+
+const proc = (globalThis as { process?: NodeProcessLike }).process
+const hrtimeBigint = proc?.hrtime?.bigint
+
+/**
+ * `performance.now()` is cheaper than `process.hrtime.bigint()` and allocation-free; it
+ * runs on the same CLOCK_MONOTONIC source but from a per-worker origin. The offset to
+ * the process-wide hrtime origin is measured once per worker.
+ */
+const perfBaseNs: number =
+  hrtimeBigint !== undefined
+    ? Number(hrtimeBigint.call(proc!.hrtime)) - performance.now() * 1e6
+    : performance.timeOrigin * 1e6
+
+/** CLOCK_MONOTONIC nanoseconds, consistent across the workers of one process. */
+export function monotonicNs(): number {
+  return Math.floor(perfBaseNs + performance.now() * 1e6)
+}

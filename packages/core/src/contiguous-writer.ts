@@ -1,0 +1,346 @@
+/**
+ * The writer of the contiguous layout: one data area of 2^k bytes, free-running 64-bit
+ * head and tail positions at client-chosen offsets of the CPU's client area (perf: the
+ * control page's `data_head` at 1024 and `data_tail` at 1032). Records may wrap across the
+ * end of the data area; record headers are written through a scratch copy when they would.
+ *
+ * Invariants (see docs/design.md):
+ * - produce-consume: `head - tail <= size - 1` (one byte always free; head == tail is empty);
+ * - overwrite: before writing over old records the writer pushes the tail past them with a
+ *   CAS, counting each as overrun, so a reader that read a record and then moved the tail by
+ *   CAS knows the record was intact;
+ * - only the outermost commit publishes the head, once per batch.
+ *
+ * @internal
+ * @packageDocumentation
+ */
+import { RecordFlag, decodedRecord, RecordKind } from './client.js'
+import type { RingClient } from './client.js'
+import { monotonicNs } from './clock.js'
+import type { ClockFn } from './clock.js'
+import * as L from './layout.js'
+import type { RingBuffer } from './ring-buffer.js'
+import { MAX_NESTING } from './paged-writer.js'
+import type { RingWriter } from './paged-writer.js'
+
+const SCRATCH = 256
+
+/** @internal Copy `len` bytes from `src` into the data area at ring position `pos`, wrapping. */
+export function ringPut(u8: Uint8Array, dataOff: number, mask: number, pos: number, src: Uint8Array, srcOff: number, len: number): void {
+  const at = pos & mask
+  const first = Math.min(len, mask + 1 - at)
+  u8.set(src.subarray(srcOff, srcOff + first), dataOff + at)
+  if (first < len) u8.set(src.subarray(srcOff + first, srcOff + len), dataOff)
+}
+
+/** @internal Copy `len` bytes at ring position `pos` out into `dst`, wrapping. */
+export function ringGet(u8: Uint8Array, dataOff: number, mask: number, pos: number, dst: Uint8Array, dstOff: number, len: number): void {
+  const at = pos & mask
+  const first = Math.min(len, mask + 1 - at)
+  dst.set(u8.subarray(dataOff + at, dataOff + at + first), dstOff)
+  if (first < len) dst.set(u8.subarray(dataOff, dataOff + len - first), dstOff + first)
+}
+
+/** @internal */
+export class ContiguousWriter implements RingWriter {
+  readonly cpu: number
+  readonly bytes: Uint8Array
+  readonly view: DataView
+  private readonly rb: RingBuffer
+  private readonly client: RingClient
+  private readonly i32: Int32Array
+  private readonly f64: Float64Array
+  private readonly b64: BigInt64Array
+  private readonly token: number
+  private readonly clockKind: number
+  private readonly userClock: ClockFn | undefined
+  private readonly cap: number
+  private readonly mask: number
+  private readonly dataOff: number
+  private readonly headIdx: number
+  private readonly tailIdx: number
+  private readonly ctlIdx: number
+  private readonly fxIdx: number
+  private readonly disIdx: number
+  private readonly batch: number
+  private readonly maxLen: number
+  private readonly scratch = new Uint8Array(SCRATCH)
+  private readonly sdv = new DataView(this.scratch.buffer)
+  private readonly dec = decodedRecord()
+  private head = 0
+  private tailSeen = 0
+  private depth_ = 0
+  private readonly stPos = new Float64Array(MAX_NESTING)
+  private readonly stSize = new Int32Array(MAX_NESTING)
+  private readonly stPrevTs = new Float64Array(MAX_NESTING)
+  private readonly stTs = new Float64Array(MAX_NESTING)
+  private lastTs = 0
+  private lostPending = 0
+  private resetSeen = 0
+  private sincePublish = 0
+  private closed = false
+  private entries = 0
+  private bytesW = 0
+  private overrun = 0
+  private bytesOverrun = 0
+  private dropped = 0
+  private discarded = 0
+  /** True when the last reservation's payload wraps past the end of the data area. */
+  wrapped = false
+
+  /** @internal */
+  constructor(rb: RingBuffer, cpu: number, token: number) {
+    this.rb = rb
+    this.cpu = cpu
+    this.token = token
+    this.client = rb.client
+    this.i32 = rb.i32
+    this.f64 = rb.f64
+    this.b64 = rb.b64
+    this.bytes = rb.u8
+    this.view = rb.dv
+    this.clockKind = rb.clockKind
+    this.userClock = rb.userClock
+    this.cap = rb.g.unit
+    this.mask = this.cap - 1
+    this.dataOff = rb.subbufOffset(cpu, 0)
+    this.headIdx = (rb.areaOffset(cpu) + rb.client.headOffset) >> 3
+    this.tailIdx = (rb.areaOffset(cpu) + rb.client.tailOffset) >> 3
+    this.ctlIdx = rb.ctl(cpu)
+    this.fxIdx = rb.fx(cpu)
+    this.disIdx = this.ctlIdx + L.C_DISABLED
+    this.batch = rb.publishBatch
+    this.maxLen = rb.maxPayload
+    rb.applyReset(cpu)
+    this.load()
+  }
+
+  private load(): void {
+    const f = this.f64
+    const x = this.fxIdx
+    this.resetSeen = Atomics.load(this.i32, this.ctlIdx + L.C_RESET_REQ)
+    this.head = Number(BigInt.asIntN(64, Atomics.load(this.b64, this.headIdx)))
+    this.tailSeen = Number(BigInt.asIntN(64, Atomics.load(this.b64, this.tailIdx)))
+    this.entries = f[x + L.F_ENTRIES]!
+    this.bytesW = f[x + L.F_BYTES]!
+    this.overrun = f[x + L.F_OVERRUN]!
+    this.bytesOverrun = f[x + L.F_BYTES_OVERRUN]!
+    this.dropped = f[x + L.F_DROPPED]!
+    this.discarded = f[x + L.F_DISCARDED]!
+    this.lastTs = f[x + L.F_LAST_TS]!
+    this.lostPending = f[x + L.F_LOST_PENDING]!
+  }
+
+  get depth(): number {
+    return this.depth_
+  }
+
+  get timestamp(): number {
+    return this.depth_ > 0 ? this.stTs[this.depth_ - 1]! : this.lastTs
+  }
+
+  reserve(length: number, timestamp?: number): number {
+    if (!(length >= 0 && length <= this.maxLen && (length | 0) === length)) {
+      if (typeof length !== 'number') throw new TypeError(`length: expected a number, got ${typeof length}`)
+      throw new RangeError(`length: ${length} is not an integer in [0, ${this.maxLen}]`)
+    }
+    const i = this.i32
+    if ((i[L.H_RECORD]! | i[this.disIdx]!) !== 0) return -1
+    if (i[this.ctlIdx + L.C_RESET_REQ] !== this.resetSeen && this.depth_ === 0) this.takeReset()
+    let t: number
+    if (timestamp === undefined) {
+      t = this.clockKind === L.CLOCK_MONOTONIC ? monotonicNs() : this.clockKind === L.CLOCK_COUNTER ? this.lastTs + 1 : this.userClock!()
+    } else {
+      if (!(timestamp >= 0 && timestamp <= Number.MAX_SAFE_INTEGER)) throw new RangeError(`timestamp: ${timestamp} is not a non-negative safe integer`)
+      t = timestamp
+    }
+    if (t < this.lastTs) t = this.lastTs
+    if (this.depth_ === MAX_NESTING) {
+      this.dropped++
+      this.lostPending++
+      return -1
+    }
+    const flags = i[L.H_CLIENT_FLAGS]! << 8
+    const size = this.client.recordSize(length, t - this.lastTs, flags & ~RecordFlag.FullTimestamp)
+    const loss = this.lostPending > 0 ? this.client.lossRecordBytes : 0
+    const total = size + loss
+    if (this.head + total - this.tailSeen > this.mask && !this.makeRoom(total)) {
+      this.dropped++
+      this.lostPending++
+      return -1
+    }
+    let pos = this.head
+    if (loss > 0) {
+      this.writeLoss(pos, t)
+      pos += loss
+    }
+    const at = pos & this.mask
+    let payload: number
+    if (at + size <= this.cap) {
+      payload = this.client.writeRecord(this.view, this.dataOff + at, length, size, 0, t, flags)
+      this.wrapped = false
+    } else {
+      const hdr = this.client.writeRecord(this.sdv, 0, length, size, 0, t, flags)
+      ringPut(this.bytes, this.dataOff, this.mask, pos, this.scratch, 0, hdr)
+      payload = this.dataOff + ((pos + hdr) & this.mask)
+      this.wrapped = payload + length > this.dataOff + this.cap
+    }
+    const d = this.depth_++
+    this.stPos[d] = this.head
+    this.stSize[d] = total
+    this.stPrevTs[d] = this.lastTs
+    this.stTs[d] = t
+    this.head += total
+    this.lastTs = t
+    return payload
+  }
+
+  /** Free `total` bytes: reread the tail (produce-consume) or push it over old records (overwrite). */
+  private makeRoom(total: number): boolean {
+    this.tailSeen = Number(BigInt.asIntN(64, Atomics.load(this.b64, this.tailIdx)))
+    if (this.head + total - this.tailSeen <= this.mask) return true
+    if ((Atomics.load(this.i32, L.H_FLAGS) & L.MODE_OVERWRITE) === 0) return false
+    // overwrite: an open reservation's bytes must not be overwritten
+    const floor = this.depth_ > 0 ? this.stPos[0]! : this.head
+    while (this.head + total - this.tailSeen > this.mask) {
+      const tail = this.tailSeen
+      if (tail >= floor) return false
+      const size = this.recordSizeAt(tail)
+      if (size <= 0) return false
+      const next = tail + size
+      const old = Atomics.compareExchange(this.b64, this.tailIdx, BigInt(tail), BigInt(next))
+      if (Number(BigInt.asIntN(64, old)) !== tail) {
+        this.tailSeen = Number(BigInt.asIntN(64, old))
+        continue
+      }
+      this.tailSeen = next
+      if (this.dec.kind === RecordKind.Data) this.overrun++
+      this.bytesOverrun += size
+    }
+    return true
+  }
+
+  /** Size of the record at ring position `pos` (header copied out first when it wraps). */
+  private recordSizeAt(pos: number): number {
+    const at = pos & this.mask
+    if (at + SCRATCH <= this.cap) this.client.decode(this.view, this.dataOff + at, this.dataOff + at + (this.head - pos), this.dec)
+    else {
+      // only the header is copied; the decoder reads no further than the header
+      ringGet(this.bytes, this.dataOff, this.mask, pos, this.scratch, 0, SCRATCH)
+      this.client.decode(this.sdv, 0, this.head - pos, this.dec)
+    }
+    return this.dec.kind === RecordKind.Corrupt ? 0 : this.dec.size
+  }
+
+  private writeLoss(pos: number, t: number): void {
+    const n = this.client.lossRecordBytes
+    const at = pos & this.mask
+    if (at + n <= this.cap) this.client.writeLoss!(this.view, this.dataOff + at, this.lostPending, t)
+    else {
+      this.client.writeLoss!(this.sdv, 0, this.lostPending, t)
+      ringPut(this.bytes, this.dataOff, this.mask, pos, this.scratch, 0, n)
+    }
+    this.bytesW += n
+    this.lostPending = 0
+  }
+
+  /** Copy `src` into a reserved payload at `offset`, wrapping at the end of the data area. */
+  put(offset: number, src: Uint8Array): void {
+    const pos = offset - this.dataOff
+    if (pos < 0 || pos >= this.cap) throw new RangeError(`offset: ${offset} is not inside the data area`)
+    ringPut(this.bytes, this.dataOff, this.mask, pos, src, 0, src.length)
+  }
+
+  commit(): void {
+    if (this.depth_ === 0) throw new TypeError('commit: no open reservation')
+    const d = --this.depth_
+    this.entries++
+    this.bytesW += this.stSize[d]!
+    if (d === 0 && ++this.sincePublish >= this.batch) this.publish()
+  }
+
+  discard(): void {
+    if (this.depth_ === 0) throw new TypeError('discard: no open reservation')
+    const d = --this.depth_
+    const pos = this.stPos[d]!
+    const size = this.stSize[d]!
+    this.discarded++
+    if (pos + size === this.head) {
+      this.head = pos
+      this.lastTs = this.stPrevTs[d]!
+    } else {
+      const at = pos & this.mask
+      if (at + 8 <= this.cap) this.client.discard(this.view, this.dataOff + at, size)
+      else {
+        this.client.discard(this.sdv, 0, size)
+        ringPut(this.bytes, this.dataOff, this.mask, pos, this.scratch, 0, 8)
+      }
+      this.bytesW += size
+    }
+    if (d === 0 && ++this.sincePublish >= this.batch) this.publish()
+  }
+
+  write(data: Uint8Array, timestamp?: number): boolean {
+    const n = data.length
+    const off = this.reserve(n, timestamp)
+    if (off < 0) return false
+    if (this.wrapped) this.put(off, data)
+    else if (n <= 32) {
+      const b = this.bytes
+      for (let k = 0; k < n; k++) b[off + k] = data[k]!
+    } else this.bytes.set(data, off)
+    this.commit()
+    return true
+  }
+
+  flush(): void {
+    if (this.closed) throw new TypeError('writer: closed')
+    if (this.depth_ === 0) {
+      if (Atomics.load(this.i32, this.ctlIdx + L.C_RESET_REQ) !== this.resetSeen) this.takeReset()
+      this.publish()
+    }
+  }
+
+  close(): void {
+    if (this.closed) return
+    if (this.depth_ !== 0) throw new TypeError('close: reservations are still open')
+    this.flush()
+    this.closed = true
+    this.rb.unlock(this.ctlIdx + L.C_WRITER_LOCK, this.token)
+  }
+
+  private takeReset(): void {
+    this.publish()
+    this.rb.applyReset(this.cpu)
+    this.load()
+  }
+
+  private publish(): void {
+    const f = this.f64
+    const x = this.fxIdx
+    f[x + L.F_ENTRIES] = this.entries
+    f[x + L.F_BYTES] = this.bytesW
+    f[x + L.F_OVERRUN] = this.overrun
+    f[x + L.F_BYTES_OVERRUN] = this.bytesOverrun
+    f[x + L.F_DROPPED] = this.dropped
+    f[x + L.F_DISCARDED] = this.discarded
+    f[x + L.F_LAST_TS] = this.lastTs
+    f[x + L.F_LOST_PENDING] = this.lostPending
+    f[x + L.F_HEAD_POS] = this.head
+    const i = this.i32
+    Atomics.store(this.b64, this.headIdx, BigInt(this.head))
+    Atomics.add(i, this.ctlIdx + L.C_PUB, 1)
+    this.sincePublish = 0
+    if (Atomics.load(i, this.ctlIdx + L.C_WAITERS) !== 0) {
+      if (this.entries >= f[x + L.F_WAKE_ENTRIES]! || this.bytesW >= f[x + L.F_WAKE_BYTES]! || f[x + L.F_WAKE_PAGES]! !== Infinity) {
+        Atomics.add(i, this.ctlIdx + L.C_WAKE, 1)
+        Atomics.notify(i, this.ctlIdx + L.C_WAKE)
+      }
+    }
+    if (Atomics.load(i, L.H_GLOBAL_WAITERS) !== 0) {
+      Atomics.add(i, L.H_WAKE, 1)
+      Atomics.notify(i, L.H_WAKE)
+    }
+    if (Atomics.load(i, L.H_STATE) !== L.STATE_LIVE) throw new TypeError('buffer: the buffer was freed')
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Error helpers. Every public entry point validates its arguments and throws a
+ * `RangeError` or `TypeError` whose message starts with the argument name, so a
+ * bad call never leaves the shared buffer half-modified.
+ *
+ * @packageDocumentation
+ */
+
+/**
+ * Thrown when an operation needs exclusive access that another worker holds
+ * (a writer already attached to a per-CPU ring, a reader holding a ring during
+ * resize). Mirrors the kernel's `-EBUSY`.
+ */
+export class BusyError extends Error {
+  /** Always `'EBUSY'`. */
+  readonly code = 'EBUSY' as const
+  /** @param message - what was busy */
+  constructor(message: string) {
+    super(message)
+    this.name = 'BusyError'
+  }
+}
+
+/** @internal */
+export function checkInt(name: string, v: unknown, min: number, max: number): number {
+  if (typeof v !== 'number') throw new TypeError(`${name}: expected an integer, got ${typeof v}`)
+  if (!Number.isInteger(v)) throw new RangeError(`${name}: expected an integer, got ${v}`)
+  if (v < min || v > max) throw new RangeError(`${name}: ${v} is out of range [${min}, ${max}]`)
+  return v
+}
+
+/** @internal */
+export function checkPow2(name: string, v: unknown, min: number, max: number): number {
+  checkInt(name, v, min, max)
+  const n = v as number
+  if ((n & (n - 1)) !== 0) throw new RangeError(`${name}: ${n} is not a power of two`)
+  return n
+}
+
+/** @internal */
+export function checkBytes(name: string, v: unknown): Uint8Array {
+  if (!(v instanceof Uint8Array)) throw new TypeError(`${name}: expected a Uint8Array`)
+  return v
+}
+
+/** @internal */
+export function checkFunction(name: string, v: unknown): void {
+  if (typeof v !== 'function') throw new TypeError(`${name}: expected a function`)
+}

@@ -1,0 +1,184 @@
+/**
+ * Non-consuming iteration (the kernel's `ring_buffer_iter_*`): walks the unread records of
+ * one ring in place, copying each record into a private buffer before handing it out, and
+ * notices when the writer overwrote its position.
+ *
+ * @packageDocumentation
+ */
+import { RecordKind, decodedRecord } from './client.js'
+import * as L from './layout.js'
+import type { RingBuffer } from './ring-buffer.js'
+import { RingRecord } from './record.js'
+
+/**
+ * A non-consuming iterator over one ring (paged layout). While it is open the ring cannot be
+ * resized. Records it returns are copies: they stay valid until the next call.
+ */
+export class RingIterator {
+  /** The ring iterated. */
+  readonly cpu: number
+  private readonly rb: RingBuffer
+  private readonly rec: RingRecord
+  private readonly copy: Uint8Array
+  private readonly dec = decodedRecord()
+  /** -1: on the reader sub-buffer; otherwise the ring sequence number of the sub-buffer. */
+  private seq = -1
+  private slot = 0
+  private pos = 0
+  private ts = 0
+  private epoch = 0
+  private dropped_ = false
+  private peeked = false
+  private closed = false
+
+  /** @internal */
+  constructor(rb: RingBuffer, cpu: number) {
+    this.rb = rb
+    this.cpu = cpu
+    this.copy = new Uint8Array(rb.g.unit)
+    this.rec = new RingRecord(this.copy)
+    Atomics.add(rb.i32, rb.ctl(cpu) + L.C_ITERS, 1)
+    this.reset()
+  }
+
+  /** Go back to the oldest unread record. */
+  reset(): void {
+    const rb = this.rb
+    const c = rb.ctl(this.cpu)
+    rb.withReaderOpLock(this.cpu, () => {
+      this.epoch = Atomics.load(rb.i32, c + L.C_READ_EPOCH)
+      this.seq = rb.i32[c + L.C_READER_SEQ] === -1 ? rb.i32[c + L.C_HEAD_SEQ]! : -1
+      this.slot = rb.i32[c + L.C_HEAD_SLOT]!
+      this.pos = this.seq === -1 ? rb.i32[c + L.C_READER_READ]! : 0
+      this.ts = this.seq === -1 ? rb.f64[rb.fx(this.cpu) + L.F_READ_TS]! : this.pageTs(this.pageId())
+    })
+    this.peeked = false
+  }
+
+  private pageId(): number {
+    const rb = this.rb
+    if (this.seq === -1) return rb.i32[rb.ctl(this.cpu) + L.C_READER_PAGE]!
+    return rb.i32[rb.slots(this.cpu) + this.slot]! & L.SLOT_ID_MASK
+  }
+
+  private pageTs(id: number): number {
+    return this.rb.f64[(this.rb.metaOffset(this.cpu, id) >> 3) + L.PM_TS_F64]!
+  }
+
+  /** True when the sub-buffer at `seq` still holds that lap's data. */
+  private valid(): boolean {
+    if (this.seq === -1) return true
+    const v = Atomics.load(this.rb.i32, this.rb.slots(this.cpu) + this.slot)
+    return (((v >>> L.SLOT_TAG_SHIFT) & L.SLOT_TAG_MASK) === (this.seq & L.SLOT_TAG_MASK)) && (v & L.SLOT_CONSUMED) === 0
+  }
+
+  private resync(): void {
+    this.dropped_ = true
+    this.reset()
+  }
+
+  /** The next record without advancing, or null at the end. */
+  peek(): RingRecord | null {
+    if (this.closed) throw new TypeError('iterator: closed')
+    const rb = this.rb
+    const i = rb.i32
+    const c = rb.ctl(this.cpu)
+    const client = rb.client
+    const hdr = client.subbufHeaderBytes
+    const n = rb.g.subbufs
+    for (let guard = 0; guard < 4 * n + 8; guard++) {
+      if (Atomics.load(i, c + L.C_READ_EPOCH) !== this.epoch) {
+        this.reset()
+        continue
+      }
+      const cs = Atomics.load(i, c + L.C_COMMIT_SEQ)
+      if (!this.valid()) {
+        this.resync()
+        continue
+      }
+      const id = this.pageId()
+      const pageOff = rb.subbufOffset(this.cpu, id)
+      const commit = Atomics.load(i, (pageOff + client.commitOffset) >> 2)
+      if (this.pos < commit) {
+        const at = pageOff + hdr + this.pos
+        client.decode(rb.dv, at, pageOff + hdr + commit, this.dec)
+        const d = this.dec
+        // copy first, then check the writer did not take the sub-buffer meanwhile
+        this.copy.set(rb.u8.subarray(at, at + Math.max(0, d.size)), 0)
+        if (!this.valid()) {
+          this.resync()
+          continue
+        }
+        if (d.kind === RecordKind.Corrupt) throw new TypeError(`cpu: ring ${this.cpu} holds a corrupt record at byte ${at}`)
+        if (d.kind === RecordKind.End) {
+          this.pos = commit
+          continue
+        }
+        if (d.kind === RecordKind.Data) {
+          const r = this.rec
+          r.cpu = this.cpu
+          r.timestamp = this.ts + d.delta
+          r.offset = d.payloadOffset - at
+          r.length = d.payloadLength
+          r.size = d.size
+          r.lost = 0
+          this.peeked = true
+          return r
+        }
+        if (d.kind === RecordKind.TimeDelta) this.ts += d.delta
+        else if (d.kind === RecordKind.TimeAbsolute) this.ts = client.fixAbsolute ? client.fixAbsolute(d.delta, this.ts) : d.delta
+        this.pos += d.size
+        continue
+      }
+      // end of this sub-buffer: the next one in ring order, if the writer finished this one
+      const cur = this.seq === -1 ? i[c + L.C_READER_SEQ]! : this.seq
+      if (cur === cs) return null
+      const next = this.seq === -1 ? i[c + L.C_HEAD_SEQ]! : (this.seq + 1) | 0
+      if (((next - cs) | 0) > 0) return null
+      if (this.seq !== -1) this.slot = this.slot + 1 === n ? 0 : this.slot + 1
+      else this.slot = i[c + L.C_HEAD_SLOT]!
+      this.seq = next
+      this.pos = 0
+      if (!this.valid()) {
+        this.resync()
+        continue
+      }
+      this.ts = this.pageTs(this.pageId())
+    }
+    return null
+  }
+
+  /** Move past the record {@link RingIterator.peek} returned. */
+  advance(): void {
+    if (!this.peeked && this.peek() === null) return
+    this.ts = this.rec.timestamp
+    this.pos += this.rec.size
+    this.peeked = false
+  }
+
+  /** The next record, advancing past it, or null at the end. */
+  next(): RingRecord | null {
+    const r = this.peek()
+    if (r !== null) this.advance()
+    return r
+  }
+
+  /** True when there is no record to return now. */
+  empty(): boolean {
+    return this.peek() === null
+  }
+
+  /** True when the writer overwrote the iterator's position since the last call; clears it. */
+  dropped(): boolean {
+    const d = this.dropped_
+    this.dropped_ = false
+    return d
+  }
+
+  /** Close the iterator (allows resize again). */
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    Atomics.sub(this.rb.i32, this.rb.ctl(this.cpu) + L.C_ITERS, 1)
+  }
+}

@@ -1,0 +1,431 @@
+/**
+ * The per-CPU writer of the paged layout: one writer per ring, no compare-and-swap on the
+ * write path, commits published in batches.
+ *
+ * Invariants (see docs/design.md):
+ * - records are laid down in reservation order; a nested reservation is placed after the
+ *   open one and becomes visible only when the outermost reservation commits;
+ * - the writer owns its current sub-buffer and the sub-buffers between the published commit
+ *   frontier and it; it claims the next ring slot with one CAS on the slot word, which is
+ *   the only word it shares with the reader's swap;
+ * - a publish stores the commit words of finished sub-buffers and of the current one, the
+ *   counters, and last the commit frontier (`C_COMMIT_SEQ`), all with release semantics.
+ *
+ * @packageDocumentation
+ */
+import { RecordFlag } from './client.js'
+import type { RingClient } from './client.js'
+import { monotonicNs } from './clock.js'
+import type { ClockFn } from './clock.js'
+import * as L from './layout.js'
+import type { RingBuffer } from './ring-buffer.js'
+
+/** Deepest nesting of open reservations on one writer. */
+export const MAX_NESTING = 16
+
+/** What every writer offers. */
+export interface RingWriter {
+  /** The ring this writer writes. */
+  readonly cpu: number
+  /** The whole buffer as bytes: write a reserved payload at the offset `reserve` returned. */
+  readonly bytes: Uint8Array
+  /** The whole buffer as a DataView, for the same purpose. */
+  readonly view: DataView
+  /** Open reservations (nesting depth). */
+  readonly depth: number
+  /** Timestamp of the innermost open reservation. */
+  readonly timestamp: number
+  /**
+   * Reserve `length` payload bytes. Returns the absolute byte offset of the payload in
+   * {@link RingWriter.bytes}, or -1 when the record was not accepted (recording disabled,
+   * ring full in produce-consume mode, nested writers wrapped the ring); every refusal except
+   * disabled recording is counted. Follow with {@link RingWriter.commit} or {@link RingWriter.discard}.
+   *
+   * @param length - payload bytes, 0..`maxPayload`
+   * @param timestamp - an explicit timestamp instead of the buffer's clock
+   * @throws RangeError when `length` or `timestamp` is invalid.
+   */
+  reserve(length: number, timestamp?: number): number
+  /** Commit the innermost open reservation. */
+  commit(): void
+  /** Drop the innermost open reservation (rewound if it was the last thing written, else padding). */
+  discard(): void
+  /** Reserve, copy `data`, commit. Returns false when the record was not accepted. */
+  write(data: Uint8Array, timestamp?: number): boolean
+  /** Publish all commits now. */
+  flush(): void
+  /** Flush and give the ring up. */
+  close(): void
+}
+
+/** @internal */
+export class PagedWriter implements RingWriter {
+  readonly cpu: number
+  readonly bytes: Uint8Array
+  readonly view: DataView
+  private readonly rb: RingBuffer
+  private readonly client: RingClient
+  private readonly i32: Int32Array
+  private readonly f64: Float64Array
+  private readonly token: number
+  private readonly clockKind: number
+  private readonly userClock: ClockFn | undefined
+  private readonly n: number
+  private readonly hdr: number
+  private readonly capacity: number
+  private readonly commitOff: number
+  private readonly ctlIdx: number
+  private readonly fxIdx: number
+  private readonly slotIdx: number
+  private readonly disIdx: number
+  private readonly batch: number
+  private readonly maxLen: number
+  // position
+  private seq = 0
+  private slot = 0
+  private pageId = 0
+  private pageOff = 0
+  private dataOff = 0
+  private write_ = 0
+  private commitSeq = 0
+  private commitSlot = 0
+  /** page ids, final commit bytes and entries of the sub-buffers from the commit frontier on, by slot */
+  private readonly pendId: Int32Array
+  private readonly pendEnd: Int32Array
+  private readonly pendReal: Int32Array
+  private readonly pendEntries: Int32Array
+  // reservation stack
+  private depth_ = 0
+  private readonly stOff = new Int32Array(MAX_NESTING)
+  private readonly stSize = new Int32Array(MAX_NESTING)
+  private readonly stSeq = new Int32Array(MAX_NESTING)
+  private readonly stSlot = new Int32Array(MAX_NESTING)
+  private readonly stPrevTs = new Float64Array(MAX_NESTING)
+  private readonly stTs = new Float64Array(MAX_NESTING)
+  private lastTs = 0
+  private fullTs = 0
+  private resetSeen = 0
+  private sincePublish = 0
+  private closed = false
+  // counters (published)
+  private entries = 0
+  private bytesW = 0
+  private overrun = 0
+  private bytesOverrun = 0
+  private dropped = 0
+  private commitOverrun = 0
+  private discarded = 0
+  private touched = 0
+  private pagesLost = 0
+
+  /** @internal */
+  constructor(rb: RingBuffer, cpu: number, token: number) {
+    this.rb = rb
+    this.cpu = cpu
+    this.token = token
+    this.client = rb.client
+    this.i32 = rb.i32
+    this.f64 = rb.f64
+    this.bytes = rb.u8
+    this.view = rb.dv
+    this.clockKind = rb.clockKind
+    this.userClock = rb.userClock
+    const g = rb.g
+    this.n = g.subbufs
+    this.hdr = rb.client.subbufHeaderBytes
+    this.capacity = g.unit - this.hdr
+    this.commitOff = rb.client.commitOffset
+    this.ctlIdx = rb.ctl(cpu)
+    this.fxIdx = rb.fx(cpu)
+    this.slotIdx = rb.slots(cpu)
+    this.disIdx = this.ctlIdx + L.C_DISABLED
+    this.batch = rb.publishBatch
+    this.maxLen = rb.maxPayload
+    this.pendId = new Int32Array(this.n)
+    this.pendEnd = new Int32Array(this.n)
+    this.pendReal = new Int32Array(this.n)
+    this.pendEntries = new Int32Array(this.n)
+    rb.applyReset(cpu)
+    this.load()
+  }
+
+  /** Pick up the ring's state from shared memory (attach, or after a reset). */
+  private load(): void {
+    const i = this.i32
+    const c = this.ctlIdx
+    const f = this.f64
+    const x = this.fxIdx
+    this.resetSeen = Atomics.load(i, c + L.C_RESET_REQ)
+    this.seq = Atomics.load(i, c + L.C_COMMIT_SEQ)
+    this.slot = i[c + L.C_COMMIT_SLOT]!
+    this.commitSeq = this.seq
+    this.commitSlot = this.slot
+    const slotWord = i[this.slotIdx + this.slot]!
+    // the writer's sub-buffer may have been swapped out to the reader: C_WRITER_PAGE is authoritative
+    this.pageId = this.seq === 0 && i[c + L.C_WRITER_PAGE] === 0 ? slotWord & L.SLOT_ID_MASK : i[c + L.C_WRITER_PAGE]!
+    this.setPage(this.pageId)
+    this.write_ = Atomics.load(i, (this.pageOff + this.commitOff) >> 2)
+    const meta = this.rb.metaOffset(this.cpu, this.pageId) >> 2
+    this.pendId[this.slot] = this.pageId
+    this.pendEntries[this.slot] = i[meta + L.PM_ENTRIES]!
+    this.entries = f[x + L.F_ENTRIES]!
+    this.bytesW = f[x + L.F_BYTES]!
+    this.overrun = f[x + L.F_OVERRUN]!
+    this.bytesOverrun = f[x + L.F_BYTES_OVERRUN]!
+    this.dropped = f[x + L.F_DROPPED]!
+    this.commitOverrun = f[x + L.F_COMMIT_OVERRUN]!
+    this.discarded = f[x + L.F_DISCARDED]!
+    this.touched = f[x + L.F_PAGES_TOUCHED]!
+    this.pagesLost = f[x + L.F_PAGES_LOST]!
+    this.lastTs = f[x + L.F_LAST_TS]!
+    this.fullTs = 0
+    this.sincePublish = 0
+    if (this.touched === 0) this.touched = 1
+  }
+
+  private setPage(id: number): void {
+    this.pageId = id
+    this.pageOff = this.rb.subbufOffset(this.cpu, id)
+    this.dataOff = this.pageOff + this.hdr
+  }
+
+  get depth(): number {
+    return this.depth_
+  }
+
+  get timestamp(): number {
+    return this.depth_ > 0 ? this.stTs[this.depth_ - 1]! : this.lastTs
+  }
+
+  reserve(length: number, timestamp?: number): number {
+    if (!(length >= 0 && length <= this.maxLen && (length | 0) === length)) this.badLength(length)
+    const i = this.i32
+    if ((i[L.H_RECORD]! | i[this.disIdx]!) !== 0) return -1
+    if (i[this.ctlIdx + L.C_RESET_REQ] !== this.resetSeen && this.depth_ === 0) this.takeReset()
+    let t: number
+    if (timestamp === undefined) {
+      t =
+        this.clockKind === L.CLOCK_MONOTONIC
+          ? monotonicNs()
+          : this.clockKind === L.CLOCK_COUNTER
+            ? this.lastTs + 1
+            : this.userClock!()
+    } else {
+      if (!(timestamp >= 0 && timestamp <= Number.MAX_SAFE_INTEGER)) throw new RangeError(`timestamp: ${timestamp} is not a non-negative safe integer`)
+      t = timestamp
+    }
+    if (t < this.lastTs) t = this.lastTs
+    if (this.depth_ === MAX_NESTING) {
+      this.dropped++
+      return -1
+    }
+    const flags = (this.fullTs | (i[L.H_CLIENT_FLAGS]! << 8))
+    let w = this.write_
+    let delta = w === 0 ? 0 : t - this.lastTs
+    let size = this.client.recordSize(length, delta, w === 0 ? flags & ~RecordFlag.FullTimestamp : flags)
+    if (w + size > this.capacity) {
+      if (!this.advance()) return -1
+      w = 0
+      delta = 0
+      size = this.client.recordSize(length, 0, flags & ~RecordFlag.FullTimestamp)
+    }
+    const off = this.dataOff + w
+    if (w === 0) this.beginPage(t)
+    const payload = this.client.writeRecord(this.view, off, length, size, delta, t, w === 0 ? flags & ~RecordFlag.FullTimestamp : flags)
+    const d = this.depth_++
+    this.stOff[d] = off
+    this.stSize[d] = size
+    this.stSeq[d] = this.seq
+    this.stSlot[d] = this.slot
+    this.stPrevTs[d] = this.lastTs
+    this.stTs[d] = t
+    this.write_ = w + size
+    this.lastTs = t
+    this.fullTs = 0
+    return payload
+  }
+
+  private badLength(length: number): never {
+    if (typeof length !== 'number') throw new TypeError(`length: expected a number, got ${typeof length}`)
+    throw new RangeError(`length: ${length} is not an integer in [0, ${this.maxLen}]`)
+  }
+
+  private beginPage(t: number): void {
+    this.client.subbufBegin?.(this.view, this.pageOff, t)
+    this.f64[(this.rb.metaOffset(this.cpu, this.pageId) >> 3) + L.PM_TS_F64] = t
+  }
+
+  commit(): void {
+    if (this.depth_ === 0) throw new TypeError('commit: no open reservation')
+    const d = --this.depth_
+    this.entries++
+    this.bytesW += this.stSize[d]!
+    this.pendEntries[this.stSlot[d]!]!++
+    if (d === 0 && ++this.sincePublish >= this.batch) this.publish()
+  }
+
+  discard(): void {
+    if (this.depth_ === 0) throw new TypeError('discard: no open reservation')
+    const d = --this.depth_
+    const off = this.stOff[d]!
+    const size = this.stSize[d]!
+    this.discarded++
+    if (this.stSeq[d] === this.seq && off + size === this.dataOff + this.write_) {
+      this.write_ -= size
+      this.lastTs = this.stPrevTs[d]!
+      this.fullTs = RecordFlag.FullTimestamp
+    } else {
+      this.client.discard(this.view, off, size)
+      this.bytesW += size
+    }
+    if (d === 0 && ++this.sincePublish >= this.batch) this.publish()
+  }
+
+  write(data: Uint8Array, timestamp?: number): boolean {
+    const n = data.length
+    const off = this.reserve(n, timestamp)
+    if (off < 0) return false
+    if (n <= 32) {
+      const b = this.bytes
+      for (let k = 0; k < n; k++) b[off + k] = data[k]!
+    } else this.bytes.set(data, off)
+    this.commit()
+    return true
+  }
+
+  flush(): void {
+    if (this.closed) throw new TypeError('writer: closed')
+    if (this.depth_ === 0) {
+      if (Atomics.load(this.i32, this.ctlIdx + L.C_RESET_REQ) !== this.resetSeen) this.takeReset()
+      this.publish()
+    }
+  }
+
+  close(): void {
+    if (this.closed) return
+    if (this.depth_ !== 0) throw new TypeError('close: reservations are still open')
+    this.flush()
+    this.closed = true
+    this.rb.unlock(this.ctlIdx + L.C_WRITER_LOCK, this.token)
+  }
+
+  private takeReset(): void {
+    this.publish()
+    this.rb.applyReset(this.cpu)
+    this.load()
+  }
+
+  /**
+   * Move to the next sub-buffer. Returns false, counting the refusal, when the next slot
+   * still holds unread data in produce-consume mode or holds the outermost open reservation.
+   */
+  private advance(): boolean {
+    const n = this.n
+    const nextSeq = (this.seq + 1) | 0
+    const nextSlot = this.slot + 1 === n ? 0 : this.slot + 1
+    if (this.depth_ > 0 && ((nextSeq - this.stSeq[0]!) | 0) >= n) {
+      this.commitOverrun++
+      return false
+    }
+    const i = this.i32
+    const overwrite = (Atomics.load(i, L.H_FLAGS) & L.MODE_OVERWRITE) !== 0
+    const idx = this.slotIdx + nextSlot
+    const want = ((nextSeq & L.SLOT_TAG_MASK) << L.SLOT_TAG_SHIFT)
+    let id: number
+    for (;;) {
+      const v = Atomics.load(i, idx)
+      id = v & L.SLOT_ID_MASK
+      const unread = (v & L.SLOT_CONSUMED) === 0
+      if (unread && !overwrite) {
+        this.dropped++
+        return false
+      }
+      if (Atomics.compareExchange(i, idx, v, id | want) !== v) continue
+      if (unread) {
+        const meta = this.rb.metaOffset(this.cpu, id) >> 2
+        this.overrun += i[meta + L.PM_ENTRIES]!
+        this.bytesOverrun += Atomics.load(i, (this.rb.subbufOffset(this.cpu, id) + this.commitOff) >> 2)
+        this.pagesLost++
+      }
+      break
+    }
+    // finish the old sub-buffer: end padding, remember its data end
+    const rem = this.capacity - this.write_
+    const padded = this.client.endPadding(this.view, this.dataOff + this.write_, rem)
+    this.bytesW += padded
+    this.pendEnd[this.slot] = this.write_ + padded
+    this.pendReal[this.slot] = this.write_
+    // enter the new one
+    this.seq = nextSeq
+    this.slot = nextSlot
+    this.setPage(id)
+    this.write_ = 0
+    this.pendId[nextSlot] = id
+    this.pendEntries[nextSlot] = 0
+    this.pendEnd[nextSlot] = 0
+    this.touched++
+    const meta = this.rb.metaOffset(this.cpu, id) >> 2
+    i[meta + L.PM_ENTRIES] = 0
+    i[meta + L.PM_REAL_END] = 0
+    if (this.depth_ === 0) this.publish()
+    return true
+  }
+
+  /** Make every commit so far visible. Only called with no reservation open. */
+  private publish(): void {
+    const i = this.i32
+    const n = this.n
+    const commitOff = this.commitOff
+    while (this.commitSeq !== this.seq) {
+      const s = this.commitSlot
+      const id = this.pendId[s]!
+      const meta = this.rb.metaOffset(this.cpu, id) >> 2
+      i[meta + L.PM_ENTRIES] = this.pendEntries[s]!
+      i[meta + L.PM_REAL_END] = this.pendReal[s]!
+      Atomics.store(i, (this.rb.subbufOffset(this.cpu, id) + commitOff) >> 2, this.pendEnd[s]!)
+      this.commitSeq = (this.commitSeq + 1) | 0
+      this.commitSlot = s + 1 === n ? 0 : s + 1
+    }
+    const meta = this.rb.metaOffset(this.cpu, this.pageId) >> 2
+    i[meta + L.PM_ENTRIES] = this.pendEntries[this.slot]!
+    i[meta + L.PM_REAL_END] = this.write_
+    const f = this.f64
+    const x = this.fxIdx
+    f[x + L.F_ENTRIES] = this.entries
+    f[x + L.F_BYTES] = this.bytesW
+    f[x + L.F_OVERRUN] = this.overrun
+    f[x + L.F_BYTES_OVERRUN] = this.bytesOverrun
+    f[x + L.F_DROPPED] = this.dropped
+    f[x + L.F_COMMIT_OVERRUN] = this.commitOverrun
+    f[x + L.F_DISCARDED] = this.discarded
+    f[x + L.F_PAGES_TOUCHED] = this.touched
+    f[x + L.F_PAGES_LOST] = this.pagesLost
+    f[x + L.F_LAST_TS] = this.lastTs
+    const c = this.ctlIdx
+    Atomics.store(i, (this.pageOff + commitOff) >> 2, this.write_)
+    i[c + L.C_WRITER_PAGE] = this.pageId
+    i[c + L.C_TAIL_SEQ] = this.seq
+    i[c + L.C_TAIL_SLOT] = this.slot
+    i[c + L.C_COMMIT_SLOT] = this.slot
+    Atomics.store(i, c + L.C_COMMIT_SEQ, this.seq)
+    Atomics.add(i, c + L.C_PUB, 1)
+    this.sincePublish = 0
+    if (Atomics.load(i, c + L.C_WAITERS) !== 0) this.maybeWake()
+    if (Atomics.load(i, L.H_GLOBAL_WAITERS) !== 0) {
+      Atomics.add(i, L.H_WAKE, 1)
+      Atomics.notify(i, L.H_WAKE)
+    }
+    if (Atomics.load(i, L.H_STATE) !== L.STATE_LIVE) throw new TypeError('buffer: the buffer was freed')
+  }
+
+  private maybeWake(): void {
+    const f = this.f64
+    const x = this.fxIdx
+    const dirty = this.touched - this.pagesLost - f[x + L.F_PAGES_READ]!
+    if (this.entries >= f[x + L.F_WAKE_ENTRIES]! || this.bytesW >= f[x + L.F_WAKE_BYTES]! || dirty >= f[x + L.F_WAKE_PAGES]!) {
+      Atomics.add(this.i32, this.ctlIdx + L.C_WAKE, 1)
+      Atomics.notify(this.i32, this.ctlIdx + L.C_WAKE)
+    }
+  }
+}
+

@@ -1,0 +1,238 @@
+/**
+ * The reader: per-CPU peek and consume, a merge of all CPUs in timestamp order, sub-buffer
+ * handoff, non-consuming iterators, watermark waits and async iteration.
+ *
+ * All reader state lives in the shared memory, so any worker may read any ring; concurrent
+ * readers of one ring are serialised by a short per-ring lock (the kernel's `reader_lock`).
+ *
+ * @packageDocumentation
+ */
+import { decodedRecord } from './client.js'
+import { checkInt } from './errors.js'
+import * as L from './layout.js'
+import { RingRecord } from './record.js'
+import { ALL_CPUS } from './all-cpus.js'
+import type { RingBuffer } from './ring-buffer.js'
+import { pagedNext, pagedTakeSubbuf, putSpare } from './paged-reader.js'
+import type { SubbufLease } from './paged-reader.js'
+import { ContiguousScratch, contiguousNext } from './contiguous-reader.js'
+import { RingIterator } from './iterator.js'
+import { WAIT_SLICE_MS, arm, disarm, reached, targetFor } from './wait.js'
+import type { Watermark, WaitTarget } from './wait.js'
+
+/** Options of {@link RingReader.takeSubbuf}. */
+export interface TakeSubbufOptions {
+  /** Only hand out a complete sub-buffer the writer has left (the kernel's `full`). */
+  full?: boolean
+  /** Copy records into a spare even when a zero-copy swap is possible (ftrace while mapped). */
+  copy?: boolean
+}
+
+/**
+ * Reads the rings of one buffer. Records returned by `peek`, `consume` and `next` are one
+ * reused {@link RingRecord}: read it before the next call.
+ */
+export class RingReader {
+  /** The buffer read. */
+  readonly buffer: RingBuffer
+  private readonly rec: RingRecord
+  private readonly dec = decodedRecord()
+  private readonly sc = new ContiguousScratch()
+
+  /** @param buffer - the buffer to read (any attached handle) */
+  constructor(buffer: RingBuffer) {
+    this.buffer = buffer
+    this.rec = new RingRecord(buffer.u8)
+  }
+
+  private step(cpu: number, consume: boolean): RingRecord | null {
+    const rb = this.buffer
+    rb.checkLive()
+    const c = rb.checkCpu(cpu)
+    const rec = this.rec
+    const ok = rb.withReaderOpLock(c, () =>
+      rb.g.layout === L.LAYOUT_PAGED ? pagedNext(rb, c, rec, consume, this.dec) : contiguousNext(rb, c, rec, consume, this.dec, this.sc),
+    )
+    return ok ? rec : null
+  }
+
+  /** The next record of ring `cpu` without consuming it, or null when there is none now. */
+  peek(cpu: number): RingRecord | null {
+    return this.step(cpu, false)
+  }
+
+  /**
+   * Consume the next record of ring `cpu`, or return null when there is none now. Its `lost`
+   * field counts records lost right before it (reported once).
+   */
+  consume(cpu: number): RingRecord | null {
+    return this.step(cpu, true)
+  }
+
+  /**
+   * Consume the oldest record over all rings (timestamp order; ties go to the lower CPU),
+   * or return null when every ring is empty now.
+   */
+  next(): RingRecord | null {
+    const rb = this.buffer
+    rb.checkLive()
+    let best = -1
+    let bestTs = Infinity
+    for (let c = 0; c < rb.cpus; c++) {
+      const r = this.step(c, false)
+      if (r !== null && r.timestamp < bestTs) {
+        best = c
+        bestTs = r.timestamp
+      }
+    }
+    return best < 0 ? null : this.step(best, true)
+  }
+
+  /**
+   * Consume up to `max` records of ring `cpu` (or of all rings in timestamp order with
+   * {@link ALL_CPUS}), calling `fn` for each. Returns how many were consumed.
+   */
+  drain(cpu: number, fn: (record: RingRecord) => void, max: number = Infinity): number {
+    let n = 0
+    while (n < max) {
+      const r = cpu === ALL_CPUS ? this.next() : this.consume(cpu)
+      if (r === null) break
+      fn(r)
+      n++
+    }
+    return n
+  }
+
+  /** True when ring `cpu` (or every ring) has no record to read now. */
+  empty(cpu: number = ALL_CPUS): boolean {
+    const rb = this.buffer
+    if (cpu === ALL_CPUS) {
+      for (let c = 0; c < rb.cpus; c++) if (this.peek(c) !== null) return false
+      return true
+    }
+    return this.peek(cpu) === null
+  }
+
+  /**
+   * Hand the oldest data of ring `cpu` to a consumer as a whole sub-buffer (paged layout):
+   * zero-copy when the reader sub-buffer is complete and unread (a spare takes its place and
+   * the writer never stops), else whole records are copied into a spare. The lease is plain
+   * data: post it to another worker, read the sub-buffer there at
+   * `buffer.subbufOffset(lease.cpu, lease.id)` and give it back with {@link RingBuffer.releaseSubbuf}.
+   *
+   * @returns the lease, or null when there is no data (with `full`: no complete sub-buffer).
+   * @throws BusyError when every spare of the ring is leased.
+   */
+  takeSubbuf(cpu: number, options: TakeSubbufOptions = {}): SubbufLease | null {
+    const rb = this.buffer
+    rb.checkLive()
+    const c = rb.checkCpu(cpu)
+    if (rb.g.layout !== L.LAYOUT_PAGED) throw new TypeError('takeSubbuf: only for the paged layout')
+    return rb.withReaderOpLock(c, () => pagedTakeSubbuf(rb, c, options.full === true, this.dec, options.copy === true))
+  }
+
+  /** Open a non-consuming iterator over ring `cpu` (paged layout). Close it when done. */
+  iterator(cpu: number): RingIterator {
+    const rb = this.buffer
+    rb.checkLive()
+    const c = rb.checkCpu(cpu)
+    if (rb.g.layout !== L.LAYOUT_PAGED) throw new TypeError('iterator: only for the paged layout')
+    return new RingIterator(rb, c)
+  }
+
+  private hasData(cpu: number): boolean {
+    return this.peek(cpu) !== null
+  }
+
+  private check(cpu: number, targets: (WaitTarget | null)[]): boolean {
+    const rb = this.buffer
+    if (rb.freed) return true
+    if (cpu !== ALL_CPUS) return reached(rb, cpu, targets[0]!, () => this.hasData(cpu))
+    for (let c = 0; c < rb.cpus; c++) if (this.hasData(c)) return true
+    return false
+  }
+
+  private prepare(cpu: number, wm: Watermark): { targets: (WaitTarget | null)[]; word: number; deadline: number } {
+    const rb = this.buffer
+    rb.checkLive()
+    const c = rb.checkCpu(cpu, true)
+    if (wm.timeout !== undefined) checkInt('watermark.timeout', wm.timeout, 0, 2 ** 31 - 1)
+    const deadline = wm.timeout === undefined ? Infinity : Date.now() + wm.timeout
+    if (c === ALL_CPUS) return { targets: [], word: L.H_WAKE, deadline }
+    return { targets: [targetFor(rb, c, wm)], word: rb.ctl(c) + L.C_WAKE, deadline }
+  }
+
+  private enter(cpu: number, targets: (WaitTarget | null)[]): void {
+    const rb = this.buffer
+    if (cpu === ALL_CPUS) Atomics.add(rb.i32, L.H_GLOBAL_WAITERS, 1)
+    else arm(rb, cpu, targets[0]!)
+  }
+
+  private leave(cpu: number): void {
+    const rb = this.buffer
+    if (cpu === ALL_CPUS) Atomics.sub(rb.i32, L.H_GLOBAL_WAITERS, 1)
+    else disarm(rb, cpu)
+  }
+
+  /**
+   * Block (with `Atomics.wait`; not on the main thread) until ring `cpu` reaches the
+   * watermark, or any ring has data with {@link ALL_CPUS}. Returns false on timeout.
+   */
+  wait(cpu: number, watermark: Watermark = {}): boolean {
+    const { targets, word, deadline } = this.prepare(cpu, watermark)
+    const i = this.buffer.i32
+    this.enter(cpu, targets)
+    try {
+      for (;;) {
+        const seen = Atomics.load(i, word)
+        if (this.check(cpu, targets)) return true
+        const left = deadline - Date.now()
+        if (left <= 0) return false
+        Atomics.wait(i, word, seen, Math.min(left, WAIT_SLICE_MS))
+      }
+    } finally {
+      this.leave(cpu)
+    }
+  }
+
+  /** Like {@link RingReader.wait}, but awaits (`Atomics.waitAsync`), so it works on the main thread. */
+  async waitAsync(cpu: number, watermark: Watermark = {}): Promise<boolean> {
+    const { targets, word, deadline } = this.prepare(cpu, watermark)
+    const i = this.buffer.i32
+    this.enter(cpu, targets)
+    try {
+      for (;;) {
+        const seen = Atomics.load(i, word)
+        if (this.check(cpu, targets)) return true
+        const left = deadline - Date.now()
+        if (left <= 0) return false
+        const r = Atomics.waitAsync(i, word, seen, Math.min(left, WAIT_SLICE_MS))
+        if (r.async) await r.value
+      }
+    } finally {
+      this.leave(cpu)
+    }
+  }
+
+  /**
+   * Consume records as they come, in timestamp order over all rings (or of one ring), waiting
+   * with `Atomics.waitAsync` when there are none. Ends when `signal` aborts or the buffer is
+   * freed. The yielded record is reused: read it before the loop continues.
+   */
+  async *records(options: { cpu?: number; signal?: AbortSignal } & Watermark = {}): AsyncGenerator<RingRecord, void, undefined> {
+    const cpu = options.cpu ?? ALL_CPUS
+    const rb = this.buffer
+    for (;;) {
+      if (options.signal?.aborted === true || rb.freed) return
+      const r = cpu === ALL_CPUS ? this.next() : this.consume(cpu)
+      if (r !== null) {
+        yield r
+        continue
+      }
+      await this.waitAsync(cpu, { ...options, timeout: options.timeout ?? WAIT_SLICE_MS })
+    }
+  }
+}
+
+export type { SubbufLease }
+export { putSpare }

@@ -1,0 +1,39 @@
+/**
+ * The record a reader hands out.
+ *
+ * @packageDocumentation
+ */
+
+/**
+ * A record read from a ring. Readers reuse one instance per call site: copy what you need
+ * before the next read. The payload stays in place in shared memory at
+ * `bytes[offset .. offset + length)`.
+ */
+export class RingRecord {
+  /** The ring it came from. */
+  cpu = 0
+  /** Absolute timestamp, reconstructed from the sub-buffer base and the deltas. */
+  timestamp = 0
+  /** Records lost (overwritten, or dropped where the client records drops) right before this one. */
+  lost = 0
+  /** Absolute byte offset of the payload in {@link RingRecord.bytes}. */
+  offset = 0
+  /** Payload length as the client encodes it. */
+  length = 0
+  /** Total bytes the record occupies in the ring (headers, time extends, alignment). */
+  size = 0
+  /** The bytes the payload lives in (the whole buffer, or a reader's copy for wrapped records). */
+  bytes: Uint8Array
+  /** @param bytes - see {@link RingRecord.bytes} */
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes
+  }
+  /** The payload as a view (no copy; valid until the ring reuses the space). */
+  payload(): Uint8Array {
+    return this.bytes.subarray(this.offset, this.offset + this.length)
+  }
+  /** A copy of the payload. */
+  copyPayload(): Uint8Array {
+    return this.bytes.slice(this.offset, this.offset + this.length)
+  }
+}

@@ -1,0 +1,373 @@
+/**
+ * The shared-sync writer of the paged layout: any number of writers (in any workers)
+ * reserve concurrently in one ring, as LTTng's per-channel sync.
+ *
+ * Invariants (see docs/design.md):
+ * - `C_RESV = (seq & 0x7ff) << 20 | offset` is the only contended word per record: a writer
+ *   reserves by CAS from `offset` to `offset + size`; `offset = RESV_SWITCHING` marks a
+ *   sub-buffer switch in progress, done by the writer whose CAS installed it;
+ * - every commit adds its size to the sub-buffer's committed counter; when the counter equals
+ *   the reserved end, every reservation before it has committed, so that prefix is published
+ *   (CAS-max on the commit word);
+ * - the commit frontier `C_COMMIT_SEQ` advances over a switched sub-buffer only when its
+ *   committed counter reaches its final reserved end; whoever sees that last advances it;
+ * - every record carries a full timestamp: concurrent writers have no common previous record.
+ *
+ * @internal
+ * @packageDocumentation
+ */
+import { RecordFlag } from './client.js'
+import type { RingClient } from './client.js'
+import { monotonicNs } from './clock.js'
+import type { ClockFn } from './clock.js'
+import * as L from './layout.js'
+import type { RingBuffer } from './ring-buffer.js'
+import { MAX_NESTING } from './paged-writer.js'
+import type { RingWriter } from './paged-writer.js'
+
+const OFF_MASK = 0xfffff
+const RESV_SWITCHING = OFF_MASK
+const SEQ_SHIFT = 20
+const SEQ_MASK = 0x7ff
+
+/** @internal */
+export class SharedPagedWriter implements RingWriter {
+  readonly cpu: number
+  readonly bytes: Uint8Array
+  readonly view: DataView
+  private readonly rb: RingBuffer
+  private readonly client: RingClient
+  private readonly i32: Int32Array
+  private readonly f64: Float64Array
+  private readonly clockKind: number
+  private readonly userClock: ClockFn | undefined
+  private readonly n: number
+  private readonly hdr: number
+  private readonly capacity: number
+  private readonly commitOff: number
+  private readonly c: number
+  private readonly x: number
+  private readonly batch: number
+  private readonly maxLen: number
+  private depth_ = 0
+  private readonly stOff = new Int32Array(MAX_NESTING)
+  private readonly stSize = new Int32Array(MAX_NESTING)
+  private readonly stPage = new Int32Array(MAX_NESTING)
+  private readonly stSeq = new Int32Array(MAX_NESTING)
+  private readonly stTs = new Float64Array(MAX_NESTING)
+  private lastTs = 0
+  private closed = false
+  private sincePublish = 0
+  // local deltas, added to the shared counters under the stats lock
+  private dEntries = 0
+  private dBytes = 0
+  private dDiscarded = 0
+
+  /** @internal */
+  constructor(rb: RingBuffer, cpu: number) {
+    this.rb = rb
+    this.cpu = cpu
+    this.client = rb.client
+    this.i32 = rb.i32
+    this.f64 = rb.f64
+    this.bytes = rb.u8
+    this.view = rb.dv
+    this.clockKind = rb.clockKind
+    this.userClock = rb.userClock
+    this.n = rb.g.subbufs
+    this.hdr = rb.client.subbufHeaderBytes
+    this.capacity = rb.g.unit - this.hdr
+    this.commitOff = rb.client.commitOffset
+    this.c = rb.ctl(cpu)
+    this.x = rb.fx(cpu)
+    this.batch = rb.publishBatch
+    this.maxLen = rb.maxPayload
+  }
+
+  get depth(): number {
+    return this.depth_
+  }
+
+  get timestamp(): number {
+    return this.depth_ > 0 ? this.stTs[this.depth_ - 1]! : this.lastTs
+  }
+
+  private meta(id: number): number {
+    return this.rb.metaOffset(this.cpu, id) >> 2
+  }
+
+  reserve(length: number, timestamp?: number): number {
+    if (!(length >= 0 && length <= this.maxLen && (length | 0) === length)) {
+      if (typeof length !== 'number') throw new TypeError(`length: expected a number, got ${typeof length}`)
+      throw new RangeError(`length: ${length} is not an integer in [0, ${this.maxLen}]`)
+    }
+    if (this.closed) throw new TypeError('writer: closed')
+    const i = this.i32
+    const c = this.c
+    if ((i[L.H_RECORD]! | i[c + L.C_DISABLED]!) !== 0) return -1
+    let t: number
+    if (timestamp === undefined) {
+      t = this.clockKind === L.CLOCK_MONOTONIC ? monotonicNs() : this.clockKind === L.CLOCK_COUNTER ? this.lastTs + 1 : this.userClock!()
+    } else {
+      if (!(timestamp >= 0 && timestamp <= Number.MAX_SAFE_INTEGER)) throw new RangeError(`timestamp: ${timestamp} is not a non-negative safe integer`)
+      t = timestamp
+    }
+    if (this.depth_ === MAX_NESTING) {
+      this.countDrop()
+      return -1
+    }
+    const flags = RecordFlag.FullTimestamp | (i[L.H_CLIENT_FLAGS]! << 8)
+    for (;;) {
+      const r = Atomics.load(i, c + L.C_RESV)
+      const off = r & OFF_MASK
+      if (off === RESV_SWITCHING) {
+        Atomics.wait(i, c + L.C_RESV, r, 1)
+        continue
+      }
+      const page = Atomics.load(i, c + L.C_SHARED_PAGE)
+      const seq = Atomics.load(i, c + L.C_SHARED_SEQ)
+      const w = off - this.hdr
+      const size = this.client.recordSize(length, 0, w === 0 ? flags & ~RecordFlag.FullTimestamp : flags)
+      if (w + size > this.capacity) {
+        const lock = (r & ~OFF_MASK) | RESV_SWITCHING
+        if (Atomics.compareExchange(i, c + L.C_RESV, r, lock) !== r) continue
+        if (!this.switchPage(r, page, seq, w)) return -1
+        continue
+      }
+      if (Atomics.compareExchange(i, c + L.C_RESV, r, r + size) !== r) continue
+      const pageOff = this.rb.subbufOffset(this.cpu, page)
+      const at = pageOff + this.hdr + w
+      if (w === 0) {
+        this.client.subbufBegin?.(this.view, pageOff, t)
+        this.f64[(this.rb.metaOffset(this.cpu, page) >> 3) + L.PM_TS_F64] = t
+      }
+      const payload = this.client.writeRecord(this.view, at, length, size, 0, t, w === 0 ? flags & ~RecordFlag.FullTimestamp : flags)
+      const d = this.depth_++
+      this.stOff[d] = at
+      this.stSize[d] = size
+      this.stPage[d] = page
+      this.stSeq[d] = seq
+      this.stTs[d] = t
+      this.lastTs = t
+      return payload
+    }
+  }
+
+  /** Count a refused reservation (rare: under the stats lock at once). */
+  private countDrop(commitOverrun = false): void {
+    this.withStats(() => {
+      const k = this.x + (commitOverrun ? L.F_COMMIT_OVERRUN : L.F_DROPPED)
+      this.f64[k] = this.f64[k]! + 1
+    })
+  }
+
+  private withStats(fn: () => void): void {
+    const i = this.i32
+    const idx = this.c + L.C_STATS_LOCK
+    while (Atomics.compareExchange(i, idx, 0, 1) !== 0) Atomics.wait(i, idx, 1, 1)
+    try {
+      fn()
+    } finally {
+      Atomics.store(i, idx, 0)
+      Atomics.notify(i, idx, 1)
+    }
+  }
+
+  /**
+   * Called holding the switch lock (C_RESV = switching). Pads the old sub-buffer, claims the
+   * next slot and opens it, then releases the lock. Returns false when the next slot is not
+   * available (the lock is released with the old value).
+   */
+  private switchPage(old: number, page: number, seq: number, w: number): boolean {
+    const i = this.i32
+    const c = this.c
+    const n = this.n
+    const nextSeq = (seq + 1) | 0
+    const slot = ((i[c + L.C_TAIL_SLOT]!) + 1) % n
+    const cs = Atomics.load(i, c + L.C_COMMIT_SEQ)
+    if (((nextSeq - cs) | 0) >= n) {
+      Atomics.store(i, c + L.C_RESV, old)
+      Atomics.notify(i, c + L.C_RESV)
+      this.countDrop(true)
+      return false
+    }
+    const overwrite = (Atomics.load(i, L.H_FLAGS) & L.MODE_OVERWRITE) !== 0
+    const idx = this.rb.slots(this.cpu) + slot
+    const want = (nextSeq & L.SLOT_TAG_MASK) << L.SLOT_TAG_SHIFT
+    let id: number
+    let lostEntries = 0
+    let lostBytes = 0
+    for (;;) {
+      const v = Atomics.load(i, idx)
+      id = v & L.SLOT_ID_MASK
+      const unread = (v & L.SLOT_CONSUMED) === 0
+      if (unread && !overwrite) {
+        Atomics.store(i, c + L.C_RESV, old)
+        Atomics.notify(i, c + L.C_RESV)
+        this.countDrop()
+        return false
+      }
+      if (Atomics.compareExchange(i, idx, v, id | want) !== v) continue
+      if (unread) {
+        lostEntries = i[this.meta(id) + L.PM_ENTRIES]!
+        lostBytes = Atomics.load(i, (this.rb.subbufOffset(this.cpu, id) + this.commitOff) >> 2)
+      }
+      break
+    }
+    // close the old sub-buffer
+    const pageOff = this.rb.subbufOffset(this.cpu, page)
+    const padded = this.client.endPadding(this.view, pageOff + this.hdr + w, this.capacity - w)
+    const om = this.meta(page)
+    i[om + L.PM_REAL_END] = w
+    const final = w + padded
+    Atomics.store(i, om + L.PM_FINAL, final)
+    if (padded > 0) Atomics.add(i, om + L.PM_COMMITTED, padded)
+    // open the new one
+    const m = this.meta(id)
+    i[m + L.PM_ENTRIES] = 0
+    i[m + L.PM_REAL_END] = 0
+    Atomics.store(i, m + L.PM_COMMITTED, 0)
+    Atomics.store(i, m + L.PM_FINAL, -1)
+    Atomics.store(i, (this.rb.subbufOffset(this.cpu, id) + this.commitOff) >> 2, 0)
+    this.withStats(() => {
+      const f = this.f64
+      const x = this.x
+      f[x + L.F_BYTES] = f[x + L.F_BYTES]! + padded
+      f[x + L.F_PAGES_TOUCHED] = f[x + L.F_PAGES_TOUCHED]! + 1
+      if (lostEntries > 0 || lostBytes > 0) {
+        f[x + L.F_OVERRUN] = f[x + L.F_OVERRUN]! + lostEntries
+        f[x + L.F_BYTES_OVERRUN] = f[x + L.F_BYTES_OVERRUN]! + lostBytes
+        f[x + L.F_PAGES_LOST] = f[x + L.F_PAGES_LOST]! + 1
+      }
+    })
+    i[c + L.C_TAIL_SLOT] = slot
+    i[c + L.C_WRITER_PAGE] = id
+    Atomics.store(i, c + L.C_SHARED_PAGE, id)
+    Atomics.store(i, c + L.C_SHARED_SEQ, nextSeq)
+    Atomics.store(i, c + L.C_TAIL_SEQ, nextSeq)
+    Atomics.store(i, c + L.C_RESV, ((nextSeq & SEQ_MASK) << SEQ_SHIFT) | this.hdr)
+    Atomics.notify(i, c + L.C_RESV)
+    this.tryComplete(page, seq)
+    return true
+  }
+
+  /** After a commit into (or the switch away from) `page` at `seq`: publish what is complete. */
+  private tryComplete(page: number, seq: number): void {
+    const i = this.i32
+    const c = this.c
+    const m = this.meta(page)
+    const committed = Atomics.load(i, m + L.PM_COMMITTED)
+    const final = Atomics.load(i, m + L.PM_FINAL)
+    const commitIdx = (this.rb.subbufOffset(this.cpu, page) + this.commitOff) >> 2
+    if (final < 0) {
+      // still the current sub-buffer: publish the prefix when every reservation so far committed
+      const r = Atomics.load(i, c + L.C_RESV)
+      if (((r >>> SEQ_SHIFT) & SEQ_MASK) === (seq & SEQ_MASK) && (r & OFF_MASK) - this.hdr === committed) this.storeMax(commitIdx, committed)
+      this.notifyWaiters()
+      return
+    }
+    if (committed !== final) return
+    this.storeMax(commitIdx, final)
+    // advance the frontier over this and every following complete sub-buffer
+    let s = seq
+    for (;;) {
+      if (Atomics.compareExchange(i, c + L.C_COMMIT_SEQ, s, (s + 1) | 0) !== s) break
+      s = (s + 1) | 0
+      const slot = (i[c + L.C_COMMIT_SLOT]! + 1) % this.n
+      i[c + L.C_COMMIT_SLOT] = slot
+      if (s === Atomics.load(i, c + L.C_SHARED_SEQ)) break
+      const v = Atomics.load(i, this.rb.slots(this.cpu) + slot)
+      const id = v & L.SLOT_ID_MASK
+      const mm = this.meta(id)
+      const f2 = Atomics.load(i, mm + L.PM_FINAL)
+      if (f2 < 0 || Atomics.load(i, mm + L.PM_COMMITTED) !== f2) break
+      this.storeMax((this.rb.subbufOffset(this.cpu, id) + this.commitOff) >> 2, f2)
+    }
+    Atomics.add(i, c + L.C_PUB, 1)
+    this.notifyWaiters()
+  }
+
+  private storeMax(idx: number, v: number): void {
+    const i = this.i32
+    for (;;) {
+      const cur = Atomics.load(i, idx)
+      if (cur >= v || Atomics.compareExchange(i, idx, cur, v) === cur) return
+    }
+  }
+
+  private notifyWaiters(): void {
+    const i = this.i32
+    if (Atomics.load(i, this.c + L.C_WAITERS) !== 0) {
+      Atomics.add(i, this.c + L.C_WAKE, 1)
+      Atomics.notify(i, this.c + L.C_WAKE)
+    }
+    if (Atomics.load(i, L.H_GLOBAL_WAITERS) !== 0) {
+      Atomics.add(i, L.H_WAKE, 1)
+      Atomics.notify(i, L.H_WAKE)
+    }
+  }
+
+  commit(): void {
+    if (this.depth_ === 0) throw new TypeError('commit: no open reservation')
+    const d = --this.depth_
+    const page = this.stPage[d]!
+    const m = this.meta(page)
+    Atomics.add(this.i32, m + L.PM_ENTRIES, 1)
+    this.dEntries++
+    this.dBytes += this.stSize[d]!
+    this.finish(d, page)
+  }
+
+  private finish(d: number, page: number): void {
+    Atomics.add(this.i32, this.meta(page) + L.PM_COMMITTED, this.stSize[d]!)
+    this.tryComplete(page, this.stSeq[d]!)
+    if (d === 0 && ++this.sincePublish >= this.batch) this.flushCounters()
+  }
+
+  discard(): void {
+    if (this.depth_ === 0) throw new TypeError('discard: no open reservation')
+    const d = --this.depth_
+    this.client.discard(this.view, this.stOff[d]!, this.stSize[d]!)
+    this.dDiscarded++
+    this.dBytes += this.stSize[d]!
+    this.finish(d, this.stPage[d]!)
+  }
+
+  write(data: Uint8Array, timestamp?: number): boolean {
+    const off = this.reserve(data.length, timestamp)
+    if (off < 0) return false
+    this.bytes.set(data, off)
+    this.commit()
+    return true
+  }
+
+  private flushCounters(): void {
+    if (this.dEntries === 0 && this.dBytes === 0 && this.dDiscarded === 0) return
+    this.withStats(() => {
+      const f = this.f64
+      const x = this.x
+      f[x + L.F_ENTRIES] = f[x + L.F_ENTRIES]! + this.dEntries
+      f[x + L.F_BYTES] = f[x + L.F_BYTES]! + this.dBytes
+      f[x + L.F_DISCARDED] = f[x + L.F_DISCARDED]! + this.dDiscarded
+      if (this.lastTs > f[x + L.F_LAST_TS]!) f[x + L.F_LAST_TS] = this.lastTs
+    })
+    this.dEntries = 0
+    this.dBytes = 0
+    this.dDiscarded = 0
+    this.sincePublish = 0
+    Atomics.add(this.i32, this.c + L.C_PUB, 1)
+  }
+
+  flush(): void {
+    if (this.closed) throw new TypeError('writer: closed')
+    this.flushCounters()
+  }
+
+  close(): void {
+    if (this.closed) return
+    if (this.depth_ !== 0) throw new TypeError('close: reservations are still open')
+    this.flushCounters()
+    this.closed = true
+    Atomics.sub(this.i32, this.c + L.C_WRITER_LOCK, 1)
+  }
+}

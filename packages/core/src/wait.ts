@@ -1,0 +1,85 @@
+/**
+ * Watermark waits. A waiter publishes its target in the ring's counters area and sleeps on
+ * the ring's futex word; writers check for waiters once per publish (one `Atomics.load`), so
+ * nobody pays a notify per record while nobody waits.
+ *
+ * @packageDocumentation
+ */
+import { checkInt } from './errors.js'
+import * as L from './layout.js'
+import type { RingBuffer } from './ring-buffer.js'
+
+/**
+ * When a waiting consumer wakes up. Give one field; with none, any committed record wakes it.
+ */
+export interface Watermark {
+  /** Wake once this many records were committed after the call. */
+  records?: number
+  /** Wake once this many bytes were committed after the call. */
+  bytes?: number
+  /**
+   * Wake once this percentage (0..100) of the ring's sub-buffers hold unread data, as the
+   * kernel's `buffer_percent` (paged layout). 0 means any data.
+   */
+  percent?: number
+  /** Give up after this many milliseconds (the wait then returns false). */
+  timeout?: number
+}
+
+/** @internal The per-CPU targets, as absolute counter values. */
+export interface WaitTarget {
+  entries: number
+  bytes: number
+  pages: number
+}
+
+/** @internal Compute the absolute targets of a watermark on one ring. */
+export function targetFor(rb: RingBuffer, cpu: number, wm: Watermark): WaitTarget {
+  const f = rb.f64
+  const x = rb.fx(cpu)
+  const t: WaitTarget = { entries: Infinity, bytes: Infinity, pages: Infinity }
+  if (wm.records !== undefined) t.entries = f[x + L.F_ENTRIES]! + checkInt('watermark.records', wm.records, 1, 2 ** 40)
+  else if (wm.bytes !== undefined) t.bytes = f[x + L.F_BYTES]! + checkInt('watermark.bytes', wm.bytes, 1, 2 ** 40)
+  else if (wm.percent !== undefined && wm.percent > 0) {
+    checkInt('watermark.percent', wm.percent, 0, 100)
+    t.pages = Math.ceil((wm.percent * rb.g.subbufs) / 100)
+  } else t.entries = f[x + L.F_ENTRIES]! + 1
+  return t
+}
+
+/** @internal True when the target is reached, by the published counters. */
+export function reached(rb: RingBuffer, cpu: number, t: WaitTarget, hasData: () => boolean): boolean {
+  const f = rb.f64
+  const x = rb.fx(cpu)
+  Atomics.load(rb.i32, rb.ctl(cpu) + L.C_PUB)
+  if (t.pages !== Infinity) {
+    const dirty = f[x + L.F_PAGES_TOUCHED]! - f[x + L.F_PAGES_LOST]! - f[x + L.F_PAGES_READ]!
+    return dirty >= t.pages && hasData()
+  }
+  if (t.bytes !== Infinity) return f[x + L.F_BYTES]! >= t.bytes
+  return f[x + L.F_ENTRIES]! >= t.entries || (t.entries === Infinity && hasData())
+}
+
+/** @internal Arm the targets before sleeping (the lowest target wins). */
+export function arm(rb: RingBuffer, cpu: number, t: WaitTarget): void {
+  const f = rb.f64
+  const x = rb.fx(cpu)
+  Atomics.add(rb.i32, rb.ctl(cpu) + L.C_WAITERS, 1)
+  if (Atomics.load(rb.i32, rb.ctl(cpu) + L.C_WAITERS) === 1) {
+    f[x + L.F_WAKE_ENTRIES] = t.entries
+    f[x + L.F_WAKE_BYTES] = t.bytes
+    f[x + L.F_WAKE_PAGES] = t.pages
+  } else {
+    f[x + L.F_WAKE_ENTRIES] = Math.min(f[x + L.F_WAKE_ENTRIES]!, t.entries)
+    f[x + L.F_WAKE_BYTES] = Math.min(f[x + L.F_WAKE_BYTES]!, t.bytes)
+    f[x + L.F_WAKE_PAGES] = Math.min(f[x + L.F_WAKE_PAGES]!, t.pages)
+  }
+}
+
+/** @internal */
+export function disarm(rb: RingBuffer, cpu: number): void {
+  Atomics.sub(rb.i32, rb.ctl(cpu) + L.C_WAITERS, 1)
+}
+
+/** Longest single sleep; waiters re-check their target at least this often. */
+export const WAIT_SLICE_MS = 50

@@ -1,0 +1,2 @@
+// Placeholder: the real demo (importing the built @onering/* packages by name) comes later.
+console.log('demo not yet written')
