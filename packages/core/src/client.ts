@@ -25,12 +25,19 @@ export type LayoutKind = 'paged' | 'contiguous'
  * - `Corrupt`: the bytes do not form a valid record; readers stop and report it.
  */
 export const RecordKind = {
+  /** Nothing more in this sub-buffer (null padding, zero header). */
   End: 0,
+  /** A record with a payload; its `delta` advances the running timestamp. */
   Data: 1,
+  /** Filler or a discarded record; skipped by readers (its `delta` still counts). */
   Padding: 2,
+  /** A time extension; `delta` is added to the running timestamp. */
   TimeDelta: 3,
+  /** An absolute timestamp in `delta`; see {@link RingClient.fixAbsolute}. */
   TimeAbsolute: 4,
+  /** A loss marker written in front of a record; `lost` records were dropped. */
   Loss: 5,
+  /** The bytes do not form a valid record; readers stop and report it. */
   Corrupt: 6,
 } as const
 

@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+import { CLOCK_COUNTER, CLOCK_MONOTONIC } from './layout.js'
 
 /** A user-supplied clock: returns an integer timestamp that never decreases. */
 export type ClockFn = () => number
@@ -37,6 +38,23 @@ const perfBaseNs: number =
   hrtimeBigint !== undefined
     ? Number(hrtimeBigint.call(proc!.hrtime)) - performance.now() * 1e6
     : performance.timeOrigin * 1e6
+
+/**
+ * @internal The timestamp of a record: `explicit` (validated) when given, else the buffer's
+ * clock (`kind` is one of the CLOCK_* header values; the counter clock counts from `last`).
+ */
+export function recordTimestamp(
+  kind: number,
+  last: number,
+  user: ClockFn | undefined,
+  explicit: number | undefined,
+): number {
+  if (explicit === undefined)
+    return kind === CLOCK_MONOTONIC ? monotonicNs() : kind === CLOCK_COUNTER ? last + 1 : user!()
+  if (!(explicit >= 0 && explicit <= Number.MAX_SAFE_INTEGER))
+    throw new RangeError(`timestamp: ${explicit} is not a non-negative safe integer`)
+  return explicit
+}
 
 /** CLOCK_MONOTONIC nanoseconds, consistent across the workers of one process. */
 export function monotonicNs(): number {

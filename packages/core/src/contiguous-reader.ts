@@ -36,7 +36,14 @@ function pos(b64: BigInt64Array, idx: number): number {
  * Find the next data record of a contiguous ring; with `consume`, move the tail past it.
  * Returns false when the ring is empty.
  */
-export function contiguousNext(rb: RingBuffer, cpu: number, rec: RingRecord, consume: boolean, dec: DecodedRecord, sc: ContiguousScratch): boolean {
+export function contiguousNext(
+  rb: RingBuffer,
+  cpu: number,
+  rec: RingRecord,
+  consume: boolean,
+  dec: DecodedRecord,
+  sc: ContiguousScratch,
+): boolean {
   const client = rb.client
   const b64 = rb.b64
   const f = rb.f64
@@ -49,6 +56,16 @@ export function contiguousNext(rb: RingBuffer, cpu: number, rec: RingRecord, con
   const mask = cap - 1
   const overwrite = (Atomics.load(rb.i32, L.H_FLAGS) & L.MODE_OVERWRITE) !== 0
   if (rb.resetPending(cpu)) return false
+  // produce-consume: the space of the record consumed last is given back only now, so the
+  // record stayed valid until this call
+  if (!overwrite) contiguousRelease(rb, cpu)
+  // records the writer overwrote are reported lost with the next record read
+  Atomics.load(rb.i32, rb.ctl(cpu) + L.C_PUB)
+  const overrun = f[x + L.F_OVERRUN]!
+  if (overrun !== f[x + L.F_LAST_OVERRUN]) {
+    f[x + L.F_LOST_PENDING] = f[x + L.F_LOST_PENDING]! + overrun - f[x + L.F_LAST_OVERRUN]!
+    f[x + L.F_LAST_OVERRUN] = overrun
+  }
   for (;;) {
     const head = pos(b64, headIdx)
     const tail = pos(b64, tailIdx)
@@ -63,29 +80,39 @@ export function contiguousNext(rb: RingBuffer, cpu: number, rec: RingRecord, con
     const at = tail & mask
     const avail = head - tail
     const inPlace = at + Math.min(avail, 64) <= cap
-    if (inPlace) client.decode(rb.dv, dataOff + at, dataOff + Math.min(cap, at + avail), dec)
+    // the decoder reads no further than the header: `end` may lie past the data area when the
+    // record's payload wraps
+    if (inPlace) client.decode(rb.dv, dataOff + at, dataOff + at + avail, dec)
     else {
       // only the header bytes are copied; the decoder reads no further than the header
       const n = Math.min(avail, 64)
       ringGet(rb.u8, dataOff, mask, tail, sc.buf, 0, n)
       client.decode(sc.dv, 0, avail, dec)
     }
-    if (dec.kind === RecordKind.Corrupt || dec.size <= 0 || dec.size > avail)
+    if (dec.kind === RecordKind.Corrupt || dec.size <= 0 || dec.size > avail) {
+      // in overwrite mode the writer may have reclaimed the record while we decoded it
+      if (overwrite && pos(b64, tailIdx) !== tail) continue
       throw new TypeError(`cpu: ring ${cpu} holds a corrupt record at position ${tail}`)
+    }
     const size = dec.size
+    // payload offset relative to the record start (the header may have been decoded from a copy)
+    const payloadRel = dec.payloadOffset - (inPlace ? dataOff + at : 0)
     // a record that wraps, or any record in overwrite mode, is copied out
     const copy = overwrite || at + size > cap
-    let payloadRel = 0
     if (copy) {
-      const hdrStart = inPlace ? dataOff + at : 0
-      payloadRel = dec.payloadOffset - hdrStart
       sc.grow(size)
       ringGet(rb.u8, dataOff, mask, tail, sc.buf, 0, size)
       if (dec.kind === RecordKind.Data) client.decode(sc.dv, 0, size, dec)
     }
-    if (dec.kind === RecordKind.Loss || dec.kind === RecordKind.Padding || dec.kind === RecordKind.End || dec.kind !== RecordKind.Data) {
+    if (
+      dec.kind === RecordKind.Loss ||
+      dec.kind === RecordKind.Padding ||
+      dec.kind === RecordKind.End ||
+      dec.kind !== RecordKind.Data
+    ) {
       if (!advanceTail(rb, tailIdx, tail, size, overwrite)) continue
-      if (dec.kind === RecordKind.Loss) f[x + L.F_LOST_PENDING] = f[x + L.F_LOST_PENDING]! + dec.lost
+      if (dec.kind === RecordKind.Loss)
+        f[x + L.F_LOST_PENDING] = f[x + L.F_LOST_PENDING]! + dec.lost
       f[x + L.F_BYTES_READ] = f[x + L.F_BYTES_READ]! + size
       continue
     }
@@ -99,10 +126,11 @@ export function contiguousNext(rb: RingBuffer, cpu: number, rec: RingRecord, con
       rec.offset = payloadRel >= 0 && payloadRel < size ? dec.payloadOffset : 0
     } else {
       rec.bytes = rb.u8
-      rec.offset = dec.payloadOffset
+      rec.offset = dataOff + at + payloadRel
     }
     if (!consume) return true
-    if (!advanceTail(rb, tailIdx, tail, size, overwrite)) continue
+    // overwrite: the CAS proves the copy is intact; produce-consume: the tail moves at the next call
+    if (overwrite && !advanceTail(rb, tailIdx, tail, size, true)) continue
     f[x + L.F_READ] = f[x + L.F_READ]! + 1
     f[x + L.F_BYTES_READ] = f[x + L.F_BYTES_READ]! + size
     if (rec.lost !== 0) {
@@ -114,10 +142,33 @@ export function contiguousNext(rb: RingBuffer, cpu: number, rec: RingRecord, con
   }
 }
 
-function advanceTail(rb: RingBuffer, tailIdx: number, tail: number, size: number, overwrite: boolean): boolean {
+/**
+ * Produce-consume: publish the position after the record consumed last (perf's
+ * `perf_mmap__consume`), giving its space back to the writer.
+ */
+export function contiguousRelease(rb: RingBuffer, cpu: number): void {
+  const tailIdx = (rb.areaOffset(cpu) + rb.client.tailOffset) >> 3
+  const pending = rb.f64[rb.fx(cpu) + L.F_TAIL_POS]!
+  if (pending > pos(rb.b64, tailIdx)) Atomics.store(rb.b64, tailIdx, BigInt(pending))
+}
+
+function advanceTail(
+  rb: RingBuffer,
+  tailIdx: number,
+  tail: number,
+  size: number,
+  overwrite: boolean,
+): boolean {
   if (!overwrite) {
     Atomics.store(rb.b64, tailIdx, BigInt(tail + size))
     return true
   }
-  return Number(BigInt.asIntN(64, Atomics.compareExchange(rb.b64, tailIdx, BigInt(tail), BigInt(tail + size)))) === tail
+  return (
+    Number(
+      BigInt.asIntN(
+        64,
+        Atomics.compareExchange(rb.b64, tailIdx, BigInt(tail), BigInt(tail + size)),
+      ),
+    ) === tail
+  )
 }

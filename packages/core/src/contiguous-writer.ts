@@ -16,8 +16,9 @@
  */
 import { RecordFlag, decodedRecord, RecordKind } from './client.js'
 import type { RingClient } from './client.js'
-import { monotonicNs } from './clock.js'
+import { recordTimestamp } from './clock.js'
 import type { ClockFn } from './clock.js'
+import { checkBytes } from './errors.js'
 import * as L from './layout.js'
 import type { RingBuffer } from './ring-buffer.js'
 import { MAX_NESTING } from './paged-writer.js'
@@ -26,7 +27,15 @@ import type { RingWriter } from './paged-writer.js'
 const SCRATCH = 256
 
 /** @internal Copy `len` bytes from `src` into the data area at ring position `pos`, wrapping. */
-export function ringPut(u8: Uint8Array, dataOff: number, mask: number, pos: number, src: Uint8Array, srcOff: number, len: number): void {
+export function ringPut(
+  u8: Uint8Array,
+  dataOff: number,
+  mask: number,
+  pos: number,
+  src: Uint8Array,
+  srcOff: number,
+  len: number,
+): void {
   const at = pos & mask
   const first = Math.min(len, mask + 1 - at)
   u8.set(src.subarray(srcOff, srcOff + first), dataOff + at)
@@ -34,7 +43,15 @@ export function ringPut(u8: Uint8Array, dataOff: number, mask: number, pos: numb
 }
 
 /** @internal Copy `len` bytes at ring position `pos` out into `dst`, wrapping. */
-export function ringGet(u8: Uint8Array, dataOff: number, mask: number, pos: number, dst: Uint8Array, dstOff: number, len: number): void {
+export function ringGet(
+  u8: Uint8Array,
+  dataOff: number,
+  mask: number,
+  pos: number,
+  dst: Uint8Array,
+  dstOff: number,
+  len: number,
+): void {
   const at = pos & mask
   const first = Math.min(len, mask + 1 - at)
   dst.set(u8.subarray(dataOff + at, dataOff + at + first), dstOff)
@@ -74,6 +91,8 @@ export class ContiguousWriter implements RingWriter {
   private readonly stSize = new Int32Array(MAX_NESTING)
   private readonly stPrevTs = new Float64Array(MAX_NESTING)
   private readonly stTs = new Float64Array(MAX_NESTING)
+  /** Drops reported by the loss record in front of each open reservation (0: none). */
+  private readonly stLost = new Float64Array(MAX_NESTING)
   private lastTs = 0
   private lostPending = 0
   private resetSeen = 0
@@ -128,7 +147,7 @@ export class ContiguousWriter implements RingWriter {
     this.dropped = f[x + L.F_DROPPED]!
     this.discarded = f[x + L.F_DISCARDED]!
     this.lastTs = f[x + L.F_LAST_TS]!
-    this.lostPending = f[x + L.F_LOST_PENDING]!
+    this.lostPending = f[x + L.F_WRITER_LOST]!
   }
 
   get depth(): number {
@@ -141,19 +160,15 @@ export class ContiguousWriter implements RingWriter {
 
   reserve(length: number, timestamp?: number): number {
     if (!(length >= 0 && length <= this.maxLen && (length | 0) === length)) {
-      if (typeof length !== 'number') throw new TypeError(`length: expected a number, got ${typeof length}`)
+      if (typeof length !== 'number')
+        throw new TypeError(`length: expected a number, got ${typeof length}`)
       throw new RangeError(`length: ${length} is not an integer in [0, ${this.maxLen}]`)
     }
+    if (this.closed) throw new TypeError('writer: closed')
     const i = this.i32
     if ((i[L.H_RECORD]! | i[this.disIdx]!) !== 0) return -1
     if (i[this.ctlIdx + L.C_RESET_REQ] !== this.resetSeen && this.depth_ === 0) this.takeReset()
-    let t: number
-    if (timestamp === undefined) {
-      t = this.clockKind === L.CLOCK_MONOTONIC ? monotonicNs() : this.clockKind === L.CLOCK_COUNTER ? this.lastTs + 1 : this.userClock!()
-    } else {
-      if (!(timestamp >= 0 && timestamp <= Number.MAX_SAFE_INTEGER)) throw new RangeError(`timestamp: ${timestamp} is not a non-negative safe integer`)
-      t = timestamp
-    }
+    let t = recordTimestamp(this.clockKind, this.lastTs, this.userClock, timestamp)
     if (t < this.lastTs) t = this.lastTs
     if (this.depth_ === MAX_NESTING) {
       this.dropped++
@@ -167,9 +182,12 @@ export class ContiguousWriter implements RingWriter {
     if (this.head + total - this.tailSeen > this.mask && !this.makeRoom(total)) {
       this.dropped++
       this.lostPending++
+      // a refusal is rare: publish at once so that stats count it
+      if (this.depth_ === 0) this.publish()
       return -1
     }
     let pos = this.head
+    const lost = loss > 0 ? this.lostPending : 0
     if (loss > 0) {
       this.writeLoss(pos, t)
       pos += loss
@@ -190,6 +208,7 @@ export class ContiguousWriter implements RingWriter {
     this.stSize[d] = total
     this.stPrevTs[d] = this.lastTs
     this.stTs[d] = t
+    this.stLost[d] = lost
     this.head += total
     this.lastTs = t
     return payload
@@ -200,30 +219,52 @@ export class ContiguousWriter implements RingWriter {
     this.tailSeen = Number(BigInt.asIntN(64, Atomics.load(this.b64, this.tailIdx)))
     if (this.head + total - this.tailSeen <= this.mask) return true
     if ((Atomics.load(this.i32, L.H_FLAGS) & L.MODE_OVERWRITE) === 0) return false
-    // overwrite: an open reservation's bytes must not be overwritten
+    // overwrite: push the tail over whole records, counting each, with one CAS per batch; free
+    // at least 1/16 of the ring at a time so the CAS is rare. An open reservation's bytes must
+    // not be overwritten.
     const floor = this.depth_ > 0 ? this.stPos[0]! : this.head
-    while (this.head + total - this.tailSeen > this.mask) {
+    const want = Math.min(Math.max(total, this.cap >> 4), this.mask)
+    for (;;) {
       const tail = this.tailSeen
-      if (tail >= floor) return false
-      const size = this.recordSizeAt(tail)
-      if (size <= 0) return false
-      const next = tail + size
-      const old = Atomics.compareExchange(this.b64, this.tailIdx, BigInt(tail), BigInt(next))
-      if (Number(BigInt.asIntN(64, old)) !== tail) {
-        this.tailSeen = Number(BigInt.asIntN(64, old))
+      let next = tail
+      let records = 0
+      while (this.head + want - next > this.mask) {
+        if (next >= floor) break
+        const size = this.recordSizeAt(next)
+        if (size <= 0) break
+        if (this.dec.kind === RecordKind.Data) records++
+        next += size
+      }
+      if (this.head + total - next > this.mask) return false
+      const old = Number(
+        BigInt.asIntN(
+          64,
+          Atomics.compareExchange(this.b64, this.tailIdx, BigInt(tail), BigInt(next)),
+        ),
+      )
+      if (old !== tail) {
+        // the reader moved the tail meanwhile: start again from there
+        this.tailSeen = old
+        if (this.head + total - old <= this.mask) return true
         continue
       }
       this.tailSeen = next
-      if (this.dec.kind === RecordKind.Data) this.overrun++
-      this.bytesOverrun += size
+      this.overrun += records
+      this.bytesOverrun += next - tail
+      return true
     }
-    return true
   }
 
   /** Size of the record at ring position `pos` (header copied out first when it wraps). */
   private recordSizeAt(pos: number): number {
     const at = pos & this.mask
-    if (at + SCRATCH <= this.cap) this.client.decode(this.view, this.dataOff + at, this.dataOff + at + (this.head - pos), this.dec)
+    if (at + SCRATCH <= this.cap)
+      this.client.decode(
+        this.view,
+        this.dataOff + at,
+        this.dataOff + at + (this.head - pos),
+        this.dec,
+      )
     else {
       // only the header is copied; the decoder reads no further than the header
       ringGet(this.bytes, this.dataOff, this.mask, pos, this.scratch, 0, SCRATCH)
@@ -235,19 +276,21 @@ export class ContiguousWriter implements RingWriter {
   private writeLoss(pos: number, t: number): void {
     const n = this.client.lossRecordBytes
     const at = pos & this.mask
-    if (at + n <= this.cap) this.client.writeLoss!(this.view, this.dataOff + at, this.lostPending, t)
+    if (at + n <= this.cap)
+      this.client.writeLoss!(this.view, this.dataOff + at, this.lostPending, t)
     else {
       this.client.writeLoss!(this.sdv, 0, this.lostPending, t)
       ringPut(this.bytes, this.dataOff, this.mask, pos, this.scratch, 0, n)
     }
-    this.bytesW += n
+    // its bytes count with the reservation it precedes (commit, or discard into padding)
     this.lostPending = 0
   }
 
   /** Copy `src` into a reserved payload at `offset`, wrapping at the end of the data area. */
   put(offset: number, src: Uint8Array): void {
     const pos = offset - this.dataOff
-    if (pos < 0 || pos >= this.cap) throw new RangeError(`offset: ${offset} is not inside the data area`)
+    if (pos < 0 || pos >= this.cap)
+      throw new RangeError(`offset: ${offset} is not inside the data area`)
     ringPut(this.bytes, this.dataOff, this.mask, pos, src, 0, src.length)
   }
 
@@ -268,12 +311,16 @@ export class ContiguousWriter implements RingWriter {
     if (pos + size === this.head) {
       this.head = pos
       this.lastTs = this.stPrevTs[d]!
+      // the loss record went with it: report the drops in front of the next record
+      this.lostPending += this.stLost[d]!
     } else {
-      const at = pos & this.mask
-      if (at + 8 <= this.cap) this.client.discard(this.view, this.dataOff + at, size)
+      // pad the record, keeping a loss record in front of it
+      const keep = this.stLost[d]! > 0 ? this.client.lossRecordBytes : 0
+      const at = (pos + keep) & this.mask
+      if (at + 8 <= this.cap) this.client.discard(this.view, this.dataOff + at, size - keep)
       else {
-        this.client.discard(this.sdv, 0, size)
-        ringPut(this.bytes, this.dataOff, this.mask, pos, this.scratch, 0, 8)
+        this.client.discard(this.sdv, 0, size - keep)
+        ringPut(this.bytes, this.dataOff, this.mask, pos + keep, this.scratch, 0, 8)
       }
       this.bytesW += size
     }
@@ -281,7 +328,7 @@ export class ContiguousWriter implements RingWriter {
   }
 
   write(data: Uint8Array, timestamp?: number): boolean {
-    const n = data.length
+    const n = checkBytes('data', data).length
     const off = this.reserve(n, timestamp)
     if (off < 0) return false
     if (this.wrapped) this.put(off, data)
@@ -325,14 +372,18 @@ export class ContiguousWriter implements RingWriter {
     f[x + L.F_DROPPED] = this.dropped
     f[x + L.F_DISCARDED] = this.discarded
     f[x + L.F_LAST_TS] = this.lastTs
-    f[x + L.F_LOST_PENDING] = this.lostPending
+    f[x + L.F_WRITER_LOST] = this.lostPending
     f[x + L.F_HEAD_POS] = this.head
     const i = this.i32
     Atomics.store(this.b64, this.headIdx, BigInt(this.head))
     Atomics.add(i, this.ctlIdx + L.C_PUB, 1)
     this.sincePublish = 0
     if (Atomics.load(i, this.ctlIdx + L.C_WAITERS) !== 0) {
-      if (this.entries >= f[x + L.F_WAKE_ENTRIES]! || this.bytesW >= f[x + L.F_WAKE_BYTES]! || f[x + L.F_WAKE_PAGES]! !== Infinity) {
+      if (
+        this.entries >= f[x + L.F_WAKE_ENTRIES]! ||
+        this.bytesW >= f[x + L.F_WAKE_BYTES]! ||
+        f[x + L.F_WAKE_PAGES]! !== Infinity
+      ) {
         Atomics.add(i, this.ctlIdx + L.C_WAKE, 1)
         Atomics.notify(i, this.ctlIdx + L.C_WAKE)
       }
@@ -341,6 +392,7 @@ export class ContiguousWriter implements RingWriter {
       Atomics.add(i, L.H_WAKE, 1)
       Atomics.notify(i, L.H_WAKE)
     }
-    if (Atomics.load(i, L.H_STATE) !== L.STATE_LIVE) throw new TypeError('buffer: the buffer was freed')
+    if (Atomics.load(i, L.H_STATE) !== L.STATE_LIVE)
+      throw new TypeError('buffer: the buffer was freed')
   }
 }

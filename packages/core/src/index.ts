@@ -13,7 +13,7 @@ export { RingIterator } from './iterator.js'
 export { RingRecord } from './record.js'
 export type { RingWriter } from './paged-writer.js'
 export { MAX_NESTING } from './paged-writer.js'
-export type { SubbufLease } from './paged-reader.js'
+export type { SubbufLease, ReaderSubbufInfo } from './paged-reader.js'
 export type { RingBufferOptions, AttachOptions, RingMode, RingSync } from './options.js'
 export type { RingStats } from './stats.js'
 export type { Watermark } from './wait.js'
@@ -21,6 +21,13 @@ export { monotonicNs } from './clock.js'
 export type { ClockFn, ClockOption } from './clock.js'
 export { BusyError } from './errors.js'
 export { RecordKind, RecordFlag, registerClient, clientHash, decodedRecord } from './client.js'
-export type { RingClient, DecodedRecord, LayoutKind, RecordKindValue, SubbufHandoffInfo, ClientGeometry } from './client.js'
+export type {
+  RingClient,
+  DecodedRecord,
+  LayoutKind,
+  RecordKindValue,
+  SubbufHandoffInfo,
+  ClientGeometry,
+} from './client.js'
 export { rawPagedClient, rawContiguousClient, RAW_SUBBUF_FLAGS_OFFSET } from './raw-client.js'
 export { setU64, getU64, getI64 } from './u64.js'

@@ -27,6 +27,8 @@ export class RingIterator {
   private pos = 0
   private ts = 0
   private epoch = 0
+  /** The ring sub-buffer that followed the reader sub-buffer at the last reset. */
+  private afterReader = 0
   private dropped_ = false
   private peeked = false
   private closed = false
@@ -47,12 +49,37 @@ export class RingIterator {
     const c = rb.ctl(this.cpu)
     rb.withReaderOpLock(this.cpu, () => {
       this.epoch = Atomics.load(rb.i32, c + L.C_READ_EPOCH)
-      this.seq = rb.i32[c + L.C_READER_SEQ] === -1 ? rb.i32[c + L.C_HEAD_SEQ]! : -1
-      this.slot = rb.i32[c + L.C_HEAD_SLOT]!
+      this.oldest()
+      // on the reader sub-buffer: remember which ring sub-buffer follows it now
+      this.afterReader = this.seq
+      if (rb.i32[c + L.C_READER_SEQ] !== -1) this.seq = -1
       this.pos = this.seq === -1 ? rb.i32[c + L.C_READER_READ]! : 0
-      this.ts = this.seq === -1 ? rb.f64[rb.fx(this.cpu) + L.F_READ_TS]! : this.pageTs(this.pageId())
+      this.ts =
+        this.seq === -1 ? rb.f64[rb.fx(this.cpu) + L.F_READ_TS]! : this.pageTs(this.pageId())
     })
     this.peeked = false
+  }
+
+  /**
+   * Move to the oldest ring sub-buffer the writer has not reclaimed: the reader's head, or
+   * later when the writer lapped it (the ring holds sequence numbers cs - n + 1 .. cs).
+   */
+  private oldest(): void {
+    const rb = this.rb
+    const i = rb.i32
+    const c = rb.ctl(this.cpu)
+    const n = rb.g.subbufs
+    const h = i[c + L.C_HEAD_SEQ]!
+    const cs = Atomics.load(i, c + L.C_COMMIT_SEQ)
+    const lap = (cs - n + 1 - h) | 0
+    this.seq = lap > 0 ? (h + lap) | 0 : h
+    this.slot = lap > 0 ? (i[c + L.C_HEAD_SLOT]! + (lap % n)) % n : i[c + L.C_HEAD_SLOT]!
+    // skip sub-buffers a writer already claimed for a later lap (nested writers do so before
+    // they publish), as the reader's swap does; this may leave the iterator past the frontier
+    while (((this.seq - cs) | 0) <= 0 && !this.valid()) {
+      this.seq = (this.seq + 1) | 0
+      this.slot = this.slot + 1 === n ? 0 : this.slot + 1
+    }
   }
 
   private pageId(): number {
@@ -69,7 +96,10 @@ export class RingIterator {
   private valid(): boolean {
     if (this.seq === -1) return true
     const v = Atomics.load(this.rb.i32, this.rb.slots(this.cpu) + this.slot)
-    return (((v >>> L.SLOT_TAG_SHIFT) & L.SLOT_TAG_MASK) === (this.seq & L.SLOT_TAG_MASK)) && (v & L.SLOT_CONSUMED) === 0
+    return (
+      ((v >>> L.SLOT_TAG_SHIFT) & L.SLOT_TAG_MASK) === (this.seq & L.SLOT_TAG_MASK) &&
+      (v & L.SLOT_CONSUMED) === 0
+    )
   }
 
   private resync(): void {
@@ -81,6 +111,8 @@ export class RingIterator {
   peek(): RingRecord | null {
     if (this.closed) throw new TypeError('iterator: closed')
     const rb = this.rb
+    // readers see the ring empty while a reset waits for the writer
+    if (rb.resetPending(this.cpu)) return null
     const i = rb.i32
     const c = rb.ctl(this.cpu)
     const client = rb.client
@@ -92,13 +124,17 @@ export class RingIterator {
         continue
       }
       const cs = Atomics.load(i, c + L.C_COMMIT_SEQ)
+      // past the published frontier: nothing to read there yet
+      if (this.seq !== -1 && ((this.seq - cs) | 0) > 0) return null
       if (!this.valid()) {
         this.resync()
         continue
       }
       const id = this.pageId()
+      // at the start of a ring sub-buffer (also when resuming at the frontier): its base time
+      if (this.seq !== -1 && this.pos === 0) this.ts = this.pageTs(id)
       const pageOff = rb.subbufOffset(this.cpu, id)
-      const commit = Atomics.load(i, (pageOff + client.commitOffset) >> 2)
+      const commit = Atomics.load(i, (pageOff + client.commitOffset) >> 2) & L.COMMIT_LEN_MASK
       if (this.pos < commit) {
         const at = pageOff + hdr + this.pos
         client.decode(rb.dv, at, pageOff + hdr + commit, this.dec)
@@ -109,7 +145,8 @@ export class RingIterator {
           this.resync()
           continue
         }
-        if (d.kind === RecordKind.Corrupt) throw new TypeError(`cpu: ring ${this.cpu} holds a corrupt record at byte ${at}`)
+        if (d.kind === RecordKind.Corrupt)
+          throw new TypeError(`cpu: ring ${this.cpu} holds a corrupt record at byte ${at}`)
         if (d.kind === RecordKind.End) {
           this.pos = commit
           continue
@@ -125,8 +162,9 @@ export class RingIterator {
           this.peeked = true
           return r
         }
-        if (d.kind === RecordKind.TimeDelta) this.ts += d.delta
-        else if (d.kind === RecordKind.TimeAbsolute) this.ts = client.fixAbsolute ? client.fixAbsolute(d.delta, this.ts) : d.delta
+        if (d.kind === RecordKind.TimeDelta || d.kind === RecordKind.Padding) this.ts += d.delta
+        else if (d.kind === RecordKind.TimeAbsolute)
+          this.ts = client.fixAbsolute ? client.fixAbsolute(d.delta, this.ts) : d.delta
         this.pos += d.size
         continue
       }
@@ -135,10 +173,17 @@ export class RingIterator {
       if (cur === cs) return null
       const next = this.seq === -1 ? i[c + L.C_HEAD_SEQ]! : (this.seq + 1) | 0
       if (((next - cs) | 0) > 0) return null
-      if (this.seq !== -1) this.slot = this.slot + 1 === n ? 0 : this.slot + 1
-      else this.slot = i[c + L.C_HEAD_SLOT]!
-      this.seq = next
+      if (this.seq !== -1) {
+        this.slot = this.slot + 1 === n ? 0 : this.slot + 1
+        this.seq = next
+      } else {
+        this.oldest()
+        // the writer reclaimed what followed the reader sub-buffer since the reset
+        if (this.seq !== this.afterReader) this.dropped_ = true
+      }
       this.pos = 0
+      // a nested writer reclaimed everything up to the frontier: nothing to read yet
+      if (((this.seq - cs) | 0) > 0) return null
       if (!this.valid()) {
         this.resync()
         continue

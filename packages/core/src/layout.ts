@@ -5,7 +5,7 @@
  *
  * ```
  * [global header 256 B][cpu 0 block][cpu 1 block]...
- * cpu block (paged):      [control 512 B][slot words 4·N][page meta 16·P][client area][P sub-buffers]
+ * cpu block (paged):      [control 512 B][slot words 4·N][page-by-slot 4·N][page meta 32·P][client area][P sub-buffers]
  * cpu block (contiguous): [control 512 B][client area (head/tail u64 inside)][data area 2^k]
  * ```
  *
@@ -50,6 +50,8 @@ export const H_TOTAL_BYTES = 19
 /** Futex word for waiters on every CPU. */
 export const H_WAKE = 20
 export const H_GLOBAL_WAITERS = 21
+/** Bumped by `wakeWaiters(ALL_CPUS)`: every waiter returns when it changes. */
+export const H_WAKE_ALL = 22
 /** The header words covered by H_CHECK (the mutable ones are not). */
 export const CHECKED_WORDS: readonly number[] = [
   H_MAGIC,
@@ -105,7 +107,7 @@ export const C_RESET_REQ = 14
 export const C_RESET_DONE = 15
 /** Publish counter: bumped (Atomics.store) after every publish. */
 export const C_PUB = 16
-/** Shared-mode reservation word: `slot << 21 | offset` of the current sub-buffer. */
+/** Shared-mode reservation word: `(seq & 0x7ff) << 20 | offset` in the current sub-buffer (offset 0xfffff: switching). */
 export const C_RESV = 17
 export const C_STATS_LOCK = 18
 /** Shared mode: physical id of the current sub-buffer. */
@@ -114,10 +116,12 @@ export const C_SHARED_PAGE = 19
 export const C_WRITER_PAGE = 22
 /** Shared mode: sequence number of the current sub-buffer. */
 export const C_SHARED_SEQ = 20
-/** Iterator epoch: bumped by every consuming read so open iterators can reset. */
+/** Iterator epoch: bumped by every consuming read, sub-buffer handoff and reset so open iterators can reset. */
 export const C_READ_EPOCH = 21
 /** Open non-consuming iterators (resize is refused while any is open). */
 export const C_ITERS = 23
+/** Bumped by `wakeWaiters`: waiters of the ring return when it changes. */
+export const C_WAKE_ALL = 24
 export const C_SPARE_IDS = 32
 export const MAX_SPARES = 32
 
@@ -145,6 +149,8 @@ export const F_WAKE_PAGES = 18
 export const F_TAIL_POS = 19
 export const F_HEAD_POS = 20
 export const F_LOST_PENDING = 21
+/** Contiguous writer: records dropped since its last loss record (writer-owned; the reader's is F_LOST_PENDING). */
+export const F_WRITER_LOST = 22
 
 // ---- slot words (paged) ------------------------------------------------------------
 /** A slot word: physical id (bits 0..15), sequence tag (bits 16..29), consumed bit 30. */
@@ -159,10 +165,17 @@ export const SLOT_CONSUMED: number = 1 << 30
  * timestamp at byte 16.
  */
 export const PAGE_META_BYTES = 32
+/**
+ * Bits of a commit word that hold the data length: a client may set flags above them on
+ * sub-buffers it hands out (ftrace's RB_MISSED_EVENTS / RB_MISSED_STORED).
+ */
+export const COMMIT_LEN_MASK = 0x0fffffff
 export const PM_ENTRIES = 0
 export const PM_REAL_END = 1
 export const PM_COMMITTED = 2
 export const PM_FINAL = 3
+/** Int32 index (in the meta) of the ring slot a shared-sync sub-buffer was opened in. */
+export const PM_SLOT = 6
 /** Float64 index of the base timestamp relative to the meta's Float64 index. */
 export const PM_TS_F64 = 2
 
@@ -204,7 +217,8 @@ export function computeGeometry(
   const unit = 2 ** unitShift
   const physical = layout === LAYOUT_PAGED ? subbufs + 1 + spares : 1
   const slotsOff = CONTROL_BYTES
-  const metaOff = align(slotsOff + (layout === LAYOUT_PAGED ? 4 * subbufs : 0), 8)
+  // slot words, then the shared writers' page-by-slot table (same length)
+  const metaOff = align(slotsOff + (layout === LAYOUT_PAGED ? 8 * subbufs : 0), 8)
   const areaOff = align(metaOff + (layout === LAYOUT_PAGED ? PAGE_META_BYTES * physical : 0), 64)
   const dataOff = align(areaOff + clientArea, 64)
   const cpuStride = align(dataOff + physical * unit, 64)

@@ -46,7 +46,7 @@ export function swapReaderPage(rb: RingBuffer, cpu: number): boolean {
     if (((h - cs) | 0) > 0) return false
     if (((cs - h) | 0) >= n) {
       // lapped: the writer overwrote everything before cs - n + 1
-      const skip = ((cs - n + 1 - h) | 0)
+      const skip = (cs - n + 1 - h) | 0
       h = (cs - n + 1) | 0
       hs = (hs + (skip % n)) % n
       i[c + L.C_HEAD_SEQ] = h
@@ -61,13 +61,25 @@ export function swapReaderPage(rb: RingBuffer, cpu: number): boolean {
       continue
     }
     const id = v & L.SLOT_ID_MASK
-    if (h === cs && Atomics.load(i, (rb.subbufOffset(cpu, id) + commitOff) >> 2) === 0) return false
+    if (
+      h === cs &&
+      (Atomics.load(i, (rb.subbufOffset(cpu, id) + commitOff) >> 2) & L.COMMIT_LEN_MASK) === 0
+    )
+      return false
     const mine = i[c + L.C_READER_PAGE]!
     Atomics.store(i, (rb.subbufOffset(cpu, mine) + commitOff) >> 2, 0)
     const mm = rb.metaOffset(cpu, mine) >> 2
     i[mm + L.PM_ENTRIES] = 0
     i[mm + L.PM_REAL_END] = 0
-    if (Atomics.compareExchange(i, slots + hs, v, mine | (tag << L.SLOT_TAG_SHIFT) | L.SLOT_CONSUMED) !== v) continue
+    if (
+      Atomics.compareExchange(
+        i,
+        slots + hs,
+        v,
+        mine | (tag << L.SLOT_TAG_SHIFT) | L.SLOT_CONSUMED,
+      ) !== v
+    )
+      continue
     const f = rb.f64
     const x = rb.fx(cpu)
     i[c + L.C_READER_PAGE] = id
@@ -89,7 +101,13 @@ export function swapReaderPage(rb: RingBuffer, cpu: number): boolean {
  * With `consume`, move past it. Fills `rec`; returns false when there is none now.
  * Call with the reader operation lock held.
  */
-export function pagedNext(rb: RingBuffer, cpu: number, rec: RingRecord, consume: boolean, dec: DecodedRecord): boolean {
+export function pagedNext(
+  rb: RingBuffer,
+  cpu: number,
+  rec: RingRecord,
+  consume: boolean,
+  dec: DecodedRecord,
+): boolean {
   const i = rb.i32
   const f = rb.f64
   const c = rb.ctl(cpu)
@@ -103,7 +121,7 @@ export function pagedNext(rb: RingBuffer, cpu: number, rec: RingRecord, consume:
     const page = i[c + L.C_READER_PAGE]!
     const pageOff = rb.subbufOffset(cpu, page)
     const cs = Atomics.load(i, c + L.C_COMMIT_SEQ)
-    const commit = Atomics.load(i, (pageOff + commitOff) >> 2)
+    const commit = Atomics.load(i, (pageOff + commitOff) >> 2) & L.COMMIT_LEN_MASK
     let read = i[c + L.C_READER_READ]!
     if (read < commit) {
       const dataOff = pageOff + hdr
@@ -126,6 +144,7 @@ export function pagedNext(rb: RingBuffer, cpu: number, rec: RingRecord, consume:
             f[x + L.F_READ_TS] = rec.timestamp
             f[x + L.F_READ] = f[x + L.F_READ]! + 1
             f[x + L.F_BYTES_READ] = f[x + L.F_BYTES_READ]! + dec.size
+            Atomics.add(i, c + L.C_READ_EPOCH, 1) // open iterators restart at the new position
             if (rec.lost !== 0) {
               f[x + L.F_LOST] = f[x + L.F_LOST]! + rec.lost
               f[x + L.F_LOST_PENDING] = 0
@@ -142,9 +161,11 @@ export function pagedNext(rb: RingBuffer, cpu: number, rec: RingRecord, consume:
           break
         }
         if (k === RecordKind.Corrupt) corrupt(cpu, at)
-        if (k === RecordKind.TimeDelta) ts += dec.delta
-        else if (k === RecordKind.TimeAbsolute) ts = client.fixAbsolute ? client.fixAbsolute(dec.delta, ts) : dec.delta
-        else if (k === RecordKind.Loss) f[x + L.F_LOST_PENDING] = f[x + L.F_LOST_PENDING]! + dec.lost
+        if (k === RecordKind.TimeDelta || k === RecordKind.Padding) ts += dec.delta
+        else if (k === RecordKind.TimeAbsolute)
+          ts = client.fixAbsolute ? client.fixAbsolute(dec.delta, ts) : dec.delta
+        else if (k === RecordKind.Loss)
+          f[x + L.F_LOST_PENDING] = f[x + L.F_LOST_PENDING]! + dec.lost
         read += dec.size
         f[x + L.F_BYTES_READ] = f[x + L.F_BYTES_READ]! + dec.size
       }
@@ -188,7 +209,8 @@ export function takeSpare(rb: RingBuffer, cpu: number): number {
 export function putSpare(rb: RingBuffer, cpu: number, id: number): void {
   const i = rb.i32
   const base = rb.ctl(cpu) + L.C_SPARE_IDS
-  for (let k = 0; k < rb.g.spares; k++) if (Atomics.load(i, base + k) === id) throw new RangeError(`id: sub-buffer ${id} is not leased`)
+  for (let k = 0; k < rb.g.spares; k++)
+    if (Atomics.load(i, base + k) === id) throw new RangeError(`id: sub-buffer ${id} is not leased`)
   for (let k = 0; k < rb.g.spares; k++) {
     if (Atomics.compareExchange(i, base + k, -1, id) === -1) return
   }
@@ -203,7 +225,13 @@ export function putSpare(rb: RingBuffer, cpu: number, id: number): void {
  *
  * @throws BusyError when every spare sub-buffer is leased.
  */
-export function pagedTakeSubbuf(rb: RingBuffer, cpu: number, full: boolean, dec: DecodedRecord, forceCopy: boolean): SubbufLease | null {
+export function pagedTakeSubbuf(
+  rb: RingBuffer,
+  cpu: number,
+  full: boolean,
+  dec: DecodedRecord,
+  forceCopy: boolean,
+): SubbufLease | null {
   const i = rb.i32
   const f = rb.f64
   const c = rb.ctl(cpu)
@@ -219,8 +247,19 @@ export function pagedTakeSubbuf(rb: RingBuffer, cpu: number, full: boolean, dec:
   for (;;) {
     const page = i[c + L.C_READER_PAGE]!
     cs = Atomics.load(i, c + L.C_COMMIT_SEQ)
-    commit = Atomics.load(i, (rb.subbufOffset(cpu, page) + commitOff) >> 2)
-    if (i[c + L.C_READER_READ]! < commit) break
+    commit = Atomics.load(i, (rb.subbufOffset(cpu, page) + commitOff) >> 2) & L.COMMIT_LEN_MASK
+    const read = i[c + L.C_READER_READ]!
+    if (read < commit) {
+      // a finished sub-buffer with nothing but its end padding left has nothing to hand out
+      if (
+        i[c + L.C_READER_SEQ] === cs ||
+        read < i[(rb.metaOffset(cpu, page) >> 2) + L.PM_REAL_END]!
+      )
+        break
+      f[x + L.F_BYTES_READ] = f[x + L.F_BYTES_READ]! + (commit - read)
+      i[c + L.C_READER_READ] = commit
+      continue
+    }
     if (i[c + L.C_READER_SEQ] === cs) return null
     if (!swapReaderPage(rb, cpu)) return null
   }
@@ -230,7 +269,8 @@ export function pagedTakeSubbuf(rb: RingBuffer, cpu: number, full: boolean, dec:
   const writerOn = i[c + L.C_READER_SEQ] === cs
   if (full && (writerOn || read !== 0)) return null
   const spare = takeSpare(rb, cpu)
-  if (spare < 0) throw new BusyError(`cpu: every spare sub-buffer of ring ${cpu} is leased; release one first`)
+  if (spare < 0)
+    throw new BusyError(`cpu: every spare sub-buffer of ring ${cpu} is leased; release one first`)
   const lost = f[x + L.F_LOST_PENDING]!
   const epoch = Atomics.load(i, c + L.C_RESET_DONE)
   const capacity = rb.g.unit - hdr
@@ -258,6 +298,8 @@ export function pagedTakeSubbuf(rb: RingBuffer, cpu: number, full: boolean, dec:
   const so = rb.subbufOffset(cpu, spare)
   const dataOff = pageOff + hdr
   const end = dataOff + commit
+  // end padding of a finished sub-buffer is read but not copied (dataBytes excludes it)
+  const copyEnd = writerOn ? end : dataOff + i[(rb.metaOffset(cpu, page) >> 2) + L.PM_REAL_END]!
   const ts0 = f[x + L.F_READ_TS]!
   let ts = ts0
   let at = dataOff + read
@@ -267,14 +309,19 @@ export function pagedTakeSubbuf(rb: RingBuffer, cpu: number, full: boolean, dec:
   while (at < end) {
     client.decode(dv, at, end, dec)
     const k = dec.kind
-    if (k === RecordKind.End) {
+    if (k === RecordKind.End || at >= copyEnd) {
       bytes += end - at
       at = end
       break
     }
-    if (k === RecordKind.Corrupt) corrupt(cpu, at)
-    if (k === RecordKind.TimeDelta || k === RecordKind.Data || k === RecordKind.Padding) ts += k === RecordKind.Padding ? 0 : dec.delta
-    else if (k === RecordKind.TimeAbsolute) ts = client.fixAbsolute ? client.fixAbsolute(dec.delta, ts) : dec.delta
+    if (k === RecordKind.Corrupt) {
+      putSpare(rb, cpu, spare) // the spare goes back before the error
+      corrupt(cpu, at)
+    }
+    if (k === RecordKind.TimeDelta || k === RecordKind.Data || k === RecordKind.Padding)
+      ts += dec.delta
+    else if (k === RecordKind.TimeAbsolute)
+      ts = client.fixAbsolute ? client.fixAbsolute(dec.delta, ts) : dec.delta
     rb.u8.copyWithin(out, at, at + dec.size)
     out += dec.size
     at += dec.size
@@ -295,4 +342,120 @@ export function pagedTakeSubbuf(rb: RingBuffer, cpu: number, full: boolean, dec:
   f[x + L.F_LOST_PENDING] = 0
   Atomics.add(i, c + L.C_READ_EPOCH, 1)
   return { cpu, id: spare, dataBytes, lost, timestamp: ts0, epoch }
+}
+
+/** What `RingReader.consumeReaderSubbuf` did. */
+export interface ReaderSubbufInfo {
+  /** Physical id of the reader sub-buffer afterwards. */
+  id: number
+  /** Bytes of it consumed (all of its data). */
+  read: number
+  /** True when a new sub-buffer was swapped in. */
+  swapped: boolean
+  /** Records lost before the swapped-in sub-buffer (0 when none or not swapped). */
+  lost: number
+  /** Data records consumed by this call. */
+  records: number
+}
+
+/** Consume every record left in the reader sub-buffer; returns how many data records. */
+function consumeRest(rb: RingBuffer, cpu: number, dec: DecodedRecord): number {
+  const i = rb.i32
+  const f = rb.f64
+  const c = rb.ctl(cpu)
+  const x = rb.fx(cpu)
+  const client = rb.client
+  const page = i[c + L.C_READER_PAGE]!
+  const pageOff = rb.subbufOffset(cpu, page)
+  const commit = Atomics.load(i, (pageOff + client.commitOffset) >> 2) & L.COMMIT_LEN_MASK
+  const dataOff = pageOff + client.subbufHeaderBytes
+  let read = i[c + L.C_READER_READ]!
+  let ts = f[x + L.F_READ_TS]!
+  let records = 0
+  const start = read
+  while (read < commit) {
+    const at = dataOff + read
+    client.decode(rb.dv, at, dataOff + commit, dec)
+    const k = dec.kind
+    if (k === RecordKind.End) {
+      read = commit
+      break
+    }
+    if (k === RecordKind.Corrupt) corrupt(cpu, at)
+    if (k === RecordKind.TimeAbsolute)
+      ts = client.fixAbsolute ? client.fixAbsolute(dec.delta, ts) : dec.delta
+    else ts += dec.delta
+    if (k === RecordKind.Data) records++
+    else if (k === RecordKind.Loss) f[x + L.F_LOST_PENDING] = f[x + L.F_LOST_PENDING]! + dec.lost
+    read += dec.size
+  }
+  i[c + L.C_READER_READ] = read
+  f[x + L.F_READ_TS] = ts
+  f[x + L.F_READ] = f[x + L.F_READ]! + records
+  f[x + L.F_BYTES_READ] = f[x + L.F_BYTES_READ]! + (read - start)
+  if (read !== start) Atomics.add(i, c + L.C_READ_EPOCH, 1)
+  return records
+}
+
+/**
+ * Hand the whole reader sub-buffer to a consumer that reads it in place (the kernel's
+ * `ring_buffer_map_get_reader`): when it still has unread records, consume all of them (the
+ * consumer reads up to the new read position); otherwise swap in the next sub-buffer and
+ * consume all of it, flagging losses in it through the client's `subbufHandoff` when the
+ * writer has left it. Call with the reader operation lock held.
+ */
+export function pagedConsumeReaderSubbuf(
+  rb: RingBuffer,
+  cpu: number,
+  dec: DecodedRecord,
+): ReaderSubbufInfo {
+  const i = rb.i32
+  const f = rb.f64
+  const c = rb.ctl(cpu)
+  const x = rb.fx(cpu)
+  const info: ReaderSubbufInfo = {
+    id: i[c + L.C_READER_PAGE]!,
+    read: i[c + L.C_READER_READ]!,
+    swapped: false,
+    lost: 0,
+    records: 0,
+  }
+  if (rb.resetPending(cpu)) return info
+  const page = info.id
+  const commit =
+    Atomics.load(i, (rb.subbufOffset(cpu, page) + rb.client.commitOffset) >> 2) & L.COMMIT_LEN_MASK
+  if (i[c + L.C_READER_SEQ] !== -1 && info.read < commit) {
+    info.records = consumeRest(rb, cpu, dec)
+    info.read = i[c + L.C_READER_READ]!
+    return info
+  }
+  const cs = Atomics.load(i, c + L.C_COMMIT_SEQ)
+  if (i[c + L.C_READER_SEQ] === cs || !swapReaderPage(rb, cpu)) return info
+  info.swapped = true
+  info.id = i[c + L.C_READER_PAGE]!
+  const lost = f[x + L.F_LOST_PENDING]!
+  info.lost = lost
+  if (lost > 0) {
+    f[x + L.F_LOST] = f[x + L.F_LOST]! + lost
+    f[x + L.F_LOST_PENDING] = 0
+    // flag the losses first (the kernel sets commit = real_end, then the flags), so that the
+    // consumer's read position ends at the data, before the stored count
+    if (i[c + L.C_READER_SEQ] !== Atomics.load(i, c + L.C_COMMIT_SEQ)) {
+      const pageOff = rb.subbufOffset(cpu, info.id)
+      const commitIdx = (pageOff + rb.client.commitOffset) >> 2
+      const before = Atomics.load(i, commitIdx) & L.COMMIT_LEN_MASK
+      const dataBytes = i[(rb.metaOffset(cpu, info.id) >> 2) + L.PM_REAL_END]!
+      rb.client.subbufHandoff?.(rb.dv, pageOff, {
+        dataBytes,
+        capacity: rb.g.unit - rb.client.subbufHeaderBytes,
+        lost,
+      })
+      // the end padding the handoff cut off counts as read
+      const after = Atomics.load(i, commitIdx) & L.COMMIT_LEN_MASK
+      if (after < before) f[x + L.F_BYTES_READ] = f[x + L.F_BYTES_READ]! + (before - after)
+    }
+  }
+  info.records = consumeRest(rb, cpu, dec)
+  info.read = i[c + L.C_READER_READ]!
+  return info
 }

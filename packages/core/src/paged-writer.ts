@@ -15,8 +15,9 @@
  */
 import { RecordFlag } from './client.js'
 import type { RingClient } from './client.js'
-import { monotonicNs } from './clock.js'
+import { recordTimestamp } from './clock.js'
 import type { ClockFn } from './clock.js'
+import { checkBytes } from './errors.js'
 import * as L from './layout.js'
 import type { RingBuffer } from './ring-buffer.js'
 
@@ -36,6 +37,11 @@ export interface RingWriter {
   /** Timestamp of the innermost open reservation. */
   readonly timestamp: number
   /**
+   * True when the payload of the last reservation wraps past the end of the data area
+   * (contiguous layout): write it with {@link RingWriter.put}. Always false for the paged layout.
+   */
+  readonly wrapped: boolean
+  /**
    * Reserve `length` payload bytes. Returns the absolute byte offset of the payload in
    * {@link RingWriter.bytes}, or -1 when the record was not accepted (recording disabled,
    * ring full in produce-consume mode, nested writers wrapped the ring); every refusal except
@@ -46,6 +52,13 @@ export interface RingWriter {
    * @throws RangeError when `length` or `timestamp` is invalid.
    */
   reserve(length: number, timestamp?: number): number
+  /**
+   * Copy `src` into a reserved payload at `offset`. In the contiguous layout a payload may
+   * wrap past the end of the data area; `put` wraps it (`bytes.set` would not).
+   *
+   * @throws RangeError when `offset` is not inside the ring's data.
+   */
+  put(offset: number, src: Uint8Array): void
   /** Commit the innermost open reservation. */
   commit(): void
   /** Drop the innermost open reservation (rewound if it was the last thing written, else padding). */
@@ -61,6 +74,7 @@ export interface RingWriter {
 /** @internal */
 export class PagedWriter implements RingWriter {
   readonly cpu: number
+  readonly wrapped: boolean = false
   readonly bytes: Uint8Array
   readonly view: DataView
   private readonly rb: RingBuffer
@@ -87,6 +101,8 @@ export class PagedWriter implements RingWriter {
   private pageOff = 0
   private dataOff = 0
   private write_ = 0
+  /** Data end of the current sub-buffer once a failed switch closed it with padding, else -1. */
+  private closedReal = -1
   private commitSeq = 0
   private commitSlot = 0
   /** page ids, final commit bytes and entries of the sub-buffers from the commit frontier on, by slot */
@@ -162,12 +178,17 @@ export class PagedWriter implements RingWriter {
     this.commitSlot = this.slot
     const slotWord = i[this.slotIdx + this.slot]!
     // the writer's sub-buffer may have been swapped out to the reader: C_WRITER_PAGE is authoritative
-    this.pageId = this.seq === 0 && i[c + L.C_WRITER_PAGE] === 0 ? slotWord & L.SLOT_ID_MASK : i[c + L.C_WRITER_PAGE]!
+    this.pageId =
+      this.seq === 0 && i[c + L.C_WRITER_PAGE] === 0
+        ? slotWord & L.SLOT_ID_MASK
+        : i[c + L.C_WRITER_PAGE]!
     this.setPage(this.pageId)
-    this.write_ = Atomics.load(i, (this.pageOff + this.commitOff) >> 2)
+    this.write_ = Atomics.load(i, (this.pageOff + this.commitOff) >> 2) & L.COMMIT_LEN_MASK
     const meta = this.rb.metaOffset(this.cpu, this.pageId) >> 2
     this.pendId[this.slot] = this.pageId
     this.pendEntries[this.slot] = i[meta + L.PM_ENTRIES]!
+    const real = i[meta + L.PM_REAL_END]!
+    this.closedReal = real < this.write_ ? real : -1
     this.entries = f[x + L.F_ENTRIES]!
     this.bytesW = f[x + L.F_BYTES]!
     this.overrun = f[x + L.F_OVERRUN]!
@@ -199,39 +220,45 @@ export class PagedWriter implements RingWriter {
 
   reserve(length: number, timestamp?: number): number {
     if (!(length >= 0 && length <= this.maxLen && (length | 0) === length)) this.badLength(length)
+    if (this.closed) throw new TypeError('writer: closed')
     const i = this.i32
     if ((i[L.H_RECORD]! | i[this.disIdx]!) !== 0) return -1
     if (i[this.ctlIdx + L.C_RESET_REQ] !== this.resetSeen && this.depth_ === 0) this.takeReset()
-    let t: number
-    if (timestamp === undefined) {
-      t =
-        this.clockKind === L.CLOCK_MONOTONIC
-          ? monotonicNs()
-          : this.clockKind === L.CLOCK_COUNTER
-            ? this.lastTs + 1
-            : this.userClock!()
-    } else {
-      if (!(timestamp >= 0 && timestamp <= Number.MAX_SAFE_INTEGER)) throw new RangeError(`timestamp: ${timestamp} is not a non-negative safe integer`)
-      t = timestamp
-    }
+    let t = recordTimestamp(this.clockKind, this.lastTs, this.userClock, timestamp)
     if (t < this.lastTs) t = this.lastTs
     if (this.depth_ === MAX_NESTING) {
       this.dropped++
       return -1
     }
-    const flags = (this.fullTs | (i[L.H_CLIENT_FLAGS]! << 8))
+    const flags = this.fullTs | (i[L.H_CLIENT_FLAGS]! << 8)
     let w = this.write_
     let delta = w === 0 ? 0 : t - this.lastTs
-    let size = this.client.recordSize(length, delta, w === 0 ? flags & ~RecordFlag.FullTimestamp : flags)
+    let size = this.client.recordSize(
+      length,
+      delta,
+      w === 0 ? flags & ~RecordFlag.FullTimestamp : flags,
+    )
     if (w + size > this.capacity) {
-      if (!this.advance()) return -1
+      if (!this.advance()) {
+        // a refusal is rare: publish at once so that stats count it
+        if (this.depth_ === 0) this.publish()
+        return -1
+      }
       w = 0
       delta = 0
       size = this.client.recordSize(length, 0, flags & ~RecordFlag.FullTimestamp)
     }
     const off = this.dataOff + w
     if (w === 0) this.beginPage(t)
-    const payload = this.client.writeRecord(this.view, off, length, size, delta, t, w === 0 ? flags & ~RecordFlag.FullTimestamp : flags)
+    const payload = this.client.writeRecord(
+      this.view,
+      off,
+      length,
+      size,
+      delta,
+      t,
+      w === 0 ? flags & ~RecordFlag.FullTimestamp : flags,
+    )
     const d = this.depth_++
     this.stOff[d] = off
     this.stSize[d] = size
@@ -246,13 +273,19 @@ export class PagedWriter implements RingWriter {
   }
 
   private badLength(length: number): never {
-    if (typeof length !== 'number') throw new TypeError(`length: expected a number, got ${typeof length}`)
+    if (typeof length !== 'number')
+      throw new TypeError(`length: expected a number, got ${typeof length}`)
     throw new RangeError(`length: ${length} is not an integer in [0, ${this.maxLen}]`)
   }
 
   private beginPage(t: number): void {
     this.client.subbufBegin?.(this.view, this.pageOff, t)
     this.f64[(this.rb.metaOffset(this.cpu, this.pageId) >> 3) + L.PM_TS_F64] = t
+  }
+
+  put(offset: number, src: Uint8Array): void {
+    this.rb.checkSubbufRange(this.cpu, offset, src.length)
+    this.bytes.set(src, offset)
   }
 
   commit(): void {
@@ -270,7 +303,12 @@ export class PagedWriter implements RingWriter {
     const off = this.stOff[d]!
     const size = this.stSize[d]!
     this.discarded++
-    if (this.stSeq[d] === this.seq && off + size === this.dataOff + this.write_) {
+    // the last record rewinds, unless a failed switch closed the sub-buffer meanwhile
+    if (
+      this.stSeq[d] === this.seq &&
+      off + size === this.dataOff + this.write_ &&
+      this.closedReal < 0
+    ) {
       this.write_ -= size
       this.lastTs = this.stPrevTs[d]!
       this.fullTs = RecordFlag.FullTimestamp
@@ -282,7 +320,7 @@ export class PagedWriter implements RingWriter {
   }
 
   write(data: Uint8Array, timestamp?: number): boolean {
-    const n = data.length
+    const n = checkBytes('data', data).length
     const off = this.reserve(n, timestamp)
     if (off < 0) return false
     if (n <= 32) {
@@ -325,12 +363,17 @@ export class PagedWriter implements RingWriter {
     const nextSlot = this.slot + 1 === n ? 0 : this.slot + 1
     if (this.depth_ > 0 && ((nextSeq - this.stSeq[0]!) | 0) >= n) {
       this.commitOverrun++
+      this.closePage()
       return false
     }
+    // The next slot may still hold an unpublished sub-buffer (nested writers moved on without
+    // a publish): it is complete (no open reservation is in it, see above), so publish it
+    // before its slot's pending state is reused.
+    if (((nextSeq - n - this.commitSeq) | 0) >= 0) this.publishPending()
     const i = this.i32
     const overwrite = (Atomics.load(i, L.H_FLAGS) & L.MODE_OVERWRITE) !== 0
     const idx = this.slotIdx + nextSlot
-    const want = ((nextSeq & L.SLOT_TAG_MASK) << L.SLOT_TAG_SHIFT)
+    const want = (nextSeq & L.SLOT_TAG_MASK) << L.SLOT_TAG_SHIFT
     let id: number
     for (;;) {
       const v = Atomics.load(i, idx)
@@ -338,23 +381,25 @@ export class PagedWriter implements RingWriter {
       const unread = (v & L.SLOT_CONSUMED) === 0
       if (unread && !overwrite) {
         this.dropped++
+        this.closePage()
         return false
       }
       if (Atomics.compareExchange(i, idx, v, id | want) !== v) continue
       if (unread) {
         const meta = this.rb.metaOffset(this.cpu, id) >> 2
         this.overrun += i[meta + L.PM_ENTRIES]!
-        this.bytesOverrun += Atomics.load(i, (this.rb.subbufOffset(this.cpu, id) + this.commitOff) >> 2)
+        this.bytesOverrun +=
+          Atomics.load(i, (this.rb.subbufOffset(this.cpu, id) + this.commitOff) >> 2) &
+          L.COMMIT_LEN_MASK
         this.pagesLost++
       }
       break
     }
     // finish the old sub-buffer: end padding, remember its data end
-    const rem = this.capacity - this.write_
-    const padded = this.client.endPadding(this.view, this.dataOff + this.write_, rem)
-    this.bytesW += padded
-    this.pendEnd[this.slot] = this.write_ + padded
-    this.pendReal[this.slot] = this.write_
+    this.closePage()
+    this.pendEnd[this.slot] = this.write_
+    this.pendReal[this.slot] = this.closedReal
+    this.closedReal = -1
     // enter the new one
     this.seq = nextSeq
     this.slot = nextSlot
@@ -371,24 +416,43 @@ export class PagedWriter implements RingWriter {
     return true
   }
 
+  /**
+   * Pad the rest of the current sub-buffer and close it, once (the kernel's `rb_reset_tail`:
+   * also after a failed switch, so later small records do not slip into the remainder).
+   */
+  private closePage(): void {
+    if (this.closedReal >= 0) return
+    this.closedReal = this.write_
+    const padded = this.client.endPadding(
+      this.view,
+      this.dataOff + this.write_,
+      this.capacity - this.write_,
+    )
+    this.bytesW += padded
+    this.write_ += padded
+  }
+
+  /** Store the meta and final commit word of the oldest finished, unpublished sub-buffer. */
+  private publishPending(): void {
+    const i = this.i32
+    const s = this.commitSlot
+    const id = this.pendId[s]!
+    const meta = this.rb.metaOffset(this.cpu, id) >> 2
+    i[meta + L.PM_ENTRIES] = this.pendEntries[s]!
+    i[meta + L.PM_REAL_END] = this.pendReal[s]!
+    Atomics.store(i, (this.rb.subbufOffset(this.cpu, id) + this.commitOff) >> 2, this.pendEnd[s]!)
+    this.commitSeq = (this.commitSeq + 1) | 0
+    this.commitSlot = s + 1 === this.n ? 0 : s + 1
+  }
+
   /** Make every commit so far visible. Only called with no reservation open. */
   private publish(): void {
     const i = this.i32
-    const n = this.n
     const commitOff = this.commitOff
-    while (this.commitSeq !== this.seq) {
-      const s = this.commitSlot
-      const id = this.pendId[s]!
-      const meta = this.rb.metaOffset(this.cpu, id) >> 2
-      i[meta + L.PM_ENTRIES] = this.pendEntries[s]!
-      i[meta + L.PM_REAL_END] = this.pendReal[s]!
-      Atomics.store(i, (this.rb.subbufOffset(this.cpu, id) + commitOff) >> 2, this.pendEnd[s]!)
-      this.commitSeq = (this.commitSeq + 1) | 0
-      this.commitSlot = s + 1 === n ? 0 : s + 1
-    }
+    while (this.commitSeq !== this.seq) this.publishPending()
     const meta = this.rb.metaOffset(this.cpu, this.pageId) >> 2
     i[meta + L.PM_ENTRIES] = this.pendEntries[this.slot]!
-    i[meta + L.PM_REAL_END] = this.write_
+    i[meta + L.PM_REAL_END] = this.closedReal >= 0 ? this.closedReal : this.write_
     const f = this.f64
     const x = this.fxIdx
     f[x + L.F_ENTRIES] = this.entries
@@ -415,17 +479,21 @@ export class PagedWriter implements RingWriter {
       Atomics.add(i, L.H_WAKE, 1)
       Atomics.notify(i, L.H_WAKE)
     }
-    if (Atomics.load(i, L.H_STATE) !== L.STATE_LIVE) throw new TypeError('buffer: the buffer was freed')
+    if (Atomics.load(i, L.H_STATE) !== L.STATE_LIVE)
+      throw new TypeError('buffer: the buffer was freed')
   }
 
   private maybeWake(): void {
     const f = this.f64
     const x = this.fxIdx
     const dirty = this.touched - this.pagesLost - f[x + L.F_PAGES_READ]!
-    if (this.entries >= f[x + L.F_WAKE_ENTRIES]! || this.bytesW >= f[x + L.F_WAKE_BYTES]! || dirty >= f[x + L.F_WAKE_PAGES]!) {
+    if (
+      this.entries >= f[x + L.F_WAKE_ENTRIES]! ||
+      this.bytesW >= f[x + L.F_WAKE_BYTES]! ||
+      dirty >= f[x + L.F_WAKE_PAGES]!
+    ) {
       Atomics.add(this.i32, this.ctlIdx + L.C_WAKE, 1)
       Atomics.notify(this.i32, this.ctlIdx + L.C_WAKE)
     }
   }
 }
-

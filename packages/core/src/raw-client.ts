@@ -76,7 +76,11 @@ export const rawPagedClient: RingClient = {
     return remaining
   },
   discard(dv, off, size) {
-    putHeader(dv, off, T_PAD, size - 8, 0)
+    // Keep a time extend or absolute timestamp in front of the record and the record's own
+    // delta (in the padding header): the records after it carry deltas relative to its time.
+    const type = dv.getUint32(off, true) >>> 28
+    const prefix = type === T_EXTEND ? 8 : type === T_ABS ? 16 : 0
+    putHeader(dv, off + prefix, T_PAD, size - prefix - 8, dv.getUint32(off + prefix + 4, true))
   },
   decode(dv, off, end, out) {
     decodeRaw(dv, off, end, out, 8)
@@ -157,6 +161,8 @@ function decodeRaw(dv: DataView, off: number, end: number, out: DecodedRecord, h
     case T_PAD:
       out.kind = RecordKind.Padding
       out.size = 8 + len
+      // paged: a discarded record keeps its time delta (end padding has 0)
+      out.delta = hdr === 8 ? dv.getUint32(off + 4, true) : 0
       break
     case T_EXTEND:
       out.kind = RecordKind.TimeDelta

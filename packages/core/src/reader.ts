@@ -8,14 +8,14 @@
  * @packageDocumentation
  */
 import { decodedRecord } from './client.js'
-import { checkInt } from './errors.js'
+import { checkFunction, checkInt } from './errors.js'
 import * as L from './layout.js'
 import { RingRecord } from './record.js'
 import { ALL_CPUS } from './all-cpus.js'
 import type { RingBuffer } from './ring-buffer.js'
-import { pagedNext, pagedTakeSubbuf, putSpare } from './paged-reader.js'
-import type { SubbufLease } from './paged-reader.js'
-import { ContiguousScratch, contiguousNext } from './contiguous-reader.js'
+import { pagedConsumeReaderSubbuf, pagedNext, pagedTakeSubbuf, putSpare } from './paged-reader.js'
+import type { ReaderSubbufInfo, SubbufLease } from './paged-reader.js'
+import { ContiguousScratch, contiguousNext, contiguousRelease } from './contiguous-reader.js'
 import { RingIterator } from './iterator.js'
 import { WAIT_SLICE_MS, arm, disarm, reached, targetFor } from './wait.js'
 import type { Watermark, WaitTarget } from './wait.js'
@@ -51,7 +51,9 @@ export class RingReader {
     const c = rb.checkCpu(cpu)
     const rec = this.rec
     const ok = rb.withReaderOpLock(c, () =>
-      rb.g.layout === L.LAYOUT_PAGED ? pagedNext(rb, c, rec, consume, this.dec) : contiguousNext(rb, c, rec, consume, this.dec, this.sc),
+      rb.g.layout === L.LAYOUT_PAGED
+        ? pagedNext(rb, c, rec, consume, this.dec)
+        : contiguousNext(rb, c, rec, consume, this.dec, this.sc),
     )
     return ok ? rec : null
   }
@@ -67,6 +69,21 @@ export class RingReader {
    */
   consume(cpu: number): RingRecord | null {
     return this.step(cpu, true)
+  }
+
+  /**
+   * Give the space of the record consumed last on ring `cpu` back to the writer now
+   * (contiguous layout, produce-consume mode; perf's `perf_mmap__consume`). Otherwise that
+   * happens at the next read of the ring, so a consumed record stays valid until then.
+   */
+  release(cpu: number): void {
+    const rb = this.buffer
+    rb.checkLive()
+    const c = rb.checkCpu(cpu)
+    if (rb.g.layout === L.LAYOUT_CONTIGUOUS)
+      rb.withReaderOpLock(c, () => {
+        contiguousRelease(rb, c)
+      })
   }
 
   /**
@@ -93,6 +110,7 @@ export class RingReader {
    * {@link ALL_CPUS}), calling `fn` for each. Returns how many were consumed.
    */
   drain(cpu: number, fn: (record: RingRecord) => void, max: number = Infinity): number {
+    checkFunction('fn', fn)
     let n = 0
     while (n < max) {
       const r = cpu === ALL_CPUS ? this.next() : this.consume(cpu)
@@ -128,7 +146,37 @@ export class RingReader {
     rb.checkLive()
     const c = rb.checkCpu(cpu)
     if (rb.g.layout !== L.LAYOUT_PAGED) throw new TypeError('takeSubbuf: only for the paged layout')
-    return rb.withReaderOpLock(c, () => pagedTakeSubbuf(rb, c, options.full === true, this.dec, options.copy === true))
+    return rb.withReaderOpLock(c, () =>
+      pagedTakeSubbuf(rb, c, options.full === true, this.dec, options.copy === true),
+    )
+  }
+
+  /**
+   * Hand the whole reader sub-buffer of ring `cpu` to a consumer that reads it in place
+   * (paged layout; the kernel's `ring_buffer_map_get_reader`). If it still has unread
+   * records they are all consumed: the consumer reads them up to `info.read`. Otherwise the
+   * next sub-buffer is swapped in and consumed whole; losses before it are flagged in it
+   * through the client when the writer has left it. The sub-buffer's bytes are at
+   * `buffer.subbufOffset(cpu, info.id)`; they stay the reader's until the next call.
+   */
+  consumeReaderSubbuf(cpu: number): ReaderSubbufInfo {
+    const rb = this.buffer
+    rb.checkLive()
+    const c = rb.checkCpu(cpu)
+    if (rb.g.layout !== L.LAYOUT_PAGED)
+      throw new TypeError('consumeReaderSubbuf: only for the paged layout')
+    return rb.withReaderOpLock(c, () => pagedConsumeReaderSubbuf(rb, c, this.dec))
+  }
+
+  /** The reader sub-buffer of ring `cpu` (paged layout): its physical id and the bytes of it consumed. */
+  readerPosition(cpu: number): { id: number; read: number } {
+    const rb = this.buffer
+    rb.checkLive()
+    const c = rb.checkCpu(cpu)
+    return rb.withReaderOpLock(c, () => ({
+      id: rb.i32[rb.ctl(c) + L.C_READER_PAGE]!,
+      read: rb.i32[rb.ctl(c) + L.C_READER_READ]!,
+    }))
   }
 
   /** Open a non-consuming iterator over ring `cpu` (paged layout). Close it when done. */
@@ -152,7 +200,10 @@ export class RingReader {
     return false
   }
 
-  private prepare(cpu: number, wm: Watermark): { targets: (WaitTarget | null)[]; word: number; deadline: number } {
+  private prepare(
+    cpu: number,
+    wm: Watermark,
+  ): { targets: (WaitTarget | null)[]; word: number; deadline: number } {
     const rb = this.buffer
     rb.checkLive()
     const c = rb.checkCpu(cpu, true)
@@ -181,11 +232,12 @@ export class RingReader {
   wait(cpu: number, watermark: Watermark = {}): boolean {
     const { targets, word, deadline } = this.prepare(cpu, watermark)
     const i = this.buffer.i32
+    const epoch = this.buffer.wakeEpoch(cpu)
     this.enter(cpu, targets)
     try {
       for (;;) {
         const seen = Atomics.load(i, word)
-        if (this.check(cpu, targets)) return true
+        if (this.check(cpu, targets) || this.buffer.wakeEpoch(cpu) !== epoch) return true
         const left = deadline - Date.now()
         if (left <= 0) return false
         Atomics.wait(i, word, seen, Math.min(left, WAIT_SLICE_MS))
@@ -199,17 +251,21 @@ export class RingReader {
   async waitAsync(cpu: number, watermark: Watermark = {}): Promise<boolean> {
     const { targets, word, deadline } = this.prepare(cpu, watermark)
     const i = this.buffer.i32
+    const epoch = this.buffer.wakeEpoch(cpu)
     this.enter(cpu, targets)
+    // Atomics.waitAsync holds no reference on the event loop: keep the process alive meanwhile
+    const keepAlive = setInterval(() => undefined, 1 << 30)
     try {
       for (;;) {
         const seen = Atomics.load(i, word)
-        if (this.check(cpu, targets)) return true
+        if (this.check(cpu, targets) || this.buffer.wakeEpoch(cpu) !== epoch) return true
         const left = deadline - Date.now()
         if (left <= 0) return false
         const r = Atomics.waitAsync(i, word, seen, Math.min(left, WAIT_SLICE_MS))
         if (r.async) await r.value
       }
     } finally {
+      clearInterval(keepAlive)
       this.leave(cpu)
     }
   }
@@ -219,7 +275,9 @@ export class RingReader {
    * with `Atomics.waitAsync` when there are none. Ends when `signal` aborts or the buffer is
    * freed. The yielded record is reused: read it before the loop continues.
    */
-  async *records(options: { cpu?: number; signal?: AbortSignal } & Watermark = {}): AsyncGenerator<RingRecord, void, undefined> {
+  async *records(
+    options: { cpu?: number; signal?: AbortSignal } & Watermark = {},
+  ): AsyncGenerator<RingRecord, void, undefined> {
     const cpu = options.cpu ?? ALL_CPUS
     const rb = this.buffer
     for (;;) {
@@ -234,5 +292,5 @@ export class RingReader {
   }
 }
 
-export type { SubbufLease }
+export type { SubbufLease, ReaderSubbufInfo }
 export { putSpare }

@@ -20,7 +20,7 @@ export class RingRecord {
   offset = 0
   /** Payload length as the client encodes it. */
   length = 0
-  /** Total bytes the record occupies in the ring (headers, time extends, alignment). */
+  /** Bytes of the record in the ring: its header(s) and alignment; a time record in front is not included. */
   size = 0
   /** The bytes the payload lives in (the whole buffer, or a reader's copy for wrapped records). */
   bytes: Uint8Array

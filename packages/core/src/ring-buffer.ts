@@ -60,7 +60,7 @@ export class RingBuffer {
   /** @internal */ b64!: BigInt64Array
   /** @internal */ dv!: DataView
   /** @internal */ u8!: Uint8Array
-  /** @internal */ g!: Geometry
+  /** @internal @hidden Current geometry (re-derived when `H_GEN` changes). */ g!: Geometry
   /** @internal */ gen = 0
   /** @internal */ readonly userClock: ClockFn | undefined
   /** @internal */ readonly clockKind: number
@@ -94,8 +94,7 @@ export class RingBuffer {
     const sync = options.sync ?? 'per-cpu'
     if (sync !== 'per-cpu' && sync !== 'shared')
       throw new RangeError(`sync: expected 'per-cpu' or 'shared', got ${String(sync)}`)
-    if (sync === 'shared' && !paged)
-      throw new RangeError(`sync: 'shared' needs the paged layout`)
+    if (sync === 'shared' && !paged) throw new RangeError(`sync: 'shared' needs the paged layout`)
     const batch = checkInt('publishBatch', options.publishBatch ?? 32, 1, 1 << 20)
     let clockKind = L.CLOCK_MONOTONIC
     let clockFn: ClockFn | undefined
@@ -110,23 +109,33 @@ export class RingBuffer {
     let subbufs = 1
     let spares = 0
     if (paged) {
-      const subbufSize = checkPow2('subbufSize', options.subbufSize ?? 4096, 1 << MIN_UNIT_SHIFT, 1 << MAX_SUBBUF_SHIFT)
+      const subbufSize = checkPow2(
+        'subbufSize',
+        options.subbufSize ?? 4096,
+        1 << MIN_UNIT_SHIFT,
+        1 << MAX_SUBBUF_SHIFT,
+      )
       if (subbufSize <= client.subbufHeaderBytes + 16)
         throw new RangeError(`subbufSize: ${subbufSize} leaves no room after the client header`)
       unitShift = log2(subbufSize)
       subbufs = RingBuffer.subbufsFor(options.size ?? 65536, subbufSize, client)
       spares = checkInt('spareSubbufs', options.spareSubbufs ?? 1, 1, L.MAX_SPARES)
     } else {
-      if (options.subbufSize !== undefined) throw new RangeError('subbufSize: only for the paged layout')
-      unitShift = log2(checkPow2('size', options.size ?? 65536, 1 << MIN_UNIT_SHIFT, 2 ** MAX_DATA_SHIFT))
+      if (options.subbufSize !== undefined)
+        throw new RangeError('subbufSize: only for the paged layout')
+      unitShift = log2(
+        checkPow2('size', options.size ?? 65536, 1 << MIN_UNIT_SHIFT, 2 ** MAX_DATA_SHIFT),
+      )
     }
     const layout = paged ? L.LAYOUT_PAGED : L.LAYOUT_CONTIGUOUS
     const g0 = L.computeGeometry(layout, cpus, unitShift, subbufs, spares, 0)
     const area = client.cpuAreaBytes(clientGeometry(g0))
     checkInt('client.cpuAreaBytes()', area, 0, 1 << 30)
-    if (area % 8 !== 0) throw new RangeError(`client.cpuAreaBytes(): ${area} is not a multiple of 8`)
+    if (area % 8 !== 0)
+      throw new RangeError(`client.cpuAreaBytes(): ${area} is not a multiple of 8`)
     const g = L.computeGeometry(layout, cpus, unitShift, subbufs, spares, area)
-    if (g.total > 2 ** 31 - 1) throw new RangeError(`size: the buffer would need ${g.total} bytes (max 2^31-1)`)
+    if (g.total > 2 ** 31 - 1)
+      throw new RangeError(`size: the buffer would need ${g.total} bytes (max 2^31-1)`)
     const maxLen = options.maxByteLength ?? g.total
     checkInt('maxByteLength', maxLen, g.total, 2 ** 31 - 1)
     const sab =
@@ -139,7 +148,8 @@ export class RingBuffer {
     i32[L.H_VERSION] = L.VERSION
     i32[L.H_LAYOUT] = layout
     i32[L.H_CPUS] = cpus
-    i32[L.H_FLAGS] = (mode === 'overwrite' ? L.MODE_OVERWRITE : 0) | (sync === 'shared' ? L.MODE_SHARED : 0)
+    i32[L.H_FLAGS] =
+      (mode === 'overwrite' ? L.MODE_OVERWRITE : 0) | (sync === 'shared' ? L.MODE_SHARED : 0)
     i32[L.H_CLOCK] = clockKind
     i32[L.H_CLIENT] = clientHash(client.id)
     i32[L.H_PUBLISH_BATCH] = batch
@@ -157,16 +167,20 @@ export class RingBuffer {
    *   when the client it was created with is neither registered nor given.
    */
   static attach(sab: SharedArrayBuffer, options: AttachOptions = {}): RingBuffer {
-    if (!(sab instanceof SharedArrayBuffer)) throw new TypeError('sab: expected a SharedArrayBuffer')
+    if (!(sab instanceof SharedArrayBuffer))
+      throw new TypeError('sab: expected a SharedArrayBuffer')
     if (sab.byteLength < L.HEADER_BYTES) throw new TypeError('sab: too small to hold a ring buffer')
     const i32 = new Int32Array(sab, 0, L.HEADER_BYTES / 4)
     if (i32[L.H_MAGIC] !== L.MAGIC) throw new TypeError('sab: not an onering buffer (bad magic)')
-    if (i32[L.H_VERSION] !== L.VERSION) throw new TypeError(`sab: unsupported layout version ${i32[L.H_VERSION]}`)
+    if (i32[L.H_VERSION] !== L.VERSION)
+      throw new TypeError(`sab: unsupported layout version ${i32[L.H_VERSION]}`)
     const state = Atomics.load(i32, L.H_STATE)
     if (state === L.STATE_FREED) throw new TypeError('sab: the buffer was freed')
     if (state !== L.STATE_LIVE) throw new TypeError('sab: the buffer is not initialised')
-    if (i32[L.H_CHECK] !== L.headerChecksum(i32)) throw new TypeError('sab: corrupted header (checksum mismatch)')
-    if (i32[L.H_TOTAL_BYTES]! > sab.byteLength) throw new TypeError('sab: corrupted header (size exceeds the buffer)')
+    if (i32[L.H_CHECK] !== L.headerChecksum(i32))
+      throw new TypeError('sab: corrupted header (checksum mismatch)')
+    if (i32[L.H_TOTAL_BYTES]! > sab.byteLength)
+      throw new TypeError('sab: corrupted header (size exceeds the buffer)')
     const hash = i32[L.H_CLIENT]!
     let client = options.client
     if (client !== undefined) {
@@ -175,11 +189,14 @@ export class RingBuffer {
     } else {
       client = lookupClient(hash)
       if (client === undefined)
-        throw new TypeError('client: the buffer uses a client that is not registered here; pass it in options.client')
+        throw new TypeError(
+          'client: the buffer uses a client that is not registered here; pass it in options.client',
+        )
     }
     let clock: ClockFn | undefined
     if (i32[L.H_CLOCK] === L.CLOCK_USER) {
-      if (options.clock === undefined) throw new TypeError('clock: the buffer uses a clock function; pass it in options.clock')
+      if (options.clock === undefined)
+        throw new TypeError('clock: the buffer uses a clock function; pass it in options.clock')
       checkFunction('clock', options.clock)
       clock = options.clock
     }
@@ -191,7 +208,8 @@ export class RingBuffer {
     checkInt('size', size, 1, 2 ** 31 - 1)
     const data = subbufSize - client.subbufHeaderBytes
     const n = Math.max(2, Math.ceil(size / data))
-    if (n > MAX_SUBBUFS) throw new RangeError(`size: ${size} needs ${n} sub-buffers (max ${MAX_SUBBUFS})`)
+    if (n > MAX_SUBBUFS)
+      throw new RangeError(`size: ${size} needs ${n} sub-buffers (max ${MAX_SUBBUFS})`)
     return n
   }
 
@@ -221,14 +239,22 @@ export class RingBuffer {
     if (this.g !== undefined && gen === this.gen) return false
     if (this.sab.byteLength !== this.u8.byteLength) this.views()
     const i = this.i32
-    this.g = L.computeGeometry(i[L.H_LAYOUT]!, i[L.H_CPUS]!, i[L.H_UNIT_SHIFT]!, i[L.H_SUBBUFS]!, i[L.H_SPARES]!, i[L.H_CLIENT_AREA]!)
+    this.g = L.computeGeometry(
+      i[L.H_LAYOUT]!,
+      i[L.H_CPUS]!,
+      i[L.H_UNIT_SHIFT]!,
+      i[L.H_SUBBUFS]!,
+      i[L.H_SPARES]!,
+      i[L.H_CLIENT_AREA]!,
+    )
     this.gen = gen
     return true
   }
 
   /** @internal */
   checkLive(): void {
-    if (Atomics.load(this.i32, L.H_STATE) !== L.STATE_LIVE) throw new TypeError('buffer: the buffer was freed')
+    if (Atomics.load(this.i32, L.H_STATE) !== L.STATE_LIVE)
+      throw new TypeError('buffer: the buffer was freed')
     this.refreshGeometry()
   }
 
@@ -255,6 +281,10 @@ export class RingBuffer {
   slots(cpu: number): number {
     return (this.cpuOffset(cpu) + this.g.slotsOff) >> 2
   }
+  /** @internal Int32 index of the shared writers' page-by-slot table (writer-owned, never swapped). */
+  pageBySlot(cpu: number): number {
+    return this.slots(cpu) + this.g.subbufs
+  }
   /** @internal Byte offset of a page's meta record. */
   metaOffset(cpu: number, id: number): number {
     return this.cpuOffset(cpu) + this.g.metaOff + id * L.PAGE_META_BYTES
@@ -269,33 +299,38 @@ export class RingBuffer {
   }
 
   // ---- geometry --------------------------------------------------------------------
+  /** The geometry, re-derived first when a resize happened through another handle. */
+  private geo(): Geometry {
+    this.refreshGeometry()
+    return this.g
+  }
   /** Number of per-CPU rings. */
   get cpus(): number {
-    return this.g.cpus
+    return this.geo().cpus
   }
   /** `'paged'` or `'contiguous'`. */
   get layout(): 'paged' | 'contiguous' {
-    return this.g.layout === L.LAYOUT_PAGED ? 'paged' : 'contiguous'
+    return this.geo().layout === L.LAYOUT_PAGED ? 'paged' : 'contiguous'
   }
   /** Sub-buffer size (paged) or data area size (contiguous), in bytes. */
   get subbufSize(): number {
-    return this.g.unit
+    return this.geo().unit
   }
   /** Ring sub-buffers per CPU, the reader and spare sub-buffers not counted (paged); 1 (contiguous). */
   get subbufs(): number {
-    return this.g.subbufs
+    return this.geo().subbufs
   }
   /** Physical sub-buffers per CPU: ring + reader + spares (paged); 1 (contiguous). */
   get physicalSubbufs(): number {
-    return this.g.physical
+    return this.geo().physical
   }
   /** Bytes of record data a sub-buffer holds (paged), or the data area size (contiguous). */
   get dataCapacity(): number {
-    return this.g.unit - this.client.subbufHeaderBytes
+    return this.geo().unit - this.client.subbufHeaderBytes
   }
   /** Ring size in data bytes per CPU, the kernel's `ring_buffer_size`. */
   get size(): number {
-    return this.g.layout === L.LAYOUT_PAGED ? this.dataCapacity * this.g.subbufs : this.g.unit
+    return this.geo().layout === L.LAYOUT_PAGED ? this.dataCapacity * this.g.subbufs : this.g.unit
   }
   /** Largest payload a reservation may ask for. */
   get maxPayload(): number {
@@ -330,12 +365,15 @@ export class RingBuffer {
     }
     let token = this.tryLock(idx)
     if (token === 0) {
-      if (options.force !== true) throw new BusyError(`cpu: ring ${c} already has a writer (per-cpu sync)`)
+      if (options.force !== true)
+        throw new BusyError(`cpu: ring ${c} already has a writer (per-cpu sync)`)
       token = (Math.random() * 0x7ffffffe + 1) | 0
       Atomics.store(this.i32, idx, token)
     }
     try {
-      return this.g.layout === L.LAYOUT_PAGED ? new PagedWriter(this, c, token) : new ContiguousWriter(this, c, token)
+      return this.g.layout === L.LAYOUT_PAGED
+        ? new PagedWriter(this, c, token)
+        : new ContiguousWriter(this, c, token)
     } catch (e) {
       this.unlock(idx, token)
       throw e
@@ -362,6 +400,24 @@ export class RingBuffer {
     putSpare(this, c, lease.id)
   }
 
+  /**
+   * @internal Check that `[offset, offset + length)` lies inside one sub-buffer of ring `cpu`.
+   * @throws RangeError otherwise.
+   */
+  checkSubbufRange(cpu: number, offset: number, length: number): void {
+    const rel = offset - this.subbufOffset(cpu, 0)
+    const unit = this.g.unit
+    if (
+      !Number.isInteger(offset) ||
+      rel < 0 ||
+      rel >= this.g.physical * unit ||
+      (rel % unit) + length > unit
+    )
+      throw new RangeError(
+        `offset: ${offset} (+${length} bytes) is not inside a sub-buffer of ring ${cpu}`,
+      )
+  }
+
   /** A view of one physical sub-buffer (paged) or the data area (contiguous); no copy. */
   subbufBytes(cpu: number, id = 0): Uint8Array {
     const c = this.checkCpu(cpu)
@@ -373,7 +429,9 @@ export class RingBuffer {
   // ---- mode and client flags ---------------------------------------------------------
   /** The current mode. Writers pick a change up at their next sub-buffer switch or publish. */
   get mode(): RingMode {
-    return (Atomics.load(this.i32, L.H_FLAGS) & L.MODE_OVERWRITE) !== 0 ? 'overwrite' : 'produce-consume'
+    return (Atomics.load(this.i32, L.H_FLAGS) & L.MODE_OVERWRITE) !== 0
+      ? 'overwrite'
+      : 'produce-consume'
   }
   set mode(mode: RingMode) {
     if (mode !== 'overwrite' && mode !== 'produce-consume')
@@ -436,9 +494,14 @@ export class RingBuffer {
     if (Atomics.load(this.i32, L.H_RECORD) !== 0) return false
     return c === ALL_CPUS || Atomics.load(this.i32, this.ctl(c) + L.C_DISABLED) === 0
   }
-  /** True when the off latch is not set (the disable counter is ignored). */
-  isSetOn(): boolean {
-    return (Atomics.load(this.i32, L.H_RECORD) & L.RECORD_OFF) === 0
+  /**
+   * True when the off latch is not set (the global disable counter is ignored); for one CPU,
+   * also not disabled there (the kernel's `ring_buffer_record_is_on_cpu`).
+   */
+  isSetOn(cpu: number = ALL_CPUS): boolean {
+    const c = this.checkCpu(cpu, true)
+    if ((Atomics.load(this.i32, L.H_RECORD) & L.RECORD_OFF) !== 0) return false
+    return c === ALL_CPUS || Atomics.load(this.i32, this.ctl(c) + L.C_DISABLED) === 0
   }
 
   // ---- per-CPU state -----------------------------------------------------------------
@@ -450,20 +513,34 @@ export class RingBuffer {
     const base = this.cpuOffset(cpu)
     // control words except the locks and the disable counter
     for (let w = 0; w < L.C_SPARE_IDS + L.MAX_SPARES; w++) {
-      if (w === L.C_WRITER_LOCK || w === L.C_READER_LOCK || w === L.C_DISABLED || w === L.C_WAKE || w === L.C_WAITERS || w === L.C_RESET_REQ || w === L.C_RESET_DONE || w === L.C_READ_EPOCH) continue
+      if (
+        w === L.C_WRITER_LOCK ||
+        w === L.C_READER_LOCK ||
+        w === L.C_DISABLED ||
+        w === L.C_WAKE ||
+        w === L.C_WAITERS ||
+        w === L.C_RESET_REQ ||
+        w === L.C_RESET_DONE ||
+        w === L.C_READ_EPOCH
+      )
+        continue
       i[c + w] = 0
     }
     const fx = this.fx(cpu)
     for (let w = 0; w < 32; w++) this.f64[fx + w] = 0
+    // the writer starts in the first sub-buffer (shared writers count only later switches)
+    if (g.layout === L.LAYOUT_PAGED) this.f64[fx + L.F_PAGES_TOUCHED] = 1
     this.u8.fill(0, base + g.slotsOff, base + g.dataOff)
     if (g.layout === L.LAYOUT_PAGED) {
       const s = this.slots(cpu)
       // reader sub-buffer = physical 0; slot k holds physical k+1. The writer starts in seq 0.
       i[s] = L.slotWord(1, 0, false)
+      i[this.pageBySlot(cpu)] = 1
       for (let k = 1; k < g.subbufs; k++) i[s + k] = L.slotWord(k + 1, k - g.subbufs, true)
       i[c + L.C_READER_PAGE] = 0
       i[c + L.C_READER_SEQ] = -1
-      for (let k = 0; k < L.MAX_SPARES; k++) i[c + L.C_SPARE_IDS + k] = k < g.spares ? g.subbufs + 1 + k : -1
+      for (let k = 0; k < L.MAX_SPARES; k++)
+        i[c + L.C_SPARE_IDS + k] = k < g.spares ? g.subbufs + 1 + k : -1
       i[c + L.C_SHARED_PAGE] = 1
       const commit = this.client.commitOffset
       for (let id = 0; id < g.physical; id++) {
@@ -505,7 +582,9 @@ export class RingBuffer {
     const ctl = this.ctl(c)
     const shared = this.sync === 'shared'
     if (shared && Atomics.load(this.i32, ctl + L.C_WRITER_LOCK) !== 0)
-      throw new BusyError(`cpu: ${c} has writers attached; shared rings reset only while no writer is attached`)
+      throw new BusyError(
+        `cpu: ${c} has writers attached; shared rings reset only while no writer is attached`,
+      )
     Atomics.add(this.i32, ctl + L.C_RESET_REQ, 1)
     this.tryApplyReset(c)
   }
@@ -537,7 +616,9 @@ export class RingBuffer {
   /** @internal True while a reset of `cpu` is requested but not applied. */
   resetPending(cpu: number): boolean {
     const ctl = this.ctl(cpu)
-    return Atomics.load(this.i32, ctl + L.C_RESET_REQ) !== Atomics.load(this.i32, ctl + L.C_RESET_DONE)
+    return (
+      Atomics.load(this.i32, ctl + L.C_RESET_REQ) !== Atomics.load(this.i32, ctl + L.C_RESET_DONE)
+    )
   }
 
   /** @internal Run `fn` holding the per-CPU reader operation lock (short critical sections only). */
@@ -576,7 +657,8 @@ export class RingBuffer {
       unitShift = log2(subbufSize)
       subbufs = RingBuffer.subbufsFor(size, subbufSize, this.client)
     } else {
-      if (subbufSize !== this.g.unit && subbufSize !== size) throw new RangeError('subbufSize: only for the paged layout')
+      if (subbufSize !== this.g.unit && subbufSize !== size)
+        throw new RangeError('subbufSize: only for the paged layout')
       unitShift = log2(checkPow2('size', size, 1 << MIN_UNIT_SHIFT, 2 ** MAX_DATA_SHIFT))
     }
     const g0 = L.computeGeometry(this.g.layout, this.g.cpus, unitShift, subbufs, this.g.spares, 0)
@@ -584,7 +666,9 @@ export class RingBuffer {
     const g = L.computeGeometry(this.g.layout, this.g.cpus, unitShift, subbufs, this.g.spares, area)
     const cap = this.sab.growable ? this.sab.maxByteLength : this.sab.byteLength
     if (g.total > cap)
-      throw new RangeError(`size: the new geometry needs ${g.total} bytes but the buffer holds at most ${cap}`)
+      throw new RangeError(
+        `size: the new geometry needs ${g.total} bytes but the buffer holds at most ${cap}`,
+      )
     // take every lock so that nobody enters while the geometry changes
     const held: [number, number][] = []
     try {
@@ -592,9 +676,18 @@ export class RingBuffer {
         for (const w of [L.C_WRITER_LOCK, L.C_READER_LOCK]) {
           const idx = this.ctl(cpu) + w
           const t = this.tryLock(idx)
-          if (t === 0) throw new BusyError(`cpu: ring ${cpu} is held by a ${w === L.C_WRITER_LOCK ? 'writer' : 'reader'}`)
+          if (t === 0)
+            throw new BusyError(
+              `cpu: ring ${cpu} is held by a ${w === L.C_WRITER_LOCK ? 'writer' : 'reader'}`,
+            )
           held.push([idx, t])
         }
+        const c = this.ctl(cpu)
+        if (Atomics.load(this.i32, c + L.C_ITERS) > 0)
+          throw new BusyError(`cpu: ring ${cpu} has an open iterator`)
+        for (let k = 0; k < this.g.spares; k++)
+          if (Atomics.load(this.i32, c + L.C_SPARE_IDS + k) < 0)
+            throw new BusyError(`cpu: ring ${cpu} has a leased sub-buffer`)
       }
       if (g.total > this.sab.byteLength) this.sab.grow(g.total)
       // clear the old control blocks, then lay the new geometry down
@@ -627,7 +720,10 @@ export class RingBuffer {
         const s = this.stats(k)
         for (const key of Object.keys(t) as (keyof RingStats)[]) {
           if (key === 'oldestTimestamp') {
-            if (s.oldestTimestamp !== 0 && (t.oldestTimestamp === 0 || s.oldestTimestamp < t.oldestTimestamp))
+            if (
+              s.oldestTimestamp !== 0 &&
+              (t.oldestTimestamp === 0 || s.oldestTimestamp < t.oldestTimestamp)
+            )
               t.oldestTimestamp = s.oldestTimestamp
           } else t[key] += s[key]
         }
@@ -664,11 +760,50 @@ export class RingBuffer {
     const c = this.ctl(cpu)
     const i = this.i32
     const reader = i[c + L.C_READER_PAGE]!
-    const commit = Atomics.load(i, (this.subbufOffset(cpu, reader) + this.client.commitOffset) >> 2)
+    const commit =
+      Atomics.load(i, (this.subbufOffset(cpu, reader) + this.client.commitOffset) >> 2) &
+      L.COMMIT_LEN_MASK
     if (i[c + L.C_READER_SEQ] !== -1 && i[c + L.C_READER_READ]! < commit)
       return this.f64[(this.metaOffset(cpu, reader) >> 3) + L.PM_TS_F64]!
-    const id = i[this.slots(cpu) + i[c + L.C_HEAD_SLOT]!]! & L.SLOT_ID_MASK
+    // the writer may have overwritten the sub-buffers from the reader's head on: skip them as
+    // the reader's next swap will (the ring holds sequence numbers cs - n + 1 .. cs)
+    const n = this.g.subbufs
+    const h = i[c + L.C_HEAD_SEQ]!
+    const lap = (Atomics.load(i, c + L.C_COMMIT_SEQ) - n + 1 - h) | 0
+    const slot = lap > 0 ? (i[c + L.C_HEAD_SLOT]! + (lap % n)) % n : i[c + L.C_HEAD_SLOT]!
+    const id = i[this.slots(cpu) + slot]! & L.SLOT_ID_MASK
     return this.f64[(this.metaOffset(cpu, id) >> 3) + L.PM_TS_F64]!
+  }
+
+  /**
+   * Wake every waiter of ring `cpu` (or of every ring): their `wait` / `waitAsync` return
+   * true at once, whatever their watermark (the kernel's `ring_buffer_wake_waiters`).
+   */
+  wakeWaiters(cpu: number = ALL_CPUS): void {
+    this.checkLive()
+    const c = this.checkCpu(cpu, true)
+    const i = this.i32
+    if (c === ALL_CPUS) {
+      Atomics.add(i, L.H_WAKE_ALL, 1)
+      Atomics.add(i, L.H_WAKE, 1)
+      Atomics.notify(i, L.H_WAKE)
+      for (let k = 0; k < this.g.cpus; k++) {
+        Atomics.add(i, this.ctl(k) + L.C_WAKE, 1)
+        Atomics.notify(i, this.ctl(k) + L.C_WAKE)
+      }
+      return
+    }
+    Atomics.add(i, this.ctl(c) + L.C_WAKE_ALL, 1)
+    Atomics.add(i, this.ctl(c) + L.C_WAKE, 1)
+    Atomics.notify(i, this.ctl(c) + L.C_WAKE)
+    Atomics.add(i, L.H_WAKE, 1)
+    Atomics.notify(i, L.H_WAKE)
+  }
+
+  /** @internal Sum of the wake-all epochs that concern a waiter of `cpu`. */
+  wakeEpoch(cpu: number): number {
+    const g = Atomics.load(this.i32, L.H_WAKE_ALL)
+    return cpu === ALL_CPUS ? g : g + Atomics.load(this.i32, this.ctl(cpu) + L.C_WAKE_ALL)
   }
 
   // ---- lifetime ----------------------------------------------------------------------

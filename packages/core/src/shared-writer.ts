@@ -18,8 +18,9 @@
  */
 import { RecordFlag } from './client.js'
 import type { RingClient } from './client.js'
-import { monotonicNs } from './clock.js'
+import { recordTimestamp } from './clock.js'
 import type { ClockFn } from './clock.js'
+import { checkBytes } from './errors.js'
 import * as L from './layout.js'
 import type { RingBuffer } from './ring-buffer.js'
 import { MAX_NESTING } from './paged-writer.js'
@@ -33,6 +34,7 @@ const SEQ_MASK = 0x7ff
 /** @internal */
 export class SharedPagedWriter implements RingWriter {
   readonly cpu: number
+  readonly wrapped: boolean = false
   readonly bytes: Uint8Array
   readonly view: DataView
   private readonly rb: RingBuffer
@@ -98,20 +100,15 @@ export class SharedPagedWriter implements RingWriter {
 
   reserve(length: number, timestamp?: number): number {
     if (!(length >= 0 && length <= this.maxLen && (length | 0) === length)) {
-      if (typeof length !== 'number') throw new TypeError(`length: expected a number, got ${typeof length}`)
+      if (typeof length !== 'number')
+        throw new TypeError(`length: expected a number, got ${typeof length}`)
       throw new RangeError(`length: ${length} is not an integer in [0, ${this.maxLen}]`)
     }
     if (this.closed) throw new TypeError('writer: closed')
     const i = this.i32
     const c = this.c
     if ((i[L.H_RECORD]! | i[c + L.C_DISABLED]!) !== 0) return -1
-    let t: number
-    if (timestamp === undefined) {
-      t = this.clockKind === L.CLOCK_MONOTONIC ? monotonicNs() : this.clockKind === L.CLOCK_COUNTER ? this.lastTs + 1 : this.userClock!()
-    } else {
-      if (!(timestamp >= 0 && timestamp <= Number.MAX_SAFE_INTEGER)) throw new RangeError(`timestamp: ${timestamp} is not a non-negative safe integer`)
-      t = timestamp
-    }
+    const t = recordTimestamp(this.clockKind, this.lastTs, this.userClock, timestamp)
     if (this.depth_ === MAX_NESTING) {
       this.countDrop()
       return -1
@@ -127,7 +124,11 @@ export class SharedPagedWriter implements RingWriter {
       const page = Atomics.load(i, c + L.C_SHARED_PAGE)
       const seq = Atomics.load(i, c + L.C_SHARED_SEQ)
       const w = off - this.hdr
-      const size = this.client.recordSize(length, 0, w === 0 ? flags & ~RecordFlag.FullTimestamp : flags)
+      const size = this.client.recordSize(
+        length,
+        0,
+        w === 0 ? flags & ~RecordFlag.FullTimestamp : flags,
+      )
       if (w + size > this.capacity) {
         const lock = (r & ~OFF_MASK) | RESV_SWITCHING
         if (Atomics.compareExchange(i, c + L.C_RESV, r, lock) !== r) continue
@@ -141,7 +142,15 @@ export class SharedPagedWriter implements RingWriter {
         this.client.subbufBegin?.(this.view, pageOff, t)
         this.f64[(this.rb.metaOffset(this.cpu, page) >> 3) + L.PM_TS_F64] = t
       }
-      const payload = this.client.writeRecord(this.view, at, length, size, 0, t, w === 0 ? flags & ~RecordFlag.FullTimestamp : flags)
+      const payload = this.client.writeRecord(
+        this.view,
+        at,
+        length,
+        size,
+        0,
+        t,
+        w === 0 ? flags & ~RecordFlag.FullTimestamp : flags,
+      )
       const d = this.depth_++
       this.stOff[d] = at
       this.stSize[d] = size
@@ -183,7 +192,7 @@ export class SharedPagedWriter implements RingWriter {
     const c = this.c
     const n = this.n
     const nextSeq = (seq + 1) | 0
-    const slot = ((i[c + L.C_TAIL_SLOT]!) + 1) % n
+    const slot = (i[c + L.C_TAIL_SLOT]! + 1) % n
     const cs = Atomics.load(i, c + L.C_COMMIT_SEQ)
     if (((nextSeq - cs) | 0) >= n) {
       Atomics.store(i, c + L.C_RESV, old)
@@ -210,10 +219,23 @@ export class SharedPagedWriter implements RingWriter {
       if (Atomics.compareExchange(i, idx, v, id | want) !== v) continue
       if (unread) {
         lostEntries = i[this.meta(id) + L.PM_ENTRIES]!
-        lostBytes = Atomics.load(i, (this.rb.subbufOffset(this.cpu, id) + this.commitOff) >> 2)
+        lostBytes =
+          Atomics.load(i, (this.rb.subbufOffset(this.cpu, id) + this.commitOff) >> 2) &
+          L.COMMIT_LEN_MASK
       }
       break
     }
+    // open the new one first: once the old one has its final size, a writer committing into it
+    // may advance the commit frontier onto the next slot, which must then already hold the new
+    // sub-buffer (final -1, commit 0), not the complete one of the previous lap
+    const m = this.meta(id)
+    i[m + L.PM_SLOT] = slot
+    Atomics.store(i, this.rb.pageBySlot(this.cpu) + slot, id)
+    i[m + L.PM_ENTRIES] = 0
+    i[m + L.PM_REAL_END] = 0
+    Atomics.store(i, m + L.PM_COMMITTED, 0)
+    Atomics.store(i, m + L.PM_FINAL, -1)
+    Atomics.store(i, (this.rb.subbufOffset(this.cpu, id) + this.commitOff) >> 2, 0)
     // close the old sub-buffer
     const pageOff = this.rb.subbufOffset(this.cpu, page)
     const padded = this.client.endPadding(this.view, pageOff + this.hdr + w, this.capacity - w)
@@ -222,13 +244,6 @@ export class SharedPagedWriter implements RingWriter {
     const final = w + padded
     Atomics.store(i, om + L.PM_FINAL, final)
     if (padded > 0) Atomics.add(i, om + L.PM_COMMITTED, padded)
-    // open the new one
-    const m = this.meta(id)
-    i[m + L.PM_ENTRIES] = 0
-    i[m + L.PM_REAL_END] = 0
-    Atomics.store(i, m + L.PM_COMMITTED, 0)
-    Atomics.store(i, m + L.PM_FINAL, -1)
-    Atomics.store(i, (this.rb.subbufOffset(this.cpu, id) + this.commitOff) >> 2, 0)
     this.withStats(() => {
       const f = this.f64
       const x = this.x
@@ -262,22 +277,26 @@ export class SharedPagedWriter implements RingWriter {
     if (final < 0) {
       // still the current sub-buffer: publish the prefix when every reservation so far committed
       const r = Atomics.load(i, c + L.C_RESV)
-      if (((r >>> SEQ_SHIFT) & SEQ_MASK) === (seq & SEQ_MASK) && (r & OFF_MASK) - this.hdr === committed) this.storeMax(commitIdx, committed)
+      if (
+        ((r >>> SEQ_SHIFT) & SEQ_MASK) === (seq & SEQ_MASK) &&
+        (r & OFF_MASK) - this.hdr === committed
+      )
+        this.storeMax(commitIdx, committed)
       this.notifyWaiters()
       return
     }
     if (committed !== final) return
     this.storeMax(commitIdx, final)
     // advance the frontier over this and every following complete sub-buffer
+    // (the page-by-slot table, unlike the slot words, is never touched by the reader's swap)
     let s = seq
+    let slot = i[m + L.PM_SLOT]!
     for (;;) {
       if (Atomics.compareExchange(i, c + L.C_COMMIT_SEQ, s, (s + 1) | 0) !== s) break
       s = (s + 1) | 0
-      const slot = (i[c + L.C_COMMIT_SLOT]! + 1) % this.n
-      i[c + L.C_COMMIT_SLOT] = slot
-      if (s === Atomics.load(i, c + L.C_SHARED_SEQ)) break
-      const v = Atomics.load(i, this.rb.slots(this.cpu) + slot)
-      const id = v & L.SLOT_ID_MASK
+      slot = slot + 1 === this.n ? 0 : slot + 1
+      if (((s - Atomics.load(i, c + L.C_SHARED_SEQ)) | 0) >= 0) break
+      const id = Atomics.load(i, this.rb.pageBySlot(this.cpu) + slot)
       const mm = this.meta(id)
       const f2 = Atomics.load(i, mm + L.PM_FINAL)
       if (f2 < 0 || Atomics.load(i, mm + L.PM_COMMITTED) !== f2) break
@@ -333,8 +352,13 @@ export class SharedPagedWriter implements RingWriter {
     this.finish(d, this.stPage[d]!)
   }
 
+  put(offset: number, src: Uint8Array): void {
+    this.rb.checkSubbufRange(this.cpu, offset, src.length)
+    this.bytes.set(src, offset)
+  }
+
   write(data: Uint8Array, timestamp?: number): boolean {
-    const off = this.reserve(data.length, timestamp)
+    const off = this.reserve(checkBytes('data', data).length, timestamp)
     if (off < 0) return false
     this.bytes.set(data, off)
     this.commit()

@@ -31,27 +31,40 @@ export interface WaitTarget {
   entries: number
   bytes: number
   pages: number
+  /** No watermark (or 0 percent): any unread record ends the wait; `entries` only arms the writers' wake-up. */
+  any: boolean
 }
 
 /** @internal Compute the absolute targets of a watermark on one ring. */
 export function targetFor(rb: RingBuffer, cpu: number, wm: Watermark): WaitTarget {
   const f = rb.f64
   const x = rb.fx(cpu)
-  const t: WaitTarget = { entries: Infinity, bytes: Infinity, pages: Infinity }
-  if (wm.records !== undefined) t.entries = f[x + L.F_ENTRIES]! + checkInt('watermark.records', wm.records, 1, 2 ** 40)
-  else if (wm.bytes !== undefined) t.bytes = f[x + L.F_BYTES]! + checkInt('watermark.bytes', wm.bytes, 1, 2 ** 40)
+  const t: WaitTarget = { entries: Infinity, bytes: Infinity, pages: Infinity, any: false }
+  if (wm.records !== undefined)
+    t.entries = f[x + L.F_ENTRIES]! + checkInt('watermark.records', wm.records, 1, 2 ** 40)
+  else if (wm.bytes !== undefined)
+    t.bytes = f[x + L.F_BYTES]! + checkInt('watermark.bytes', wm.bytes, 1, 2 ** 40)
   else if (wm.percent !== undefined && wm.percent > 0) {
     checkInt('watermark.percent', wm.percent, 0, 100)
     t.pages = Math.ceil((wm.percent * rb.g.subbufs) / 100)
-  } else t.entries = f[x + L.F_ENTRIES]! + 1
+  } else {
+    t.entries = f[x + L.F_ENTRIES]! + 1
+    t.any = true
+  }
   return t
 }
 
 /** @internal True when the target is reached, by the published counters. */
-export function reached(rb: RingBuffer, cpu: number, t: WaitTarget, hasData: () => boolean): boolean {
+export function reached(
+  rb: RingBuffer,
+  cpu: number,
+  t: WaitTarget,
+  hasData: () => boolean,
+): boolean {
   const f = rb.f64
   const x = rb.fx(cpu)
   Atomics.load(rb.i32, rb.ctl(cpu) + L.C_PUB)
+  if (t.any) return hasData()
   if (t.pages !== Infinity) {
     const dirty = f[x + L.F_PAGES_TOUCHED]! - f[x + L.F_PAGES_LOST]! - f[x + L.F_PAGES_READ]!
     return dirty >= t.pages && hasData()

@@ -1,8 +1,35 @@
 /**
  * `@onering/ftrace`: the Linux ftrace `ring_buffer` API and byte format on top of `@onering/core`.
  *
- * Under construction: this package exports nothing yet and is not published.
+ * Under construction: not published yet.
  *
  * @packageDocumentation
  */
-export {}
+export * from './constants.js'
+export {
+  eventLength,
+  eventHeader,
+  writeDataHeader,
+  writeTimeEvent,
+  readTimeEvent,
+  fixAbsoluteTimestamp,
+  writePadding,
+  needsTimeExtend,
+} from './event.js'
+export { ftraceClient, decodeEvent, FTRACE_FLAG_ABSOLUTE } from './client.js'
+export { SubbufReader, decodeRawStream } from './subbuf-reader.js'
+export type { SubbufEvent } from './subbuf-reader.js'
+export { pageHeaderText, entryHeaderText } from './header-text.js'
+export { TraceBuffer, RingBufferEvent, BufferDataReadPage } from './trace-buffer.js'
+export type { TraceClock } from './trace-buffer.js'
+export * from './ring-buffer-api.js'
+export {
+  ring_buffer_map,
+  ring_buffer_unmap,
+  ring_buffer_map_get_reader,
+  decodeTraceBufferMeta,
+  TraceBufferMapping,
+  TRACE_BUFFER_META_LEN,
+  TraceBufferMetaOffset,
+} from './mmap.js'
+export type { TraceBufferMeta } from './mmap.js'

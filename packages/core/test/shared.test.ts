@@ -1,0 +1,212 @@
+import { describe, expect, it } from 'vitest'
+import { BusyError, MAX_NESTING, RingBuffer } from '../src/index.js'
+import type { RingMode, RingWriter } from '../src/index.js'
+import { decodeRawSubbuf, drainCpu, expectArgError, payloadOf } from './helpers.js'
+
+// 240 data bytes per sub-buffer; with 8-byte payloads the first record of a sub-buffer takes 16
+// bytes and every other one 32 (a 16-byte absolute timestamp in front): 8 records per sub-buffer
+function shared(mode: RingMode = 'produce-consume', size = 960): RingBuffer {
+  const rb = RingBuffer.create({
+    size,
+    subbufSize: 256,
+    clock: 'counter',
+    publishBatch: 1,
+    mode,
+    sync: 'shared',
+  })
+  expect(rb.sync).toBe('shared')
+  return rb
+}
+
+function put(w: RingWriter, id: number, ts: number): boolean {
+  const off = w.reserve(8, ts)
+  if (off < 0) return false
+  w.bytes.set(payloadOf(id, 8), off)
+  w.commit()
+  return true
+}
+
+describe('shared sync', () => {
+  it('lets several writers reserve in one ring; readers see reservation order once all committed', () => {
+    const rb = shared()
+    const a = rb.writer(0)
+    const b = rb.writer(0) // no BusyError in shared sync
+    const r = rb.reader()
+    const base = rb.subbufOffset(0, 1) + 16
+    const a1 = a.reserve(8, 10)
+    expect(a1).toBe(base + 8)
+    const b1 = b.reserve(8, 11)
+    expect(b1).toBe(base + 16 + 16 + 8)
+    const a2 = a.reserve(8, 12)
+    expect(a2).toBe(base + 48 + 16 + 8)
+    w8(b, b1, 1)
+    b.commit()
+    expect(r.peek(0)).toBeNull() // a1 is still open before it
+    w8(a, a2, 2)
+    a.commit()
+    expect(r.peek(0)).toBeNull()
+    w8(a, a1, 0)
+    a.commit()
+    const got = drainCpu(r, 0)
+    expect(got.map((x) => x.ts)).toEqual([10, 11, 12])
+    expect(got.map((x) => x.payload)).toEqual([0, 1, 2].map((k) => Array.from(payloadOf(k, 8))))
+    const s = rb.stats(0)
+    expect(s.written).toBe(3)
+    expect(s.read).toBe(3)
+    expect(s.bytesWritten).toBe(16 + 32 + 32)
+    expect(s.bytes).toBe(0)
+  })
+
+  it('publishes the committed prefix of a sub-buffer', () => {
+    const rb = shared()
+    const a = rb.writer(0)
+    const b = rb.writer(0)
+    const r = rb.reader()
+    put(a, 0, 1)
+    put(b, 1, 2)
+    const open = a.reserve(8, 3)
+    put(b, 3, 4)
+    expect(drainCpu(r, 0).map((x) => x.ts)).toEqual([1, 2])
+    w8(a, open, 2)
+    a.commit()
+    expect(drainCpu(r, 0).map((x) => x.ts)).toEqual([3, 4])
+  })
+
+  it('holds the commit frontier at a sub-buffer with an open reservation', () => {
+    const rb = shared('produce-consume', 960)
+    const a = rb.writer(0)
+    const b = rb.writer(0)
+    const r = rb.reader()
+    put(b, 0, 1)
+    const open = a.reserve(8, 2)
+    for (let k = 2; k < 14; k++) expect(put(b, k, k + 1)).toBe(true) // 6 more fill sub-buffer 0, 6 go to sub-buffer 1
+    expect(drainCpu(r, 0).map((x) => x.ts)).toEqual([1])
+    w8(a, open, 1)
+    a.commit()
+    const got = drainCpu(r, 0)
+    expect(got.map((x) => x.ts)).toEqual(Array.from({ length: 13 }, (_, k) => k + 2))
+    expect(got.map((x) => x.payload)).toEqual(
+      Array.from({ length: 13 }, (_, k) => Array.from(payloadOf(k + 1, 8))),
+    )
+    const s = rb.stats(0)
+    expect(s.written).toBe(14)
+    expect(s.read).toBe(14)
+    expect(s.subbufsTouched).toBe(2)
+  })
+
+  it('counts commitOverrun when an open reservation blocks the ring, and dropped when full', () => {
+    const rb = shared('overwrite', 480)
+    expect(rb.subbufs).toBe(2)
+    const a = rb.writer(0)
+    const b = rb.writer(0)
+    const open = a.reserve(8, 1)
+    let attempts = 1
+    let ok = 0
+    for (let k = 1; k < 20; k++) {
+      attempts++
+      if (put(b, k, k + 1)) ok++
+    }
+    // 7 more fit in sub-buffer 0 and 8 in sub-buffer 1; the rest cannot enter sub-buffer 2
+    expect(ok).toBe(15)
+    w8(a, open, 0)
+    a.commit()
+    a.flush()
+    b.flush()
+    const s = rb.stats(0)
+    expect(s.commitOverrun).toBe(4)
+    expect(s.written).toBe(16)
+    expect(attempts).toBe(s.written + s.commitOverrun + s.dropped + s.discarded)
+    expect(drainCpu(rb.reader(), 0)).toHaveLength(16)
+
+    const pc = shared('produce-consume', 480)
+    const w = pc.writer(0)
+    let n = 0
+    while (put(w, n, n + 1)) n++
+    expect(n).toBe(16)
+    put(w, 99, 100)
+    w.flush()
+    expect(pc.stats(0).dropped).toBe(2)
+  })
+
+  it('overwrites the oldest sub-buffer in overwrite mode and reports the loss', () => {
+    const rb = shared('overwrite', 960)
+    const a = rb.writer(0)
+    const b = rb.writer(0)
+    for (let k = 0; k < 40; k++) expect(put(k % 2 === 0 ? a : b, k, k + 1)).toBe(true)
+    // 5 sub-buffers of 8 records; the 5th reclaimed the 1st
+    const s = rb.stats(0)
+    expect(s.overrun).toBe(8)
+    expect(s.subbufsLost).toBe(1)
+    const got = drainCpu(rb.reader(), 0)
+    expect(got.map((x) => x.ts)).toEqual(Array.from({ length: 32 }, (_, k) => k + 9))
+    expect(got[0]!.lost).toBe(8)
+    expect(rb.stats(0).written).toBe(rb.stats(0).read + rb.stats(0).overrun)
+  })
+
+  it('turns every discard into padding and hands out sub-buffers', () => {
+    const rb = shared()
+    const a = rb.writer(0)
+    const b = rb.writer(0)
+    put(a, 0, 1)
+    a.reserve(8, 2)
+    a.discard() // the last record, but shared writers never rewind
+    put(b, 2, 3)
+    const s = rb.stats(0)
+    expect(s.discarded).toBe(1)
+    expect(s.bytesWritten).toBe(16 + 32 + 32)
+    for (let k = 3; k < 9; k++) put(b, k, k + 1)
+    const lease = rb.reader().takeSubbuf(0)!
+    expect(lease).not.toBeNull()
+    const raw = decodeRawSubbuf(rb, 0, lease.id)
+    expect(raw.records.map((x) => x.ts)).toEqual([1, 3, 4, 5, 6, 7, 8])
+    expect(raw.padding).toBe(16)
+    rb.releaseSubbuf(lease)
+    expect(drainCpu(rb.reader(), 0).map((x) => x.ts)).toEqual([9])
+  })
+
+  it('limits nesting per writer and refuses a closed writer', () => {
+    const rb = shared('produce-consume', 4000)
+    const a = rb.writer(0)
+    for (let d = 0; d < MAX_NESTING; d++) expect(a.reserve(0)).toBeGreaterThan(0)
+    expect(a.reserve(0)).toBe(-1)
+    expect(a.depth).toBe(MAX_NESTING)
+    expect(() => {
+      a.close()
+    }).toThrow(/^close:/)
+    for (let d = 0; d < MAX_NESTING; d++) a.commit()
+    a.close()
+    a.close()
+    expectArgError(() => a.reserve(8), TypeError, 'writer')
+    expectArgError(
+      () => {
+        a.flush()
+      },
+      TypeError,
+      'writer',
+    )
+    expect(rb.stats(0).dropped).toBe(1)
+    expect(drainCpu(rb.reader(), 0)).toHaveLength(MAX_NESTING)
+  })
+
+  it('refuses a reset while writers are attached', () => {
+    const rb = shared()
+    const a = rb.writer(0)
+    put(a, 0, 1)
+    expect(() => {
+      rb.reset(0)
+    }).toThrow(BusyError)
+    expect(drainCpu(rb.reader(), 0)).toHaveLength(1)
+    put(a, 1, 2)
+    a.close()
+    rb.reset(0)
+    expect(rb.stats(0).written).toBe(0)
+    expect(rb.reader().peek(0)).toBeNull()
+    const b = rb.writer(0)
+    put(b, 2, 3)
+    expect(drainCpu(rb.reader(), 0).map((x) => x.ts)).toEqual([3])
+  })
+})
+
+function w8(w: RingWriter, off: number, id: number): void {
+  w.bytes.set(payloadOf(id, 8), off)
+}

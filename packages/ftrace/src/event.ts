@@ -1,0 +1,85 @@
+/**
+ * The ftrace event format: `struct ring_buffer_event { u32 type_len:5, time_delta:27;
+ * u32 array[]; }`, little-endian, and the kernel's sizing rules (`rb_calculate_event_length`,
+ * `rb_update_event`).
+ *
+ * @packageDocumentation
+ */
+import {
+  RB_MAX_SMALL_DATA,
+  RINGBUF_TYPE_PADDING,
+  RINGBUF_TYPE_TIME_EXTEND,
+  RINGBUF_TYPE_TIME_STAMP,
+  TS_MASK,
+} from './constants.js'
+
+const TWO27 = 2 ** 27
+const TWO59 = 2 ** 59
+
+/**
+ * Bytes of a data event with a payload of `length` bytes, headers included, as
+ * `rb_calculate_event_length`: payload 0 counts as 1; payloads over 112 bytes get a length
+ * word; the total is aligned to 4, and a total of 12 becomes 16.
+ */
+export function eventLength(length: number): number {
+  let len = length === 0 ? 1 : length
+  if (len > RB_MAX_SMALL_DATA) len += 4
+  len = (len + 4 + 3) & ~3
+  return len === 12 ? 16 : len
+}
+
+/** The event header word for `type_len` and `time_delta`. */
+export function eventHeader(typeLen: number, delta: number): number {
+  return (typeLen | (delta << 5)) >>> 0
+}
+
+/**
+ * Write a data event header for an event of `total` bytes at `off` (as `rb_update_event`).
+ * Returns the offset of the payload.
+ */
+export function writeDataHeader(dv: DataView, off: number, total: number, delta: number): number {
+  const len = total - 4
+  if (len > RB_MAX_SMALL_DATA) {
+    dv.setUint32(off, eventHeader(0, delta), true)
+    dv.setUint32(off + 4, len, true)
+    return off + 8
+  }
+  dv.setUint32(off, eventHeader(len >>> 2, delta), true)
+  return off + 4
+}
+
+/** Write an 8-byte TIME_EXTEND (`delta` < 2^59) or TIME_STAMP event at `off`. */
+export function writeTimeEvent(dv: DataView, off: number, type: number, value: number): void {
+  const hi = Math.floor(value / TWO27)
+  dv.setUint32(off, eventHeader(type, value - hi * TWO27), true)
+  dv.setUint32(off + 4, hi >>> 0, true)
+}
+
+/** The 59-bit value of a TIME_EXTEND or TIME_STAMP event at `off`. */
+export function readTimeEvent(dv: DataView, off: number): number {
+  return dv.getUint32(off + 4, true) * TWO27 + (dv.getUint32(off, true) >>> 5)
+}
+
+/**
+ * Restore the top five bits of a TIME_STAMP's 59-bit value from the previous timestamp,
+ * adding 2^59 when the result went backwards (`rb_fix_abs_ts`).
+ */
+export function fixAbsoluteTimestamp(value: number, previous: number): number {
+  const msb = Math.floor(previous / TWO59) * TWO59
+  let ts = msb + value
+  if (ts < previous) ts += TWO59
+  return ts
+}
+
+/** Write a padding event of `total` bytes (≥ 8) with time delta `delta` at `off`. */
+export function writePadding(dv: DataView, off: number, total: number, delta: number): void {
+  dv.setUint32(off, eventHeader(RINGBUF_TYPE_PADDING, delta), true)
+  dv.setUint32(off + 4, total - 4, true)
+}
+
+/** A delta that needs a TIME_EXTEND in front of the event. */
+export function needsTimeExtend(delta: number): boolean {
+  return delta > TS_MASK
+}
+
+export { RINGBUF_TYPE_TIME_EXTEND, RINGBUF_TYPE_TIME_STAMP }

@@ -1,0 +1,707 @@
+/**
+ * The kernel's `include/linux/ring_buffer.h` API under its own names. Pointers become
+ * objects and out-parameters become returned objects; return codes keep the kernel's
+ * conventions (0, negative errno, NULL → null). Invalid arguments throw a RangeError or
+ * TypeError naming the argument. See the package README for the C → TS table.
+ *
+ * @packageDocumentation
+ */
+import { ALL_CPUS, BusyError, RingBuffer, monotonicNs } from '@onering/core'
+import type { RingIterator, RingWriter } from '@onering/core'
+import { FTRACE_FLAG_ABSOLUTE, ftraceClient } from './client.js'
+import { RB_FL_OVERWRITE, RING_BUFFER_ALL_CPUS } from './constants.js'
+import { entryHeaderText, pageHeaderText } from './header-text.js'
+import { mapCount } from './mmap.js'
+import { BufferDataReadPage, RingBufferEvent, TraceBuffer } from './trace-buffer.js'
+import type { TraceClock } from './trace-buffer.js'
+
+/** `-EBUSY` */
+export const EBUSY = -16
+/** `-EINVAL` */
+export const EINVAL = -22
+/** `-ENOMEM` */
+export const ENOMEM = -12
+/** `EPOLLIN | EPOLLRDNORM`, what `ring_buffer_poll_wait` returns when data is ready. */
+export const EPOLLIN_RDNORM = 0x41
+
+const PAGE_SIZE = 4096
+const MAX_ORDER = 8
+
+/** Options of {@link ring_buffer_alloc} beyond the kernel's arguments. */
+export interface AllocOptions {
+  /** Number of per-CPU rings (one per writer worker). @defaultValue 1 */
+  cpus?: number
+  /** Sub-buffer order: sub-buffers are `4096 << order` bytes. @defaultValue 0 */
+  order?: number
+  /** Reserve room to grow with `ring_buffer_resize`, in bytes of shared memory. */
+  maxByteLength?: number
+}
+
+function checkFlags(flags: unknown): number {
+  if (typeof flags !== 'number' || !Number.isInteger(flags))
+    throw new TypeError('flags: expected an integer')
+  if ((flags & ~RB_FL_OVERWRITE) !== 0)
+    throw new RangeError(`flags: unknown bits ${flags & ~RB_FL_OVERWRITE}`)
+  return flags
+}
+
+function anyMapped(buffer: TraceBuffer): boolean {
+  for (let cpu = 0; cpu < buffer.rb.cpus; cpu++) if (mapCount(buffer, cpu) > 0) return true
+  return false
+}
+
+function checkBuffer(buffer: unknown): TraceBuffer {
+  if (!(buffer instanceof TraceBuffer)) throw new TypeError('buffer: expected a TraceBuffer')
+  buffer.rb.checkLive()
+  return buffer
+}
+
+/**
+ * `ring_buffer_alloc(size, flags)`: `size` bytes of data per CPU; the ring gets
+ * `max(2, ceil(size / subbuf_data_size))` sub-buffers plus a reader sub-buffer.
+ */
+export function ring_buffer_alloc(
+  size: number,
+  flags: number,
+  options: AllocOptions = {},
+): TraceBuffer {
+  checkFlags(flags)
+  const order = options.order ?? 0
+  if (!Number.isInteger(order) || order < 0 || order > MAX_ORDER)
+    throw new RangeError(`order: ${order} is not in [0, ${MAX_ORDER}]`)
+  const rb = RingBuffer.create({
+    client: ftraceClient,
+    cpus: options.cpus ?? 1,
+    size,
+    subbufSize: PAGE_SIZE << order,
+    mode: (flags & RB_FL_OVERWRITE) !== 0 ? 'overwrite' : 'produce-consume',
+    // the kernel makes an event visible to readers when its (outermost) commit ends
+    publishBatch: 1,
+    ...(options.maxByteLength !== undefined ? { maxByteLength: options.maxByteLength } : {}),
+  })
+  return new TraceBuffer(rb)
+}
+
+/** `__ring_buffer_alloc(size, flags, key)`: the lock class key is ignored. */
+export function __ring_buffer_alloc(
+  size: number,
+  flags: number,
+  _key?: unknown,
+  options: AllocOptions = {},
+): TraceBuffer {
+  return ring_buffer_alloc(size, flags, options)
+}
+
+/** `ring_buffer_free(buffer)`. */
+export function ring_buffer_free(buffer: TraceBuffer): void {
+  checkBuffer(buffer).close()
+  buffer.rb.free()
+}
+
+/** `ring_buffer_size(buffer, cpu)`: bytes of data per CPU (the reader sub-buffer not counted). */
+export function ring_buffer_size(buffer: TraceBuffer, cpu: number): number {
+  checkBuffer(buffer).rb.checkCpu(cpu)
+  return buffer.rb.size
+}
+
+/** `ring_buffer_max_event_size(buffer)`. */
+export function ring_buffer_max_event_size(buffer: TraceBuffer): number {
+  return checkBuffer(buffer).rb.maxPayload
+}
+
+/**
+ * `ring_buffer_resize(buffer, size, cpu)`: every CPU gets `max(2, ceil(size/data))`
+ * sub-buffers (only {@link RING_BUFFER_ALL_CPUS} is supported: all rings share one geometry).
+ * The data is discarded. Returns 0, or `-EBUSY` while a writer, reader, iterator or mapping
+ * holds a ring.
+ */
+export function ring_buffer_resize(buffer: TraceBuffer, size: number, cpu: number): number {
+  checkBuffer(buffer)
+  if (cpu !== RING_BUFFER_ALL_CPUS) {
+    buffer.rb.checkCpu(cpu)
+    throw new RangeError('cpu: per-CPU resize is not supported; pass RING_BUFFER_ALL_CPUS')
+  }
+  if (anyMapped(buffer)) return EBUSY
+  try {
+    buffer.close()
+    buffer.rb.resize(size)
+    return 0
+  } catch (e) {
+    if (e instanceof BusyError) return EBUSY
+    if (e instanceof RangeError && /needs \d+ bytes/.test(e.message)) return ENOMEM
+    throw e
+  }
+}
+
+/** `ring_buffer_change_overwrite(buffer, val)`. */
+export function ring_buffer_change_overwrite(buffer: TraceBuffer, val: number | boolean): void {
+  checkBuffer(buffer).rb.mode = val ? 'overwrite' : 'produce-consume'
+}
+
+/** `ring_buffer_subbuf_order_get(buffer)`. */
+export function ring_buffer_subbuf_order_get(buffer: TraceBuffer): number {
+  return Math.log2(checkBuffer(buffer).rb.subbufSize / PAGE_SIZE)
+}
+
+/** `ring_buffer_subbuf_size_get(buffer)`: bytes of a sub-buffer, header included. */
+export function ring_buffer_subbuf_size_get(buffer: TraceBuffer): number {
+  return checkBuffer(buffer).rb.subbufSize
+}
+
+/**
+ * `ring_buffer_subbuf_order_set(buffer, order)`: sub-buffers become `4096 << order` bytes;
+ * the ring keeps about the same byte size; all data is discarded. Returns 0 or `-EBUSY`.
+ */
+export function ring_buffer_subbuf_order_set(buffer: TraceBuffer, order: number): number {
+  checkBuffer(buffer)
+  if (!Number.isInteger(order) || order < 0 || order > MAX_ORDER)
+    throw new RangeError(`order: ${order} is not in [0, ${MAX_ORDER}]`)
+  if (anyMapped(buffer)) return EBUSY
+  const bytes = buffer.rb.size
+  try {
+    buffer.close()
+    buffer.rb.resize(bytes, PAGE_SIZE << order)
+    return 0
+  } catch (e) {
+    if (e instanceof BusyError) return EBUSY
+    if (e instanceof RangeError && /needs \d+ bytes/.test(e.message)) return ENOMEM
+    throw e
+  }
+}
+
+// ---- writing ----------------------------------------------------------------------------
+
+/**
+ * `ring_buffer_lock_reserve(buffer, length)`: reserve an event of `length` payload bytes on
+ * the handle's current CPU. Returns the event (write its payload at
+ * `ring_buffer_event_data(event)`) or null when recording is off, the ring is full in
+ * produce-consume mode (dropped_events counts it), or a reservation of this handle is still
+ * open (recursion) and `ring_buffer_nest_start` did not allow one more.
+ */
+export function ring_buffer_lock_reserve(
+  buffer: TraceBuffer,
+  length: number,
+): RingBufferEvent | null {
+  checkBuffer(buffer)
+  const w = buffer.writer()
+  // trace_recursive_lock: one reservation per context, one more per ring_buffer_nest_start
+  if (w.depth > buffer.nest) return null
+  const off = buffer.clock === undefined ? w.reserve(length) : w.reserve(length, buffer.clock())
+  if (off < 0) return refused(w, null)
+  const ev = buffer.event
+  ev.bytes = w.bytes
+  ev.dataOffset = off
+  ev.length = eventLength(length)
+  ev.timestamp = w.timestamp
+  return ev
+}
+
+/**
+ * A refused reservation: publish the counter it bumped (dropped_events, commit_overrun) now,
+ * as the kernel's atomic counters are; inside an open reservation that happens at its commit.
+ */
+function refused<T>(w: RingWriter, result: T): T {
+  if (w.depth === 0) w.flush()
+  return result
+}
+
+function eventLength(length: number): number {
+  // ring_buffer_event_length: type_len × 4 for small events, roundup4(L) for large ones
+  const l = length === 0 ? 1 : length
+  const r = (l + 3) & ~3
+  return r === 8 ? 12 : r
+}
+
+/** `ring_buffer_unlock_commit(buffer)`: commit the innermost reserved event. Returns 0. */
+export function ring_buffer_unlock_commit(buffer: TraceBuffer): number {
+  checkBuffer(buffer).writer().commit()
+  return 0
+}
+
+/** `ring_buffer_discard_commit(buffer, event)`: drop the innermost reserved event instead of committing it. */
+export function ring_buffer_discard_commit(buffer: TraceBuffer, event: RingBufferEvent): void {
+  if (!(event instanceof RingBufferEvent)) throw new TypeError('event: expected a RingBufferEvent')
+  checkBuffer(buffer).writer().discard()
+}
+
+/** `ring_buffer_write(buffer, length, data)`: reserve, copy, commit. Returns 0 or `-EBUSY`. */
+export function ring_buffer_write(buffer: TraceBuffer, length: number, data: Uint8Array): number {
+  checkBuffer(buffer)
+  if (!(data instanceof Uint8Array)) throw new TypeError('data: expected a Uint8Array')
+  if (!Number.isInteger(length) || length < 0 || length > data.length)
+    throw new RangeError(`length: ${length} is not in [0, data.length]`)
+  const w = buffer.writer()
+  if (w.depth > buffer.nest) return EBUSY
+  const off = buffer.clock === undefined ? w.reserve(length) : w.reserve(length, buffer.clock())
+  if (off < 0) return refused(w, EBUSY)
+  w.bytes.set(length === data.length ? data : data.subarray(0, length), off)
+  w.commit()
+  return 0
+}
+
+/** `ring_buffer_event_data(event)`: the payload, in place. */
+export function ring_buffer_event_data(event: RingBufferEvent): Uint8Array {
+  if (!(event instanceof RingBufferEvent)) throw new TypeError('event: expected a RingBufferEvent')
+  return event.bytes.subarray(event.dataOffset, event.dataOffset + event.length)
+}
+
+/** `ring_buffer_event_length(event)`: the payload length rounded as the kernel reports it. */
+export function ring_buffer_event_length(event: RingBufferEvent): number {
+  if (!(event instanceof RingBufferEvent)) throw new TypeError('event: expected a RingBufferEvent')
+  return event.length
+}
+
+/** `ring_buffer_event_time_stamp(buffer, event)`: the timestamp of the event being reserved. */
+export function ring_buffer_event_time_stamp(buffer: TraceBuffer, event: RingBufferEvent): number {
+  checkBuffer(buffer)
+  if (!(event instanceof RingBufferEvent)) throw new TypeError('event: expected a RingBufferEvent')
+  return event.timestamp
+}
+
+/** `ring_buffer_nest_start(buffer)`: allow one more reserve in the same context. */
+export function ring_buffer_nest_start(buffer: TraceBuffer): void {
+  checkBuffer(buffer).nest++
+}
+
+/** `ring_buffer_nest_end(buffer)`. */
+export function ring_buffer_nest_end(buffer: TraceBuffer): void {
+  checkBuffer(buffer)
+  if (buffer.nest === 0)
+    throw new RangeError('buffer: ring_buffer_nest_end without ring_buffer_nest_start')
+  buffer.nest--
+}
+
+// ---- consuming reads ----------------------------------------------------------------------
+
+/** What `ring_buffer_peek` / `ring_buffer_consume` return: the event, its timestamp and lost events. */
+export interface ConsumedEvent {
+  /** The event (reused per handle). */
+  event: RingBufferEvent
+  /** The `ts` out-parameter. */
+  ts: number
+  /** The `lost_events` out-parameter. */
+  lost_events: number
+}
+
+function readEvent(buffer: TraceBuffer, cpu: number, consume: boolean): ConsumedEvent | null {
+  checkBuffer(buffer)
+  const rec = consume ? buffer.reader.consume(cpu) : buffer.reader.peek(cpu)
+  if (rec === null) return null
+  const ev = buffer.event
+  ev.bytes = rec.bytes
+  ev.dataOffset = rec.offset
+  ev.length = rec.length
+  ev.timestamp = rec.timestamp
+  return { event: ev, ts: rec.timestamp, lost_events: rec.lost }
+}
+
+/** `ring_buffer_peek(buffer, cpu, &ts, &lost_events)`. */
+export function ring_buffer_peek(buffer: TraceBuffer, cpu: number): ConsumedEvent | null {
+  return readEvent(buffer, cpu, false)
+}
+
+/** `ring_buffer_consume(buffer, cpu, &ts, &lost_events)`: lost events are reported once. */
+export function ring_buffer_consume(buffer: TraceBuffer, cpu: number): ConsumedEvent | null {
+  return readEvent(buffer, cpu, true)
+}
+
+/**
+ * No unread event on `cpu` (or on any CPU), from the counters: unlike a peek this never swaps
+ * the reader sub-buffer, which a mapped consumer may be reading (the kernel's
+ * `rb_per_cpu_empty` does not swap either).
+ */
+function isEmpty(buffer: TraceBuffer, cpu: number): boolean {
+  return buffer.rb.stats(cpu).entries === 0
+}
+
+/** `ring_buffer_empty(buffer)`. */
+export function ring_buffer_empty(buffer: TraceBuffer): boolean {
+  return isEmpty(checkBuffer(buffer), ALL_CPUS)
+}
+
+/** `ring_buffer_empty_cpu(buffer, cpu)`. */
+export function ring_buffer_empty_cpu(buffer: TraceBuffer, cpu: number): boolean {
+  checkBuffer(buffer).rb.checkCpu(cpu)
+  return isEmpty(buffer, cpu)
+}
+
+// ---- page reads ------------------------------------------------------------------------------
+
+/** `ring_buffer_alloc_read_page(buffer, cpu)`. */
+export function ring_buffer_alloc_read_page(buffer: TraceBuffer, cpu: number): BufferDataReadPage {
+  checkBuffer(buffer).rb.checkCpu(cpu)
+  return new BufferDataReadPage(buffer, cpu)
+}
+
+/** `ring_buffer_free_read_page(buffer, cpu, page)`. */
+export function ring_buffer_free_read_page(
+  buffer: TraceBuffer,
+  cpu: number,
+  page: BufferDataReadPage,
+): void {
+  checkBuffer(buffer).rb.checkCpu(cpu)
+  if (!(page instanceof BufferDataReadPage) || page.owner.rb.sab !== buffer.rb.sab)
+    throw new TypeError('page: not a read page of this buffer')
+  if (page.lease !== null) buffer.rb.releaseSubbuf(page.lease)
+  page.lease = null
+}
+
+/**
+ * `ring_buffer_read_page(buffer, page, len, cpu, full)`: move the oldest data of `cpu` into
+ * `page`, by swapping sub-buffers when the reader sub-buffer is complete and unread and the
+ * ring is not mapped, else by copying whole events. Sets RB_MISSED_EVENTS / RB_MISSED_STORED
+ * and the stored count. Returns 0, or -1 when there is nothing to read (with `full`: no
+ * complete sub-buffer), or when `len` is smaller than a sub-buffer (partial reads, which the
+ * kernel serves by copying the whole events that fit, are not supported).
+ *
+ * @throws BusyError when the ring's spare sub-buffer is held by another read page.
+ */
+export function ring_buffer_read_page(
+  buffer: TraceBuffer,
+  page: BufferDataReadPage,
+  len: number,
+  cpu: number,
+  full: number | boolean,
+): number {
+  checkBuffer(buffer).rb.checkCpu(cpu)
+  if (
+    !(page instanceof BufferDataReadPage) ||
+    page.owner.rb.sab !== buffer.rb.sab ||
+    page.cpu !== cpu
+  )
+    throw new TypeError('page: not a read page of this buffer and cpu')
+  if (!Number.isInteger(len) || len < 0) throw new RangeError(`len: ${len} is not a byte count`)
+  if (len < buffer.rb.subbufSize) return -1
+  if (page.lease !== null) {
+    buffer.rb.releaseSubbuf(page.lease)
+    page.lease = null
+  }
+  const lease = buffer.reader.takeSubbuf(cpu, {
+    full: Boolean(full),
+    copy: mapCount(buffer, cpu) > 0,
+  })
+  if (lease === null) return -1
+  page.lease = lease
+  return 0
+}
+
+/** `ring_buffer_read_page_data(page)`: the sub-buffer bytes (header included), in place. */
+export function ring_buffer_read_page_data(page: BufferDataReadPage): Uint8Array {
+  if (!(page instanceof BufferDataReadPage))
+    throw new TypeError('page: expected a BufferDataReadPage')
+  if (page.lease === null) return new Uint8Array(page.owner.rb.subbufSize)
+  return page.owner.rb.subbufBytes(page.lease.cpu, page.lease.id)
+}
+
+// ---- iterators -------------------------------------------------------------------------------
+
+/** `struct ring_buffer_iter`. */
+export class RingBufferIter {
+  /** @internal */ readonly it: RingIterator
+  /** @internal */ readonly buffer: TraceBuffer
+  /** @internal */
+  constructor(buffer: TraceBuffer, it: RingIterator) {
+    this.buffer = buffer
+    this.it = it
+  }
+}
+
+/** `ring_buffer_read_start(buffer, cpu, flags)`: open a non-consuming iterator (disables resize). */
+export function ring_buffer_read_start(buffer: TraceBuffer, cpu: number): RingBufferIter {
+  checkBuffer(buffer).rb.checkCpu(cpu)
+  const it = buffer.reader.iterator(cpu)
+  buffer.iterators.add(it)
+  return new RingBufferIter(buffer, it)
+}
+
+/** `ring_buffer_read_finish(iter)`. */
+export function ring_buffer_read_finish(iter: RingBufferIter): void {
+  if (!(iter instanceof RingBufferIter)) throw new TypeError('iter: expected a RingBufferIter')
+  iter.it.close()
+  iter.buffer.iterators.delete(iter.it)
+}
+
+/** `ring_buffer_iter_peek(iter, &ts)`: the event at the iterator (a private copy) and its timestamp. */
+export function ring_buffer_iter_peek(
+  iter: RingBufferIter,
+): { event: RingBufferEvent; ts: number } | null {
+  if (!(iter instanceof RingBufferIter)) throw new TypeError('iter: expected a RingBufferIter')
+  const rec = iter.it.peek()
+  if (rec === null) return null
+  const ev = new RingBufferEvent()
+  ev.bytes = rec.bytes
+  ev.dataOffset = rec.offset
+  ev.length = rec.length
+  ev.timestamp = rec.timestamp
+  return { event: ev, ts: rec.timestamp }
+}
+
+/** `ring_buffer_iter_advance(iter)`. */
+export function ring_buffer_iter_advance(iter: RingBufferIter): void {
+  if (!(iter instanceof RingBufferIter)) throw new TypeError('iter: expected a RingBufferIter')
+  iter.it.advance()
+}
+
+/** `ring_buffer_iter_reset(iter)`. */
+export function ring_buffer_iter_reset(iter: RingBufferIter): void {
+  if (!(iter instanceof RingBufferIter)) throw new TypeError('iter: expected a RingBufferIter')
+  iter.it.reset()
+}
+
+/** `ring_buffer_iter_empty(iter)`. */
+export function ring_buffer_iter_empty(iter: RingBufferIter): boolean {
+  if (!(iter instanceof RingBufferIter)) throw new TypeError('iter: expected a RingBufferIter')
+  return iter.it.empty()
+}
+
+/** `ring_buffer_iter_dropped(iter)`: true if the writer overwrote the iterator's position; clears it. */
+export function ring_buffer_iter_dropped(iter: RingBufferIter): boolean {
+  if (!(iter instanceof RingBufferIter)) throw new TypeError('iter: expected a RingBufferIter')
+  return iter.it.dropped()
+}
+
+// ---- waiting -------------------------------------------------------------------------------------
+
+function checkFull(full: number): number {
+  if (!Number.isInteger(full) || full < 0 || full > 100)
+    throw new RangeError(`full: ${full} is not a percentage in [0, 100]`)
+  return full
+}
+
+/** `rb_watermark_hit`: data on `cpu` (any CPU with ALL_CPUS) and, per CPU, `full` percent of the ring dirty. */
+function watermarkHit(buffer: TraceBuffer, cpu: number, full: number): boolean {
+  if (isEmpty(buffer, cpu)) return false
+  if (cpu === ALL_CPUS) return true
+  if (full === 0) return true
+  // the kernel's full_hit: (nr_dirty_pages + 1) * 100 >= full * nr_pages; the engine counts
+  // the writer's sub-buffer as touched, which is the kernel's "+ 1"
+  const s = buffer.rb.stats(cpu)
+  return (s.subbufsTouched - s.subbufsLost - s.subbufsRead) * 100 >= full * buffer.rb.subbufs
+}
+
+/**
+ * What the waits sleep on between two checks: the next commit on `cpu` (a record-count
+ * watermark never peeks, so a mapped consumer's sub-buffer stays put), at most 50 ms.
+ */
+function sleepUntil(cpu: number, left: number): { records?: number; timeout: number } {
+  return cpu === ALL_CPUS
+    ? { timeout: Math.min(left, 50) }
+    : { records: 1, timeout: Math.min(left, 50) }
+}
+
+function waitArgs(buffer: TraceBuffer, cpu: number, full: number, cond: unknown): void {
+  checkBuffer(buffer)
+  buffer.rb.checkCpu(cpu, true)
+  checkFull(full)
+  if (cond !== undefined && typeof cond !== 'function')
+    throw new TypeError('cond: expected a function')
+}
+
+/**
+ * `ring_buffer_wait(buffer, cpu, full, cond, data)`: block (a worker, `Atomics.wait`) until
+ * `full` percent of the ring's sub-buffers hold data (0: any data; RING_BUFFER_ALL_CPUS: any
+ * data on any CPU), or `cond(data)` is true, or, without `cond`, until
+ * `ring_buffer_wake_waiters` wakes it (the kernel's `rb_wait_once`). Returns 0, or
+ * `-EINTR`-like -4 on `timeout` (milliseconds; not a kernel argument).
+ */
+export function ring_buffer_wait(
+  buffer: TraceBuffer,
+  cpu: number,
+  full: number,
+  cond?: (data: unknown) => boolean,
+  data?: unknown,
+  timeout?: number,
+): number {
+  waitArgs(buffer, cpu, full, cond)
+  const deadline = timeout === undefined ? Infinity : Date.now() + timeout
+  const epoch = buffer.rb.wakeEpoch(cpu)
+  for (;;) {
+    if (watermarkHit(buffer, cpu, full) || cond?.(data) === true) return 0
+    if (cond === undefined && buffer.rb.wakeEpoch(cpu) !== epoch) return 0
+    const left = deadline - Date.now()
+    if (left <= 0) return -4
+    buffer.reader.wait(cpu, sleepUntil(cpu, left))
+  }
+}
+
+/** Like {@link ring_buffer_wait}, but awaits (`Atomics.waitAsync`), for the main thread. */
+export async function ring_buffer_wait_async(
+  buffer: TraceBuffer,
+  cpu: number,
+  full: number,
+  cond?: (data: unknown) => boolean,
+  data?: unknown,
+  timeout?: number,
+): Promise<number> {
+  waitArgs(buffer, cpu, full, cond)
+  const deadline = timeout === undefined ? Infinity : Date.now() + timeout
+  const epoch = buffer.rb.wakeEpoch(cpu)
+  for (;;) {
+    if (watermarkHit(buffer, cpu, full) || cond?.(data) === true) return 0
+    if (cond === undefined && buffer.rb.wakeEpoch(cpu) !== epoch) return 0
+    const left = deadline - Date.now()
+    if (left <= 0) return -4
+    await buffer.reader.waitAsync(cpu, sleepUntil(cpu, left))
+  }
+}
+
+/**
+ * `ring_buffer_poll_wait(buffer, cpu, filp, poll_table, full)`: `EPOLLIN | EPOLLRDNORM`
+ * when the `full` watermark is reached now, else 0 (never blocks).
+ */
+export function ring_buffer_poll_wait(buffer: TraceBuffer, cpu: number, full = 0): number {
+  waitArgs(buffer, cpu, full, undefined)
+  return watermarkHit(buffer, cpu, full) ? EPOLLIN_RDNORM : 0
+}
+
+/** `ring_buffer_wake_waiters(buffer, cpu)`: wake every waiter of `cpu` (or all). */
+export function ring_buffer_wake_waiters(buffer: TraceBuffer, cpu: number): void {
+  checkBuffer(buffer)
+  buffer.rb.wakeWaiters(cpu)
+}
+
+// ---- accounting --------------------------------------------------------------------------------
+
+/** `ring_buffer_entries(buffer)`: events in all rings (entries − (overrun + read)). */
+export function ring_buffer_entries(buffer: TraceBuffer): number {
+  return checkBuffer(buffer).rb.stats().entries
+}
+/** `ring_buffer_entries_cpu(buffer, cpu)`. */
+export function ring_buffer_entries_cpu(buffer: TraceBuffer, cpu: number): number {
+  return checkBuffer(buffer).rb.stats(buffer.rb.checkCpu(cpu)).entries
+}
+/** `ring_buffer_overruns(buffer)`: events lost to overwrite, all CPUs. */
+export function ring_buffer_overruns(buffer: TraceBuffer): number {
+  return checkBuffer(buffer).rb.stats().overrun
+}
+/** `ring_buffer_overrun_cpu(buffer, cpu)`. */
+export function ring_buffer_overrun_cpu(buffer: TraceBuffer, cpu: number): number {
+  return checkBuffer(buffer).rb.stats(buffer.rb.checkCpu(cpu)).overrun
+}
+/** `ring_buffer_commit_overrun_cpu(buffer, cpu)`. */
+export function ring_buffer_commit_overrun_cpu(buffer: TraceBuffer, cpu: number): number {
+  return checkBuffer(buffer).rb.stats(buffer.rb.checkCpu(cpu)).commitOverrun
+}
+/** `ring_buffer_dropped_events_cpu(buffer, cpu)`. */
+export function ring_buffer_dropped_events_cpu(buffer: TraceBuffer, cpu: number): number {
+  return checkBuffer(buffer).rb.stats(buffer.rb.checkCpu(cpu)).dropped
+}
+/** `ring_buffer_read_events_cpu(buffer, cpu)`. */
+export function ring_buffer_read_events_cpu(buffer: TraceBuffer, cpu: number): number {
+  return checkBuffer(buffer).rb.stats(buffer.rb.checkCpu(cpu)).read
+}
+/** `ring_buffer_bytes_cpu(buffer, cpu)`: entries_bytes − read_bytes, padding included. */
+export function ring_buffer_bytes_cpu(buffer: TraceBuffer, cpu: number): number {
+  return checkBuffer(buffer).rb.stats(buffer.rb.checkCpu(cpu)).bytes
+}
+/** `ring_buffer_oldest_event_ts(buffer, cpu)`. */
+export function ring_buffer_oldest_event_ts(buffer: TraceBuffer, cpu: number): number {
+  return checkBuffer(buffer).rb.stats(buffer.rb.checkCpu(cpu)).oldestTimestamp
+}
+/** `ring_buffer_nr_dirty_pages(buffer, cpu)`: sub-buffers written and not yet read or lost. */
+export function ring_buffer_nr_dirty_pages(buffer: TraceBuffer, cpu: number): number {
+  const s = checkBuffer(buffer).rb.stats(buffer.rb.checkCpu(cpu))
+  // the engine counts the sub-buffer the writer is on as touched; the kernel does not
+  return Math.max(0, s.subbufsTouched - 1 - s.subbufsLost - s.subbufsRead)
+}
+
+// ---- control -------------------------------------------------------------------------------------
+
+/** `ring_buffer_record_disable(buffer)` (a counter; balance with enable). */
+export function ring_buffer_record_disable(buffer: TraceBuffer): void {
+  checkBuffer(buffer).rb.recordDisable()
+}
+/** `ring_buffer_record_enable(buffer)`. */
+export function ring_buffer_record_enable(buffer: TraceBuffer): void {
+  checkBuffer(buffer).rb.recordEnable()
+}
+/** `ring_buffer_record_off(buffer)` (a latch). */
+export function ring_buffer_record_off(buffer: TraceBuffer): void {
+  checkBuffer(buffer).rb.recordOff()
+}
+/** `ring_buffer_record_on(buffer)`. */
+export function ring_buffer_record_on(buffer: TraceBuffer): void {
+  checkBuffer(buffer).rb.recordOn()
+}
+/** `ring_buffer_record_is_on(buffer)`: neither disabled nor off. */
+export function ring_buffer_record_is_on(buffer: TraceBuffer): boolean {
+  return checkBuffer(buffer).rb.isOn()
+}
+/** `ring_buffer_record_is_set_on(buffer)`: the off latch is not set. */
+export function ring_buffer_record_is_set_on(buffer: TraceBuffer): boolean {
+  return checkBuffer(buffer).rb.isSetOn()
+}
+/**
+ * `ring_buffer_record_is_on_cpu(buffer, cpu)`: the off latch is not set and `cpu` is not
+ * disabled. As in the kernel, the global disable counter is not looked at.
+ */
+export function ring_buffer_record_is_on_cpu(buffer: TraceBuffer, cpu: number): boolean {
+  return checkBuffer(buffer).rb.isSetOn(buffer.rb.checkCpu(cpu))
+}
+/** `ring_buffer_record_disable_cpu(buffer, cpu)`. */
+export function ring_buffer_record_disable_cpu(buffer: TraceBuffer, cpu: number): void {
+  checkBuffer(buffer).rb.recordDisable(buffer.rb.checkCpu(cpu))
+}
+/** `ring_buffer_record_enable_cpu(buffer, cpu)`. */
+export function ring_buffer_record_enable_cpu(buffer: TraceBuffer, cpu: number): void {
+  checkBuffer(buffer).rb.recordEnable(buffer.rb.checkCpu(cpu))
+}
+/** `ring_buffer_reset_cpu(buffer, cpu)`. */
+export function ring_buffer_reset_cpu(buffer: TraceBuffer, cpu: number): void {
+  checkBuffer(buffer).rb.reset(buffer.rb.checkCpu(cpu))
+}
+/** `ring_buffer_reset(buffer)`. */
+export function ring_buffer_reset(buffer: TraceBuffer): void {
+  checkBuffer(buffer).rb.reset()
+}
+/** `ring_buffer_reset_online_cpus(buffer)`: every ring is online here. */
+export function ring_buffer_reset_online_cpus(buffer: TraceBuffer): void {
+  checkBuffer(buffer).rb.reset()
+}
+
+// ---- time ----------------------------------------------------------------------------------------
+
+/** `ring_buffer_set_clock(buffer, clock)`: this handle's writers take timestamps from `clock`. */
+export function ring_buffer_set_clock(buffer: TraceBuffer, clock: TraceClock): void {
+  checkBuffer(buffer)
+  if (typeof clock !== 'function') throw new TypeError('clock: expected a function')
+  buffer.clock = clock
+}
+/** `ring_buffer_time_stamp(buffer)`: the clock now. */
+export function ring_buffer_time_stamp(buffer: TraceBuffer): number {
+  checkBuffer(buffer)
+  return buffer.clock !== undefined ? buffer.clock() : monotonicNs()
+}
+/** `ring_buffer_normalize_time_stamp(buffer, cpu, ts)`: a no-op, as in the kernel. */
+export function ring_buffer_normalize_time_stamp(
+  buffer: TraceBuffer,
+  cpu: number,
+  ts: number,
+): number {
+  checkBuffer(buffer).rb.checkCpu(cpu)
+  return ts
+}
+/** `ring_buffer_set_time_stamp_abs(buffer, abs)`: precede every event with an absolute TIME_STAMP. */
+export function ring_buffer_set_time_stamp_abs(buffer: TraceBuffer, abs: boolean): void {
+  const rb = checkBuffer(buffer).rb
+  rb.clientFlags = abs
+    ? rb.clientFlags | FTRACE_FLAG_ABSOLUTE
+    : rb.clientFlags & ~FTRACE_FLAG_ABSOLUTE
+}
+/** `ring_buffer_time_stamp_abs(buffer)`. */
+export function ring_buffer_time_stamp_abs(buffer: TraceBuffer): boolean {
+  return (checkBuffer(buffer).rb.clientFlags & FTRACE_FLAG_ABSOLUTE) !== 0
+}
+
+// ---- self-description ----------------------------------------------------------------------------
+
+/** `ring_buffer_print_entry_header(s)`: the `header_event` text (returned instead of written to a trace_seq). */
+export function ring_buffer_print_entry_header(): string {
+  return entryHeaderText()
+}
+/** `ring_buffer_print_page_header(buffer, s)`: the `header_page` text for the buffer's sub-buffer size. */
+export function ring_buffer_print_page_header(buffer: TraceBuffer): string {
+  return pageHeaderText(checkBuffer(buffer).rb.subbufSize)
+}
+
+export { RING_BUFFER_ALL_CPUS, RB_FL_OVERWRITE }

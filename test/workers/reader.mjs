@@ -1,0 +1,111 @@
+// The reader worker of the accounting tests. It checks every record it consumes (see Checker),
+// reads until every writer closed, reports ('paused'), waits for the test's go, drains the rest
+// in merged timestamp order and reports the totals ('final').
+//
+// workerData: sab, control, writers ([{ id, cpu }]), method ('next' | 'consume' | 'drain' |
+// 'drain-all'), overwrite (boolean).
+import { parentPort, workerData } from 'node:worker_threads'
+import { ALL_CPUS, RingBuffer } from '@onering/core'
+import { C_DONE, C_GO, C_READY, C_STARTED, C_TAIL, Checker } from './record.mjs'
+
+const { sab, control, writers, method, overwrite } = workerData
+const rb = RingBuffer.attach(sab)
+const reader = rb.reader()
+const ctl = new Int32Array(control)
+const cpus = rb.cpus
+const shared = rb.sync === 'shared'
+const checker = new Checker(writers, cpus, {
+  overwrite,
+  shared,
+  earlyLoss: rb.layout === 'paged' && !shared,
+})
+const ringRead = [new Float64Array(cpus), new Float64Array(cpus)]
+let phase = 0
+let mergeTs = -Infinity
+
+function check(rec) {
+  const cpu = rec.cpu
+  ringRead[phase][cpu]++
+  checker.lost(cpu, rec.lost)
+  checker.check(cpu, rec.bytes, rec.offset, rec.length, rec.timestamp)
+  if (phase === 1 && !shared) {
+    if (rec.timestamp < mergeTs)
+      checker.fail(`merge: ring ${cpu} timestamp ${rec.timestamp} after ${mergeTs}`)
+    mergeTs = rec.timestamp
+  }
+}
+
+function readSome() {
+  let n = 0
+  switch (method) {
+    case 'next':
+      for (let r = reader.next(); r !== null; r = reader.next()) {
+        check(r)
+        if (++n === 256) break
+      }
+      return n
+    case 'consume':
+      for (let c = 0; c < cpus; c++) {
+        for (let k = 0; k < 128; k++) {
+          const r = reader.consume(c)
+          if (r === null) break
+          check(r)
+          n++
+        }
+      }
+      return n
+    case 'drain':
+      for (let c = 0; c < cpus; c++) n += reader.drain(c, check, 256)
+      return n
+    case 'drain-all':
+      return reader.drain(ALL_CPUS, check, 256)
+    default:
+      throw new Error(`unknown method ${method}`)
+  }
+}
+
+const nw = writers.length
+for (let v = Atomics.load(ctl, C_READY); v < nw; v = Atomics.load(ctl, C_READY))
+  Atomics.wait(ctl, C_READY, v, 10)
+Atomics.store(ctl, C_STARTED, 1)
+let idle = 0
+let tailWait = true
+while (Atomics.load(ctl, C_DONE) < nw) {
+  if (tailWait && Atomics.load(ctl, C_TAIL) >= nw) {
+    // the writers write their last records: leave them buffered until every writer closed
+    // (after 5 s, a writer must be stuck on a full ring: read on)
+    tailWait = false
+    const deadline = Date.now() + 5000
+    for (
+      let v = Atomics.load(ctl, C_DONE);
+      v < nw && Date.now() < deadline;
+      v = Atomics.load(ctl, C_DONE)
+    )
+      Atomics.wait(ctl, C_DONE, v, 10)
+    continue
+  }
+  if (readSome() === 0) {
+    idle++
+    reader.wait(ALL_CPUS, { timeout: 2 })
+  }
+}
+parentPort.postMessage({ type: 'paused', read: Array.from(ringRead[0]) })
+while (Atomics.load(ctl, C_GO) === 0) Atomics.wait(ctl, C_GO, 0, 100)
+
+// every writer closed: drain the rest in timestamp order over all rings
+phase = 1
+for (let r = reader.next(); r !== null; r = reader.next()) check(r)
+if (!reader.empty()) checker.fail('the rings are not empty after the drain')
+
+const res = checker.result()
+parentPort.postMessage({
+  type: 'final',
+  ...res,
+  rings: res.rings.map((r, c) => ({
+    ...r,
+    read: r.records,
+    readBeforePause: ringRead[0][c],
+    drained: ringRead[1][c],
+  })),
+  idle,
+})
