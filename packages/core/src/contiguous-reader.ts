@@ -132,6 +132,7 @@ export function contiguousNext(
     // overwrite: the CAS proves the copy is intact; produce-consume: the tail moves at the next call
     if (overwrite && !advanceTail(rb, tailIdx, tail, size, true)) continue
     f[x + L.F_READ] = f[x + L.F_READ]! + 1
+    Atomics.add(rb.i32, rb.ctl(cpu) + L.C_READ_EPOCH, 1)
     f[x + L.F_BYTES_READ] = f[x + L.F_BYTES_READ]! + size
     if (rec.lost !== 0) {
       f[x + L.F_LOST] = f[x + L.F_LOST]! + rec.lost

@@ -250,7 +250,9 @@ export function pagedTakeSubbuf(
     commit = Atomics.load(i, (rb.subbufOffset(cpu, page) + commitOff) >> 2) & L.COMMIT_LEN_MASK
     const read = i[c + L.C_READER_READ]!
     if (read < commit) {
-      // a finished sub-buffer with nothing but its end padding left has nothing to hand out
+      // A finished sub-buffer with nothing but its end padding left has nothing to hand out.
+      // While the writer is still in it (closed by a refused switch, or switching right now),
+      // the padding is handed out like data, as the kernel's read_page copy path does.
       if (
         i[c + L.C_READER_SEQ] === cs ||
         read < i[(rb.metaOffset(cpu, page) >> 2) + L.PM_REAL_END]!
@@ -298,7 +300,8 @@ export function pagedTakeSubbuf(
   const so = rb.subbufOffset(cpu, spare)
   const dataOff = pageOff + hdr
   const end = dataOff + commit
-  // end padding of a finished sub-buffer is read but not copied (dataBytes excludes it)
+  // end padding of a finished sub-buffer is read but not copied (dataBytes excludes it); while
+  // the writer is in it (closed by a refused switch) the kernel copies the padding too
   const copyEnd = writerOn ? end : dataOff + i[(rb.metaOffset(cpu, page) >> 2) + L.PM_REAL_END]!
   const ts0 = f[x + L.F_READ_TS]!
   let ts = ts0

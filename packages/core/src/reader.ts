@@ -38,6 +38,9 @@ export class RingReader {
   private readonly rec: RingRecord
   private readonly dec = decodedRecord()
   private readonly sc = new ContiguousScratch()
+  /** next(): the oldest record's timestamp of each ring, valid while the ring's read epoch is unchanged */
+  private headTs = new Float64Array(0)
+  private headEpoch = new Int32Array(0)
 
   /** @param buffer - the buffer to read (any attached handle) */
   constructor(buffer: RingBuffer) {
@@ -93,13 +96,33 @@ export class RingReader {
   next(): RingRecord | null {
     const rb = this.buffer
     rb.checkLive()
+    const n = rb.cpus
+    if (this.headTs.length !== n) {
+      this.headTs = new Float64Array(n)
+      this.headEpoch = new Int32Array(n).fill(-1)
+    }
     let best = -1
     let bestTs = Infinity
-    for (let c = 0; c < rb.cpus; c++) {
-      const r = this.step(c, false)
-      if (r !== null && r.timestamp < bestTs) {
+    // A peeked paged record sits in the reader sub-buffer, which no writer touches, and a
+    // produce-consume contiguous tail moves only with reads: such a ring's oldest record changes
+    // only when it is consumed, which bumps its read epoch. A contiguous overwrite writer may
+    // push the tail, so those rings are peeked every time.
+    const cacheable =
+      rb.g.layout === L.LAYOUT_PAGED || (Atomics.load(rb.i32, L.H_FLAGS) & L.MODE_OVERWRITE) === 0
+    for (let c = 0; c < n; c++) {
+      const epoch = Atomics.load(rb.i32, rb.ctl(c) + L.C_READ_EPOCH)
+      let ts: number
+      if (cacheable && this.headEpoch[c] === epoch) ts = this.headTs[c]!
+      else {
+        const r = this.step(c, false)
+        if (r === null) continue
+        ts = r.timestamp
+        this.headTs[c] = ts
+        this.headEpoch[c] = epoch
+      }
+      if (ts < bestTs) {
         best = c
-        bestTs = r.timestamp
+        bestTs = ts
       }
     }
     return best < 0 ? null : this.step(best, true)

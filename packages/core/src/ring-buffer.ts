@@ -64,6 +64,8 @@ export class RingBuffer {
   /** @internal */ gen = 0
   /** @internal */ readonly userClock: ClockFn | undefined
   /** @internal */ readonly clockKind: number
+  /** @internal This handle's lock token (non-zero, distinct per handle with high probability). */
+  readonly token: number = (Math.random() * 0x7ffffffe + 1) | 0
 
   private constructor(sab: SharedArrayBuffer, client: RingClient, clock: ClockFn | undefined) {
     this.sab = sab
@@ -557,7 +559,7 @@ export class RingBuffer {
 
   /** @internal Try to take a per-CPU lock word; returns the token or 0. */
   tryLock(idx: number): number {
-    const token = (Math.random() * 0x7ffffffe + 1) | 0
+    const token = this.token
     return Atomics.compareExchange(this.i32, idx, 0, token) === 0 ? token : 0
   }
   /** @internal */
@@ -632,8 +634,8 @@ export class RingBuffer {
     try {
       return fn()
     } finally {
+      // no notify: a contended locker re-checks at least every millisecond
       this.unlock(idx, token)
-      Atomics.notify(this.i32, idx)
     }
   }
 
