@@ -1,25 +1,30 @@
 import { createRequire } from 'node:module'
 import { describe, expect, it } from 'vitest'
-import * as esm from '@onering/core'
+import * as esmCore from '@onering/core'
+import * as esmFtrace from '@onering/ftrace'
 
 const require = createRequire(import.meta.url)
 
-describe('@onering/core dual package (built dist)', () => {
-  it('exposes the same non-empty set of exports from ESM and CJS', () => {
-    const cjs = require('@onering/core') as Record<string, unknown>
-    const esmNames = Object.keys(esm)
-      .filter((name) => name !== 'default')
-      .sort()
-    const cjsNames = Object.keys(cjs)
-      .filter((name) => name !== 'default' && name !== '__esModule')
-      .sort()
+for (const [name, esm] of [
+  ['@onering/core', esmCore],
+  ['@onering/ftrace', esmFtrace],
+] as const) {
+  describe(`${name} dual package (built dist)`, () => {
+    it('exposes the same non-empty set of exports from ESM and CJS', () => {
+      const cjs = require(name) as Record<string, unknown>
+      const esmNames = Object.keys(esm)
+        .filter((n) => n !== 'default')
+        .sort()
+      const cjsNames = Object.keys(cjs)
+        .filter((n) => n !== 'default' && n !== '__esModule')
+        .sort()
+      expect(esmNames.length).toBeGreaterThan(0)
+      expect(cjsNames).toEqual(esmNames)
+    })
 
-    expect(esmNames.length).toBeGreaterThan(0)
-    expect(cjsNames).toEqual(esmNames)
+    it('resolves ESM and CJS to the built files, not to src', () => {
+      expect(require.resolve(name)).toMatch(/[\\/]dist[\\/]index\.cjs$/)
+      expect(import.meta.resolve(name)).toMatch(/\/dist\/index\.js$/)
+    })
   })
-
-  it('resolves ESM and CJS to the built files, not to src', () => {
-    expect(require.resolve('@onering/core')).toMatch(/[\\/]dist[\\/]index\.cjs$/)
-    expect(import.meta.resolve('@onering/core')).toMatch(/\/dist\/index\.js$/)
-  })
-})
+}

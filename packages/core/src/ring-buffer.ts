@@ -508,7 +508,7 @@ export class RingBuffer {
 
   // ---- per-CPU state -----------------------------------------------------------------
   /** @internal (Re)initialise one CPU's ring: empty, counters zero, canonical page ids. */
-  initCpu(cpu: number): void {
+  initCpu(cpu: number, fresh = true): void {
     const g = this.g
     const c = this.ctl(cpu)
     const i = this.i32
@@ -532,7 +532,9 @@ export class RingBuffer {
     for (let w = 0; w < 32; w++) this.f64[fx + w] = 0
     // the writer starts in the first sub-buffer (shared writers count only later switches)
     if (g.layout === L.LAYOUT_PAGED) this.f64[fx + L.F_PAGES_TOUCHED] = 1
-    this.u8.fill(0, base + g.slotsOff, base + g.dataOff)
+    // slot words and page meta; the client area only when the geometry is new (a reset leaves
+    // the client's area to the client: ftrace's mapped meta page survives it)
+    this.u8.fill(0, base + g.slotsOff, base + (fresh ? g.dataOff : g.areaOff))
     if (g.layout === L.LAYOUT_PAGED) {
       const s = this.slots(cpu)
       // reader sub-buffer = physical 0; slot k holds physical k+1. The writer starts in seq 0.
@@ -552,8 +554,12 @@ export class RingBuffer {
       i[c + L.C_RESV] = this.client.subbufHeaderBytes
     } else {
       this.u8.fill(0, base + g.dataOff, base + g.dataOff + g.unit)
+      // the engine's own words in the client area: the head and tail positions
+      const area = this.areaOffset(cpu)
+      Atomics.store(this.b64, (area + this.client.headOffset) >> 3, 0n)
+      Atomics.store(this.b64, (area + this.client.tailOffset) >> 3, 0n)
     }
-    this.client.cpuAreaInit?.(this.dv, this.areaOffset(cpu), clientGeometry(g), cpu)
+    if (fresh) this.client.cpuAreaInit?.(this.dv, this.areaOffset(cpu), clientGeometry(g), cpu)
     Atomics.add(i, c + L.C_READ_EPOCH, 1)
   }
 
@@ -609,7 +615,7 @@ export class RingBuffer {
     const req = Atomics.load(this.i32, ctl + L.C_RESET_REQ)
     if (req === Atomics.load(this.i32, ctl + L.C_RESET_DONE)) return
     this.withReaderOpLock(cpu, () => {
-      this.initCpu(cpu)
+      this.initCpu(cpu, false)
     })
     Atomics.store(this.i32, ctl + L.C_RESET_DONE, req)
     Atomics.add(this.i32, ctl + L.C_PUB, 1)

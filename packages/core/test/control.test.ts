@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ALL_CPUS, BusyError, RingBuffer, rawContiguousClient } from '../src/index.js'
+import { ALL_CPUS, BusyError, RingBuffer, rawContiguousClient, rawPagedClient } from '../src/index.js'
 import { drainCpu, expectArgError, payloadOf } from './helpers.js'
 
 function paged(cpus = 1): RingBuffer {
@@ -366,5 +366,28 @@ describe('stats and lifetime', () => {
     )
     expect(rb.mode).toBe('overwrite')
     expect(rb.writer(0).write(payloadOf(0, 8))).toBe(true)
+  })
+})
+
+describe('reset and the client area', () => {
+  it("leaves the client's per-CPU area alone but resets the engine's head and tail in it", () => {
+    const client = { ...rawPagedClient, id: 'test.area-client/1', cpuAreaBytes: () => 64 }
+    const rb = RingBuffer.create({ client, clock: 'counter', publishBatch: 1 })
+    const area = new Uint8Array(rb.sab, rb.areaOffset(0), 64)
+    area.fill(0xab)
+    rb.writer(0).write(new Uint8Array(8))
+    rb.reset(0)
+    rb.writer(0, { force: true }).write(new Uint8Array(8))
+    expect(area.every((b) => b === 0xab)).toBe(true)
+
+    const crb = RingBuffer.create({ client: rawContiguousClient, size: 1024, clock: 'counter', publishBatch: 1 })
+    const cw = crb.writer(0)
+    cw.write(new Uint8Array(8))
+    cw.close()
+    const head = new BigInt64Array(crb.sab, crb.areaOffset(0), 2)
+    expect(head[0]).toBe(24n)
+    crb.reset(0)
+    expect([head[0], head[1]]).toEqual([0n, 0n])
+    expect(crb.stats(0).written).toBe(0)
   })
 })

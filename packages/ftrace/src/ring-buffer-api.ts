@@ -395,7 +395,7 @@ export function ring_buffer_read_page_data(page: BufferDataReadPage): Uint8Array
 
 // ---- iterators -------------------------------------------------------------------------------
 
-/** `struct ring_buffer_iter`. */
+/** `struct ring_buffer_iter`. Its methods are the `ring_buffer_iter_*` functions. */
 export class RingBufferIter {
   /** @internal */ readonly it: RingIterator
   /** @internal */ readonly buffer: TraceBuffer
@@ -403,6 +403,30 @@ export class RingBufferIter {
   constructor(buffer: TraceBuffer, it: RingIterator) {
     this.buffer = buffer
     this.it = it
+  }
+  /** `ring_buffer_iter_peek`. */
+  peek(): { event: RingBufferEvent; ts: number } | null {
+    return ring_buffer_iter_peek(this)
+  }
+  /** `ring_buffer_iter_advance`. */
+  advance(): void {
+    ring_buffer_iter_advance(this)
+  }
+  /** `ring_buffer_iter_reset`. */
+  reset(): void {
+    ring_buffer_iter_reset(this)
+  }
+  /** `ring_buffer_iter_empty`. */
+  empty(): boolean {
+    return ring_buffer_iter_empty(this)
+  }
+  /** `ring_buffer_iter_dropped`. */
+  dropped(): boolean {
+    return ring_buffer_iter_dropped(this)
+  }
+  /** `ring_buffer_read_finish`. */
+  finish(): void {
+    ring_buffer_read_finish(this)
   }
 }
 

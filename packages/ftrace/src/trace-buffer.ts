@@ -7,6 +7,10 @@
 import { RingBuffer } from '@onering/core'
 import type { RingIterator, RingReader, RingWriter, SubbufLease } from '@onering/core'
 import { ftraceClient } from './client.js'
+import * as api from './ring-buffer-api.js'
+import type { AllocOptions, ConsumedEvent, RingBufferIter } from './ring-buffer-api.js'
+import * as mmap from './mmap.js'
+import type { TraceBufferMapping } from './mmap.js'
 
 /** The clock of a trace buffer: returns integer nanoseconds (`trace_clock_local` by default). */
 export type TraceClock = () => number
@@ -104,5 +108,160 @@ export class TraceBuffer {
   close(): void {
     for (const w of this.writers) w?.close()
     this.writers.length = 0
+  }
+
+  // ---- the idiomatic API: the same operations as the ring_buffer_* functions ----------------
+
+  /** Allocate a buffer (`ring_buffer_alloc`): `size` bytes of data per CPU, `overwrite` for a flight recorder. */
+  static alloc(size: number, overwrite = false, options: AllocOptions = {}): TraceBuffer {
+    return api.ring_buffer_alloc(size, overwrite ? api.RB_FL_OVERWRITE : 0, options)
+  }
+  /** Reserve an event of `length` payload bytes on {@link TraceBuffer.cpu} (`ring_buffer_lock_reserve`). */
+  reserve(length: number): RingBufferEvent | null {
+    return api.ring_buffer_lock_reserve(this, length)
+  }
+  /** Commit the reserved event (`ring_buffer_unlock_commit`). */
+  commit(): void {
+    api.ring_buffer_unlock_commit(this)
+  }
+  /** Drop the reserved event (`ring_buffer_discard_commit`). */
+  discard(event: RingBufferEvent): void {
+    api.ring_buffer_discard_commit(this, event)
+  }
+  /** Write one event (`ring_buffer_write`); false when it was not recorded. */
+  write(data: Uint8Array): boolean {
+    return api.ring_buffer_write(this, data.length, data) === 0
+  }
+  /** Allow one more reserve in the same context (`ring_buffer_nest_start`). */
+  nestStart(): void {
+    api.ring_buffer_nest_start(this)
+  }
+  /** End a {@link TraceBuffer.nestStart} (`ring_buffer_nest_end`). */
+  nestEnd(): void {
+    api.ring_buffer_nest_end(this)
+  }
+  /** The next event of `cpu` without consuming it (`ring_buffer_peek`). */
+  peek(cpu: number): ConsumedEvent | null {
+    return api.ring_buffer_peek(this, cpu)
+  }
+  /** Consume the next event of `cpu` (`ring_buffer_consume`). */
+  consume(cpu: number): ConsumedEvent | null {
+    return api.ring_buffer_consume(this, cpu)
+  }
+  /** True when `cpu` (or every CPU) has nothing to read (`ring_buffer_empty[_cpu]`). */
+  empty(cpu: number = api.RING_BUFFER_ALL_CPUS): boolean {
+    return cpu === api.RING_BUFFER_ALL_CPUS ? api.ring_buffer_empty(this) : api.ring_buffer_empty_cpu(this, cpu)
+  }
+  /** A page for {@link TraceBuffer.readPage} (`ring_buffer_alloc_read_page`). */
+  allocReadPage(cpu: number): BufferDataReadPage {
+    return api.ring_buffer_alloc_read_page(this, cpu)
+  }
+  /** Move the oldest data of `page.cpu` into `page` (`ring_buffer_read_page`); false when there is none. */
+  readPage(page: BufferDataReadPage, full = false): boolean {
+    return api.ring_buffer_read_page(this, page, this.rb.subbufSize, page.cpu, full) === 0
+  }
+  /** Give a read page back (`ring_buffer_free_read_page`). */
+  freeReadPage(page: BufferDataReadPage): void {
+    api.ring_buffer_free_read_page(this, page.cpu, page)
+  }
+  /** Open a non-consuming iterator (`ring_buffer_read_start`). */
+  readStart(cpu: number): RingBufferIter {
+    return api.ring_buffer_read_start(this, cpu)
+  }
+  /** Await the `full` percent watermark of `cpu`, or any data (`ring_buffer_wait`, async). Resolves 0, or -4 on timeout. */
+  wait(cpu: number, full = 0, timeout?: number): Promise<number> {
+    return api.ring_buffer_wait_async(this, cpu, full, undefined, undefined, timeout)
+  }
+  /** Wake every waiter of `cpu` (`ring_buffer_wake_waiters`). */
+  wakeWaiters(cpu: number = api.RING_BUFFER_ALL_CPUS): void {
+    api.ring_buffer_wake_waiters(this, cpu)
+  }
+  /** The kernel's counters of one CPU, or all (`ring_buffer_*_cpu`, `ring_buffer_entries`, `ring_buffer_overruns`). */
+  counters(cpu: number = api.RING_BUFFER_ALL_CPUS): {
+    entries: number
+    overrun: number
+    commitOverrun: number
+    droppedEvents: number
+    readEvents: number
+    bytes: number
+    oldestEventTs: number
+  } {
+    const s = this.rb.stats(cpu === api.RING_BUFFER_ALL_CPUS ? cpu : this.rb.checkCpu(cpu))
+    return {
+      entries: s.entries,
+      overrun: s.overrun,
+      commitOverrun: s.commitOverrun,
+      droppedEvents: s.dropped,
+      readEvents: s.read,
+      bytes: s.bytes,
+      oldestEventTs: s.oldestTimestamp,
+    }
+  }
+  /** `ring_buffer_record_disable` / `_cpu`. */
+  recordDisable(cpu: number = api.RING_BUFFER_ALL_CPUS): void {
+    if (cpu === api.RING_BUFFER_ALL_CPUS) api.ring_buffer_record_disable(this)
+    else api.ring_buffer_record_disable_cpu(this, cpu)
+  }
+  /** `ring_buffer_record_enable` / `_cpu`. */
+  recordEnable(cpu: number = api.RING_BUFFER_ALL_CPUS): void {
+    if (cpu === api.RING_BUFFER_ALL_CPUS) api.ring_buffer_record_enable(this)
+    else api.ring_buffer_record_enable_cpu(this, cpu)
+  }
+  /** `ring_buffer_record_off`. */
+  recordOff(): void {
+    api.ring_buffer_record_off(this)
+  }
+  /** `ring_buffer_record_on`. */
+  recordOn(): void {
+    api.ring_buffer_record_on(this)
+  }
+  /** `ring_buffer_record_is_on` / `_on_cpu`. */
+  isOn(cpu: number = api.RING_BUFFER_ALL_CPUS): boolean {
+    return cpu === api.RING_BUFFER_ALL_CPUS ? api.ring_buffer_record_is_on(this) : api.ring_buffer_record_is_on_cpu(this, cpu)
+  }
+  /** `ring_buffer_reset` / `_reset_cpu`. */
+  reset(cpu: number = api.RING_BUFFER_ALL_CPUS): void {
+    if (cpu === api.RING_BUFFER_ALL_CPUS) api.ring_buffer_reset(this)
+    else api.ring_buffer_reset_cpu(this, cpu)
+  }
+  /** `ring_buffer_resize` for every CPU; false while the buffer is busy or mapped. */
+  resize(size: number): boolean {
+    return api.ring_buffer_resize(this, size, api.RING_BUFFER_ALL_CPUS) === 0
+  }
+  /** `ring_buffer_change_overwrite`. */
+  set overwrite(on: boolean) {
+    api.ring_buffer_change_overwrite(this, on)
+  }
+  /** True in overwrite mode. */
+  get overwrite(): boolean {
+    return this.rb.mode === 'overwrite'
+  }
+  /** `ring_buffer_set_time_stamp_abs` / `ring_buffer_time_stamp_abs`. */
+  set absoluteTimestamps(on: boolean) {
+    api.ring_buffer_set_time_stamp_abs(this, on)
+  }
+  /** True when every event carries an absolute TIME_STAMP. */
+  get absoluteTimestamps(): boolean {
+    return api.ring_buffer_time_stamp_abs(this)
+  }
+  /** Map `cpu` (`ring_buffer_map`). */
+  map(cpu: number): TraceBufferMapping {
+    return mmap.ring_buffer_map(this, cpu)
+  }
+  /** Unmap `cpu` (`ring_buffer_unmap`). */
+  unmap(cpu: number): void {
+    mmap.ring_buffer_unmap(this, cpu)
+  }
+  /** `ring_buffer_map_get_reader` (`TRACE_MMAP_IOCTL_GET_READER`). */
+  getReader(cpu: number): void {
+    mmap.ring_buffer_map_get_reader(this, cpu)
+  }
+  /** The `header_page` text (`ring_buffer_print_page_header`). */
+  pageHeader(): string {
+    return api.ring_buffer_print_page_header(this)
+  }
+  /** Free the buffer (`ring_buffer_free`). */
+  free(): void {
+    api.ring_buffer_free(this)
   }
 }
