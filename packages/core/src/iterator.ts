@@ -11,10 +11,33 @@ import type { RingBuffer } from './ring-buffer.js'
 import { RingRecord } from './record.js'
 
 /**
+ * What every non-consuming iterator offers (the kernel's `ring_buffer_iter_*`). Records it
+ * returns are copies: they stay valid until the next call.
+ */
+export interface RecordIterator {
+  /** The ring iterated. */
+  readonly cpu: number
+  /** The next record without advancing, or null at the end. */
+  peek(): RingRecord | null
+  /** Move past the record `peek` returned. */
+  advance(): void
+  /** The next record, advancing past it, or null at the end. */
+  next(): RingRecord | null
+  /** Go back to the oldest unread record. */
+  reset(): void
+  /** True when there is no record to return now. */
+  empty(): boolean
+  /** True when the writer overwrote the iterator's position since the last call; clears it. */
+  dropped(): boolean
+  /** Close the iterator (allows resize again). */
+  close(): void
+}
+
+/**
  * A non-consuming iterator over one ring (paged layout). While it is open the ring cannot be
  * resized. Records it returns are copies: they stay valid until the next call.
  */
-export class RingIterator {
+export class RingIterator implements RecordIterator {
   /** The ring iterated. */
   readonly cpu: number
   private readonly rb: RingBuffer

@@ -17,6 +17,8 @@ import { pagedConsumeReaderSubbuf, pagedNext, pagedTakeSubbuf, putSpare } from '
 import type { ReaderSubbufInfo, SubbufLease } from './paged-reader.js'
 import { ContiguousScratch, contiguousNext, contiguousRelease } from './contiguous-reader.js'
 import { RingIterator } from './iterator.js'
+import type { RecordIterator } from './iterator.js'
+import { ContiguousIterator } from './contiguous-iterator.js'
 import { WAIT_SLICE_MS, arm, disarm, reached, targetFor } from './wait.js'
 import type { Watermark, WaitTarget } from './wait.js'
 
@@ -202,13 +204,16 @@ export class RingReader {
     }))
   }
 
-  /** Open a non-consuming iterator over ring `cpu` (paged layout). Close it when done. */
-  iterator(cpu: number): RingIterator {
+  /**
+   * Open a non-consuming iterator over ring `cpu` (either layout). It copies each record and
+   * notices when the writer overwrote its position (`dropped()`). Close it when done: resize is
+   * refused while an iterator is open.
+   */
+  iterator(cpu: number): RecordIterator {
     const rb = this.buffer
     rb.checkLive()
     const c = rb.checkCpu(cpu)
-    if (rb.g.layout !== L.LAYOUT_PAGED) throw new TypeError('iterator: only for the paged layout')
-    return new RingIterator(rb, c)
+    return rb.g.layout === L.LAYOUT_PAGED ? new RingIterator(rb, c) : new ContiguousIterator(rb, c)
   }
 
   private hasData(cpu: number): boolean {

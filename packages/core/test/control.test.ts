@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { ALL_CPUS, BusyError, RingBuffer, rawContiguousClient, rawPagedClient } from '../src/index.js'
+import {
+  ALL_CPUS,
+  BusyError,
+  RingBuffer,
+  rawContiguousClient,
+  rawPagedClient,
+} from '../src/index.js'
 import { drainCpu, expectArgError, payloadOf } from './helpers.js'
 
 function paged(cpus = 1): RingBuffer {
@@ -380,7 +386,12 @@ describe('reset and the client area', () => {
     rb.writer(0, { force: true }).write(new Uint8Array(8))
     expect(area.every((b) => b === 0xab)).toBe(true)
 
-    const crb = RingBuffer.create({ client: rawContiguousClient, size: 1024, clock: 'counter', publishBatch: 1 })
+    const crb = RingBuffer.create({
+      client: rawContiguousClient,
+      size: 1024,
+      clock: 'counter',
+      publishBatch: 1,
+    })
     const cw = crb.writer(0)
     cw.write(new Uint8Array(8))
     cw.close()

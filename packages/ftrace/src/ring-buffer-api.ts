@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 import { ALL_CPUS, BusyError, RingBuffer, monotonicNs } from '@onering/core'
-import type { RingIterator, RingWriter } from '@onering/core'
+import type { RecordIterator, RingWriter } from '@onering/core'
 import { FTRACE_FLAG_ABSOLUTE, ftraceClient } from './client.js'
 import { RB_FL_OVERWRITE, RING_BUFFER_ALL_CPUS } from './constants.js'
 import { entryHeaderText, pageHeaderText } from './header-text.js'
@@ -397,10 +397,10 @@ export function ring_buffer_read_page_data(page: BufferDataReadPage): Uint8Array
 
 /** `struct ring_buffer_iter`. Its methods are the `ring_buffer_iter_*` functions. */
 export class RingBufferIter {
-  /** @internal */ readonly it: RingIterator
+  /** @internal */ readonly it: RecordIterator
   /** @internal */ readonly buffer: TraceBuffer
   /** @internal */
-  constructor(buffer: TraceBuffer, it: RingIterator) {
+  constructor(buffer: TraceBuffer, it: RecordIterator) {
     this.buffer = buffer
     this.it = it
   }

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { RingBuffer } from '@onering/core'
-import type { RingIterator, RingReader, RingWriter, SubbufLease } from '@onering/core'
+import type { RecordIterator, RingReader, RingWriter, SubbufLease } from '@onering/core'
 import { ftraceClient } from './client.js'
 import * as api from './ring-buffer-api.js'
 import type { AllocOptions, ConsumedEvent, RingBufferIter } from './ring-buffer-api.js'
@@ -61,7 +61,7 @@ export class TraceBuffer {
   /** @internal */ readonly writers: (RingWriter | undefined)[] = []
   /** @internal */ clock: TraceClock | undefined
   /** @internal */ nest = 0
-  /** @internal */ readonly iterators: Set<RingIterator> = new Set<RingIterator>()
+  /** @internal */ readonly iterators: Set<RecordIterator> = new Set<RecordIterator>()
 
   /** @internal */
   constructor(rb: RingBuffer) {
@@ -150,7 +150,9 @@ export class TraceBuffer {
   }
   /** True when `cpu` (or every CPU) has nothing to read (`ring_buffer_empty[_cpu]`). */
   empty(cpu: number = api.RING_BUFFER_ALL_CPUS): boolean {
-    return cpu === api.RING_BUFFER_ALL_CPUS ? api.ring_buffer_empty(this) : api.ring_buffer_empty_cpu(this, cpu)
+    return cpu === api.RING_BUFFER_ALL_CPUS
+      ? api.ring_buffer_empty(this)
+      : api.ring_buffer_empty_cpu(this, cpu)
   }
   /** A page for {@link TraceBuffer.readPage} (`ring_buffer_alloc_read_page`). */
   allocReadPage(cpu: number): BufferDataReadPage {
@@ -217,7 +219,9 @@ export class TraceBuffer {
   }
   /** `ring_buffer_record_is_on` / `_on_cpu`. */
   isOn(cpu: number = api.RING_BUFFER_ALL_CPUS): boolean {
-    return cpu === api.RING_BUFFER_ALL_CPUS ? api.ring_buffer_record_is_on(this) : api.ring_buffer_record_is_on_cpu(this, cpu)
+    return cpu === api.RING_BUFFER_ALL_CPUS
+      ? api.ring_buffer_record_is_on(this)
+      : api.ring_buffer_record_is_on_cpu(this, cpu)
   }
   /** `ring_buffer_reset` / `_reset_cpu`. */
   reset(cpu: number = api.RING_BUFFER_ALL_CPUS): void {

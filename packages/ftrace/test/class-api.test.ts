@@ -28,7 +28,12 @@ describe('TraceBuffer methods', () => {
     ring_buffer_event_data(ev3).set(text('3333'))
     tb.commit()
     expect(ring_buffer_entries_cpu(tb, 0)).toBe(3)
-    expect(tb.counters(0)).toMatchObject({ entries: 3, overrun: 0, droppedEvents: 0, readEvents: 0 })
+    expect(tb.counters(0)).toMatchObject({
+      entries: 3,
+      overrun: 0,
+      droppedEvents: 0,
+      readEvents: 0,
+    })
     // iterate without consuming
     const it = tb.readStart(0)
     const seen: string[] = []
@@ -48,7 +53,8 @@ describe('TraceBuffer methods', () => {
     expect(tb.readPage(page)).toBe(true)
     const r = new SubbufReader(ring_buffer_read_page_data(page), 4096).load(0)
     const rest: string[] = []
-    for (let e = r.next(); e !== null; e = r.next()) rest.push(new TextDecoder().decode(r.bytes.subarray(e.offset, e.offset + 4)))
+    for (let e = r.next(); e !== null; e = r.next())
+      rest.push(new TextDecoder().decode(r.bytes.subarray(e.offset, e.offset + 4)))
     expect(rest).toEqual(['two!', '3333'])
     tb.freeReadPage(page)
     expect(tb.empty()).toBe(true)
