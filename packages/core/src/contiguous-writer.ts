@@ -106,6 +106,10 @@ export class ContiguousWriter implements RingWriter {
   private discarded = 0
   /** True when the last reservation's payload wraps past the end of the data area. */
   wrapped = false
+  /** Head decreases, records are laid below it (perf's write_backward). */
+  private readonly backward: boolean
+  /** In overwrite mode, ignore the tail (perf's read-only mapping). */
+  private readonly ignoreTail: boolean
 
   /** @internal */
   constructor(rb: RingBuffer, cpu: number, token: number) {
@@ -130,6 +134,9 @@ export class ContiguousWriter implements RingWriter {
     this.disIdx = this.ctlIdx + L.C_DISABLED
     this.batch = rb.publishBatch
     this.maxLen = rb.maxPayload
+    const flags = Atomics.load(this.i32, L.H_FLAGS)
+    this.backward = (flags & L.MODE_BACKWARD) !== 0
+    this.ignoreTail = (flags & L.MODE_IGNORE_TAIL) !== 0
     rb.applyReset(cpu)
     this.load()
   }
@@ -179,14 +186,18 @@ export class ContiguousWriter implements RingWriter {
     const size = this.client.recordSize(length, t - this.lastTs, flags & ~RecordFlag.FullTimestamp)
     const loss = this.lostPending > 0 ? this.client.lossRecordBytes : 0
     const total = size + loss
-    if (this.head + total - this.tailSeen > this.mask && !this.makeRoom(total)) {
+    // bytes in use: forward head − tail, backward tail − head; one byte always stays free
+    const used = this.backward ? this.tailSeen - this.head : this.head - this.tailSeen
+    if (used + total > this.mask && !this.makeRoom(total)) {
       this.dropped++
       this.lostPending++
       // a refusal is rare: publish at once so that stats count it
       if (this.depth_ === 0) this.publish()
       return -1
     }
-    let pos = this.head
+    // the record (loss record first) starts at the old head, or, backward, at the new one
+    const start = this.backward ? this.head - total : this.head
+    let pos = start
     const lost = loss > 0 ? this.lostPending : 0
     if (loss > 0) {
       this.writeLoss(pos, t)
@@ -204,21 +215,25 @@ export class ContiguousWriter implements RingWriter {
       this.wrapped = payload + length > this.dataOff + this.cap
     }
     const d = this.depth_++
-    this.stPos[d] = this.head
+    this.stPos[d] = start
     this.stSize[d] = total
     this.stPrevTs[d] = this.lastTs
     this.stTs[d] = t
     this.stLost[d] = lost
-    this.head += total
+    this.head = this.backward ? start : this.head + total
     this.lastTs = t
     return payload
   }
 
   /** Free `total` bytes: reread the tail (produce-consume) or push it over old records (overwrite). */
   private makeRoom(total: number): boolean {
+    const overwrite = (Atomics.load(this.i32, L.H_FLAGS) & L.MODE_OVERWRITE) !== 0
+    // perf's read-only mapping: the writer ignores the tail
+    if (overwrite && this.ignoreTail) return true
     this.tailSeen = Number(BigInt.asIntN(64, Atomics.load(this.b64, this.tailIdx)))
-    if (this.head + total - this.tailSeen <= this.mask) return true
-    if ((Atomics.load(this.i32, L.H_FLAGS) & L.MODE_OVERWRITE) === 0) return false
+    const used = this.backward ? this.tailSeen - this.head : this.head - this.tailSeen
+    if (used + total <= this.mask) return true
+    if (!overwrite || this.backward) return false
     // overwrite: push the tail over whole records, counting each, with one CAS per batch; free
     // at least 1/16 of the ring at a time so the CAS is rare. An open reservation's bytes must
     // not be overwritten.
@@ -294,6 +309,14 @@ export class ContiguousWriter implements RingWriter {
     ringPut(this.bytes, this.dataOff, this.mask, pos, src, 0, src.length)
   }
 
+  drop(count = 1): void {
+    if (!(Number.isInteger(count) && count >= 0))
+      throw new RangeError(`count: ${count} is not a record count`)
+    this.dropped += count
+    this.lostPending += count
+    if (this.depth_ === 0) this.publish()
+  }
+
   commit(): void {
     if (this.depth_ === 0) throw new TypeError('commit: no open reservation')
     const d = --this.depth_
@@ -308,8 +331,8 @@ export class ContiguousWriter implements RingWriter {
     const pos = this.stPos[d]!
     const size = this.stSize[d]!
     this.discarded++
-    if (pos + size === this.head) {
-      this.head = pos
+    if (this.backward ? pos === this.head : pos + size === this.head) {
+      this.head = this.backward ? pos + size : pos
       this.lastTs = this.stPrevTs[d]!
       // the loss record went with it: report the drops in front of the next record
       this.lostPending += this.stLost[d]!

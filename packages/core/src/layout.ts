@@ -72,6 +72,10 @@ export const CHECKED_WORDS: readonly number[] = [
 
 export const MODE_OVERWRITE = 1
 export const MODE_SHARED = 2
+/** Contiguous: the head decreases and records are laid below it (perf's write_backward). */
+export const MODE_BACKWARD = 4
+/** Contiguous overwrite: the writer ignores the tail (perf's read-only mapping). */
+export const MODE_IGNORE_TAIL = 8
 export const RECORD_OFF: number = 1 << 20
 
 export const LAYOUT_PAGED = 0

@@ -55,6 +55,22 @@ export interface RingBufferOptions {
    */
   sync?: RingSync
   /**
+   * Contiguous layout: the head decreases and each record is laid below the previous one, so
+   * reading forward from the head gives the newest record first (perf's `write_backward`).
+   * Such rings are read from the head by a range finder (`@onering/perf`), not by `RingReader`.
+   * @defaultValue false
+   */
+  backward?: boolean
+  /**
+   * Contiguous layout in overwrite mode: `'push'` — the writer pushes the tail over whole
+   * records before overwriting them and counts each as overrun, so readers keep record
+   * boundaries (a flight recorder); `'ignore'` — the writer ignores the tail, as perf does for
+   * a read-only mapping: a reader that falls more than the ring behind loses sync, and overwritten
+   * records are not counted. Backward rings overwrite only with `'ignore'`.
+   * @defaultValue 'push' (forward), 'ignore' (backward)
+   */
+  tailPolicy?: 'push' | 'ignore'
+  /**
    * The clock. See {@link ClockOption}.
    * @defaultValue 'monotonic'
    */

@@ -59,6 +59,14 @@ export interface RingWriter {
    * @throws RangeError when `offset` is not inside the ring's data.
    */
   put(offset: number, src: Uint8Array): void
+  /**
+   * Count `count` records that were never reserved (e.g. the caller paused recording, as
+   * perf's PAUSE_OUTPUT) as dropped; where the client writes loss records, the next record
+   * carries one reporting them.
+   *
+   * @throws RangeError when `count` is not a non-negative integer.
+   */
+  drop(count?: number): void
   /** Commit the innermost open reservation. */
   commit(): void
   /** Drop the innermost open reservation (rewound if it was the last thing written, else padding). */
@@ -286,6 +294,13 @@ export class PagedWriter implements RingWriter {
   put(offset: number, src: Uint8Array): void {
     this.rb.checkSubbufRange(this.cpu, offset, src.length)
     this.bytes.set(src, offset)
+  }
+
+  drop(count = 1): void {
+    if (!(Number.isInteger(count) && count >= 0))
+      throw new RangeError(`count: ${count} is not a record count`)
+    this.dropped += count
+    if (this.depth_ === 0) this.publish()
   }
 
   commit(): void {

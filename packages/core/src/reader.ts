@@ -54,6 +54,10 @@ export class RingReader {
     const rb = this.buffer
     rb.checkLive()
     const c = rb.checkCpu(cpu)
+    if ((rb.i32[L.H_FLAGS]! & L.MODE_BACKWARD) !== 0)
+      throw new TypeError(
+        'buffer: a backward ring is read from its head with a range finder (@onering/perf)',
+      )
     const rec = this.rec
     const ok = rb.withReaderOpLock(c, () =>
       rb.g.layout === L.LAYOUT_PAGED

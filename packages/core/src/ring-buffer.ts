@@ -98,6 +98,16 @@ export class RingBuffer {
       throw new RangeError(`sync: expected 'per-cpu' or 'shared', got ${String(sync)}`)
     if (sync === 'shared' && !paged) throw new RangeError(`sync: 'shared' needs the paged layout`)
     const batch = checkInt('publishBatch', options.publishBatch ?? 32, 1, 1 << 20)
+    const backward = options.backward ?? false
+    if (typeof backward !== 'boolean') throw new TypeError('backward: expected a boolean')
+    if (backward && paged) throw new RangeError('backward: only for the contiguous layout')
+    const tailPolicy = options.tailPolicy ?? (backward ? 'ignore' : 'push')
+    if (tailPolicy !== 'push' && tailPolicy !== 'ignore')
+      throw new RangeError(`tailPolicy: expected 'push' or 'ignore', got ${String(tailPolicy)}`)
+    if (tailPolicy === 'ignore' && paged)
+      throw new RangeError('tailPolicy: only for the contiguous layout')
+    if (backward && tailPolicy === 'push')
+      throw new RangeError("tailPolicy: backward rings overwrite only with 'ignore'")
     let clockKind = L.CLOCK_MONOTONIC
     let clockFn: ClockFn | undefined
     const clock = options.clock ?? 'monotonic'
@@ -151,7 +161,10 @@ export class RingBuffer {
     i32[L.H_LAYOUT] = layout
     i32[L.H_CPUS] = cpus
     i32[L.H_FLAGS] =
-      (mode === 'overwrite' ? L.MODE_OVERWRITE : 0) | (sync === 'shared' ? L.MODE_SHARED : 0)
+      (mode === 'overwrite' ? L.MODE_OVERWRITE : 0) |
+      (sync === 'shared' ? L.MODE_SHARED : 0) |
+      (backward ? L.MODE_BACKWARD : 0) |
+      (tailPolicy === 'ignore' ? L.MODE_IGNORE_TAIL : 0)
     i32[L.H_CLOCK] = clockKind
     i32[L.H_CLIENT] = clientHash(client.id)
     i32[L.H_PUBLISH_BATCH] = batch

@@ -163,10 +163,10 @@ export class SharedPagedWriter implements RingWriter {
   }
 
   /** Count a refused reservation (rare: under the stats lock at once). */
-  private countDrop(commitOverrun = false): void {
+  private countDrop(commitOverrun = false, n = 1): void {
     this.withStats(() => {
       const k = this.x + (commitOverrun ? L.F_COMMIT_OVERRUN : L.F_DROPPED)
-      this.f64[k] = this.f64[k]! + 1
+      this.f64[k] = this.f64[k]! + n
     })
   }
 
@@ -324,6 +324,12 @@ export class SharedPagedWriter implements RingWriter {
       Atomics.add(i, L.H_WAKE, 1)
       Atomics.notify(i, L.H_WAKE)
     }
+  }
+
+  drop(count = 1): void {
+    if (!(Number.isInteger(count) && count >= 0))
+      throw new RangeError(`count: ${count} is not a record count`)
+    this.countDrop(false, count)
   }
 
   commit(): void {
