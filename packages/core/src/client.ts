@@ -147,7 +147,8 @@ export interface RingClient {
   /**
    * Write the record header(s) for a reservation of `size` bytes at `off` and return the
    * absolute offset of the payload. `ts` is the absolute timestamp, `delta` the difference to
-   * the previous record of the same sub-buffer (0 for the first).
+   * the previous record of the same sub-buffer (0 for the first). `tag` is the value the writer
+   * passed to `reserve` (0 by default): a client-defined context such as perf's event index.
    */
   writeRecord(
     dv: DataView,
@@ -157,6 +158,7 @@ export interface RingClient {
     delta: number,
     ts: number,
     flags: number,
+    tag: number,
   ): number
   /**
    * Fill the `remaining` bytes at the end of a sub-buffer that the next record does not fit
@@ -173,8 +175,14 @@ export interface RingClient {
   subbufHandoff?(dv: DataView, pageOffset: number, info: SubbufHandoffInfo): void
   /** Reconstruct an absolute timestamp from a (possibly truncated) stored value. */
   fixAbsolute?(value: number, previous: number): number
-  /** Write a loss record of {@link RingClient.lossRecordBytes} bytes at `off`. */
-  writeLoss?(dv: DataView, off: number, lost: number, ts: number): void
+  /**
+   * Size of the loss record written in front of a record reserved with `tag`, when it differs
+   * per tag (perf: the LOST record carries the event's `sample_id` trailer). Defaults to
+   * {@link RingClient.lossRecordBytes}.
+   */
+  lossRecordSize?(tag: number): number
+  /** Write a loss record at `off` reporting `lost` records, in front of a record reserved with `tag`. */
+  writeLoss?(dv: DataView, off: number, lost: number, ts: number, tag: number): void
 }
 
 const registry = new Map<number, RingClient>()

@@ -93,6 +93,8 @@ export class ContiguousWriter implements RingWriter {
   private readonly stTs = new Float64Array(MAX_NESTING)
   /** Drops reported by the loss record in front of each open reservation (0: none). */
   private readonly stLost = new Float64Array(MAX_NESTING)
+  /** Bytes of that loss record. */
+  private readonly stLossBytes = new Int32Array(MAX_NESTING)
   private lastTs = 0
   private lostPending = 0
   private resetSeen = 0
@@ -165,7 +167,7 @@ export class ContiguousWriter implements RingWriter {
     return this.depth_ > 0 ? this.stTs[this.depth_ - 1]! : this.lastTs
   }
 
-  reserve(length: number, timestamp?: number): number {
+  reserve(length: number, timestamp?: number, tag = 0): number {
     if (!(length >= 0 && length <= this.maxLen && (length | 0) === length)) {
       if (typeof length !== 'number')
         throw new TypeError(`length: expected a number, got ${typeof length}`)
@@ -184,7 +186,8 @@ export class ContiguousWriter implements RingWriter {
     }
     const flags = i[L.H_CLIENT_FLAGS]! << 8
     const size = this.client.recordSize(length, t - this.lastTs, flags & ~RecordFlag.FullTimestamp)
-    const loss = this.lostPending > 0 ? this.client.lossRecordBytes : 0
+    const loss =
+      this.lostPending > 0 ? (this.client.lossRecordSize?.(tag) ?? this.client.lossRecordBytes) : 0
     const total = size + loss
     // bytes in use: forward head − tail, backward tail − head; one byte always stays free
     const used = this.backward ? this.tailSeen - this.head : this.head - this.tailSeen
@@ -200,16 +203,25 @@ export class ContiguousWriter implements RingWriter {
     let pos = start
     const lost = loss > 0 ? this.lostPending : 0
     if (loss > 0) {
-      this.writeLoss(pos, t)
+      this.writeLoss(pos, t, loss, tag)
       pos += loss
     }
     const at = pos & this.mask
     let payload: number
     if (at + size <= this.cap) {
-      payload = this.client.writeRecord(this.view, this.dataOff + at, length, size, 0, t, flags)
+      payload = this.client.writeRecord(
+        this.view,
+        this.dataOff + at,
+        length,
+        size,
+        0,
+        t,
+        flags,
+        tag,
+      )
       this.wrapped = false
     } else {
-      const hdr = this.client.writeRecord(this.sdv, 0, length, size, 0, t, flags)
+      const hdr = this.client.writeRecord(this.sdv, 0, length, size, 0, t, flags, tag)
       ringPut(this.bytes, this.dataOff, this.mask, pos, this.scratch, 0, hdr)
       payload = this.dataOff + ((pos + hdr) & this.mask)
       this.wrapped = payload + length > this.dataOff + this.cap
@@ -220,6 +232,7 @@ export class ContiguousWriter implements RingWriter {
     this.stPrevTs[d] = this.lastTs
     this.stTs[d] = t
     this.stLost[d] = lost
+    this.stLossBytes[d] = loss
     this.head = this.backward ? start : this.head + total
     this.lastTs = t
     return payload
@@ -288,13 +301,12 @@ export class ContiguousWriter implements RingWriter {
     return this.dec.kind === RecordKind.Corrupt ? 0 : this.dec.size
   }
 
-  private writeLoss(pos: number, t: number): void {
-    const n = this.client.lossRecordBytes
+  private writeLoss(pos: number, t: number, n: number, tag: number): void {
     const at = pos & this.mask
     if (at + n <= this.cap)
-      this.client.writeLoss!(this.view, this.dataOff + at, this.lostPending, t)
+      this.client.writeLoss!(this.view, this.dataOff + at, this.lostPending, t, tag)
     else {
-      this.client.writeLoss!(this.sdv, 0, this.lostPending, t)
+      this.client.writeLoss!(this.sdv, 0, this.lostPending, t, tag)
       ringPut(this.bytes, this.dataOff, this.mask, pos, this.scratch, 0, n)
     }
     // its bytes count with the reservation it precedes (commit, or discard into padding)
@@ -338,7 +350,7 @@ export class ContiguousWriter implements RingWriter {
       this.lostPending += this.stLost[d]!
     } else {
       // pad the record, keeping a loss record in front of it
-      const keep = this.stLost[d]! > 0 ? this.client.lossRecordBytes : 0
+      const keep = this.stLossBytes[d]!
       const at = (pos + keep) & this.mask
       if (at + 8 <= this.cap) this.client.discard(this.view, this.dataOff + at, size - keep)
       else {

@@ -49,9 +49,11 @@ export interface RingWriter {
    *
    * @param length - payload bytes, 0..`maxPayload`
    * @param timestamp - an explicit timestamp instead of the buffer's clock
+   * @param tag - a client-defined context passed to the client's `writeRecord`/`writeLoss`
+   *   (perf: the event index); 0 by default
    * @throws RangeError when `length` or `timestamp` is invalid.
    */
-  reserve(length: number, timestamp?: number): number
+  reserve(length: number, timestamp?: number, tag?: number): number
   /**
    * Copy `src` into a reserved payload at `offset`. In the contiguous layout a payload may
    * wrap past the end of the data area; `put` wraps it (`bytes.set` would not).
@@ -226,7 +228,7 @@ export class PagedWriter implements RingWriter {
     return this.depth_ > 0 ? this.stTs[this.depth_ - 1]! : this.lastTs
   }
 
-  reserve(length: number, timestamp?: number): number {
+  reserve(length: number, timestamp?: number, tag = 0): number {
     if (!(length >= 0 && length <= this.maxLen && (length | 0) === length)) this.badLength(length)
     if (this.closed) throw new TypeError('writer: closed')
     const i = this.i32
@@ -266,6 +268,7 @@ export class PagedWriter implements RingWriter {
       delta,
       t,
       w === 0 ? flags & ~RecordFlag.FullTimestamp : flags,
+      tag,
     )
     const d = this.depth_++
     this.stOff[d] = off

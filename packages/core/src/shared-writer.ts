@@ -98,7 +98,7 @@ export class SharedPagedWriter implements RingWriter {
     return this.rb.metaOffset(this.cpu, id) >> 2
   }
 
-  reserve(length: number, timestamp?: number): number {
+  reserve(length: number, timestamp?: number, tag = 0): number {
     if (!(length >= 0 && length <= this.maxLen && (length | 0) === length)) {
       if (typeof length !== 'number')
         throw new TypeError(`length: expected a number, got ${typeof length}`)
@@ -150,6 +150,7 @@ export class SharedPagedWriter implements RingWriter {
         0,
         t,
         w === 0 ? flags & ~RecordFlag.FullTimestamp : flags,
+        tag,
       )
       const d = this.depth_++
       this.stOff[d] = at

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { RingBuffer, rawContiguousClient } from '../src/index.js'
+import type { RingClient } from '../src/index.js'
 import { payloadOf } from './helpers.js'
 
 const TWO64 = 2n ** 64n
@@ -145,5 +146,41 @@ describe('writer.drop: losses outside a reservation', () => {
     w.drop(5)
     w.flush()
     expect(sh.stats(0).dropped).toBe(5)
+  })
+})
+
+describe('reserve tags reach the client', () => {
+  it('passes the tag to writeRecord, and sizes and writes the loss record for the next tag', () => {
+    const seen: string[] = []
+    const client: RingClient = {
+      ...rawContiguousClient,
+      id: 'test.tagged/1',
+      // the loss record of tag t is 16 + 8·t bytes
+      lossRecordSize: (tag) => 16 + 8 * tag,
+      writeRecord(dv, off, len, size, delta, ts, flags, tag) {
+        seen.push(`record ${tag}`)
+        return rawContiguousClient.writeRecord(dv, off, len, size, delta, ts, flags, tag)
+      },
+      writeLoss(dv, off, lost, ts, tag) {
+        seen.push(`loss ${lost} for ${tag}`)
+        rawContiguousClient.writeLoss!(dv, off, lost, ts, tag)
+        // pad the larger loss record: a padding record after the 16-byte loss record
+        if (tag > 0) rawContiguousClient.discard(dv, off + 16, 8 * tag)
+      },
+    }
+    const rb = RingBuffer.create({ client, size: 1024, mode: 'produce-consume', publishBatch: 1 })
+    const w = rb.writer(0)
+    const data = payloadOf(1, 8)
+    w.write(data, 1)
+    w.drop(2)
+    const off = w.reserve(8, 2, 3)
+    w.put(off, data)
+    w.commit()
+    expect(seen).toEqual(['record 0', 'loss 2 for 3', 'record 3'])
+    // 24 (first) + 16 + 24 (loss record of tag 3) + 24
+    expect(new BigInt64Array(rb.sab, rb.areaOffset(0), 1)[0]).toBe(24n + 40n + 24n)
+    const r = rb.reader()
+    r.consume(0)
+    expect(r.consume(0)!.lost).toBe(2)
   })
 })
