@@ -2,8 +2,165 @@
  * `@onering/perf`: the Linux perf_event mmap ring-buffer API and record format on top of
  * `@onering/core`.
  *
- * Under construction: this package exports nothing yet and is not published.
+ * Under construction and not published. So far: the kernel's constants, `perf_event_attr`
+ * (encode, decode, validate) and the record format (emitters and decoders of every
+ * `PERF_RECORD_*` type).
  *
  * @packageDocumentation
  */
-export {}
+export * from './constants.js'
+export { PerfError, PERF_ERRNO } from './errors.js'
+export type { PerfErrno } from './errors.js'
+export {
+  PERF_ATTR_FLAG_BITS_BY_NAME,
+  PERF_ATTR_PUBLISHED_SIZES,
+  PERF_ATTR_SIZE_MAX,
+  PERF_ATTR_CLOCKIDS,
+  PERF_READ_SIZE_MAX,
+  PerfEventAttrOffset,
+  makeAttr,
+  encodeAttr,
+  decodeAttr,
+  validateAttr,
+  effectiveAttrSize,
+  readFormatSize,
+} from './attr.js'
+export type {
+  PerfEventAttr,
+  PerfEventAttrInit,
+  PerfEventAttrFlags,
+  PerfAttrFlagName,
+  ValidateAttrOptions,
+} from './attr.js'
+
+export { recordContext, sampleIdSize } from './records/context.js'
+export type { PerfRecordContext } from './records/context.js'
+export { decodeRecordHeader } from './records/header.js'
+export type { PerfRecordHeader, PerfDecodedHeader, PerfRecordFieldsBase } from './records/header.js'
+export type { PerfSampleId } from './records/sample-id.js'
+export type {
+  PerfReadValues,
+  PerfReadGroup,
+  PerfReadGroupEntry,
+  PerfReadFormatValues,
+} from './records/read-format.js'
+export { decodeRecord, sizeOfRecord, writeRecord } from './records/record.js'
+export type { PerfRecord, PerfUnknownRecord, PerfRecordInput } from './records/record.js'
+
+export { sizeOfSample, writeSample } from './records/sample.js'
+export type {
+  PerfSampleFields,
+  PerfSampleRecord,
+  PerfBranchEntry,
+  PerfBranchStack,
+  PerfSampleRegs,
+  PerfSampleStackUser,
+  PerfSampleWeightStruct,
+} from './records/sample.js'
+export { sizeOfMmap, writeMmap } from './records/mmap.js'
+export type { PerfMmapFields, PerfMmapRecord } from './records/mmap.js'
+export { sizeOfMmap2, writeMmap2 } from './records/mmap2.js'
+export type {
+  PerfMmap2Fields,
+  PerfMmap2Record,
+  PerfMmap2Common,
+  PerfMmap2Inode,
+  PerfMmap2BuildId,
+} from './records/mmap2.js'
+export { sizeOfLost, writeLost } from './records/lost.js'
+export type { PerfLostFields, PerfLostRecord } from './records/lost.js'
+export { sizeOfLostSamples, writeLostSamples } from './records/lost-samples.js'
+export type { PerfLostSamplesFields, PerfLostSamplesRecord } from './records/lost-samples.js'
+export { sizeOfComm, writeComm } from './records/comm.js'
+export type { PerfCommFields, PerfCommRecord } from './records/comm.js'
+export { sizeOfExit, writeExit, sizeOfFork, writeFork } from './records/task.js'
+export type {
+  PerfTaskFields,
+  PerfExitFields,
+  PerfForkFields,
+  PerfExitRecord,
+  PerfForkRecord,
+} from './records/task.js'
+export {
+  sizeOfThrottle,
+  writeThrottle,
+  sizeOfUnthrottle,
+  writeUnthrottle,
+} from './records/throttle.js'
+export type {
+  PerfThrottleFields,
+  PerfUnthrottleFields,
+  PerfThrottleRecord,
+  PerfUnthrottleRecord,
+} from './records/throttle.js'
+export { sizeOfRead, writeRead } from './records/read.js'
+export type { PerfReadFields, PerfReadRecord } from './records/read.js'
+export { sizeOfAux, writeAux } from './records/aux.js'
+export type { PerfAuxFields, PerfAuxRecord } from './records/aux.js'
+export { sizeOfItraceStart, writeItraceStart } from './records/itrace-start.js'
+export type { PerfItraceStartFields, PerfItraceStartRecord } from './records/itrace-start.js'
+export {
+  sizeOfSwitch,
+  writeSwitch,
+  sizeOfSwitchCpuWide,
+  writeSwitchCpuWide,
+} from './records/switch.js'
+export type {
+  PerfSwitchFields,
+  PerfSwitchRecord,
+  PerfSwitchCpuWideFields,
+  PerfSwitchCpuWideRecord,
+} from './records/switch.js'
+export { sizeOfNamespaces, writeNamespaces } from './records/namespaces.js'
+export type {
+  PerfNamespacesFields,
+  PerfNamespacesRecord,
+  PerfNsLinkInfo,
+} from './records/namespaces.js'
+export { sizeOfKsymbol, writeKsymbol } from './records/ksymbol.js'
+export type { PerfKsymbolFields, PerfKsymbolRecord } from './records/ksymbol.js'
+export { sizeOfBpfEvent, writeBpfEvent } from './records/bpf-event.js'
+export type { PerfBpfEventFields, PerfBpfEventRecord } from './records/bpf-event.js'
+export { sizeOfCgroup, writeCgroup } from './records/cgroup.js'
+export type { PerfCgroupFields, PerfCgroupRecord } from './records/cgroup.js'
+export { sizeOfTextPoke, writeTextPoke } from './records/text-poke.js'
+export type { PerfTextPokeFields, PerfTextPokeRecord } from './records/text-poke.js'
+export { sizeOfAuxOutputHwId, writeAuxOutputHwId } from './records/aux-output-hw-id.js'
+export type {
+  PerfAuxOutputHwIdFields,
+  PerfAuxOutputHwIdRecord,
+} from './records/aux-output-hw-id.js'
+export {
+  PerfEventMmapPage,
+  decodeControlPage,
+  decodeCapabilities,
+  initControlPage,
+  readSelf,
+  writeSelf,
+} from './control-page.js'
+export type {
+  PerfEventMmapPageFields,
+  PerfMmapCapabilities,
+  PerfMmapSelf,
+  PerfMmapSelfUpdate,
+  ReadSelfOptions,
+} from './control-page.js'
+export { cyclesToPerfTime, perfTimeToCycles, cyclesToTimeDelta } from './time.js'
+export type { PerfTimeConversion } from './time.js'
+export {
+  PerfMmap,
+  PerfMmapEvent,
+  perf_mmap__mmap_len,
+  perf_mmap__read_head,
+  perf_mmap__write_tail,
+  perf_mmap__read_init,
+  perf_mmap__read_event,
+  perf_mmap__consume,
+  perf_mmap__read_done,
+  perf_mmap__get,
+  perf_mmap__put,
+  perf_mmap__munmap,
+} from './mmap-reader.js'
+export type { PerfMmapOptions } from './mmap-reader.js'
+export { PerfClient, PERF_RECORD_MAX_BYTES, PERF_RECORD_PADDING } from './perf-client.js'
+export type { PerfOutputEvent } from './perf-client.js'

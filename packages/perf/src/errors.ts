@@ -1,0 +1,76 @@
+/**
+ * The error type of this package: every failure carries the errno the kernel would return
+ * (or, for the codec, the errno that best describes a malformed record), and its message
+ * starts with the offending field or argument.
+ *
+ * @packageDocumentation
+ */
+
+/** The errno numbers (Linux, asm-generic) that {@link PerfError} can carry. */
+export const PERF_ERRNO = {
+  EPERM: 1,
+  ENOENT: 2,
+  ESRCH: 3,
+  EINTR: 4,
+  EIO: 5,
+  E2BIG: 7,
+  EBADF: 9,
+  EAGAIN: 11,
+  ENOMEM: 12,
+  EACCES: 13,
+  EFAULT: 14,
+  EBUSY: 16,
+  EEXIST: 17,
+  ENODEV: 19,
+  EINVAL: 22,
+  EMFILE: 24,
+  ENOSPC: 28,
+  ERANGE: 34,
+  ENOSYS: 38,
+  EOVERFLOW: 75,
+  EOPNOTSUPP: 95,
+} as const
+
+/** An errno name that {@link PerfError} can carry. */
+export type PerfErrno = keyof typeof PERF_ERRNO
+
+/**
+ * A perf failure, named like the kernel's errno.
+ *
+ * `errno` is the name (`'EINVAL'`), `errnoNumber` the negative number a syscall would return
+ * (`-22`), and `field` (when known) the attr field, record field or argument at fault; the
+ * message starts with that field.
+ */
+export class PerfError extends Error {
+  /** The errno name, e.g. `'EINVAL'`. */
+  readonly errno: PerfErrno
+  /** The negative errno number, e.g. `-22` for EINVAL. */
+  readonly errnoNumber: number
+  /** The offending field or argument, when there is one. */
+  readonly field: string | undefined
+
+  /**
+   * @param errno - the errno name
+   * @param message - what went wrong; should start with the field name
+   * @param field - the offending field or argument
+   */
+  constructor(errno: PerfErrno, message: string, field?: string) {
+    super(`${errno}: ${message}`)
+    this.name = 'PerfError'
+    this.errno = errno
+    this.errnoNumber = -PERF_ERRNO[errno]
+    this.field = field
+  }
+}
+
+/**
+ * Throw a {@link PerfError} whose message starts with `field`.
+ *
+ * @param errno - the errno name
+ * @param field - the offending field or argument
+ * @param what - the rest of the message
+ * @internal
+ */
+export function fail(errno: PerfErrno, field: string, what: string): never {
+  throw new PerfError(errno, `${field}: ${what}`, field)
+}

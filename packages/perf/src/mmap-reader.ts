@@ -1,0 +1,509 @@
+/**
+ * libperf's ring-buffer consumer (`tools/lib/perf/mmap.c`) under libperf's names, over any
+ * perf mapping held in memory: a `Uint8Array` over the control page and the data pages,
+ * exactly as `mmap(2)` of a perf event fd lays them out.
+ *
+ * The memory can be a plain `ArrayBuffer` (a mapping saved to a file, a test fixture) or a
+ * `SharedArrayBuffer` that a producer in another worker writes with the kernel's protocol
+ * (write the record, then store `data_head`; read `data_tail` for space; one byte always
+ * free). On shared memory `data_head` is read with `Atomics.load` (an acquire, pairing with
+ * the producer's store) and `data_tail` published with `Atomics.store` (a release, after the
+ * record bytes were read), as `tools/include/linux/ring_buffer.h` does with
+ * `smp_load_acquire`/`smp_store_release`.
+ *
+ * Usage (libperf's documented loop):
+ *
+ * ```ts
+ * const map = new PerfMmap(bytes)                 // or { overwrite: true } for a read-only/backward ring
+ * if (perf_mmap__read_init(map) === 0) {
+ *   for (let ev = perf_mmap__read_event(map); ev !== null; ev = perf_mmap__read_event(map)) {
+ *     handle(ev.header.type, ev.bytes)           // ev.bytes: valid until the next read_event/consume
+ *     perf_mmap__consume(map)
+ *   }
+ *   perf_mmap__read_done(map)
+ * }
+ * ```
+ *
+ * **Errors.** After construction nothing throws on bad ring contents; errors are reported as
+ * libperf does: `perf_mmap__read_init` returns `0`, `-EAGAIN` (-11: less than `flush` bytes,
+ * or a forward ring that the producer overran — "failed to keep up", resynced to the head),
+ * `-ENOENT` (-2: the map was unmapped) or `-EINVAL` (-22: a backward/overwrite ring whose
+ * headers cannot be walked); `perf_mmap__read_event` returns `null` at the end of the data
+ * and on a malformed header. The constructor throws a `PerfError` `EINVAL` when the control
+ * page's geometry is impossible (`data_offset`/`data_size` not a power of two, outside the
+ * bytes, …) or an option is bad; `perf_mmap__read_head`/`perf_mmap__write_tail` throw
+ * `PerfError` `ENOENT` on an unmapped map (where libperf would dereference NULL).
+ *
+ * **Safety.** A corrupted control page or record stream can never make these functions
+ * loop or read outside the data area: the geometry is read and checked once, at
+ * construction (as libperf takes `mask` from its own parameters, never from the page);
+ * every offset is masked; `read_init` bounds the readable range to `data_size` bytes;
+ * `read_event` refuses `end − start` > `data_size`, a header that would straddle the end of
+ * the data area, `size` < 8, `size` not a multiple of 8 or `size` > the available bytes;
+ * `overwrite_rb_find_range` advances by at least 8 bytes per step and stops after
+ * `data_size` bytes. A mapping without data pages (nr_pages 0, `data_size` 0: the control
+ * page alone, for self-monitoring) cannot be read with a `PerfMmap` (`EINVAL`); use
+ * `PerfEventMmapPage`/`readSelf` on it.
+ *
+ * **Differences from libperf** (each one only matters for corrupt rings or a concurrent
+ * producer):
+ * - `perf_mmap__read_done` on a forward (non-overwrite) map sets `prev` to the head the last
+ *   `read_event` saw (`end`), not to a fresh `data_head`: libperf's fresh load skips the
+ *   records a concurrent producer publishes between the last `read_event` and `read_done`.
+ *   When the producer is idle both are the same value. Overwrite maps do as libperf.
+ * - A record that ends exactly at the end of the data area is returned in place (libperf's
+ *   wrap test copies it although it does not wrap).
+ * - The malformed-header checks listed under Safety are stricter than libperf's
+ *   (`size` ≥ 8 and ≤ available only).
+ *
+ * @packageDocumentation
+ */
+import {
+  PERF_EVENT_HEADER_SIZE,
+  PERF_MMAP_PAGE_STRUCT_SIZE,
+  PerfMmapPageOffset,
+} from './constants.js'
+import { PerfEventMmapPage, checkU64, isSharedBuffer } from './control-page.js'
+import { PERF_ERRNO, fail } from './errors.js'
+import type { PerfRecordHeader } from './records/header.js'
+
+const EAGAIN = -PERF_ERRNO.EAGAIN
+const ENOENT = -PERF_ERRNO.ENOENT
+const EINVAL = -PERF_ERRNO.EINVAL
+const HDR = PERF_EVENT_HEADER_SIZE
+const HDR_BIG = BigInt(PERF_EVENT_HEADER_SIZE)
+
+/**
+ * One record returned by {@link perf_mmap__read_event}.
+ *
+ * `bytes` is the whole record, header included (`bytes.length === header.size`). It is a
+ * view **in place** into the mapping (no copy) unless the record wraps around the end of the
+ * data area; then it is a view of the map's own `event_copy` buffer, into which the two
+ * pieces were copied (`copied` is `true`). Either way the bytes are valid only until the
+ * next `perf_mmap__read_event` or `perf_mmap__consume` on the same map: consuming lets the
+ * producer overwrite the ring, and the next wrapping record reuses `event_copy`. Copy them
+ * (`bytes.slice()`) to keep them. `header` is a plain value and stays valid.
+ *
+ * To decode the body, hand the bytes to the record decoders:
+ * `decodeRecord(new DataView(ev.bytes.buffer, ev.bytes.byteOffset, ev.bytes.length), 0, ctx)`.
+ */
+export class PerfMmapEvent {
+  /** The record header. */
+  readonly header: PerfRecordHeader
+  /** The record (header included): in place, or in the map's `event_copy`. */
+  readonly bytes: Uint8Array
+  /** `true` when the record wrapped and `bytes` is the map's copy. */
+  readonly copied: boolean
+
+  /**
+   * @param type - `header.type`
+   * @param misc - `header.misc`
+   * @param bytes - the record
+   * @param copied - whether `bytes` is a copy
+   */
+  constructor(type: number, misc: number, bytes: Uint8Array, copied: boolean) {
+    this.header = { type, misc, size: bytes.length }
+    this.bytes = bytes
+    this.copied = copied
+  }
+}
+
+/** Options of {@link PerfMmap}. */
+export interface PerfMmapOptions {
+  /**
+   * `true` for an overwrite ring (a read-only mapping, normally with `write_backward`):
+   * `read_init` reads from `data_head` to `prev`, never writes `data_tail`, and walks the
+   * ring with `overwrite_rb_find_range` when it is full. Default `false`.
+   */
+  overwrite?: boolean
+  /** `read_init` returns `-EAGAIN` while fewer bytes are ready (libperf's `flush`; default 0). */
+  flush?: number
+  /**
+   * The position consumed so far. Default: the page's `data_tail` for a forward map (0 on a
+   * fresh mapping, where libperf's `perf_mmap__mmap` sets 0; a saved mapping resumes where
+   * its consumer stopped), 0 for an overwrite map.
+   */
+  prev?: bigint
+}
+
+/**
+ * `struct perf_mmap`: one mapped ring buffer and the consumer state libperf keeps for it.
+ *
+ * The geometry (`data_offset`, `data_size`) is read from the control page and checked once,
+ * here; the functions never re-read it, so a producer that scribbles on the control page
+ * later cannot move the data area. `base` must stay 8-byte aligned when shared (the control
+ * page is read with `Atomics`).
+ */
+export class PerfMmap {
+  /** The mapping: control page + data pages (empty after {@link perf_mmap__munmap}). */
+  base: Uint8Array
+  /** The control page accessors over `base`. */
+  readonly page: PerfEventMmapPage
+  /** `data_size − 1`. */
+  readonly mask: number
+  /** The control page size: `data_offset`, where the data area starts. */
+  readonly page_size: number
+  /** Reference count (2 after mapping, as libperf's evlist sets it: see {@link perf_mmap__put}). */
+  refcnt: number
+  /** Position consumed so far (free-running u64). */
+  prev: bigint
+  /** Start of the range `read_init` reported, advanced by `read_event`. */
+  start: bigint
+  /** End of the range (refreshed from `data_head` by `read_event` on a forward map). */
+  end: bigint
+  /** Overwrite (read-only/backward) ring. */
+  readonly overwrite: boolean
+  /** Minimum bytes for `read_init` to report data. */
+  flush: number
+  /** The map's own buffer for records that wrap; grown to the largest such record. */
+  event_copy: Uint8Array
+
+  readonly #data: Uint8Array
+  readonly #dv: DataView
+  readonly #size: number
+  readonly #sizeBig: bigint
+  readonly #maskBig: bigint
+  readonly #ctl: DataView
+  readonly #ht: BigInt64Array | null
+
+  /**
+   * Map a ring held in memory (libperf's `perf_mmap__mmap`, without the syscall).
+   *
+   * @param bytes - the mapping: control page, then `data_size` bytes at `data_offset`
+   * @param options - mode and starting position
+   * @throws PerfError `EINVAL` if the control page geometry or an option is invalid
+   */
+  constructor(bytes: Uint8Array, options: PerfMmapOptions = {}) {
+    if (typeof options !== 'object' || options === null)
+      fail('EINVAL', 'options', 'expected an object')
+    this.page = new PerfEventMmapPage(bytes)
+    const len = bytes.byteLength
+    const dataOffset = this.page.data_offset
+    const dataSize = this.page.data_size
+    if (dataOffset < BigInt(PERF_MMAP_PAGE_STRUCT_SIZE) || dataOffset % 8n !== 0n)
+      fail(
+        'EINVAL',
+        'data_offset',
+        `${dataOffset} must be a multiple of 8 ≥ ${PERF_MMAP_PAGE_STRUCT_SIZE} (the control page)`,
+      )
+    if (dataOffset >= BigInt(len))
+      fail('EINVAL', 'data_offset', `${dataOffset} is outside the ${len}-byte mapping`)
+    if (dataSize < 8n || (dataSize & (dataSize - 1n)) !== 0n)
+      fail('EINVAL', 'data_size', `${dataSize} is not a power of two ≥ 8`)
+    if (dataOffset + dataSize > BigInt(len))
+      fail(
+        'EINVAL',
+        'data_size',
+        `data area [${dataOffset}, ${dataOffset + dataSize}) is outside the ${len}-byte mapping`,
+      )
+    const overwrite = options.overwrite ?? false
+    if (typeof overwrite !== 'boolean') fail('EINVAL', 'overwrite', 'expected a boolean')
+    const flush = options.flush ?? 0
+    if (typeof flush !== 'number' || !Number.isSafeInteger(flush) || flush < 0)
+      fail('EINVAL', 'flush', `expected a non-negative integer, got ${String(flush)}`)
+    const off = Number(dataOffset)
+    const size = Number(dataSize)
+    this.base = bytes
+    this.page_size = off
+    this.mask = size - 1
+    this.overwrite = overwrite
+    this.flush = flush
+    this.refcnt = 2
+    this.prev =
+      options.prev !== undefined
+        ? checkU64('prev', options.prev)
+        : overwrite
+          ? 0n
+          : this.page.data_tail
+    this.start = this.prev
+    this.end = this.prev
+    this.event_copy = new Uint8Array(0)
+    this.#data = bytes.subarray(off, off + size)
+    this.#dv = new DataView(bytes.buffer, bytes.byteOffset + off, size)
+    this.#size = size
+    this.#sizeBig = dataSize
+    this.#maskBig = dataSize - 1n
+    this.#ctl = new DataView(bytes.buffer, bytes.byteOffset, PERF_MMAP_PAGE_STRUCT_SIZE)
+    // data_head and data_tail as one BigInt64Array (the page checked the 8-byte alignment)
+    this.#ht = isSharedBuffer(bytes.buffer)
+      ? new BigInt64Array(bytes.buffer, bytes.byteOffset + PerfMmapPageOffset.data_head, 2)
+      : null
+  }
+
+  /** Bytes of `event_copy` (libperf's `event_copy_sz`). */
+  get event_copy_sz(): number {
+    return this.event_copy.length
+  }
+
+  /** The data area (a view into `base`). */
+  get data(): Uint8Array {
+    return this.#data
+  }
+
+  /** {@link perf_mmap__read_head}. */
+  readHead(): bigint {
+    if (this.refcnt === 0) fail('ENOENT', 'map', 'is unmapped')
+    const ht = this.#ht
+    if (ht !== null) return BigInt.asUintN(64, Atomics.load(ht, 0))
+    return this.#ctl.getBigUint64(PerfMmapPageOffset.data_head, true)
+  }
+
+  /** {@link perf_mmap__write_tail}. */
+  writeTail(tail: bigint): void {
+    if (this.refcnt === 0) fail('ENOENT', 'map', 'is unmapped')
+    checkU64('tail', tail)
+    const ht = this.#ht
+    if (ht !== null) Atomics.store(ht, 1, BigInt.asIntN(64, tail))
+    else this.#ctl.setBigUint64(PerfMmapPageOffset.data_tail, tail, true)
+  }
+
+  /** {@link perf_mmap__read_init}. */
+  readInit(): number {
+    if (this.refcnt === 0) return ENOENT
+    const head = this.readHead()
+    const old = this.prev
+    this.start = this.overwrite ? head : old
+    this.end = this.overwrite ? old : head
+    const size = BigInt.asUintN(64, this.end - this.start)
+    if (size < BigInt(this.flush)) return EAGAIN
+    if (size > this.#sizeBig) {
+      if (!this.overwrite) {
+        // "failed to keep up with mmap data": drop everything up to the head
+        this.prev = head
+        this.consume()
+        return EAGAIN
+      }
+      // a full backward ring: still recover the newest data_size bytes
+      if (this.#findRange() !== 0) return EINVAL
+    }
+    return 0
+  }
+
+  /**
+   * libperf's `overwrite_rb_find_range`: from `start` (a head, where a record always begins)
+   * walk by `header.size` until a never-written header (size 0) or `data_size` bytes; if the
+   * last record went past `data_size`, back off over it. Sets `end`; 0 or -EINVAL.
+   */
+  #findRange(): number {
+    const size = this.#size
+    const dv = this.#dv
+    const off0 = Number(this.start & this.#maskBig)
+    let walked = 0
+    let last = 0
+    for (;;) {
+      if (walked >= size) {
+        if (walked > size) walked -= last
+        break
+      }
+      const off = (off0 + walked) % size
+      // a header that straddles the end is not a record boundary
+      if (off > size - HDR) return EINVAL
+      const hsize = dv.getUint16(off + 6, true)
+      if (hsize === 0) break
+      if (hsize < HDR || hsize % 8 !== 0) return EINVAL
+      last = hsize
+      walked += hsize
+    }
+    this.end = BigInt.asUintN(64, this.start + BigInt(walked))
+    return 0
+  }
+
+  /** {@link perf_mmap__read_event}. */
+  readEvent(): PerfMmapEvent | null {
+    if (this.refcnt === 0) return null
+    // non-overwrite doesn't pause the ring buffer
+    if (!this.overwrite) this.end = this.readHead()
+    const ev = this.#read(this.end)
+    if (!this.overwrite) this.prev = this.start
+    return ev
+  }
+
+  /** libperf's `perf_mmap__read`: the record at `start`, or null. */
+  #read(end: bigint): PerfMmapEvent | null {
+    const start = this.start
+    const availBig = BigInt.asUintN(64, end - start)
+    if (availBig < HDR_BIG || availBig > this.#sizeBig) return null
+    const avail = Number(availBig)
+    const size = this.#size
+    const off = Number(start & this.#maskBig)
+    if (off > size - HDR) return null
+    const dv = this.#dv
+    const recSize = dv.getUint16(off + 6, true)
+    if (recSize < HDR || recSize > avail || recSize % 8 !== 0) return null
+    const type = dv.getUint32(off, true)
+    const misc = dv.getUint16(off + 4, true)
+    const data = this.#data
+    let ev: PerfMmapEvent
+    if (off + recSize <= size) {
+      ev = new PerfMmapEvent(type, misc, data.subarray(off, off + recSize), false)
+    } else {
+      // the record straddles the end of the data area: reassemble it in event_copy
+      if (recSize > this.event_copy.length) this.event_copy = new Uint8Array(recSize)
+      const copy = this.event_copy
+      const first = size - off
+      copy.set(data.subarray(off, size), 0)
+      copy.set(data.subarray(0, recSize - first), first)
+      ev = new PerfMmapEvent(type, misc, copy.subarray(0, recSize), true)
+    }
+    this.start = BigInt.asUintN(64, start + BigInt(recSize))
+    return ev
+  }
+
+  /** {@link perf_mmap__consume}. */
+  consume(): void {
+    if (this.refcnt === 0) return
+    if (!this.overwrite) this.writeTail(this.prev)
+    if (this.refcnt === 1 && this.#empty()) this.put()
+  }
+
+  /** {@link perf_mmap__read_done}. */
+  readDone(): void {
+    if (this.refcnt === 0) return
+    this.prev = this.overwrite ? this.readHead() : this.end
+  }
+
+  /** libperf's `perf_mmap__empty`: nothing left to read and no AUX area. */
+  #empty(): boolean {
+    return this.readHead() === this.prev && this.page.aux_size === 0n
+  }
+
+  /** {@link perf_mmap__get}. */
+  get(): void {
+    this.refcnt++
+  }
+
+  /** {@link perf_mmap__put}. */
+  put(): void {
+    if (this.refcnt <= 0) fail('EINVAL', 'refcnt', 'put of a map with no reference')
+    if (--this.refcnt === 0) this.munmap()
+  }
+
+  /** {@link perf_mmap__munmap}. */
+  munmap(): void {
+    this.base = new Uint8Array(0)
+    this.event_copy = new Uint8Array(0)
+    this.refcnt = 0
+  }
+}
+
+function checkMap(map: unknown): PerfMmap {
+  if (!(map instanceof PerfMmap)) fail('EINVAL', 'map', 'expected a PerfMmap')
+  return map
+}
+
+/**
+ * `perf_mmap__mmap_len`: bytes of the mapping, `mask + 1 + page_size`.
+ *
+ * @param map - the map
+ * @returns control page + data area bytes
+ */
+export function perf_mmap__mmap_len(map: PerfMmap): number {
+  checkMap(map)
+  return map.mask + 1 + map.page_size
+}
+
+/**
+ * `perf_mmap__read_head`: load `data_head` (`Atomics.load` on shared memory: an acquire).
+ *
+ * @param map - the map
+ * @returns the free-running u64 head
+ * @throws PerfError `ENOENT` when the map is unmapped
+ */
+export function perf_mmap__read_head(map: PerfMmap): bigint {
+  return checkMap(map).readHead()
+}
+
+/**
+ * `perf_mmap__write_tail`: store `data_tail` (`Atomics.store` on shared memory: a release;
+ * call it only after the bytes up to `tail` were read).
+ *
+ * @param map - the map
+ * @param tail - the free-running u64 tail
+ * @throws PerfError `ENOENT` when the map is unmapped, `EINVAL` when `tail` is not a u64
+ */
+export function perf_mmap__write_tail(map: PerfMmap, tail: bigint): void {
+  checkMap(map).writeTail(tail)
+}
+
+/**
+ * `perf_mmap__read_init`: take the head and set the range to read. Forward: `start = prev`,
+ * `end = head`; overwrite: `start = head`, `end = prev`. If the range is bigger than the
+ * data area, a forward map "failed to keep up": `prev` jumps to the head, the tail is
+ * published (`consume`) and -EAGAIN returned; an overwrite map walks the ring from the head
+ * with `overwrite_rb_find_range` to recover the newest `data_size` bytes.
+ *
+ * @param map - the map
+ * @returns 0; -EAGAIN (-11) when fewer than `flush` bytes are ready or after a keep-up
+ *   failure; -ENOENT (-2) when unmapped; -EINVAL (-22) when a backward ring's headers cannot
+ *   be walked
+ */
+export function perf_mmap__read_init(map: PerfMmap): number {
+  return checkMap(map).readInit()
+}
+
+/**
+ * `perf_mmap__read_event`: the next record of the range, or `null` at its end or on a
+ * malformed header. A forward map refreshes `end` from `data_head` on every call and moves
+ * `prev` past the record. See {@link PerfMmapEvent} for how long the result is valid.
+ *
+ * @param map - the map
+ * @returns the record, or `null`
+ */
+export function perf_mmap__read_event(map: PerfMmap): PerfMmapEvent | null {
+  return checkMap(map).readEvent()
+}
+
+/**
+ * `perf_mmap__consume`: on a forward map publish `data_tail = prev` (everything returned so
+ * far may now be overwritten). When only one reference is left and the ring is empty, drop
+ * it (the map unmaps itself). A no-op on an unmapped map.
+ *
+ * @param map - the map
+ */
+export function perf_mmap__consume(map: PerfMmap): void {
+  checkMap(map).consume()
+}
+
+/**
+ * `perf_mmap__read_done`: end of a read pass. Overwrite map: `prev = data_head`, so the next
+ * `read_init` covers only newer data (mandatory there). Forward map: `prev = end`, the head
+ * the last `read_event` saw (libperf reloads `data_head`, which can skip records a concurrent
+ * producer has just published; see the module notes).
+ *
+ * @param map - the map
+ */
+export function perf_mmap__read_done(map: PerfMmap): void {
+  checkMap(map).readDone()
+}
+
+/**
+ * `perf_mmap__get`: take a reference (libperf does this for each fd redirected into the map
+ * with `PERF_EVENT_IOC_SET_OUTPUT`).
+ *
+ * @param map - the map
+ */
+export function perf_mmap__get(map: PerfMmap): void {
+  checkMap(map).get()
+}
+
+/**
+ * `perf_mmap__put`: drop a reference; the last one unmaps. A map starts with 2 (libperf's
+ * evlist: one for the evlist, one dropped when the fd reports POLLHUP, after which
+ * `perf_mmap__consume` drops the last one once the ring is drained).
+ *
+ * @param map - the map
+ * @throws PerfError `EINVAL` when there is no reference left
+ */
+export function perf_mmap__put(map: PerfMmap): void {
+  checkMap(map).put()
+}
+
+/**
+ * `perf_mmap__munmap`: forget the mapping; `read_init` then returns -ENOENT and
+ * `read_event` null.
+ *
+ * @param map - the map
+ */
+export function perf_mmap__munmap(map: PerfMmap): void {
+  checkMap(map).munmap()
+}
