@@ -15,36 +15,29 @@ import * as L from './layout.js'
 import type { RingBuffer } from './ring-buffer.js'
 import { RingRecord } from './record.js'
 import { ringGet } from './contiguous-writer.js'
-import type { RecordIterator } from './iterator.js'
+import { IteratorBase } from './iterator.js'
 
 function pos(b64: BigInt64Array, idx: number): number {
   return Number(BigInt.asIntN(64, Atomics.load(b64, idx)))
 }
 
 /** A non-consuming iterator over one contiguous ring. Records it returns are copies. */
-export class ContiguousIterator implements RecordIterator {
-  /** The ring iterated. */
-  readonly cpu: number
-  private readonly rb: RingBuffer
+export class ContiguousIterator extends IteratorBase {
   private readonly rec: RingRecord
   private copy: Uint8Array
   private copyView: DataView
   private readonly dec = decodedRecord()
   private pos = 0
   private epoch = 0
-  private dropped_ = false
   private peeked = false
-  private closed = false
   private lost = 0
 
   /** @internal */
   constructor(rb: RingBuffer, cpu: number) {
-    this.rb = rb
-    this.cpu = cpu
+    super(rb, cpu)
     this.copy = new Uint8Array(256)
     this.copyView = new DataView(this.copy.buffer)
     this.rec = new RingRecord(this.copy)
-    Atomics.add(rb.i32, rb.ctl(cpu) + L.C_ITERS, 1)
     this.reset()
   }
 
@@ -146,31 +139,5 @@ export class ContiguousIterator implements RecordIterator {
     this.pos += this.rec.size
     this.lost = 0
     this.peeked = false
-  }
-
-  /** The next record, advancing past it, or null at the end. */
-  next(): RingRecord | null {
-    const r = this.peek()
-    if (r !== null) this.advance()
-    return r
-  }
-
-  /** True when there is no record to return now. */
-  empty(): boolean {
-    return this.peek() === null
-  }
-
-  /** True when the writer overwrote the iterator's position since the last call; clears it. */
-  dropped(): boolean {
-    const d = this.dropped_
-    this.dropped_ = false
-    return d
-  }
-
-  /** Close the iterator (allows resize again). */
-  close(): void {
-    if (this.closed) return
-    this.closed = true
-    Atomics.sub(this.rb.i32, this.rb.ctl(this.cpu) + L.C_ITERS, 1)
   }
 }

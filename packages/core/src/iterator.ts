@@ -34,13 +34,60 @@ export interface RecordIterator {
 }
 
 /**
+ * What both iterators share: the open-iterator count that blocks resize, the dropped flag, and
+ * `next`/`empty` on top of each layout's `peek`/`advance`.
+ *
+ * @internal
+ */
+export abstract class IteratorBase implements RecordIterator {
+  /** The ring iterated. */
+  readonly cpu: number
+  protected readonly rb: RingBuffer
+  protected dropped_ = false
+  protected closed = false
+
+  constructor(rb: RingBuffer, cpu: number) {
+    this.rb = rb
+    this.cpu = cpu
+    Atomics.add(rb.i32, rb.ctl(cpu) + L.C_ITERS, 1)
+  }
+
+  abstract peek(): RingRecord | null
+  abstract advance(): void
+  abstract reset(): void
+
+  /** The next record, advancing past it, or null at the end. */
+  next(): RingRecord | null {
+    const r = this.peek()
+    if (r !== null) this.advance()
+    return r
+  }
+
+  /** True when there is no record to return now. */
+  empty(): boolean {
+    return this.peek() === null
+  }
+
+  /** True when the writer overwrote the iterator's position since the last call; clears it. */
+  dropped(): boolean {
+    const d = this.dropped_
+    this.dropped_ = false
+    return d
+  }
+
+  /** Close the iterator (allows resize again). */
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    Atomics.sub(this.rb.i32, this.rb.ctl(this.cpu) + L.C_ITERS, 1)
+  }
+}
+
+/**
  * A non-consuming iterator over one ring (paged layout). While it is open the ring cannot be
  * resized. Records it returns are copies: they stay valid until the next call.
  */
-export class RingIterator implements RecordIterator {
-  /** The ring iterated. */
-  readonly cpu: number
-  private readonly rb: RingBuffer
+export class RingIterator extends IteratorBase {
   private readonly rec: RingRecord
   private readonly copy: Uint8Array
   private readonly dec = decodedRecord()
@@ -52,17 +99,13 @@ export class RingIterator implements RecordIterator {
   private epoch = 0
   /** The ring sub-buffer that followed the reader sub-buffer at the last reset. */
   private afterReader = 0
-  private dropped_ = false
   private peeked = false
-  private closed = false
 
   /** @internal */
   constructor(rb: RingBuffer, cpu: number) {
-    this.rb = rb
-    this.cpu = cpu
+    super(rb, cpu)
     this.copy = new Uint8Array(rb.g.unit)
     this.rec = new RingRecord(this.copy)
-    Atomics.add(rb.i32, rb.ctl(cpu) + L.C_ITERS, 1)
     this.reset()
   }
 
@@ -222,31 +265,5 @@ export class RingIterator implements RecordIterator {
     this.ts = this.rec.timestamp
     this.pos += this.rec.size
     this.peeked = false
-  }
-
-  /** The next record, advancing past it, or null at the end. */
-  next(): RingRecord | null {
-    const r = this.peek()
-    if (r !== null) this.advance()
-    return r
-  }
-
-  /** True when there is no record to return now. */
-  empty(): boolean {
-    return this.peek() === null
-  }
-
-  /** True when the writer overwrote the iterator's position since the last call; clears it. */
-  dropped(): boolean {
-    const d = this.dropped_
-    this.dropped_ = false
-    return d
-  }
-
-  /** Close the iterator (allows resize again). */
-  close(): void {
-    if (this.closed) return
-    this.closed = true
-    Atomics.sub(this.rb.i32, this.rb.ctl(this.cpu) + L.C_ITERS, 1)
   }
 }
