@@ -176,9 +176,9 @@ export class PerfEventMmapPage {
   readonly bytes: Uint8Array
   /** `true` when `bytes` is over a `SharedArrayBuffer` (atomic head/tail/lock). */
   readonly shared: boolean
-  readonly #dv: DataView
-  readonly #i64: BigInt64Array | null
-  readonly #u32: Uint32Array | null
+  private readonly dv_: DataView
+  private readonly i64_: BigInt64Array | null
+  private readonly u32_: Uint32Array | null
 
   /**
    * @param bytes - the mapping (or just its control page); at least 1088 bytes, and 8-byte
@@ -187,7 +187,7 @@ export class PerfEventMmapPage {
   constructor(bytes: Uint8Array) {
     checkBytes('bytes', bytes, PERF_MMAP_PAGE_STRUCT_SIZE)
     this.bytes = bytes
-    this.#dv = new DataView(bytes.buffer, bytes.byteOffset, PERF_MMAP_PAGE_STRUCT_SIZE)
+    this.dv_ = new DataView(bytes.buffer, bytes.byteOffset, PERF_MMAP_PAGE_STRUCT_SIZE)
     this.shared = isSharedBuffer(bytes.buffer)
     if (this.shared) {
       if (bytes.byteOffset % 8 !== 0)
@@ -196,255 +196,255 @@ export class PerfEventMmapPage {
           'bytes',
           `byteOffset ${bytes.byteOffset} of a shared mapping is not 8-byte aligned (data_head needs Atomics)`,
         )
-      this.#i64 = new BigInt64Array(bytes.buffer, bytes.byteOffset, PERF_MMAP_PAGE_STRUCT_SIZE / 8)
-      this.#u32 = new Uint32Array(bytes.buffer, bytes.byteOffset, PERF_MMAP_PAGE_STRUCT_SIZE / 4)
+      this.i64_ = new BigInt64Array(bytes.buffer, bytes.byteOffset, PERF_MMAP_PAGE_STRUCT_SIZE / 8)
+      this.u32_ = new Uint32Array(bytes.buffer, bytes.byteOffset, PERF_MMAP_PAGE_STRUCT_SIZE / 4)
     } else {
-      this.#i64 = null
-      this.#u32 = null
+      this.i64_ = null
+      this.u32_ = null
     }
   }
 
-  #getU64(off: number): bigint {
-    return this.#dv.getBigUint64(off, true)
+  private getU64_(off: number): bigint {
+    return this.dv_.getBigUint64(off, true)
   }
 
-  #setU64(name: string, off: number, v: bigint): void {
-    this.#dv.setBigUint64(off, checkU64(name, v), true)
+  private setU64_(name: string, off: number, v: bigint): void {
+    this.dv_.setBigUint64(off, checkU64(name, v), true)
   }
 
-  #loadU64(index: number): bigint {
-    const i64 = this.#i64
+  private loadU64_(index: number): bigint {
+    const i64 = this.i64_
     if (i64 !== null) return BigInt.asUintN(64, Atomics.load(i64, index))
-    return this.#dv.getBigUint64(index * 8, true)
+    return this.dv_.getBigUint64(index * 8, true)
   }
 
-  #storeU64(name: string, index: number, v: bigint): void {
+  private storeU64_(name: string, index: number, v: bigint): void {
     checkU64(name, v)
-    const i64 = this.#i64
+    const i64 = this.i64_
     if (i64 !== null) Atomics.store(i64, index, BigInt.asIntN(64, v))
-    else this.#dv.setBigUint64(index * 8, v, true)
+    else this.dv_.setBigUint64(index * 8, v, true)
   }
 
   /** `version` (u32 at 0). */
   get version(): number {
-    return this.#dv.getUint32(O.version, true)
+    return this.dv_.getUint32(O.version, true)
   }
   set version(v: number) {
-    this.#dv.setUint32(O.version, checkUint('version', v, 32), true)
+    this.dv_.setUint32(O.version, checkUint('version', v, 32), true)
   }
 
   /** `compat_version` (u32 at 4). */
   get compat_version(): number {
-    return this.#dv.getUint32(O.compat_version, true)
+    return this.dv_.getUint32(O.compat_version, true)
   }
   set compat_version(v: number) {
-    this.#dv.setUint32(O.compat_version, checkUint('compat_version', v, 32), true)
+    this.dv_.setUint32(O.compat_version, checkUint('compat_version', v, 32), true)
   }
 
   /** `lock` (u32 at 8), the seqcount; atomic on shared memory. */
   get lock(): number {
-    const u32 = this.#u32
+    const u32 = this.u32_
     if (u32 !== null) return Atomics.load(u32, U32_LOCK)
-    return this.#dv.getUint32(O.lock, true)
+    return this.dv_.getUint32(O.lock, true)
   }
   set lock(v: number) {
     checkUint('lock', v, 32)
-    const u32 = this.#u32
+    const u32 = this.u32_
     if (u32 !== null) Atomics.store(u32, U32_LOCK, v)
-    else this.#dv.setUint32(O.lock, v, true)
+    else this.dv_.setUint32(O.lock, v, true)
   }
 
   /** `index` (u32 at 12): hardware counter + 1, 0 if rdpmc cannot be used. */
   get index(): number {
-    return this.#dv.getUint32(O.index, true)
+    return this.dv_.getUint32(O.index, true)
   }
   set index(v: number) {
-    this.#dv.setUint32(O.index, checkUint('index', v, 32), true)
+    this.dv_.setUint32(O.index, checkUint('index', v, 32), true)
   }
 
   /** `offset` (s64 at 16). */
   get offset(): bigint {
-    return this.#dv.getBigInt64(O.offset, true)
+    return this.dv_.getBigInt64(O.offset, true)
   }
   set offset(v: bigint) {
-    this.#dv.setBigInt64(O.offset, checkS64('offset', v), true)
+    this.dv_.setBigInt64(O.offset, checkS64('offset', v), true)
   }
 
   /** `time_enabled` (u64 at 24). */
   get time_enabled(): bigint {
-    return this.#getU64(O.time_enabled)
+    return this.getU64_(O.time_enabled)
   }
   set time_enabled(v: bigint) {
-    this.#setU64('time_enabled', O.time_enabled, v)
+    this.setU64_('time_enabled', O.time_enabled, v)
   }
 
   /** `time_running` (u64 at 32). */
   get time_running(): bigint {
-    return this.#getU64(O.time_running)
+    return this.getU64_(O.time_running)
   }
   set time_running(v: bigint) {
-    this.#setU64('time_running', O.time_running, v)
+    this.setU64_('time_running', O.time_running, v)
   }
 
   /** `capabilities` (u64 at 40); see the `cap_*` getters. */
   get capabilities(): bigint {
-    return this.#getU64(O.capabilities)
+    return this.getU64_(O.capabilities)
   }
   set capabilities(v: bigint) {
-    this.#setU64('capabilities', O.capabilities, v)
+    this.setU64_('capabilities', O.capabilities, v)
   }
 
   /** Bit 0 of `capabilities` (deprecated, 0). */
   get cap_bit0(): boolean {
-    return (this.#dv.getUint32(O.capabilities, true) & PERF_CAP_BIT0) !== 0
+    return (this.dv_.getUint32(O.capabilities, true) & PERF_CAP_BIT0) !== 0
   }
   /** Bit 1 of `capabilities` (always 1). */
   get cap_bit0_is_deprecated(): boolean {
-    return (this.#dv.getUint32(O.capabilities, true) & PERF_CAP_BIT0_IS_DEPRECATED) !== 0
+    return (this.dv_.getUint32(O.capabilities, true) & PERF_CAP_BIT0_IS_DEPRECATED) !== 0
   }
   /** Bit 2 of `capabilities`. */
   get cap_user_rdpmc(): boolean {
-    return (this.#dv.getUint32(O.capabilities, true) & PERF_CAP_USER_RDPMC) !== 0
+    return (this.dv_.getUint32(O.capabilities, true) & PERF_CAP_USER_RDPMC) !== 0
   }
   /** Bit 3 of `capabilities`. */
   get cap_user_time(): boolean {
-    return (this.#dv.getUint32(O.capabilities, true) & PERF_CAP_USER_TIME) !== 0
+    return (this.dv_.getUint32(O.capabilities, true) & PERF_CAP_USER_TIME) !== 0
   }
   /** Bit 4 of `capabilities`. */
   get cap_user_time_zero(): boolean {
-    return (this.#dv.getUint32(O.capabilities, true) & PERF_CAP_USER_TIME_ZERO) !== 0
+    return (this.dv_.getUint32(O.capabilities, true) & PERF_CAP_USER_TIME_ZERO) !== 0
   }
   /** Bit 5 of `capabilities`. */
   get cap_user_time_short(): boolean {
-    return (this.#dv.getUint32(O.capabilities, true) & PERF_CAP_USER_TIME_SHORT) !== 0
+    return (this.dv_.getUint32(O.capabilities, true) & PERF_CAP_USER_TIME_SHORT) !== 0
   }
 
   /** `pmc_width` (u16 at 48). */
   get pmc_width(): number {
-    return this.#dv.getUint16(O.pmc_width, true)
+    return this.dv_.getUint16(O.pmc_width, true)
   }
   set pmc_width(v: number) {
-    this.#dv.setUint16(O.pmc_width, checkUint('pmc_width', v, 16), true)
+    this.dv_.setUint16(O.pmc_width, checkUint('pmc_width', v, 16), true)
   }
 
   /** `time_shift` (u16 at 50). */
   get time_shift(): number {
-    return this.#dv.getUint16(O.time_shift, true)
+    return this.dv_.getUint16(O.time_shift, true)
   }
   set time_shift(v: number) {
-    this.#dv.setUint16(O.time_shift, checkUint('time_shift', v, 16), true)
+    this.dv_.setUint16(O.time_shift, checkUint('time_shift', v, 16), true)
   }
 
   /** `time_mult` (u32 at 52). */
   get time_mult(): number {
-    return this.#dv.getUint32(O.time_mult, true)
+    return this.dv_.getUint32(O.time_mult, true)
   }
   set time_mult(v: number) {
-    this.#dv.setUint32(O.time_mult, checkUint('time_mult', v, 32), true)
+    this.dv_.setUint32(O.time_mult, checkUint('time_mult', v, 32), true)
   }
 
   /** `time_offset` (u64 at 56). */
   get time_offset(): bigint {
-    return this.#getU64(O.time_offset)
+    return this.getU64_(O.time_offset)
   }
   set time_offset(v: bigint) {
-    this.#setU64('time_offset', O.time_offset, v)
+    this.setU64_('time_offset', O.time_offset, v)
   }
 
   /** `time_zero` (u64 at 64). */
   get time_zero(): bigint {
-    return this.#getU64(O.time_zero)
+    return this.getU64_(O.time_zero)
   }
   set time_zero(v: bigint) {
-    this.#setU64('time_zero', O.time_zero, v)
+    this.setU64_('time_zero', O.time_zero, v)
   }
 
   /** `size` (u32 at 72): header size up to `__reserved` (96). */
   get size(): number {
-    return this.#dv.getUint32(O.size, true)
+    return this.dv_.getUint32(O.size, true)
   }
   set size(v: number) {
-    this.#dv.setUint32(O.size, checkUint('size', v, 32), true)
+    this.dv_.setUint32(O.size, checkUint('size', v, 32), true)
   }
 
   /** `time_cycles` (u64 at 80). */
   get time_cycles(): bigint {
-    return this.#getU64(O.time_cycles)
+    return this.getU64_(O.time_cycles)
   }
   set time_cycles(v: bigint) {
-    this.#setU64('time_cycles', O.time_cycles, v)
+    this.setU64_('time_cycles', O.time_cycles, v)
   }
 
   /** `time_mask` (u64 at 88). */
   get time_mask(): bigint {
-    return this.#getU64(O.time_mask)
+    return this.getU64_(O.time_mask)
   }
   set time_mask(v: bigint) {
-    this.#setU64('time_mask', O.time_mask, v)
+    this.setU64_('time_mask', O.time_mask, v)
   }
 
   /** `data_head` (u64 at 1024); an acquire load on shared memory. */
   get data_head(): bigint {
-    return this.#loadU64(I64_DATA_HEAD)
+    return this.loadU64_(I64_DATA_HEAD)
   }
   set data_head(v: bigint) {
-    this.#storeU64('data_head', I64_DATA_HEAD, v)
+    this.storeU64_('data_head', I64_DATA_HEAD, v)
   }
 
   /** `data_tail` (u64 at 1032); a release store on shared memory. */
   get data_tail(): bigint {
-    return this.#loadU64(I64_DATA_TAIL)
+    return this.loadU64_(I64_DATA_TAIL)
   }
   set data_tail(v: bigint) {
-    this.#storeU64('data_tail', I64_DATA_TAIL, v)
+    this.storeU64_('data_tail', I64_DATA_TAIL, v)
   }
 
   /** `data_offset` (u64 at 1040). */
   get data_offset(): bigint {
-    return this.#getU64(O.data_offset)
+    return this.getU64_(O.data_offset)
   }
   set data_offset(v: bigint) {
-    this.#setU64('data_offset', O.data_offset, v)
+    this.setU64_('data_offset', O.data_offset, v)
   }
 
   /** `data_size` (u64 at 1048). */
   get data_size(): bigint {
-    return this.#getU64(O.data_size)
+    return this.getU64_(O.data_size)
   }
   set data_size(v: bigint) {
-    this.#setU64('data_size', O.data_size, v)
+    this.setU64_('data_size', O.data_size, v)
   }
 
   /** `aux_head` (u64 at 1056); atomic on shared memory. */
   get aux_head(): bigint {
-    return this.#loadU64(I64_AUX_HEAD)
+    return this.loadU64_(I64_AUX_HEAD)
   }
   set aux_head(v: bigint) {
-    this.#storeU64('aux_head', I64_AUX_HEAD, v)
+    this.storeU64_('aux_head', I64_AUX_HEAD, v)
   }
 
   /** `aux_tail` (u64 at 1064); atomic on shared memory. */
   get aux_tail(): bigint {
-    return this.#loadU64(I64_AUX_TAIL)
+    return this.loadU64_(I64_AUX_TAIL)
   }
   set aux_tail(v: bigint) {
-    this.#storeU64('aux_tail', I64_AUX_TAIL, v)
+    this.storeU64_('aux_tail', I64_AUX_TAIL, v)
   }
 
   /** `aux_offset` (u64 at 1072). */
   get aux_offset(): bigint {
-    return this.#getU64(O.aux_offset)
+    return this.getU64_(O.aux_offset)
   }
   set aux_offset(v: bigint) {
-    this.#setU64('aux_offset', O.aux_offset, v)
+    this.setU64_('aux_offset', O.aux_offset, v)
   }
 
   /** `aux_size` (u64 at 1080). */
   get aux_size(): bigint {
-    return this.#getU64(O.aux_size)
+    return this.getU64_(O.aux_size)
   }
   set aux_size(v: bigint) {
-    this.#setU64('aux_size', O.aux_size, v)
+    this.setU64_('aux_size', O.aux_size, v)
   }
 
   /** Every field at once (not a consistent snapshot of the self-monitoring fields: see {@link readSelf}). */

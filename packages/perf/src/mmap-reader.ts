@@ -158,13 +158,13 @@ export class PerfMmap {
   /** The map's own buffer for records that wrap; grown to the largest such record. */
   event_copy: Uint8Array
 
-  readonly #data: Uint8Array
-  readonly #dv: DataView
-  readonly #size: number
-  readonly #sizeBig: bigint
-  readonly #maskBig: bigint
-  readonly #ctl: DataView
-  readonly #ht: BigInt64Array | null
+  private readonly data_: Uint8Array
+  private readonly dv_: DataView
+  private readonly size_: number
+  private readonly sizeBig_: bigint
+  private readonly maskBig_: bigint
+  private readonly ctl_: DataView
+  private readonly ht_: BigInt64Array | null
 
   /**
    * Map a ring held in memory (libperf's `perf_mmap__mmap`, without the syscall).
@@ -218,14 +218,14 @@ export class PerfMmap {
     this.start = this.prev
     this.end = this.prev
     this.event_copy = new Uint8Array(0)
-    this.#data = bytes.subarray(off, off + size)
-    this.#dv = new DataView(bytes.buffer, bytes.byteOffset + off, size)
-    this.#size = size
-    this.#sizeBig = dataSize
-    this.#maskBig = dataSize - 1n
-    this.#ctl = new DataView(bytes.buffer, bytes.byteOffset, PERF_MMAP_PAGE_STRUCT_SIZE)
+    this.data_ = bytes.subarray(off, off + size)
+    this.dv_ = new DataView(bytes.buffer, bytes.byteOffset + off, size)
+    this.size_ = size
+    this.sizeBig_ = dataSize
+    this.maskBig_ = dataSize - 1n
+    this.ctl_ = new DataView(bytes.buffer, bytes.byteOffset, PERF_MMAP_PAGE_STRUCT_SIZE)
     // data_head and data_tail as one BigInt64Array (the page checked the 8-byte alignment)
-    this.#ht = isSharedBuffer(bytes.buffer)
+    this.ht_ = isSharedBuffer(bytes.buffer)
       ? new BigInt64Array(bytes.buffer, bytes.byteOffset + PerfMmapPageOffset.data_head, 2)
       : null
   }
@@ -237,24 +237,24 @@ export class PerfMmap {
 
   /** The data area (a view into `base`). */
   get data(): Uint8Array {
-    return this.#data
+    return this.data_
   }
 
   /** {@link perf_mmap__read_head}. */
   readHead(): bigint {
     if (this.refcnt === 0) fail('ENOENT', 'map', 'is unmapped')
-    const ht = this.#ht
+    const ht = this.ht_
     if (ht !== null) return BigInt.asUintN(64, Atomics.load(ht, 0))
-    return this.#ctl.getBigUint64(PerfMmapPageOffset.data_head, true)
+    return this.ctl_.getBigUint64(PerfMmapPageOffset.data_head, true)
   }
 
   /** {@link perf_mmap__write_tail}. */
   writeTail(tail: bigint): void {
     if (this.refcnt === 0) fail('ENOENT', 'map', 'is unmapped')
     checkU64('tail', tail)
-    const ht = this.#ht
+    const ht = this.ht_
     if (ht !== null) Atomics.store(ht, 1, BigInt.asIntN(64, tail))
-    else this.#ctl.setBigUint64(PerfMmapPageOffset.data_tail, tail, true)
+    else this.ctl_.setBigUint64(PerfMmapPageOffset.data_tail, tail, true)
   }
 
   /** {@link perf_mmap__read_init}. */
@@ -266,7 +266,7 @@ export class PerfMmap {
     this.end = this.overwrite ? old : head
     const size = BigInt.asUintN(64, this.end - this.start)
     if (size < BigInt(this.flush)) return EAGAIN
-    if (size > this.#sizeBig) {
+    if (size > this.sizeBig_) {
       if (!this.overwrite) {
         // "failed to keep up with mmap data": drop everything up to the head
         this.prev = head
@@ -274,7 +274,7 @@ export class PerfMmap {
         return EAGAIN
       }
       // a full backward ring: still recover the newest data_size bytes
-      if (this.#findRange() !== 0) return EINVAL
+      if (this.findRange_() !== 0) return EINVAL
     }
     return 0
   }
@@ -284,10 +284,10 @@ export class PerfMmap {
    * walk by `header.size` until a never-written header (size 0) or `data_size` bytes; if the
    * last record went past `data_size`, back off over it. Sets `end`; 0 or -EINVAL.
    */
-  #findRange(): number {
-    const size = this.#size
-    const dv = this.#dv
-    const off0 = Number(this.start & this.#maskBig)
+  private findRange_(): number {
+    const size = this.size_
+    const dv = this.dv_
+    const off0 = Number(this.start & this.maskBig_)
     let walked = 0
     let last = 0
     for (;;) {
@@ -313,26 +313,26 @@ export class PerfMmap {
     if (this.refcnt === 0) return null
     // non-overwrite doesn't pause the ring buffer
     if (!this.overwrite) this.end = this.readHead()
-    const ev = this.#read(this.end)
+    const ev = this.read_(this.end)
     if (!this.overwrite) this.prev = this.start
     return ev
   }
 
   /** libperf's `perf_mmap__read`: the record at `start`, or null. */
-  #read(end: bigint): PerfMmapEvent | null {
+  private read_(end: bigint): PerfMmapEvent | null {
     const start = this.start
     const availBig = BigInt.asUintN(64, end - start)
-    if (availBig < HDR_BIG || availBig > this.#sizeBig) return null
+    if (availBig < HDR_BIG || availBig > this.sizeBig_) return null
     const avail = Number(availBig)
-    const size = this.#size
-    const off = Number(start & this.#maskBig)
+    const size = this.size_
+    const off = Number(start & this.maskBig_)
     if (off > size - HDR) return null
-    const dv = this.#dv
+    const dv = this.dv_
     const recSize = dv.getUint16(off + 6, true)
     if (recSize < HDR || recSize > avail || recSize % 8 !== 0) return null
     const type = dv.getUint32(off, true)
     const misc = dv.getUint16(off + 4, true)
-    const data = this.#data
+    const data = this.data_
     let ev: PerfMmapEvent
     if (off + recSize <= size) {
       ev = new PerfMmapEvent(type, misc, data.subarray(off, off + recSize), false)
@@ -353,7 +353,7 @@ export class PerfMmap {
   consume(): void {
     if (this.refcnt === 0) return
     if (!this.overwrite) this.writeTail(this.prev)
-    if (this.refcnt === 1 && this.#empty()) this.put()
+    if (this.refcnt === 1 && this.empty_()) this.put()
   }
 
   /** {@link perf_mmap__read_done}. */
@@ -363,7 +363,7 @@ export class PerfMmap {
   }
 
   /** libperf's `perf_mmap__empty`: nothing left to read and no AUX area. */
-  #empty(): boolean {
+  private empty_(): boolean {
     return this.readHead() === this.prev && this.page.aux_size === 0n
   }
 
