@@ -24,6 +24,7 @@ export const PERF_ERRNO = {
   ENODEV: 19,
   EINVAL: 22,
   EMFILE: 24,
+  ENOTTY: 25,
   ENOSPC: 28,
   ERANGE: 34,
   ENOSYS: 38,

@@ -3,8 +3,9 @@
  * `@onering/core`.
  *
  * Under construction and not published. So far: the kernel's constants, `perf_event_attr`
- * (encode, decode, validate) and the record format (emitters and decoders of every
- * `PERF_RECORD_*` type).
+ * (encode, decode, validate), the record format (emitters and decoders of every
+ * `PERF_RECORD_*` type), the libperf-style consumer, and the kernel-side API under its kernel
+ * names: `perf_event_open`, `mmap` / `munmap`, `ioctl` and the output functions.
  *
  * @packageDocumentation
  */
@@ -164,3 +165,25 @@ export {
 export type { PerfMmapOptions } from './mmap-reader.js'
 export { PerfClient, PERF_RECORD_MAX_BYTES, PERF_RECORD_PADDING } from './perf-client.js'
 export type { PerfOutputEvent } from './perf-client.js'
+export {
+  PAGE_SIZE,
+  PROT_READ,
+  PROT_WRITE,
+  MAP_SHARED,
+  MAP_PRIVATE,
+  POLLIN,
+  POLLHUP,
+  PerfEvent,
+  perf_event_open,
+  mmap,
+  munmap,
+  ioctl,
+  perf_event_output,
+  perf_event_emit,
+  perf_event_comm,
+  perf_event_mmap2,
+  perf_event_switch,
+  perf_event_poll,
+  perf_event_wait,
+} from './event.js'
+export type { PerfMapping } from './event.js'
