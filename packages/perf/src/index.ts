@@ -5,7 +5,8 @@
  * Under construction and not published. So far: the kernel's constants, `perf_event_attr`
  * (encode, decode, validate), the record format (emitters and decoders of every
  * `PERF_RECORD_*` type), the libperf-style consumer, and the kernel-side API under its kernel
- * names: `perf_event_open`, `mmap` / `munmap`, `ioctl` and the output functions.
+ * names: `perf_event_open`, `mmap` / `munmap`, `ioctl` and the output functions, and the
+ * libperf-style evlist (`perf_evlist__*`). The AUX area is missing.
  *
  * @packageDocumentation
  */
@@ -187,3 +188,18 @@ export {
   perf_event_wait,
 } from './event.js'
 export type { PerfMapping } from './event.js'
+export {
+  perf_evlist__new,
+  perf_evlist__add,
+  perf_evlist__open,
+  perf_evlist__mmap,
+  perf_evlist__next_mmap,
+  perf_evlist__for_each_mmap,
+  perf_evlist__mmaps,
+  perf_evlist__id2evsel,
+  perf_evlist__enable,
+  perf_evlist__disable,
+  perf_evlist__munmap,
+  perf_evlist__close,
+} from './evlist.js'
+export type { PerfEvlist, PerfEvsel, PerfEvlistMmap } from './evlist.js'
