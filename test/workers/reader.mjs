@@ -35,7 +35,51 @@ function check(rec) {
   }
 }
 
+/**
+ * Diagnostics for a corrupt-record error: the ring's control words and the bytes around the
+ * reported position, so a rare failure can be analysed from the test log.
+ */
+function diagnose(e) {
+  const m = /at byte (\d+)/.exec(String(e?.message))
+  const i = new Int32Array(rb.sab)
+  const c = rb.ctl(0)
+  const words = {}
+  for (const [k, n] of Object.entries({
+    tailSeq: 0,
+    commitSeq: 2,
+    headSeq: 4,
+    readerPage: 6,
+    readerRead: 7,
+    readerSeq: 8,
+    resv: 17,
+    sharedPage: 19,
+    sharedSeq: 20,
+  }))
+    words[k] = i[c + n]
+  let bytes = ''
+  if (m) {
+    const at = Number(m[1])
+    const u8 = new Uint8Array(rb.sab)
+    bytes = Buffer.from(u8.subarray(Math.max(0, at - 64), at + 64)).toString('hex')
+    const unit = rb.subbufSize
+    const base = rb.subbufOffset(0, 0)
+    words.page = Math.floor((at - base) / unit)
+    words.pageCommit = i[(base + words.page * unit + 8) >> 2]
+  }
+  return new Error(`${e.message}; ring ${JSON.stringify(words)}; bytes[-64,+64) ${bytes}`, {
+    cause: e,
+  })
+}
+
 function readSome() {
+  try {
+    return readSomeRaw()
+  } catch (e) {
+    throw diagnose(e)
+  }
+}
+
+function readSomeRaw() {
   let n = 0
   switch (method) {
     case 'next':
@@ -94,7 +138,11 @@ while (Atomics.load(ctl, C_GO) === 0) Atomics.wait(ctl, C_GO, 0, 100)
 
 // every writer closed: drain the rest in timestamp order over all rings
 phase = 1
-for (let r = reader.next(); r !== null; r = reader.next()) check(r)
+try {
+  for (let r = reader.next(); r !== null; r = reader.next()) check(r)
+} catch (e) {
+  throw diagnose(e)
+}
 if (!reader.empty()) checker.fail('the rings are not empty after the drain')
 
 const res = checker.result()

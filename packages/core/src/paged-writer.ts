@@ -114,6 +114,8 @@ export class PagedWriter implements RingWriter {
   /** Data end of the current sub-buffer once a failed switch closed it with padding, else -1. */
   private closedReal = -1
   private commitSeq = 0
+  /** The commit frontier as last stored in C_COMMIT_SEQ. */
+  private publishedSeq = 0
   private commitSlot = 0
   /** page ids, final commit bytes and entries of the sub-buffers from the commit frontier on, by slot */
   private readonly pendId: Int32Array
@@ -185,6 +187,8 @@ export class PagedWriter implements RingWriter {
     this.seq = Atomics.load(i, c + L.C_COMMIT_SEQ)
     this.slot = i[c + L.C_COMMIT_SLOT]!
     this.commitSeq = this.seq
+    // differs from seq: the first publish after attaching stores every frontier word
+    this.publishedSeq = (this.seq - 1) | 0
     this.commitSlot = this.slot
     const slotWord = i[this.slotIdx + this.slot]!
     // the writer's sub-buffer may have been swapped out to the reader: C_WRITER_PAGE is authoritative
@@ -485,11 +489,16 @@ export class PagedWriter implements RingWriter {
     f[x + L.F_LAST_TS] = this.lastTs
     const c = this.ctlIdx
     Atomics.store(i, (this.pageOff + commitOff) >> 2, this.write_)
-    i[c + L.C_WRITER_PAGE] = this.pageId
-    i[c + L.C_TAIL_SEQ] = this.seq
-    i[c + L.C_TAIL_SLOT] = this.slot
-    i[c + L.C_COMMIT_SLOT] = this.slot
-    Atomics.store(i, c + L.C_COMMIT_SEQ, this.seq)
+    // the frontier moves only at a sub-buffer switch: most publishes store just the commit word
+    // (readers synchronise on it) and C_PUB (stats and waiters synchronise on that)
+    if (this.seq !== this.publishedSeq) {
+      i[c + L.C_WRITER_PAGE] = this.pageId
+      i[c + L.C_TAIL_SEQ] = this.seq
+      i[c + L.C_TAIL_SLOT] = this.slot
+      i[c + L.C_COMMIT_SLOT] = this.slot
+      Atomics.store(i, c + L.C_COMMIT_SEQ, this.seq)
+      this.publishedSeq = this.seq
+    }
     Atomics.add(i, c + L.C_PUB, 1)
     this.sincePublish = 0
     if (Atomics.load(i, c + L.C_WAITERS) !== 0) this.maybeWake()
@@ -497,8 +506,8 @@ export class PagedWriter implements RingWriter {
       Atomics.add(i, L.H_WAKE, 1)
       Atomics.notify(i, L.H_WAKE)
     }
-    if (Atomics.load(i, L.H_STATE) !== L.STATE_LIVE)
-      throw new TypeError('buffer: the buffer was freed')
+    // a plain load: a free() in another worker is seen at a later publish at the latest
+    if (i[L.H_STATE] !== L.STATE_LIVE) throw new TypeError('buffer: the buffer was freed')
   }
 
   private maybeWake(): void {
