@@ -130,6 +130,11 @@ export class RingBuffer {
       if (subbufSize <= client.subbufHeaderBytes + 16)
         throw new RangeError(`subbufSize: ${subbufSize} leaves no room after the client header`)
       unitShift = log2(subbufSize)
+      // shared sync keeps the reservation offset in 20 bits, with 0xfffff reserved
+      if (sync === 'shared' && subbufSize >= 1 << MAX_SUBBUF_SHIFT)
+        throw new RangeError(
+          `subbufSize: shared sync needs sub-buffers below ${1 << MAX_SUBBUF_SHIFT} bytes`,
+        )
       subbufs = RingBuffer.subbufsFor(options.size ?? 65536, subbufSize, client)
       spares = checkInt('spareSubbufs', options.spareSubbufs ?? 1, 1, L.MAX_SPARES)
     } else {
@@ -676,6 +681,10 @@ export class RingBuffer {
       if (subbufSize <= this.client.subbufHeaderBytes + 16)
         throw new RangeError(`subbufSize: ${subbufSize} leaves no room after the client header`)
       unitShift = log2(subbufSize)
+      if (this.sync === 'shared' && subbufSize >= 1 << MAX_SUBBUF_SHIFT)
+        throw new RangeError(
+          `subbufSize: shared sync needs sub-buffers below ${1 << MAX_SUBBUF_SHIFT} bytes`,
+        )
       subbufs = RingBuffer.subbufsFor(size, subbufSize, this.client)
     } else {
       if (subbufSize !== this.g.unit && subbufSize !== size)

@@ -210,3 +210,22 @@ describe('shared sync', () => {
 function w8(w: RingWriter, off: number, id: number): void {
   w.bytes.set(payloadOf(id, 8), off)
 }
+
+describe('shared sync geometry', () => {
+  it('refuses 1 MiB sub-buffers, whose offsets would not fit the reservation word', () => {
+    expect(() => RingBuffer.create({ sync: 'shared', subbufSize: 1 << 20, size: 1 << 21 })).toThrow(
+      /^subbufSize/,
+    )
+    const rb = RingBuffer.create({
+      sync: 'shared',
+      subbufSize: 1 << 19,
+      size: 1 << 20,
+      maxByteLength: 1 << 23,
+    })
+    expect(() => {
+      rb.resize(1 << 21, 1 << 20)
+    }).toThrow(/^subbufSize/)
+    const w = rb.writer(0)
+    expect(w.write(new Uint8Array(100))).toBe(true)
+  })
+})
