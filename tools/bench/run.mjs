@@ -98,6 +98,15 @@ const add = (c) => {
   if (want(c.name)) cases.push(c)
 }
 
+/** A perf event whose samples are IP|TID|TIME|PERIOD: a fixed 40-byte PERF_RECORD_SAMPLE. */
+function openSampleEvent() {
+  const attr = {
+    sample_type: PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_PERIOD,
+    sample_period: 1,
+  }
+  return perf_event_open(attr, -1, 0)
+}
+
 // a. one writer ------------------------------------------------------------------------------
 for (const clock of ['counter', 'monotonic']) {
   for (const size of SIZES) {
@@ -190,11 +199,7 @@ for (const clock of ['counter', 'monotonic']) {
     payload: 40,
     events: BATCH,
     setup() {
-      const attr = {
-        sample_type: PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_PERIOD,
-        sample_period: 1,
-      }
-      const ev = perf_event_open(attr, -1, 0)
+      const ev = openSampleEvent()
       const map = mmap(ev, (1 + 256) * 4096, PROT_READ, MAP_SHARED) // overwrite ring, 1 MiB
       const fields = { ip: 0x401000n }
       let t = 0
@@ -313,11 +318,7 @@ for (const size of SIZES) {
     payload: 40,
     events: n,
     setup() {
-      const attr = {
-        sample_type: PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_PERIOD,
-        sample_period: 1,
-      }
-      const ev = perf_event_open(attr, -1, 0)
+      const ev = openSampleEvent()
       const mapping = mmap(ev, (1 + 256) * 4096, PROT_READ | PROT_WRITE, MAP_SHARED)
       const map = new PerfMmap(mapping.bytes)
       const fields = { ip: 0x401000n, time: 0n }

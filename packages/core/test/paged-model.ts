@@ -16,6 +16,7 @@ import fc from 'fast-check'
 import { BusyError, MAX_NESTING, RingBuffer } from '../src/index.js'
 import type { RingRecord, RingStats, SubbufLease } from '../src/index.js'
 import { decodeRawSubbuf, payloadOf } from './helpers.js'
+import { emptyStats } from '../src/stats.js'
 
 const TWO32 = 2 ** 32
 const align8 = (n: number): number => (n + 7) & ~7
@@ -558,24 +559,7 @@ class Model {
   }
 
   stats(): RingStats {
-    const z: RingStats = {
-      entries: 0,
-      written: 0,
-      overrun: 0,
-      commitOverrun: 0,
-      dropped: 0,
-      read: 0,
-      bytes: 0,
-      bytesWritten: 0,
-      bytesRead: 0,
-      bytesOverrun: 0,
-      lost: 0,
-      discarded: 0,
-      subbufsTouched: 0,
-      subbufsLost: 0,
-      subbufsRead: 0,
-      oldestTimestamp: 0,
-    }
+    const z: RingStats = emptyStats()
     if (this.resetPending) return z
     const p = this.pub
     const entries = Math.max(0, p.entries - p.overrun - this.read)
