@@ -367,7 +367,7 @@ export class ContiguousWriter implements RingWriter {
     const off = this.reserve(n, timestamp)
     if (off < 0) return false
     if (this.wrapped) this.put(off, data)
-    else if (n <= 32) {
+    else if (n <= 8) {
       const b = this.bytes
       for (let k = 0; k < n; k++) b[off + k] = data[k]!
     } else this.bytes.set(data, off)
@@ -427,7 +427,8 @@ export class ContiguousWriter implements RingWriter {
       Atomics.add(i, L.H_WAKE, 1)
       Atomics.notify(i, L.H_WAKE)
     }
-    if (Atomics.load(i, L.H_STATE) !== L.STATE_LIVE)
-      throw new TypeError('buffer: the buffer was freed')
+    // a plain load, as in the paged writer: a free() in another worker is seen at a later
+    // publish at the latest (this thread's own free() at once)
+    if (i[L.H_STATE] !== L.STATE_LIVE) throw new TypeError('buffer: the buffer was freed')
   }
 }

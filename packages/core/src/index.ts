@@ -8,7 +8,7 @@
 export { RingBuffer } from './ring-buffer.js'
 export { ALL_CPUS } from './all-cpus.js'
 export { RingReader } from './reader.js'
-export type { TakeSubbufOptions } from './reader.js'
+export type { TakeSubbufOptions, RecordVisitor } from './reader.js'
 export { RingIterator } from './iterator.js'
 export type { RecordIterator } from './iterator.js'
 export { ContiguousIterator } from './contiguous-iterator.js'

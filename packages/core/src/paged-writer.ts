@@ -110,6 +110,9 @@ export class PagedWriter implements RingWriter {
   private pageId = 0
   private pageOff = 0
   private dataOff = 0
+  /** Int32 index of the current sub-buffer's page meta, and of its commit word. */
+  private metaIdx = 0
+  private commitIdx = 0
   private write_ = 0
   /** Data end of the current sub-buffer once a failed switch closed it with padding, else -1. */
   private closedReal = -1
@@ -134,6 +137,12 @@ export class PagedWriter implements RingWriter {
   private fullTs = 0
   private resetSeen = 0
   private sincePublish = 0
+  /**
+   * True when a counter other than entries/bytes/last timestamp changed since the last full
+   * publish (overrun, drops, discards, sub-buffers touched or lost): the next publish stores
+   * them all. Otherwise a publish that does not move the frontier takes the lean path.
+   */
+  private rareDirty = true
   private closed = false
   // counters (published)
   private entries = 0
@@ -215,6 +224,7 @@ export class PagedWriter implements RingWriter {
     this.lastTs = f[x + L.F_LAST_TS]!
     this.fullTs = 0
     this.sincePublish = 0
+    this.rareDirty = true
     if (this.touched === 0) this.touched = 1
   }
 
@@ -222,6 +232,8 @@ export class PagedWriter implements RingWriter {
     this.pageId = id
     this.pageOff = this.rb.subbufOffset(this.cpu, id)
     this.dataOff = this.pageOff + this.hdr
+    this.metaIdx = this.rb.metaOffset(this.cpu, id) >> 2
+    this.commitIdx = (this.pageOff + this.commitOff) >> 2
   }
 
   get depth(): number {
@@ -236,12 +248,17 @@ export class PagedWriter implements RingWriter {
     if (!(length >= 0 && length <= this.maxLen && (length | 0) === length)) this.badLength(length)
     if (this.closed) throw new TypeError('writer: closed')
     const i = this.i32
-    if ((i[L.H_RECORD]! | i[this.disIdx]!) !== 0) return -1
+    if ((i[L.H_RECORD]! | i[this.disIdx]! | (i[L.H_STATE]! ^ L.STATE_LIVE)) !== 0) {
+      // plain loads, as in publish: a free() in another worker is seen here or at a later call
+      if (i[L.H_STATE] !== L.STATE_LIVE) throw new TypeError('buffer: the buffer was freed')
+      return -1
+    }
     if (i[this.ctlIdx + L.C_RESET_REQ] !== this.resetSeen && this.depth_ === 0) this.takeReset()
     let t = recordTimestamp(this.clockKind, this.lastTs, this.userClock, timestamp)
     if (t < this.lastTs) t = this.lastTs
     if (this.depth_ === MAX_NESTING) {
       this.dropped++
+      this.rareDirty = true
       return -1
     }
     const flags = this.fullTs | (i[L.H_CLIENT_FLAGS]! << 8)
@@ -295,7 +312,7 @@ export class PagedWriter implements RingWriter {
 
   private beginPage(t: number): void {
     this.client.subbufBegin?.(this.view, this.pageOff, t)
-    this.f64[(this.rb.metaOffset(this.cpu, this.pageId) >> 3) + L.PM_TS_F64] = t
+    this.f64[(this.metaIdx >> 1) + L.PM_TS_F64] = t
   }
 
   put(offset: number, src: Uint8Array): void {
@@ -307,6 +324,7 @@ export class PagedWriter implements RingWriter {
     if (!(Number.isInteger(count) && count >= 0))
       throw new RangeError(`count: ${count} is not a record count`)
     this.dropped += count
+    this.rareDirty = true
     if (this.depth_ === 0) this.publish()
   }
 
@@ -325,6 +343,7 @@ export class PagedWriter implements RingWriter {
     const off = this.stOff[d]!
     const size = this.stSize[d]!
     this.discarded++
+    this.rareDirty = true
     // the last record rewinds, unless a failed switch closed the sub-buffer meanwhile
     if (
       this.stSeq[d] === this.seq &&
@@ -345,7 +364,7 @@ export class PagedWriter implements RingWriter {
     const n = checkBytes('data', data).length
     const off = this.reserve(n, timestamp)
     if (off < 0) return false
-    if (n <= 32) {
+    if (n <= 8) {
       const b = this.bytes
       for (let k = 0; k < n; k++) b[off + k] = data[k]!
     } else this.bytes.set(data, off)
@@ -380,6 +399,8 @@ export class PagedWriter implements RingWriter {
    * still holds unread data in produce-consume mode or holds the outermost open reservation.
    */
   private advance(): boolean {
+    // every outcome changes a rare counter (commitOverrun, dropped, overrun, touched)
+    this.rareDirty = true
     const n = this.n
     const nextSeq = (this.seq + 1) | 0
     const nextSlot = this.slot + 1 === n ? 0 : this.slot + 1
@@ -467,12 +488,47 @@ export class PagedWriter implements RingWriter {
     this.commitSlot = s + 1 === this.n ? 0 : s + 1
   }
 
-  /** Make every commit so far visible. Only called with no reservation open. */
+  /**
+   * Make every commit so far visible. Only called with no reservation open.
+   *
+   * The lean path, taken when the frontier did not move and only entries, bytes and the last
+   * timestamp changed (every commit of a `publishBatch: 1` writer inside one sub-buffer):
+   * plain stores of the page meta and those three counters, then the same atomic sequence as
+   * the full path: `Atomics.store` of the commit word (readers acquire it), `Atomics.add` of
+   * `C_PUB` (`stats()` and waiters acquire it), `Atomics.load` of both waiter counts (the
+   * writer half of the wake-up handshake, after the publishing writes). The counters it skips
+   * hold the values of the last full publish, which are still current.
+   */
   private publish(): void {
     const i = this.i32
-    const commitOff = this.commitOff
+    const c = this.ctlIdx
+    const f = this.f64
+    const x = this.fxIdx
+    if (this.seq === this.publishedSeq && this.commitSeq === this.seq && !this.rareDirty) {
+      const m = this.metaIdx
+      i[m + L.PM_ENTRIES] = this.pendEntries[this.slot]!
+      i[m + L.PM_REAL_END] = this.closedReal >= 0 ? this.closedReal : this.write_
+      f[x + L.F_ENTRIES] = this.entries
+      f[x + L.F_BYTES] = this.bytesW
+      f[x + L.F_LAST_TS] = this.lastTs
+      Atomics.store(i, this.commitIdx, this.write_)
+    } else this.publishFull()
+    Atomics.add(i, c + L.C_PUB, 1)
+    this.sincePublish = 0
+    if (Atomics.load(i, c + L.C_WAITERS) !== 0) this.maybeWake()
+    if (Atomics.load(i, L.H_GLOBAL_WAITERS) !== 0) {
+      Atomics.add(i, L.H_WAKE, 1)
+      Atomics.notify(i, L.H_WAKE)
+    }
+    // a plain load: a free() in another worker is seen at a later publish at the latest
+    if (i[L.H_STATE] !== L.STATE_LIVE) throw new TypeError('buffer: the buffer was freed')
+  }
+
+  /** The stores of a publish that moves the frontier or changed a rare counter. */
+  private publishFull(): void {
+    const i = this.i32
     while (this.commitSeq !== this.seq) this.publishPending()
-    const meta = this.rb.metaOffset(this.cpu, this.pageId) >> 2
+    const meta = this.metaIdx
     i[meta + L.PM_ENTRIES] = this.pendEntries[this.slot]!
     i[meta + L.PM_REAL_END] = this.closedReal >= 0 ? this.closedReal : this.write_
     const f = this.f64
@@ -487,8 +543,9 @@ export class PagedWriter implements RingWriter {
     f[x + L.F_PAGES_TOUCHED] = this.touched
     f[x + L.F_PAGES_LOST] = this.pagesLost
     f[x + L.F_LAST_TS] = this.lastTs
+    this.rareDirty = false
     const c = this.ctlIdx
-    Atomics.store(i, (this.pageOff + commitOff) >> 2, this.write_)
+    Atomics.store(i, this.commitIdx, this.write_)
     // the frontier moves only at a sub-buffer switch: most publishes store just the commit word
     // (readers synchronise on it) and C_PUB (stats and waiters synchronise on that)
     if (this.seq !== this.publishedSeq) {
@@ -499,15 +556,6 @@ export class PagedWriter implements RingWriter {
       Atomics.store(i, c + L.C_COMMIT_SEQ, this.seq)
       this.publishedSeq = this.seq
     }
-    Atomics.add(i, c + L.C_PUB, 1)
-    this.sincePublish = 0
-    if (Atomics.load(i, c + L.C_WAITERS) !== 0) this.maybeWake()
-    if (Atomics.load(i, L.H_GLOBAL_WAITERS) !== 0) {
-      Atomics.add(i, L.H_WAKE, 1)
-      Atomics.notify(i, L.H_WAKE)
-    }
-    // a plain load: a free() in another worker is seen at a later publish at the latest
-    if (i[L.H_STATE] !== L.STATE_LIVE) throw new TypeError('buffer: the buffer was freed')
   }
 
   private maybeWake(): void {

@@ -20,6 +20,7 @@ import { RingIterator } from './iterator.js'
 import type { RecordIterator } from './iterator.js'
 import { ContiguousIterator } from './contiguous-iterator.js'
 import { WAIT_SLICE_MS, arm, disarm, reached, targetFor } from './wait.js'
+import { BatchChunk, pagedConsumeChunk, pagedRollback } from './batch-reader.js'
 import type { Watermark, WaitTarget } from './wait.js'
 
 /** Options of {@link RingReader.takeSubbuf}. */
@@ -29,6 +30,22 @@ export interface TakeSubbufOptions {
   /** Copy records into a spare even when a zero-copy swap is possible (ftrace while mapped). */
   copy?: boolean
 }
+
+/**
+ * Called by {@link RingReader.consumeBatch} for each consumed record, without allocating:
+ * the payload is `bytes[offset .. offset + length)`. `bytes` is the buffer's shared memory (or
+ * the reader's copy of a contiguous record that wraps); the payload stays valid as long as a
+ * record returned by {@link RingReader.consume} would (paged: until a later read swaps the
+ * reader sub-buffer). `lost` counts records lost right before this one (reported once).
+ */
+export type RecordVisitor = (
+  bytes: Uint8Array,
+  offset: number,
+  length: number,
+  timestamp: number,
+  lost: number,
+  cpu: number,
+) => void
 
 /**
  * Reads the rings of one buffer. Records returned by `peek`, `consume` and `next` are one
@@ -43,6 +60,8 @@ export class RingReader {
   /** next(): the oldest record's timestamp of each ring, valid while the ring's read epoch is unchanged */
   private headTs = new Float64Array(0)
   private headEpoch = new Int32Array(0)
+  /** consumeBatch/drain: a free chunk (null while in use, so that nested batches get their own) */
+  private chunk: BatchChunk | null = null
 
   /** @param buffer - the buffer to read (any attached handle) */
   constructor(buffer: RingBuffer) {
@@ -136,10 +155,26 @@ export class RingReader {
 
   /**
    * Consume up to `max` records of ring `cpu` (or of all rings in timestamp order with
-   * {@link ALL_CPUS}), calling `fn` for each. Returns how many were consumed.
+   * {@link ALL_CPUS}), calling `fn` for each. Returns how many were consumed. On a paged ring
+   * this takes the batched path of {@link RingReader.consumeBatch}; `fn` gets this reader's
+   * reused {@link RingRecord}.
    */
   drain(cpu: number, fn: (record: RingRecord) => void, max: number = Infinity): number {
     checkFunction('fn', fn)
+    checkMax(max)
+    if (cpu !== ALL_CPUS && this.pagedFast(cpu)) {
+      const rec = this.rec
+      return this.batch(cpu, max, (bytes, off, len, ts, lost, c, size) => {
+        rec.cpu = c
+        rec.timestamp = ts
+        rec.offset = off
+        rec.length = len
+        rec.size = size
+        rec.bytes = bytes
+        rec.lost = lost
+        fn(rec)
+      })
+    }
     let n = 0
     while (n < max) {
       const r = cpu === ALL_CPUS ? this.next() : this.consume(cpu)
@@ -148,6 +183,93 @@ export class RingReader {
       n++
     }
     return n
+  }
+
+  /**
+   * Consume up to `max` records of ring `cpu` (or of all rings in timestamp order with
+   * {@link ALL_CPUS}) and call `fn(bytes, offset, length, timestamp, lost, cpu)` for each,
+   * without allocating anything per record. Returns how many were consumed (0 when there is
+   * nothing to read now).
+   *
+   * On a paged ring it takes the ring's reader lock once per chunk (up to 1024 records, at
+   * most one sub-buffer) rather than once per record, and writes the shared reader state and
+   * counters once per chunk: the fast path for a consumer that keeps up with a writer. `fn`
+   * runs outside the lock and may call any reader operation. When `fn` throws, the batch
+   * stops and the exception propagates; the record `fn` threw on counts as consumed, and the
+   * records after it stay unread (unless another read of the ring happened meanwhile, in which
+   * case they count as consumed). Contiguous rings and {@link ALL_CPUS} are read record by
+   * record with the same callback.
+   *
+   * @throws TypeError when `fn` is not a function or `max` not a number, RangeError when `max`
+   *   is not an integer ≥ 0 (or Infinity).
+   */
+  consumeBatch(cpu: number, fn: RecordVisitor, max: number = Infinity): number {
+    checkFunction('fn', fn)
+    checkMax(max)
+    if (cpu !== ALL_CPUS && this.pagedFast(cpu)) return this.batch(cpu, max, fn)
+    let n = 0
+    while (n < max) {
+      const r = cpu === ALL_CPUS ? this.next() : this.consume(cpu)
+      if (r === null) break
+      n++
+      fn(r.bytes, r.offset, r.length, r.timestamp, r.lost, r.cpu)
+    }
+    return n
+  }
+
+  /** Validates `cpu` and tells whether the batched paged path applies to it. */
+  private pagedFast(cpu: number): boolean {
+    const rb = this.buffer
+    rb.checkLive()
+    rb.checkCpu(cpu)
+    return rb.g.layout === L.LAYOUT_PAGED
+  }
+
+  private batch(
+    cpu: number,
+    max: number,
+    fn: (
+      bytes: Uint8Array,
+      offset: number,
+      length: number,
+      timestamp: number,
+      lost: number,
+      cpu: number,
+      size: number,
+    ) => void,
+  ): number {
+    const rb = this.buffer
+    const ch = this.chunk ?? new BatchChunk()
+    this.chunk = null
+    const dec = this.dec
+    let total = 0
+    const take = (): void => {
+      pagedConsumeChunk(rb, cpu, dec, ch, Math.min(max - total, ch.off.length))
+    }
+    try {
+      while (total < max) {
+        rb.checkLive()
+        rb.withReaderOpLock(cpu, take)
+        const n = ch.n
+        if (n === 0) break
+        const u8 = rb.u8
+        const { off, len, ts, size } = ch
+        let k = 0
+        try {
+          fn(u8, off[0]!, len[0]!, ts[0]!, ch.lost, cpu, size[0]!)
+          for (k = 1; k < n; k++) fn(u8, off[k]!, len[k]!, ts[k]!, 0, cpu, size[k]!)
+        } catch (e) {
+          rb.withReaderOpLock(cpu, () => {
+            pagedRollback(rb, cpu, ch, k)
+          })
+          throw e
+        }
+        total += n
+      }
+      return total
+    } finally {
+      this.chunk = ch
+    }
   }
 
   /** True when ring `cpu` (or every ring) has no record to read now. */
@@ -322,6 +444,11 @@ export class RingReader {
       await this.waitAsync(cpu, { ...options, timeout: options.timeout ?? WAIT_SLICE_MS })
     }
   }
+}
+
+/** Validates a record budget: an integer ≥ 0, or Infinity for no limit. */
+function checkMax(max: unknown): void {
+  if (max !== Infinity) checkInt('max', max, 0, Number.MAX_SAFE_INTEGER)
 }
 
 export type { SubbufLease, ReaderSubbufInfo }

@@ -25,6 +25,8 @@ export const ENOMEM = -12
 export const EPOLLIN_RDNORM = 0x41
 
 const PAGE_SIZE = 4096
+/** The engine's `H_CLOCK` value of the counter clock (docs/design.md §3.2). */
+const COUNTER_CLOCK = 1
 const MAX_ORDER = 8
 
 /** Options of {@link ring_buffer_alloc} beyond the kernel's arguments. */
@@ -35,6 +37,13 @@ export interface AllocOptions {
   order?: number
   /** Reserve room to grow with `ring_buffer_resize`, in bytes of shared memory. */
   maxByteLength?: number
+  /**
+   * The trace clock: `'mono'` (CLOCK_MONOTONIC nanoseconds, the default) or `'counter'` (the
+   * kernel's `counter` trace clock: +1 per event, counted by the engine per ring, so no
+   * function is called per event). `ring_buffer_set_clock` overrides it per handle.
+   * @defaultValue 'mono'
+   */
+  clock?: 'mono' | 'counter'
 }
 
 function checkFlags(flags: unknown): number {
@@ -69,8 +78,12 @@ export function ring_buffer_alloc(
   const order = options.order ?? 0
   if (!Number.isInteger(order) || order < 0 || order > MAX_ORDER)
     throw new RangeError(`order: ${order} is not in [0, ${MAX_ORDER}]`)
+  const clock = options.clock ?? 'mono'
+  if (clock !== 'mono' && clock !== 'counter')
+    throw new RangeError(`clock: expected 'mono' or 'counter', got ${String(clock)}`)
   const rb = RingBuffer.create({
     client: ftraceClient,
+    clock: clock === 'counter' ? 'counter' : 'monotonic',
     cpus: options.cpus ?? 1,
     size,
     subbufSize: PAGE_SIZE << order,
@@ -182,11 +195,13 @@ export function ring_buffer_lock_reserve(
   buffer: TraceBuffer,
   length: number,
 ): RingBufferEvent | null {
-  checkBuffer(buffer)
-  const w = buffer.writer()
+  // the handle's open writer stands for checkBuffer: it holds the ring's writer lock, so the
+  // geometry cannot change under it, and its reserve refuses a freed buffer
+  const w = buffer instanceof TraceBuffer ? buffer.openWriter() : checkBuffer(buffer).writer()
   // trace_recursive_lock: one reservation per context, one more per ring_buffer_nest_start
   if (w.depth > buffer.nest) return null
-  const off = buffer.clock === undefined ? w.reserve(length) : w.reserve(length, buffer.clock())
+  const clock = buffer.clock
+  const off = clock === undefined ? w.reserve(length) : w.reserve(length, clock())
   if (off < 0) return refused(w, null)
   const ev = buffer.event
   ev.bytes = w.bytes
@@ -214,27 +229,30 @@ function eventLength(length: number): number {
 
 /** `ring_buffer_unlock_commit(buffer)`: commit the innermost reserved event. Returns 0. */
 export function ring_buffer_unlock_commit(buffer: TraceBuffer): number {
-  checkBuffer(buffer).writer().commit()
+  ;(buffer instanceof TraceBuffer ? buffer.openWriter() : checkBuffer(buffer).writer()).commit()
   return 0
 }
 
 /** `ring_buffer_discard_commit(buffer, event)`: drop the innermost reserved event instead of committing it. */
 export function ring_buffer_discard_commit(buffer: TraceBuffer, event: RingBufferEvent): void {
   if (!(event instanceof RingBufferEvent)) throw new TypeError('event: expected a RingBufferEvent')
-  checkBuffer(buffer).writer().discard()
+  ;(buffer instanceof TraceBuffer ? buffer.openWriter() : checkBuffer(buffer).writer()).discard()
 }
 
 /** `ring_buffer_write(buffer, length, data)`: reserve, copy, commit. Returns 0 or `-EBUSY`. */
 export function ring_buffer_write(buffer: TraceBuffer, length: number, data: Uint8Array): number {
-  checkBuffer(buffer)
+  if (!(buffer instanceof TraceBuffer)) checkBuffer(buffer)
   if (!(data instanceof Uint8Array)) throw new TypeError('data: expected a Uint8Array')
-  if (!Number.isInteger(length) || length < 0 || length > data.length)
+  if (!(length >= 0 && length <= data.length && (length | 0) === length))
     throw new RangeError(`length: ${length} is not in [0, data.length]`)
-  const w = buffer.writer()
+  const w = buffer.openWriter()
   if (w.depth > buffer.nest) return EBUSY
-  const off = buffer.clock === undefined ? w.reserve(length) : w.reserve(length, buffer.clock())
+  const clock = buffer.clock
+  const off = clock === undefined ? w.reserve(length) : w.reserve(length, clock())
   if (off < 0) return refused(w, EBUSY)
-  w.bytes.set(length === data.length ? data : data.subarray(0, length), off)
+  const b = w.bytes
+  if (length <= 8) for (let k = 0; k < length; k++) b[off + k] = data[k]!
+  else b.set(length === data.length ? data : data.subarray(0, length), off)
   w.commit()
   return 0
 }
@@ -694,7 +712,10 @@ export function ring_buffer_set_clock(buffer: TraceBuffer, clock: TraceClock): v
 /** `ring_buffer_time_stamp(buffer)`: the clock now. */
 export function ring_buffer_time_stamp(buffer: TraceBuffer): number {
   checkBuffer(buffer)
-  return buffer.clock !== undefined ? buffer.clock() : monotonicNs()
+  if (buffer.clock !== undefined) return buffer.clock()
+  // the counter clock counts events: its "now" is the last event's count on this handle's CPU
+  if (buffer.rb.clockKind === COUNTER_CLOCK) return buffer.writers[buffer.cpu]?.timestamp ?? 0
+  return monotonicNs()
 }
 /** `ring_buffer_normalize_time_stamp(buffer, cpu, ts)`: a no-op, as in the kernel. */
 export function ring_buffer_normalize_time_stamp(

@@ -95,6 +95,18 @@ export class TraceBuffer {
     this.cpu = this.rb.checkCpu(cpu)
   }
 
+  /**
+   * @internal The writer of the current CPU for the write path: the open one (no liveness or
+   * geometry check: while it is open it holds the ring's writer lock, so no resize can run,
+   * and its own reserve and publish refuse a freed buffer), else a checked {@link writer}.
+   */
+  openWriter(): RingWriter {
+    const w = this.writers[this.cpu]
+    if (w !== undefined) return w
+    this.rb.checkLive()
+    return this.writer()
+  }
+
   /** @internal The writer of the current CPU, opened on first use. */
   writer(): RingWriter {
     const w = this.writers[this.cpu]
