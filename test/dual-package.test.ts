@@ -2,12 +2,14 @@ import { createRequire } from 'node:module'
 import { describe, expect, it } from 'vitest'
 import * as esmCore from '@onering/core'
 import * as esmFtrace from '@onering/ftrace'
+import * as esmPerf from '@onering/perf'
 
 const require = createRequire(import.meta.url)
 
 for (const [name, esm] of [
   ['@onering/core', esmCore],
   ['@onering/ftrace', esmFtrace],
+  ['@onering/perf', esmPerf],
 ] as const) {
   describe(`${name} dual package (built dist)`, () => {
     it('exposes the same non-empty set of exports from ESM and CJS', () => {

@@ -78,8 +78,81 @@ export const PERF_ATTR_FLAG_BITS_BY_NAME = {
 /** The name of a boolean attr flag (every flag bit except the 2-bit `precise_ip`). */
 export type PerfAttrFlagName = keyof typeof PERF_ATTR_FLAG_BITS_BY_NAME
 
-/** The boolean flags of `perf_event_attr`, by their kernel names. */
-export type PerfEventAttrFlags = Record<PerfAttrFlagName, boolean>
+/** The boolean flags of `perf_event_attr`, by their kernel names (bit N of the u64 at offset 40). */
+export interface PerfEventAttrFlags {
+  /** Bit 0: off by default (enable with PERF_EVENT_IOC_ENABLE). */
+  disabled: boolean
+  /** Bit 1: children inherit it. */
+  inherit: boolean
+  /** Bit 2: must always be on the PMU. */
+  pinned: boolean
+  /** Bit 3: only group on the PMU. */
+  exclusive: boolean
+  /** Bit 4: don't count user space. */
+  exclude_user: boolean
+  /** Bit 5: don't count the kernel. */
+  exclude_kernel: boolean
+  /** Bit 6: don't count the hypervisor. */
+  exclude_hv: boolean
+  /** Bit 7: don't count when idle. */
+  exclude_idle: boolean
+  /** Bit 8: emit PERF_RECORD_MMAP for executable mappings. */
+  mmap: boolean
+  /** Bit 9: emit PERF_RECORD_COMM. */
+  comm: boolean
+  /** Bit 10: `sample_freq` instead of `sample_period`. */
+  freq: boolean
+  /** Bit 11: per-task counts. */
+  inherit_stat: boolean
+  /** Bit 12: enable at the next exec. */
+  enable_on_exec: boolean
+  /** Bit 13: emit PERF_RECORD_FORK / EXIT. */
+  task: boolean
+  /** Bit 14: wake up at `wakeup_watermark` bytes instead of `wakeup_events` samples. */
+  watermark: boolean
+  /** Bit 17: emit PERF_RECORD_MMAP for data mappings too. */
+  mmap_data: boolean
+  /** Bit 18: the `sample_id` trailer on every non-sample record. */
+  sample_id_all: boolean
+  /** Bit 19: don't count in the host. */
+  exclude_host: boolean
+  /** Bit 20: don't count in guests. */
+  exclude_guest: boolean
+  /** Bit 21: no kernel callchains. */
+  exclude_callchain_kernel: boolean
+  /** Bit 22: no user callchains. */
+  exclude_callchain_user: boolean
+  /** Bit 23: PERF_RECORD_MMAP2 instead of MMAP. */
+  mmap2: boolean
+  /** Bit 24: flag COMM records from exec (PERF_RECORD_MISC_COMM_EXEC). */
+  comm_exec: boolean
+  /** Bit 25: timestamps from `clockid`. */
+  use_clockid: boolean
+  /** Bit 26: emit PERF_RECORD_SWITCH / SWITCH_CPU_WIDE. */
+  context_switch: boolean
+  /** Bit 27: write the ring backward (newest record first; needs a read-only map). */
+  write_backward: boolean
+  /** Bit 28: emit PERF_RECORD_NAMESPACES. */
+  namespaces: boolean
+  /** Bit 29: emit PERF_RECORD_KSYMBOL. */
+  ksymbol: boolean
+  /** Bit 30: emit PERF_RECORD_BPF_EVENT. */
+  bpf_event: boolean
+  /** Bit 31: generate AUX records instead of events. */
+  aux_output: boolean
+  /** Bit 32: emit PERF_RECORD_CGROUP. */
+  cgroup: boolean
+  /** Bit 33: emit PERF_RECORD_TEXT_POKE. */
+  text_poke: boolean
+  /** Bit 34: MMAP2 records carry a build id. */
+  build_id: boolean
+  /** Bit 35: children inherit it only with CLONE_THREAD. */
+  inherit_thread: boolean
+  /** Bit 36: removed at exec. */
+  remove_on_exec: boolean
+  /** Bit 37: send SIGTRAP on overflow. */
+  sigtrap: boolean
+}
 
 /**
  * `struct perf_event_attr` (Linux 6.17 layout, VER8), every field present.

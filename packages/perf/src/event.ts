@@ -33,6 +33,7 @@ import {
 } from './constants.js'
 import { fail } from './errors.js'
 import { PerfClient } from './perf-client.js'
+import { PerfAuxArea } from './aux-area.js'
 import { initControlPage } from './control-page.js'
 import { recordContext } from './records/context.js'
 import type { PerfRecordContext } from './records/context.js'
@@ -45,6 +46,8 @@ import { sizeOfMmap2, writeMmap2 } from './records/mmap2.js'
 import type { PerfMmap2Fields } from './records/mmap2.js'
 import { sizeOfSwitch, writeSwitch } from './records/switch.js'
 import type { PerfSwitchFields } from './records/switch.js'
+import { EMPTY_SAMPLE, FAST_UNHANDLED, outputSampleFast, toSampleFields } from './sample-fast.js'
+import type { PerfSampleInput, PerfU64Input } from './sample-fast.js'
 
 /** The page size the mappings imitate. */
 export const PAGE_SIZE = 4096
@@ -66,8 +69,11 @@ const OPEN_FLAGS =
 
 let nextId = 1n
 
-/** The perf clock of records written without an explicit time: ns of `performance.now()`. */
-function perfClock(): number {
+/**
+ * The perf clock of records written without an explicit time: ns of `performance.now()`.
+ * @internal
+ */
+export function perfClock(): number {
   return Math.round(performance.now() * 1e6)
 }
 
@@ -95,8 +101,19 @@ class PerfRing {
   samples = 0
   /** `data_head` at the last poll. */
   polledHead = 0n
+  /** The event whose mmap created the ring. */
+  readonly owner: PerfEvent
+  /** The AUX area (`rb->aux_pages`), while mapped. */
+  _aux: PerfAuxArea | null = null
+  /** `rb->aux_head`: kept across AUX areas, as the kernel keeps it. */
+  auxHead = 0
+  /** An AUX wakeup is pending (`rb->poll` set by `perf_output_wakeup`). */
+  auxPoll = false
+  /** The AUX mapping, while mapped. */
+  auxMapping: PerfAuxMapping | null = null
 
   constructor(owner: PerfEvent, dataSize: number, writable: boolean) {
+    this.owner = owner
     this.dataSize = dataSize
     const wm = owner.attr.watermark ? Math.min(dataSize, owner.attr.wakeup_watermark) : 0
     this.watermark = wm > 0 ? wm : Math.max(1, dataSize / 2)
@@ -143,6 +160,28 @@ class PerfRing {
     const dv = new DataView(this.bytes.buffer, this.bytes.byteOffset, PAGE_SIZE)
     return dv.getBigUint64(PerfMmapPageOffset.data_head, true)
   }
+
+  /** `perf_output_wakeup` from the AUX side: poll reports POLLIN, waiters return. */
+  _wakeAux(): void {
+    this.auxPoll = true
+    this.rb?.wakeWaiters(0)
+  }
+}
+
+/** A mapping of an event's AUX area (`mmap` at `aux_offset`). */
+export interface PerfAuxMapping {
+  /** The shared memory holding the AUX bytes. */
+  readonly sab: SharedArrayBuffer
+  /** The AUX bytes (`aux_size` of them), what {@link PerfAuxMmap} reads. */
+  readonly bytes: Uint8Array
+  /** The event that was mmapped. */
+  readonly event: PerfEvent
+  /** The mmap length: `aux_size`. */
+  readonly length: number
+  /** The mmap offset: `aux_offset`. */
+  readonly offset: number
+  /** A read-only mapping: snapshot (overwrite) mode. */
+  readonly snapshot: boolean
 }
 
 /** A mapping of an event's ring buffer: control page + data pages. */
@@ -185,8 +224,15 @@ export class PerfEvent {
   enabled: boolean
   /** Records of this event that were dropped (`event->lost_samples`). */
   lost_samples = 0
-  /** The counter value (sample periods so far); RESET zeroes it. */
-  count = 0n
+  /** @internal The counter value, without the periods still in `_countNum`. */
+  _countBig = 0n
+  /** @internal Periods added as numbers since `_countBig` was last updated (exact: < 2^53). */
+  _countNum = 0
+  /**
+   * @internal The compiled fixed-size SAMPLE layout, a `SampleLayout` of `sample-fast.ts`
+   * (null: variable size; undefined: not compiled yet).
+   */
+  _sampleLayout: object | null | undefined = undefined
   /** Overflows left before the event disables itself (REFRESH); 0: no limit. */
   event_limit = 0
   /** The limit of REFRESH ran out (poll reports POLLHUP). */
@@ -213,6 +259,34 @@ export class PerfEvent {
     this.enabled = !attr.disabled
     this.group_leader = leader ?? this
     if (leader !== null) leader.siblings.push(this)
+  }
+
+  /** The counter value (sample periods so far); RESET zeroes it. */
+  get count(): bigint {
+    if (this._countNum !== 0) {
+      this._countBig += BigInt(this._countNum)
+      this._countNum = 0
+    }
+    return this._countBig
+  }
+
+  set count(v: bigint) {
+    this._countBig = v
+    this._countNum = 0
+  }
+
+  /** @internal Add a sample's period to {@link PerfEvent.count} (a number adds no BigInt). */
+  _countAdd(period: PerfU64Input): void {
+    if (typeof period === 'bigint') {
+      this._countBig += period
+      return
+    }
+    const n = this._countNum + period
+    if (n <= Number.MAX_SAFE_INTEGER) this._countNum = n
+    else {
+      this._countBig += BigInt(this._countNum) + BigInt(period)
+      this._countNum = 0
+    }
   }
 
   /** The `sample_id` trailer of a record this event writes at `time`. */
@@ -325,8 +399,12 @@ function attach(ev: PerfEvent, ring: PerfRing | null): void {
 /**
  * `mmap(2)` of an event fd: the control page and the data pages of its ring.
  *
- * `length` must be (1 + 2^n) × 4096 (n ≥ 0), `flags` MAP_SHARED and `offset` 0 (the AUX area
- * is not supported), else EINVAL. PROT_WRITE gives a produce-consume ring (the reader's
+ * `length` must be (1 + 2^n) × 4096 (n ≥ 0), `flags` MAP_SHARED and `offset` 0, else EINVAL.
+ * A non-zero `offset` maps the AUX area instead (see {@link PerfAuxMapping}, the kernel's
+ * `perf_mmap_aux` rules: the ring must be mapped, `offset` must equal the control page's
+ * `aux_offset`, which must be ≥ the main mapping's length; `length` must equal `aux_size`, a
+ * power of two number of pages; a second AUX map must have the same offset and size; a
+ * read-only AUX map is snapshot mode). PROT_WRITE gives a produce-consume ring (the reader's
  * `data_tail` is honoured); a read-only mapping is an overwrite ring that ignores the tail;
  * `attr.write_backward` makes it backward. A second mmap of the same event returns the same
  * mapping if the length matches (EINVAL otherwise); an event whose output is redirected, or an
@@ -337,31 +415,48 @@ function attach(ev: PerfEvent, ring: PerfRing | null): void {
  * @param length - bytes to map
  * @param prot - PROT_READ, optionally | PROT_WRITE
  * @param flags - MAP_SHARED
- * @param offset - 0
+ * @param offset - 0, or `aux_offset` for the AUX area
  * @returns the mapping
  */
 export function mmap(
   event: PerfEvent,
   length: number,
   prot: number,
+  flags?: number,
+  offset?: 0,
+): PerfMapping
+/** `mmap(2)` of an event's AUX area: `offset` is the control page's `aux_offset`. */
+export function mmap(
+  event: PerfEvent,
+  length: number,
+  prot: number,
+  flags: number,
+  offset: number,
+): PerfMapping | PerfAuxMapping
+export function mmap(
+  event: PerfEvent,
+  length: number,
+  prot: number,
   flags: number = MAP_SHARED,
   offset = 0,
-): PerfMapping {
+): PerfMapping | PerfAuxMapping {
   if (!(event instanceof PerfEvent)) fail('EBADF', 'fd', 'not a perf event')
   checkInt('length', length, 1, 2 ** 31 - 1)
   checkInt('prot', prot, 0, 7)
   checkInt('flags', flags, 0, 2 ** 31 - 1)
   if ((flags & 3) !== MAP_SHARED) fail('EINVAL', 'flags', 'perf buffers must be MAP_SHARED')
-  if (offset !== 0)
-    fail('EINVAL', 'offset', `${String(offset)}: the AUX area (offset ≠ 0) is not supported`)
+  checkInt('offset', offset, 0, Number.MAX_SAFE_INTEGER)
+  if (offset % PAGE_SIZE !== 0)
+    fail('EINVAL', 'offset', `${offset} is not a multiple of the page size`)
   if (length % PAGE_SIZE !== 0)
     fail('EINVAL', 'length', `${length} is not a multiple of the page size`)
+  if (event.attr.inherit && event.cpu === -1)
+    fail('EINVAL', 'fd', 'an inherited per-task event (cpu -1) cannot be mmapped')
+  if (offset !== 0) return mmapAux(event, length, prot, offset)
   const nr = length / PAGE_SIZE - 1
   if (nr !== 0 && (nr & (nr - 1)) !== 0)
     fail('EINVAL', 'length', `${nr} data pages is not 0 nor a power of two`)
   if (nr * PAGE_SIZE > 2 ** 30) fail('ENOMEM', 'length', `${length} is too large`)
-  if (event.attr.inherit && event.cpu === -1)
-    fail('EINVAL', 'fd', 'an inherited per-task event (cpu -1) cannot be mmapped')
   const own = event._mapping
   if (own !== null) {
     if (own.length !== length)
@@ -388,19 +483,88 @@ export function mmap(
   return mapping
 }
 
+/** `perf_mmap_aux`: map the AUX area of the event's ring. */
+function mmapAux(event: PerfEvent, length: number, prot: number, offset: number): PerfAuxMapping {
+  const ring = event._ring
+  if (ring === null) fail('EINVAL', 'fd', 'the event has no ring buffer: map it first (offset 0)')
+  const page = new DataView(ring.bytes.buffer, ring.bytes.byteOffset, PAGE_SIZE)
+  const auxOffset = Number(page.getBigUint64(PerfMmapPageOffset.aux_offset, true))
+  const auxSize = Number(page.getBigUint64(PerfMmapPageOffset.aux_size, true))
+  const nr = length / PAGE_SIZE
+  const aux = ring._aux
+  if (auxOffset < ring.dataSize + PAGE_SIZE)
+    fail(
+      'EINVAL',
+      'aux_offset',
+      `${auxOffset} is below the end of the ring (${ring.dataSize + PAGE_SIZE})`,
+    )
+  if (auxOffset !== offset)
+    fail('EINVAL', 'offset', `${offset} is not the control page's aux_offset ${auxOffset}`)
+  if (aux !== null && aux.offset !== offset)
+    fail('EINVAL', 'offset', `the AUX area is already mapped at ${aux.offset}`)
+  if (auxSize !== length)
+    fail('EINVAL', 'length', `${length} is not the control page's aux_size ${auxSize}`)
+  if (aux !== null && aux.size !== length)
+    fail('EINVAL', 'length', `the AUX area is already mapped with ${aux.size} bytes`)
+  if ((nr & (nr - 1)) !== 0) fail('EINVAL', 'length', `${nr} pages is not a power of two`)
+  if (length > 2 ** 30) fail('ENOMEM', 'length', `${length} is too large`)
+  let area = aux
+  if (area !== null) area.mmapCount++
+  else {
+    area = new PerfAuxArea(
+      ring.bytes,
+      length,
+      offset,
+      (prot & PROT_WRITE) !== 0,
+      event.attr.aux_watermark,
+      ring.auxHead,
+    )
+    ring._aux = area
+    ring.auxMapping = {
+      sab: area.sab,
+      bytes: area.data,
+      event,
+      length,
+      offset,
+      snapshot: area.overwrite,
+    }
+  }
+  // the AUX mapping holds the ring (rb->mmap_count)
+  ring.mmapCount++
+  return ring.auxMapping!
+}
+
 /**
- * `munmap(2)`. When the last mapping of a ring goes, every event redirected into it is detached
- * and the ring is freed.
+ * `munmap(2)` of a mapping from {@link mmap}. When the last mapping of the AUX area goes, the
+ * area is freed (`aux_head` is kept for a later one). When the last mapping of a ring goes
+ * (the AUX mappings count), every event redirected into it is detached and the ring is freed.
  *
  * @param mapping - a mapping from {@link mmap}
  */
-export function munmap(mapping: PerfMapping): void {
+export function munmap(mapping: PerfMapping | PerfAuxMapping): void {
   const ev = mapping.event
   const ring = ev._ring
+  if ('offset' in mapping) {
+    const area = ring?._aux ?? null
+    if (ring === null || area === null || ring.auxMapping !== mapping)
+      fail('EINVAL', 'mapping', 'not mapped')
+    if (--area.mmapCount === 0) {
+      ring.auxHead = area.head
+      ring._aux = null
+      ring.auxMapping = null
+      area.free()
+    }
+    release(ring)
+    return
+  }
   if (ev._mapping !== mapping || ring === null) fail('EINVAL', 'mapping', 'not mapped')
+  release(ring)
+}
+
+function release(ring: PerfRing): void {
   if (--ring.mmapCount > 0) return
   for (const other of [...ring.events]) attach(other, null)
-  ev._mapping = null
+  ring.owner._mapping = null
   ring.writer?.close()
   ring.rb?.free()
 }
@@ -559,21 +723,34 @@ function timeOf(time: bigint | number | undefined): number {
 /**
  * Emit a PERF_RECORD_SAMPLE of `event` (`perf_event_output`): its fields default from the
  * event (id, identifier, stream_id, pid/tid, cpu, period, time). Counts toward
- * `wakeup_events` and the REFRESH limit. Returns true when it was written; a refused record
- * counts in `event.lost_samples` and the next record carries the LOST.
+ * `wakeup_events` and the REFRESH limit, and adds the period to `event.count`. Returns true
+ * when it was written; a refused record counts in `event.lost_samples` and the next record
+ * carries the LOST.
+ *
+ * The u64 scalar fields may be bigints or exact non-negative numbers. When the event's
+ * `sample_type` selects only fixed-size fields (see `PERF_SAMPLE_FIXED_SIZE_MASK`), the record
+ * is written straight into the ring without allocating (given numbers); see also
+ * `perf_event_output_ip` for hot loops. A field present with the value `undefined` is
+ * treated as absent on that path.
  *
  * @param event - the sampling event
  * @param sample - the sample's fields
  * @returns whether the record was written
+ * @throws PerfError EINVAL for a missing or invalid field or time
  */
-export function perf_event_output(event: PerfEvent, sample: PerfSampleFields = {}): boolean {
+export function perf_event_output(
+  event: PerfEvent,
+  sample: PerfSampleFields | PerfSampleInput = EMPTY_SAMPLE,
+): boolean {
   if (!event.enabled) return false
+  const fast = outputSampleFast(event, sample, sample.ip, sample.time, sample.period)
+  if (fast !== FAST_UNHANDLED) return fast === 1
   const t = timeOf(sample.time)
   const sid = event.sampleId(t)
   const fields: PerfSampleFields = {
     ...sid,
     period: BigInt(event.attr.freq ? 1 : event.attr.sample_period || 1),
-    ...sample,
+    ...toSampleFields(sample),
   }
   const size = sizeOfSample(fields, event.ctx)
   event.count += fields.period ?? 1n
@@ -687,7 +864,8 @@ function due(event: PerfEvent, ring: PerfRing): boolean {
  * `poll(2)` on an event fd, without blocking: POLLIN once `wakeup_watermark` bytes (default
  * half the data area; the byte watermark always applies, as in the kernel) or, without
  * `attr.watermark`, `wakeup_events` samples were written since the last poll that returned
- * POLLIN; POLLHUP once a REFRESH limit ran out; else 0.
+ * POLLIN, or once the AUX area woke it (`aux_watermark` bytes, a TRUNCATED record, or no
+ * space at `perf_aux_output_begin`); POLLHUP once a REFRESH limit ran out; else 0.
  *
  * @param event - the event (its own ring, or the one it is redirected to)
  * @returns POLLIN | POLLHUP bits
@@ -695,6 +873,10 @@ function due(event: PerfEvent, ring: PerfRing): boolean {
 export function perf_event_poll(event: PerfEvent): number {
   let r = event.hup ? POLLHUP : 0
   const ring = event._ring
+  if (ring?.auxPoll) {
+    ring.auxPoll = false
+    r |= POLLIN
+  }
   if (ring === null || ring.dataSize === 0) return r
   if (due(event, ring)) {
     r |= POLLIN

@@ -2,11 +2,11 @@
  * `@onering/perf`: the Linux perf_event mmap ring-buffer API and record format on top of
  * `@onering/core`.
  *
- * Under construction and not published. So far: the kernel's constants, `perf_event_attr`
- * (encode, decode, validate), the record format (emitters and decoders of every
- * `PERF_RECORD_*` type), the libperf-style consumer, and the kernel-side API under its kernel
- * names: `perf_event_open`, `mmap` / `munmap`, `ioctl` and the output functions, and the
- * libperf-style evlist (`perf_evlist__*`). The AUX area is missing.
+ * The kernel's constants, `perf_event_attr` (encode, decode, validate), the record format
+ * (emitters and decoders of every `PERF_RECORD_*` type), the libperf-style consumer, the
+ * kernel-side API under its kernel names (`perf_event_open`, `mmap` / `munmap`, `ioctl`, the
+ * output functions, the AUX area's `perf_aux_output_*`), the auxtrace-style AUX consumer and
+ * the libperf-style evlist (`perf_evlist__*`).
  *
  * @packageDocumentation
  */
@@ -188,6 +188,8 @@ export {
   perf_event_wait,
 } from './event.js'
 export type { PerfMapping } from './event.js'
+export { perf_event_output_ip, PERF_SAMPLE_FIXED_SIZE_MASK } from './sample-fast.js'
+export type { PerfSampleInput, PerfU64Input } from './sample-fast.js'
 export {
   perf_evlist__new,
   perf_evlist__add,
@@ -203,3 +205,21 @@ export {
   perf_evlist__close,
 } from './evlist.js'
 export type { PerfEvlist, PerfEvsel, PerfEvlistMmap } from './evlist.js'
+export type { PerfAuxMapping } from './event.js'
+export {
+  PerfAuxHandle,
+  perf_aux_output_begin,
+  perf_aux_output_write,
+  perf_aux_output_flag,
+  perf_aux_output_skip,
+  perf_aux_output_end,
+} from './aux-output.js'
+export {
+  PerfAuxMmap,
+  auxtrace_mmap__read_head,
+  auxtrace_mmap__read_tail,
+  auxtrace_mmap__write_tail,
+  auxtrace_mmap__read,
+  auxtrace_mmap__read_snapshot,
+} from './aux-mmap.js'
+export type { PerfAuxMmapOptions, PerfAuxtraceChunk, PerfAuxtraceFn } from './aux-mmap.js'

@@ -9,7 +9,10 @@
  * free). On shared memory `data_head` is read with `Atomics.load` (an acquire, pairing with
  * the producer's store) and `data_tail` published with `Atomics.store` (a release, after the
  * record bytes were read), as `tools/include/linux/ring_buffer.h` does with
- * `smp_load_acquire`/`smp_store_release`.
+ * `smp_load_acquire`/`smp_store_release`. The per-record path allocates no BigInt: positions
+ * are kept as u32 halves, `data_head` is loaded as its two 32-bit words (high word checked
+ * again, so the pair is one value) and `data_tail` stored as its low word while the high word
+ * is unchanged (the u64 at once when it changes); `prev`, `start` and `end` read as bigints.
  *
  * Usage (libperf's documented loop):
  *
@@ -71,7 +74,18 @@ const EAGAIN = -PERF_ERRNO.EAGAIN
 const ENOENT = -PERF_ERRNO.ENOENT
 const EINVAL = -PERF_ERRNO.EINVAL
 const HDR = PERF_EVENT_HEADER_SIZE
-const HDR_BIG = BigInt(PERF_EVENT_HEADER_SIZE)
+const TWO32 = 4294967296
+
+/** The u32 halves of a u64 position. */
+function hiOf(v: bigint): number {
+  return Number(BigInt.asUintN(32, v >> 32n))
+}
+function loOf(v: bigint): number {
+  return Number(BigInt.asUintN(32, v))
+}
+function u64Of(hi: number, lo: number): bigint {
+  return (BigInt(hi) << 32n) | BigInt(lo)
+}
 
 /**
  * One record returned by {@link perf_mmap__read_event}.
@@ -88,12 +102,21 @@ const HDR_BIG = BigInt(PERF_EVENT_HEADER_SIZE)
  * `decodeRecord(new DataView(ev.bytes.buffer, ev.bytes.byteOffset, ev.bytes.length), 0, ctx)`.
  */
 export class PerfMmapEvent {
-  /** The record header. */
-  readonly header: PerfRecordHeader
-  /** The record (header included): in place, or in the map's `event_copy`. */
-  readonly bytes: Uint8Array
   /** `true` when the record wrapped and `bytes` is the map's copy. */
   readonly copied: boolean
+  // The header and the view are made on first use (most loops read neither, or one):
+  // `bytes` is `src_[off_, off_ + size_)`.
+  private readonly type_: number
+  private readonly misc_: number
+  /** @internal */
+  size_: number
+  /** @internal */
+  src_: Uint8Array
+  /** @internal */
+  off_: number
+  /** @internal */
+  bytes_: Uint8Array | null
+  private header_: PerfRecordHeader | null = null
 
   /**
    * @param type - `header.type`
@@ -102,10 +125,39 @@ export class PerfMmapEvent {
    * @param copied - whether `bytes` is a copy
    */
   constructor(type: number, misc: number, bytes: Uint8Array, copied: boolean) {
-    this.header = { type, misc, size: bytes.length }
-    this.bytes = bytes
+    this.type_ = type
+    this.misc_ = misc
+    this.size_ = bytes.length
+    this.src_ = bytes
+    this.off_ = 0
+    this.bytes_ = bytes
     this.copied = copied
   }
+
+  /** The record header (a plain value: it stays valid). */
+  get header(): PerfRecordHeader {
+    return (this.header_ ??= { type: this.type_, misc: this.misc_, size: this.size_ })
+  }
+
+  /** The record (header included): in place, or in the map's `event_copy`. */
+  get bytes(): Uint8Array {
+    return (this.bytes_ ??= this.src_.subarray(this.off_, this.off_ + this.size_))
+  }
+}
+
+/** A record in place at `off` of the data area `data` (the view is made on first use). */
+function inPlace(
+  type: number,
+  misc: number,
+  data: Uint8Array,
+  off: number,
+  size: number,
+): PerfMmapEvent {
+  const ev = new PerfMmapEvent(type, misc, data, false)
+  ev.size_ = size
+  ev.off_ = off
+  ev.bytes_ = null
+  return ev
 }
 
 /** Options of {@link PerfMmap}. */
@@ -145,12 +197,6 @@ export class PerfMmap {
   readonly page_size: number
   /** Reference count (2 after mapping, as libperf's evlist sets it: see {@link perf_mmap__put}). */
   refcnt: number
-  /** Position consumed so far (free-running u64). */
-  prev: bigint
-  /** Start of the range `read_init` reported, advanced by `read_event`. */
-  start: bigint
-  /** End of the range (refreshed from `data_head` by `read_event` on a forward map). */
-  end: bigint
   /** Overwrite (read-only/backward) ring. */
   readonly overwrite: boolean
   /** Minimum bytes for `read_init` to report data. */
@@ -162,9 +208,21 @@ export class PerfMmap {
   private readonly dv_: DataView
   private readonly size_: number
   private readonly sizeBig_: bigint
-  private readonly maskBig_: bigint
   private readonly ctl_: DataView
   private readonly ht_: BigInt64Array | null
+  /** data_head / data_tail as u32 words (shared memory only): head lo, head hi, tail lo, tail hi. */
+  private readonly w32_: Int32Array | null
+  // The positions as u32 halves (numbers: no BigInt per event); `prev`, `start` and `end` are
+  // their bigint faces.
+  private prevHi_ = 0
+  private prevLo_ = 0
+  private startHi_ = 0
+  private startLo_ = 0
+  private endHi_ = 0
+  private endLo_ = 0
+  /** The last head loaded by `loadHead_`. */
+  private headHi_ = 0
+  private headLo_ = 0
 
   /**
    * Map a ring held in memory (libperf's `perf_mmap__mmap`, without the syscall).
@@ -215,19 +273,98 @@ export class PerfMmap {
         : overwrite
           ? 0n
           : this.page.data_tail
-    this.start = this.prev
-    this.end = this.prev
+    this.startHi_ = this.endHi_ = this.prevHi_
+    this.startLo_ = this.endLo_ = this.prevLo_
     this.event_copy = new Uint8Array(0)
     this.data_ = bytes.subarray(off, off + size)
     this.dv_ = new DataView(bytes.buffer, bytes.byteOffset + off, size)
     this.size_ = size
     this.sizeBig_ = dataSize
-    this.maskBig_ = dataSize - 1n
     this.ctl_ = new DataView(bytes.buffer, bytes.byteOffset, PERF_MMAP_PAGE_STRUCT_SIZE)
     // data_head and data_tail as one BigInt64Array (the page checked the 8-byte alignment)
-    this.ht_ = isSharedBuffer(bytes.buffer)
+    const shared = isSharedBuffer(bytes.buffer)
+    this.ht_ = shared
       ? new BigInt64Array(bytes.buffer, bytes.byteOffset + PerfMmapPageOffset.data_head, 2)
       : null
+    this.w32_ = shared
+      ? new Int32Array(bytes.buffer, bytes.byteOffset + PerfMmapPageOffset.data_head, 4)
+      : null
+  }
+
+  /** Position consumed so far (free-running u64). */
+  get prev(): bigint {
+    return u64Of(this.prevHi_, this.prevLo_)
+  }
+
+  set prev(v: bigint) {
+    this.prevHi_ = hiOf(v)
+    this.prevLo_ = loOf(v)
+  }
+
+  /** Start of the range `read_init` reported, advanced by `read_event`. */
+  get start(): bigint {
+    return u64Of(this.startHi_, this.startLo_)
+  }
+
+  set start(v: bigint) {
+    this.startHi_ = hiOf(v)
+    this.startLo_ = loOf(v)
+  }
+
+  /** End of the range (refreshed from `data_head` by `read_event` on a forward map). */
+  get end(): bigint {
+    return u64Of(this.endHi_, this.endLo_)
+  }
+
+  set end(v: bigint) {
+    this.endHi_ = hiOf(v)
+    this.endLo_ = loOf(v)
+  }
+
+  /**
+   * Load `data_head` into `headHi_`/`headLo_` without a BigInt. On shared memory the two
+   * halves are read with `Atomics.load` as hi, lo, hi again (retried, a few times at most,
+   * while the high word moved): the producer stores the u64 at once and moves it monotonically, so a stable high
+   * word means the low word belongs to the same value, as one 64-bit acquire load would read.
+   */
+  private loadHead_(): void {
+    const w = this.w32_
+    if (w !== null) {
+      let hi = Atomics.load(w, 1)
+      let lo = Atomics.load(w, 0)
+      // bounded: a producer that keeps moving the high word (a corrupt one) cannot hold the
+      // reader here; a torn head is then only a wrong head, which read_ bounds like any other
+      for (let tries = 0; tries < 8; tries++) {
+        const again = Atomics.load(w, 1)
+        if (again === hi) break
+        hi = again
+        lo = Atomics.load(w, 0)
+      }
+      this.headHi_ = hi >>> 0
+      this.headLo_ = lo >>> 0
+    } else {
+      const dv = this.ctl_
+      this.headLo_ = dv.getUint32(PerfMmapPageOffset.data_head, true)
+      this.headHi_ = dv.getUint32(PerfMmapPageOffset.data_head + 4, true)
+    }
+  }
+
+  /**
+   * Store `data_tail = prev`. On shared memory, while the high word stays the same only the
+   * low word is stored (one `Atomics.store`, a release): a 64-bit reader of the tail then sees
+   * the old or the new value, never a mix. When the high word changes (every 4 GiB) the u64
+   * is stored at once.
+   */
+  private storeTail_(): void {
+    const w = this.w32_
+    if (w !== null) {
+      if (Atomics.load(w, 3) >>> 0 === this.prevHi_) Atomics.store(w, 2, this.prevLo_ | 0)
+      else Atomics.store(this.ht_!, 1, BigInt.asIntN(64, this.prev))
+    } else {
+      const dv = this.ctl_
+      dv.setUint32(PerfMmapPageOffset.data_tail, this.prevLo_, true)
+      dv.setUint32(PerfMmapPageOffset.data_tail + 4, this.prevHi_, true)
+    }
   }
 
   /** Bytes of `event_copy` (libperf's `event_copy_sz`). */
@@ -287,7 +424,7 @@ export class PerfMmap {
   private findRange_(): number {
     const size = this.size_
     const dv = this.dv_
-    const off0 = Number(this.start & this.maskBig_)
+    const off0 = this.startLo_ & this.mask
     let walked = 0
     let last = 0
     for (;;) {
@@ -312,20 +449,33 @@ export class PerfMmap {
   readEvent(): PerfMmapEvent | null {
     if (this.refcnt === 0) return null
     // non-overwrite doesn't pause the ring buffer
-    if (!this.overwrite) this.end = this.readHead()
-    const ev = this.read_(this.end)
-    if (!this.overwrite) this.prev = this.start
+    if (!this.overwrite) {
+      this.loadHead_()
+      this.endHi_ = this.headHi_
+      this.endLo_ = this.headLo_
+    }
+    const ev = this.read_()
+    if (!this.overwrite) {
+      this.prevHi_ = this.startHi_
+      this.prevLo_ = this.startLo_
+    }
     return ev
   }
 
   /** libperf's `perf_mmap__read`: the record at `start`, or null. */
-  private read_(end: bigint): PerfMmapEvent | null {
-    const start = this.start
-    const availBig = BigInt.asUintN(64, end - start)
-    if (availBig < HDR_BIG || availBig > this.sizeBig_) return null
-    const avail = Number(availBig)
+  private read_(): PerfMmapEvent | null {
+    // avail = (end − start) mod 2^64, exact below 2^33 (all that matters: it must be ≤ size)
+    const dHi = (this.endHi_ - this.startHi_) >>> 0
+    const startLo = this.startLo_
+    const avail =
+      dHi === 0
+        ? this.endLo_ - startLo // negative: end is behind start, a huge u64
+        : dHi === 1
+          ? this.endLo_ + TWO32 - startLo
+          : Infinity
     const size = this.size_
-    const off = Number(start & this.maskBig_)
+    if (!(avail >= HDR && avail <= size)) return null
+    const off = startLo & this.mask
     if (off > size - HDR) return null
     const dv = this.dv_
     const recSize = dv.getUint16(off + 6, true)
@@ -335,7 +485,7 @@ export class PerfMmap {
     const data = this.data_
     let ev: PerfMmapEvent
     if (off + recSize <= size) {
-      ev = new PerfMmapEvent(type, misc, data.subarray(off, off + recSize), false)
+      ev = inPlace(type, misc, data, off, recSize)
     } else {
       // the record straddles the end of the data area: reassemble it in event_copy
       if (recSize > this.event_copy.length) this.event_copy = new Uint8Array(recSize)
@@ -345,26 +495,38 @@ export class PerfMmap {
       copy.set(data.subarray(0, recSize - first), first)
       ev = new PerfMmapEvent(type, misc, copy.subarray(0, recSize), true)
     }
-    this.start = BigInt.asUintN(64, start + BigInt(recSize))
+    const lo = startLo + recSize
+    if (lo < TWO32) this.startLo_ = lo
+    else {
+      this.startLo_ = lo - TWO32
+      this.startHi_ = (this.startHi_ + 1) >>> 0
+    }
     return ev
   }
 
   /** {@link perf_mmap__consume}. */
   consume(): void {
     if (this.refcnt === 0) return
-    if (!this.overwrite) this.writeTail(this.prev)
+    if (!this.overwrite) this.storeTail_()
     if (this.refcnt === 1 && this.empty_()) this.put()
   }
 
   /** {@link perf_mmap__read_done}. */
   readDone(): void {
     if (this.refcnt === 0) return
-    this.prev = this.overwrite ? this.readHead() : this.end
+    if (this.overwrite) this.prev = this.readHead()
+    else {
+      this.prevHi_ = this.endHi_
+      this.prevLo_ = this.endLo_
+    }
   }
 
   /** libperf's `perf_mmap__empty`: nothing left to read and no AUX area. */
   private empty_(): boolean {
-    return this.readHead() === this.prev && this.page.aux_size === 0n
+    this.loadHead_()
+    return (
+      this.headHi_ === this.prevHi_ && this.headLo_ === this.prevLo_ && this.page.aux_size === 0n
+    )
   }
 
   /** {@link perf_mmap__get}. */

@@ -1,0 +1,631 @@
+/**
+ * The fast path of PERF_RECORD_SAMPLE output. When every field an event's `sample_type` selects
+ * has a fixed size (IDENTIFIER, IP, TID, TIME, ADDR, ID, STREAM_ID, CPU, PERIOD, READ without
+ * PERF_FORMAT_GROUP, WEIGHT or WEIGHT_STRUCT, DATA_SRC, TRANSACTION, PHYS_ADDR, CGROUP,
+ * DATA_PAGE_SIZE, CODE_PAGE_SIZE), the record's layout is compiled once per event (lazily, on
+ * the first sample) and each sample is written straight into the ring at the offset
+ * `writer.reserve` returns: no field object, no BigInt when the caller passes numbers, no
+ * scratch copy unless the record wraps past the end of the data area. The bytes are exactly
+ * those of the generic encoder (`writeSample`). Variable-size bits (CALLCHAIN, RAW,
+ * BRANCH_STACK, REGS_USER, STACK_USER, REGS_INTR, AUX) and READ with PERF_FORMAT_GROUP take the
+ * generic path, as does any sample whose fields the fast path does not accept (a missing or
+ * invalid field: the generic path then throws its usual error).
+ *
+ * @packageDocumentation
+ */
+import {
+  PERF_FORMAT_GROUP,
+  PERF_FORMAT_ID,
+  PERF_FORMAT_LOST,
+  PERF_FORMAT_TOTAL_TIME_ENABLED,
+  PERF_FORMAT_TOTAL_TIME_RUNNING,
+  PERF_RECORD_SAMPLE,
+  PERF_SAMPLE_ADDR,
+  PERF_SAMPLE_CGROUP,
+  PERF_SAMPLE_CODE_PAGE_SIZE,
+  PERF_SAMPLE_CPU,
+  PERF_SAMPLE_DATA_PAGE_SIZE,
+  PERF_SAMPLE_DATA_SRC,
+  PERF_SAMPLE_ID,
+  PERF_SAMPLE_IDENTIFIER,
+  PERF_SAMPLE_IP,
+  PERF_SAMPLE_PERIOD,
+  PERF_SAMPLE_PHYS_ADDR,
+  PERF_SAMPLE_READ,
+  PERF_SAMPLE_STREAM_ID,
+  PERF_SAMPLE_TID,
+  PERF_SAMPLE_TIME,
+  PERF_SAMPLE_TRANSACTION,
+  PERF_SAMPLE_WEIGHT,
+  PERF_SAMPLE_WEIGHT_STRUCT,
+} from './constants.js'
+import { perf_event_output, perfClock } from './event.js'
+import type { PerfEvent } from './event.js'
+import type { PerfRecordContext } from './records/context.js'
+import type { PerfSampleFields } from './records/sample.js'
+
+/** The `sample_type` bits whose fields have a fixed size (READ: without PERF_FORMAT_GROUP). */
+export const PERF_SAMPLE_FIXED_SIZE_MASK: number =
+  PERF_SAMPLE_IDENTIFIER |
+  PERF_SAMPLE_IP |
+  PERF_SAMPLE_TID |
+  PERF_SAMPLE_TIME |
+  PERF_SAMPLE_ADDR |
+  PERF_SAMPLE_ID |
+  PERF_SAMPLE_STREAM_ID |
+  PERF_SAMPLE_CPU |
+  PERF_SAMPLE_PERIOD |
+  PERF_SAMPLE_READ |
+  PERF_SAMPLE_WEIGHT |
+  PERF_SAMPLE_WEIGHT_STRUCT |
+  PERF_SAMPLE_DATA_SRC |
+  PERF_SAMPLE_TRANSACTION |
+  PERF_SAMPLE_PHYS_ADDR |
+  PERF_SAMPLE_CGROUP |
+  PERF_SAMPLE_DATA_PAGE_SIZE |
+  PERF_SAMPLE_CODE_PAGE_SIZE
+
+/** A u64 sample field as the output functions accept it: a bigint, or an exact number. */
+export type PerfU64Input = bigint | number
+
+/**
+ * The fields of {@link perf_event_output}: {@link PerfSampleFields}, except that the u64 scalar
+ * fields (identifier, ip, time, addr, id, stream_id, period, weight, data_src, transaction,
+ * phys_addr, cgroup, data_page_size, code_page_size) may also be given as non-negative safe
+ * integer numbers, which the fixed-size fast path writes without converting to BigInt.
+ */
+export type PerfSampleInput = {
+  [K in keyof PerfSampleFields]: PerfSampleFields[K] extends bigint | undefined
+    ? PerfU64Input
+    : PerfSampleFields[K]
+}
+
+/** The u64 keys of {@link PerfSampleInput} that may be numbers. @internal */
+export const SAMPLE_U64_KEYS: readonly (keyof PerfSampleInput)[] = [
+  'identifier',
+  'ip',
+  'time',
+  'addr',
+  'id',
+  'stream_id',
+  'period',
+  'weight',
+  'data_src',
+  'transaction',
+  'phys_addr',
+  'cgroup',
+  'data_page_size',
+  'code_page_size',
+]
+
+/**
+ * The compiled layout of an event's fixed-size PERF_RECORD_SAMPLE: each field's byte offset
+ * from the start of the record, -1 when `sample_type` leaves it out.
+ * @internal
+ */
+export interface SampleLayout {
+  /** The context it was compiled for. */
+  readonly ctx: PerfRecordContext
+  /** The record's size, header included. */
+  readonly size: number
+  readonly identifier: number
+  readonly ip: number
+  readonly tid: number
+  readonly time: number
+  readonly addr: number
+  readonly id: number
+  readonly stream_id: number
+  readonly cpu: number
+  readonly period: number
+  readonly read: number
+  readonly weight: number
+  readonly weight_struct: number
+  readonly data_src: number
+  readonly transaction: number
+  readonly phys_addr: number
+  readonly cgroup: number
+  readonly data_page_size: number
+  readonly code_page_size: number
+  /** READ: offsets of the values within the READ block (-1: not in `read_format`). */
+  readonly rd_enabled: number
+  readonly rd_running: number
+  readonly rd_id: number
+  readonly rd_lost: number
+  /** Some selected field has no default (ADDR, READ, WEIGHT, …): an empty sample is invalid. */
+  readonly needsFields: boolean
+  /** The event id (its default identifier, id and stream_id) as two u32 halves. */
+  readonly idLo: number
+  readonly idHi: number
+  /** The record's size of the module scratch, for a record that wraps. */
+  readonly scratch: Uint8Array
+  /**
+   * The record with every default filled in (header, ids, pid/tid, cpu/res), as u32 words
+   * in host order: copied first, then the per-sample fields are stored over it.
+   */
+  readonly template: Uint32Array
+  /** The template's words that ip, time and period do not cover (the rest are stored anyway). */
+  readonly fixedWords: Int32Array
+  /** The ring of the last sample, and the event's tag on it. */
+  ring: unknown
+  tag: number
+  /** The writer's bytes of the last sample, as u32 / u64 words (little-endian hosts). */
+  bytes: Uint8Array | null
+  u32: Uint32Array
+  u64: BigUint64Array
+}
+
+/** Typed-array stores are little-endian here: the word path may be used. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+const NO_U32 = new Uint32Array(0)
+const NO_U64 = new BigUint64Array(0)
+
+const U64_MAX = (1n << 64n) - 1n
+/** 2^-32: the high word of a safe integer is `(v - lo) * INV_TWO32`, exact (no division). */
+const INV_TWO32 = 1 / 4294967296
+const scratchBytes = new Uint8Array(512)
+const scratchView = new DataView(scratchBytes.buffer)
+/** The default (empty) sample: nothing to validate. @internal */
+export const EMPTY_SAMPLE: PerfSampleInput = Object.freeze({})
+const EMPTY = EMPTY_SAMPLE
+
+/** The fixed-size bits whose fields have no default. */
+const NEEDS_FIELDS =
+  PERF_SAMPLE_ADDR |
+  PERF_SAMPLE_READ |
+  PERF_SAMPLE_WEIGHT |
+  PERF_SAMPLE_WEIGHT_STRUCT |
+  PERF_SAMPLE_DATA_SRC |
+  PERF_SAMPLE_TRANSACTION |
+  PERF_SAMPLE_PHYS_ADDR |
+  PERF_SAMPLE_CGROUP |
+  PERF_SAMPLE_DATA_PAGE_SIZE |
+  PERF_SAMPLE_CODE_PAGE_SIZE
+
+/** Not handled by the fast path: take the generic one. */
+export const FAST_UNHANDLED = -1
+
+/**
+ * Compile the fixed-size layout of `event`'s samples, or null when a selected field has a
+ * variable size.
+ * @internal
+ */
+export function compileSampleLayout(event: PerfEvent): SampleLayout | null {
+  const ctx = event.ctx
+  const st = ctx.sample_type
+  const rf = ctx.read_format
+  if ((st & ~PERF_SAMPLE_FIXED_SIZE_MASK) !== 0) return null
+  if (st & PERF_SAMPLE_READ && rf & PERF_FORMAT_GROUP) return null
+  let pos = 8
+  const at = (bit: number, bytes: number): number => {
+    if ((st & bit) === 0) return -1
+    const o = pos
+    pos += bytes
+    return o
+  }
+  // perf_output_sample's order
+  const identifier = at(PERF_SAMPLE_IDENTIFIER, 8)
+  const ip = at(PERF_SAMPLE_IP, 8)
+  const tid = at(PERF_SAMPLE_TID, 8)
+  const time = at(PERF_SAMPLE_TIME, 8)
+  const addr = at(PERF_SAMPLE_ADDR, 8)
+  const id = at(PERF_SAMPLE_ID, 8)
+  const stream_id = at(PERF_SAMPLE_STREAM_ID, 8)
+  const cpu = at(PERF_SAMPLE_CPU, 8)
+  const period = at(PERF_SAMPLE_PERIOD, 8)
+  let rd = 8
+  const rdAt = (bit: number): number => {
+    if ((rf & bit) === 0) return -1
+    const o = rd
+    rd += 8
+    return o
+  }
+  const rd_enabled = rdAt(PERF_FORMAT_TOTAL_TIME_ENABLED)
+  const rd_running = rdAt(PERF_FORMAT_TOTAL_TIME_RUNNING)
+  const rd_id = rdAt(PERF_FORMAT_ID)
+  const rd_lost = rdAt(PERF_FORMAT_LOST)
+  const read = at(PERF_SAMPLE_READ, rd)
+  const weight = at(PERF_SAMPLE_WEIGHT, 8)
+  const weight_struct = at(PERF_SAMPLE_WEIGHT_STRUCT, 8)
+  const data_src = at(PERF_SAMPLE_DATA_SRC, 8)
+  const transaction = at(PERF_SAMPLE_TRANSACTION, 8)
+  const phys_addr = at(PERF_SAMPLE_PHYS_ADDR, 8)
+  const cgroup = at(PERF_SAMPLE_CGROUP, 8)
+  const data_page_size = at(PERF_SAMPLE_DATA_PAGE_SIZE, 8)
+  const code_page_size = at(PERF_SAMPLE_CODE_PAGE_SIZE, 8)
+  const idBig = BigInt.asUintN(64, event.id)
+  const idLo = Number(idBig & 0xffffffffn)
+  const idHi = Number(idBig >> 32n)
+  const template = new Uint32Array(pos / 4)
+  const tv = new DataView(template.buffer)
+  tv.setUint32(0, PERF_RECORD_SAMPLE, LITTLE_ENDIAN)
+  tv.setUint16(LITTLE_ENDIAN ? 6 : 4, pos, LITTLE_ENDIAN)
+  for (const o of [identifier, id, stream_id]) {
+    if (o < 0) continue
+    tv.setUint32(o, idLo, LITTLE_ENDIAN)
+    tv.setUint32(o + 4, idHi, LITTLE_ENDIAN)
+  }
+  const pid = Math.max(event.pid, 0)
+  if (tid >= 0) {
+    tv.setUint32(tid, pid, LITTLE_ENDIAN)
+    tv.setUint32(tid + 4, pid, LITTLE_ENDIAN)
+  }
+  if (cpu >= 0) tv.setUint32(cpu, Math.max(event.cpu, 0), LITTLE_ENDIAN)
+  const fixedWords: number[] = []
+  for (let i = 0; i < pos / 4; i++) {
+    const b = i * 4 - (i & 1) * 4 // the u64 slot's offset
+    if (b !== ip && b !== time && b !== period) fixedWords.push(i)
+  }
+  return {
+    ctx,
+    size: pos,
+    identifier,
+    ip,
+    tid,
+    time,
+    addr,
+    id,
+    stream_id,
+    cpu,
+    period,
+    read,
+    weight,
+    weight_struct,
+    data_src,
+    transaction,
+    phys_addr,
+    cgroup,
+    data_page_size,
+    code_page_size,
+    rd_enabled,
+    rd_running,
+    rd_id,
+    rd_lost,
+    needsFields: (st & NEEDS_FIELDS) !== 0,
+    idLo,
+    idHi,
+    scratch: scratchBytes.subarray(0, pos),
+    template,
+    fixedWords: Int32Array.from(fixedWords),
+    ring: null,
+    tag: 0,
+    bytes: null,
+    u32: NO_U32,
+    u64: NO_U64,
+  }
+}
+
+/** The event's compiled layout (compiled on first use), or null. */
+function layoutOf(event: PerfEvent): SampleLayout | null {
+  let L = event._sampleLayout as SampleLayout | null | undefined
+  if (L === undefined) {
+    L = compileSampleLayout(event)
+    event._sampleLayout = L
+  }
+  return L
+}
+
+function u64ok(v: unknown): boolean {
+  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0
+  return typeof v === 'bigint' && v >= 0n && v <= U64_MAX
+}
+
+/** A u64 field with a default: absent, or valid. */
+function optU64ok(v: unknown): boolean {
+  return v === undefined || u64ok(v)
+}
+
+function u32ok(v: unknown): boolean {
+  return typeof v === 'number' && v >= 0 && v <= 0xffffffff && Math.floor(v) === v
+}
+
+function u16ok(v: unknown): boolean {
+  return typeof v === 'number' && v >= 0 && v <= 0xffff && Math.floor(v) === v
+}
+
+/** Write a validated u64 (number or bigint). */
+function put64(dv: DataView, off: number, v: PerfU64Input): void {
+  if (typeof v === 'number') {
+    const lo = v >>> 0
+    dv.setUint32(off, lo, true)
+    dv.setUint32(off + 4, v > 0xffffffff ? (v - lo) * INV_TWO32 : 0, true)
+  } else dv.setBigUint64(off, v, true)
+}
+
+/** Write a validated u64 field that defaults to the event id. */
+function putId(dv: DataView, off: number, v: PerfU64Input | undefined, L: SampleLayout): void {
+  if (v === undefined) {
+    dv.setUint32(off, L.idLo, true)
+    dv.setUint32(off + 4, L.idHi, true)
+  } else put64(dv, off, v)
+}
+
+/** Check every field the layout reads from `s` (no side effect). */
+function valid(L: SampleLayout, s: PerfSampleInput): boolean {
+  if (s.misc !== undefined && !u16ok(s.misc)) return false
+  if (L.identifier >= 0 && !optU64ok(s.identifier)) return false
+  if (L.tid >= 0) {
+    if (s.pid !== undefined && !u32ok(s.pid)) return false
+    if (s.tid !== undefined && !u32ok(s.tid)) return false
+  }
+  if (L.addr >= 0 && !u64ok(s.addr)) return false
+  if (L.id >= 0 && !optU64ok(s.id)) return false
+  if (L.stream_id >= 0 && !optU64ok(s.stream_id)) return false
+  if (L.cpu >= 0) {
+    if (s.cpu !== undefined && !u32ok(s.cpu)) return false
+    if (s.res !== undefined && !u32ok(s.res)) return false
+  }
+  if (L.read >= 0) {
+    const r = s.read
+    if (typeof r !== 'object' || r === null || 'values' in r || !u64ok(r.value)) return false
+    if (L.rd_enabled >= 0 && !u64ok(r.time_enabled)) return false
+    if (L.rd_running >= 0 && !u64ok(r.time_running)) return false
+    if (L.rd_id >= 0 && !u64ok(r.id)) return false
+    if (L.rd_lost >= 0 && !u64ok(r.lost)) return false
+  }
+  if (L.weight >= 0 && !u64ok(s.weight)) return false
+  if (L.weight_struct >= 0) {
+    const ws = s.weight_struct
+    if (typeof ws !== 'object' || ws === null) return false
+    if (!u32ok(ws.var1_dw) || !u16ok(ws.var2_w) || !u16ok(ws.var3_w)) return false
+  }
+  if (L.data_src >= 0 && !u64ok(s.data_src)) return false
+  if (L.transaction >= 0 && !u64ok(s.transaction)) return false
+  if (L.phys_addr >= 0 && !u64ok(s.phys_addr)) return false
+  if (L.cgroup >= 0 && !u64ok(s.cgroup)) return false
+  if (L.data_page_size >= 0 && !u64ok(s.data_page_size)) return false
+  if (L.code_page_size >= 0 && !u64ok(s.code_page_size)) return false
+  return true
+}
+
+/** Lay the record out at `o` of `dv` (every value already validated). */
+function writeRecord(
+  dv: DataView,
+  o: number,
+  L: SampleLayout,
+  event: PerfEvent,
+  s: PerfSampleInput,
+  ip: PerfU64Input,
+  time: PerfU64Input,
+  period: PerfU64Input,
+): void {
+  dv.setUint32(o, PERF_RECORD_SAMPLE, true)
+  dv.setUint16(o + 4, s.misc ?? 0, true)
+  dv.setUint16(o + 6, L.size, true)
+  if (L.identifier >= 0) putId(dv, o + L.identifier, s.identifier, L)
+  if (L.ip >= 0) put64(dv, o + L.ip, ip)
+  if (L.tid >= 0) {
+    const p = event.pid > 0 ? event.pid : 0
+    dv.setUint32(o + L.tid, s.pid ?? p, true)
+    dv.setUint32(o + L.tid + 4, s.tid ?? p, true)
+  }
+  if (L.time >= 0) put64(dv, o + L.time, time)
+  if (L.id >= 0) putId(dv, o + L.id, s.id, L)
+  if (L.stream_id >= 0) putId(dv, o + L.stream_id, s.stream_id, L)
+  if (L.cpu >= 0) {
+    dv.setUint32(o + L.cpu, s.cpu ?? (event.cpu > 0 ? event.cpu : 0), true)
+    dv.setUint32(o + L.cpu + 4, s.res ?? 0, true)
+  }
+  if (L.period >= 0) put64(dv, o + L.period, period)
+  if (L.needsFields) writeRequired(dv, o, L, s)
+}
+
+/** Store the fields that have no default (ADDR, READ, WEIGHT, …). */
+function writeRequired(dv: DataView, o: number, L: SampleLayout, s: PerfSampleInput): void {
+  if (L.addr >= 0) put64(dv, o + L.addr, s.addr!)
+  if (L.read >= 0) {
+    const r = s.read as unknown as Record<
+      'value' | 'time_enabled' | 'time_running' | 'id' | 'lost',
+      PerfU64Input
+    >
+    const b = o + L.read
+    put64(dv, b, r.value)
+    if (L.rd_enabled >= 0) put64(dv, b + L.rd_enabled, r.time_enabled)
+    if (L.rd_running >= 0) put64(dv, b + L.rd_running, r.time_running)
+    if (L.rd_id >= 0) put64(dv, b + L.rd_id, r.id)
+    if (L.rd_lost >= 0) put64(dv, b + L.rd_lost, r.lost)
+  }
+  if (L.weight >= 0) put64(dv, o + L.weight, s.weight!)
+  if (L.weight_struct >= 0) {
+    const ws = s.weight_struct!
+    dv.setUint32(o + L.weight_struct, ws.var1_dw, true)
+    dv.setUint16(o + L.weight_struct + 4, ws.var2_w, true)
+    dv.setUint16(o + L.weight_struct + 6, ws.var3_w, true)
+  }
+  if (L.data_src >= 0) put64(dv, o + L.data_src, s.data_src!)
+  if (L.transaction >= 0) put64(dv, o + L.transaction, s.transaction!)
+  if (L.phys_addr >= 0) put64(dv, o + L.phys_addr, s.phys_addr!)
+  if (L.cgroup >= 0) put64(dv, o + L.cgroup, s.cgroup!)
+  if (L.data_page_size >= 0) put64(dv, o + L.data_page_size, s.data_page_size!)
+  if (L.code_page_size >= 0) put64(dv, o + L.code_page_size, s.code_page_size!)
+}
+
+/**
+ * Bind the layout's word views to the writer's bytes; false (and no binding) on a big-endian
+ * host or bytes that are not 8-byte aligned: the DataView stores are used then.
+ */
+function bindWords(L: SampleLayout, b: Uint8Array): boolean {
+  if (!LITTLE_ENDIAN || (b.byteOffset & 7) !== 0) return false
+  L.bytes = b
+  L.u32 = new Uint32Array(b.buffer, b.byteOffset, b.byteLength >> 2)
+  L.u64 = new BigUint64Array(b.buffer, b.byteOffset, b.byteLength >> 3)
+  return true
+}
+
+/** Store a validated u64 at word `k` (8-byte aligned: `k` even) of the ring. */
+function put64w(L: SampleLayout, k: number, v: PerfU64Input): void {
+  if (typeof v === 'number') {
+    const lo = v >>> 0
+    const u = L.u32
+    u[k] = lo
+    u[k + 1] = v > 0xffffffff ? (v - lo) * INV_TWO32 : 0
+  } else L.u64[k >> 1] = v
+}
+
+/**
+ * Lay the record out at byte `off` (8-byte aligned) of the ring's words: the template, then
+ * ip, time and period; a sample object's own fields go through {@link writeRecord}'s stores.
+ */
+function writeWords(
+  L: SampleLayout,
+  dv: DataView,
+  off: number,
+  s: PerfSampleInput,
+  ip: PerfU64Input,
+  time: number,
+  period: PerfU64Input,
+): void {
+  const u = L.u32
+  const tpl = L.template
+  const fixed = L.fixedWords
+  const k = off >> 2
+  const n = fixed.length
+  for (let j = 0; j < n; j++) {
+    const i = fixed[j]!
+    u[k + i] = tpl[i]!
+  }
+  if (L.ip >= 0) put64w(L, k + (L.ip >> 2), ip)
+  if (L.time >= 0) {
+    const lo = time >>> 0
+    u[k + (L.time >> 2)] = lo
+    u[k + (L.time >> 2) + 1] = time > 0xffffffff ? (time - lo) * INV_TWO32 : 0
+  }
+  if (L.period >= 0) put64w(L, k + (L.period >> 2), period)
+  if (s !== EMPTY) patchFields(dv, off, L, s)
+}
+
+/** Store the fields `s` gives over the template's defaults (every value already validated). */
+function patchFields(dv: DataView, o: number, L: SampleLayout, s: PerfSampleInput): void {
+  if (s.misc !== undefined) dv.setUint16(o + 4, s.misc, true)
+  if (L.identifier >= 0 && s.identifier !== undefined) put64(dv, o + L.identifier, s.identifier)
+  if (L.tid >= 0) {
+    if (s.pid !== undefined) dv.setUint32(o + L.tid, s.pid, true)
+    if (s.tid !== undefined) dv.setUint32(o + L.tid + 4, s.tid, true)
+  }
+  if (L.id >= 0 && s.id !== undefined) put64(dv, o + L.id, s.id)
+  if (L.stream_id >= 0 && s.stream_id !== undefined) put64(dv, o + L.stream_id, s.stream_id)
+  if (L.cpu >= 0) {
+    if (s.cpu !== undefined) dv.setUint32(o + L.cpu, s.cpu, true)
+    if (s.res !== undefined) dv.setUint32(o + L.cpu + 4, s.res, true)
+  }
+  if (L.needsFields) writeRequired(dv, o, L, s)
+}
+
+/**
+ * The fast path of {@link perf_event_output} for an enabled event: 1 written, 0 refused, or
+ * {@link FAST_UNHANDLED} (-1) before any side effect when the generic path must take it (a
+ * variable-size layout, or a field the fast path does not accept). `ip`, `time` and `period`
+ * are passed apart so that {@link perf_event_output_ip} needs no object.
+ * @internal
+ */
+export function outputSampleFast(
+  event: PerfEvent,
+  s: PerfSampleInput,
+  ip: unknown,
+  time: unknown,
+  period: unknown,
+): number {
+  const L = layoutOf(event)
+  if (L === null) return FAST_UNHANDLED
+  // the time: what timeOf accepts, as an exact number
+  let t: number
+  if (time === undefined) t = -1
+  else if (typeof time === 'number') {
+    if (!(Number.isSafeInteger(time) && time >= 0)) return FAST_UNHANDLED
+    t = time
+  } else if (typeof time === 'bigint') {
+    if (!(time >= 0n && time <= 9007199254740991n)) return FAST_UNHANDLED
+    t = Number(time)
+  } else return FAST_UNHANDLED
+  if (L.ip >= 0 && !u64ok(ip)) return FAST_UNHANDLED
+  if (period !== undefined && !u64ok(period)) return FAST_UNHANDLED
+  if ((s !== EMPTY || L.needsFields) && !valid(L, s)) return FAST_UNHANDLED
+  // side effects from here on, in the generic path's order
+  if (t < 0) t = perfClock()
+  const a = event.attr
+  const p = (period ?? (a.freq ? 1 : a.sample_period || 1)) as PerfU64Input
+  event._countAdd(p)
+  let ok = 0
+  const ring = event._ring
+  const w = ring === null ? null : ring.writer
+  // a control page alone: paused, nothing counted (the kernel counts only with data pages)
+  if (ring !== null && w !== null) {
+    if (ring.paused || L.size > ring.maxPayload) {
+      w.drop(1)
+      event.lost_samples++
+    } else {
+      if (L.ring !== ring) {
+        L.tag = ring.tagOf(event)
+        L.ring = ring
+      }
+      const off = w.reserve(L.size, t, L.tag)
+      if (off < 0) event.lost_samples++
+      else {
+        if (w.wrapped) {
+          writeRecord(scratchView, 0, L, event, s, ip as PerfU64Input, t, p)
+          w.put(off, L.scratch)
+        } else if ((L.bytes === w.bytes || bindWords(L, w.bytes)) && (off & 7) === 0) {
+          writeWords(L, w.view, off, s, ip as PerfU64Input, t, p)
+        } else writeRecord(w.view, off, L, event, s, ip as PerfU64Input, t, p)
+        w.commit()
+        ring.samples++
+        ok = 1
+      }
+    }
+  }
+  if (event.event_limit > 0 && --event.event_limit === 0) {
+    event.enabled = false
+    event.hup = true
+  }
+  return ok
+}
+
+/**
+ * Emit a PERF_RECORD_SAMPLE of `event` with only its instruction pointer (and optionally its
+ * time and period) given: the allocation-free entry point for hot loops. Equivalent to
+ * `perf_event_output(event, { ip, time, period })` (omitting the arguments left undefined):
+ * every other field defaults from the event as there (identifier, id, stream_id, pid/tid,
+ * cpu; period from the attr; time from the perf clock), it counts toward `wakeup_events`
+ * and the REFRESH limit, adds the period to `event.count`, and a refused record counts in
+ * `event.lost_samples`. With numbers and an event whose `sample_type` selects only
+ * defaultable fixed-size fields (IDENTIFIER, IP, TID, TIME, ID, STREAM_ID, CPU, PERIOD) it
+ * allocates nothing; otherwise it takes {@link perf_event_output}'s path, which throws a
+ * `PerfError` EINVAL for a required field that is missing (ADDR, READ, WEIGHT, …).
+ *
+ * @param event - the sampling event
+ * @param ip - the instruction pointer: a bigint in [0, 2^64) or a non-negative safe integer
+ * @param time - the perf clock time (ns); default now
+ * @param period - the sample period; default the attr's (1 with `freq`)
+ * @returns whether the record was written
+ * @throws PerfError EINVAL when a value is invalid (as {@link perf_event_output})
+ */
+export function perf_event_output_ip(
+  event: PerfEvent,
+  ip: PerfU64Input,
+  time?: PerfU64Input,
+  period?: PerfU64Input,
+): boolean {
+  if (!event.enabled) return false
+  const r = outputSampleFast(event, EMPTY, ip, time, period)
+  if (r !== FAST_UNHANDLED) return r === 1
+  const s: PerfSampleInput = { ip }
+  if (time !== undefined) s.time = time
+  if (period !== undefined) s.period = period
+  return perf_event_output(event, s)
+}
+
+/**
+ * The generic path's fields: `sample` with its number u64 fields (exact non-negative
+ * integers) as bigints; other values are left for the encoder to reject.
+ * @internal
+ */
+export function toSampleFields(sample: PerfSampleInput): PerfSampleFields {
+  let out: Record<string, unknown> | null = null
+  for (const k of SAMPLE_U64_KEYS) {
+    const v = sample[k]
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) {
+      out ??= { ...sample }
+      out[k] = BigInt(v)
+    }
+  }
+  return (out ?? sample) as PerfSampleFields
+}
