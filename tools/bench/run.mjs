@@ -108,30 +108,36 @@ function openSampleEvent() {
   return perf_event_open(attr, -1, 0)
 }
 
+/** A core reserve+commit case: `size` bytes per event on a 1 MiB per-CPU overwrite ring. */
+function coreReserveCase(name, size, clock, publishBatch) {
+  add({
+    group: 'writer',
+    name,
+    payload: size,
+    events: BATCH,
+    setup() {
+      const rb = RingBuffer.create({ size: 1 << 20, mode: 'overwrite', clock, publishBatch })
+      const w = rb.writer(0)
+      const view = w.view
+      return {
+        fn() {
+          for (let i = 0; i < BATCH; i++) {
+            const off = w.reserve(size)
+            view.setUint32(off, i, true)
+            w.commit()
+          }
+        },
+        teardown: () => rb.free(),
+      }
+    },
+  })
+}
+
 // a. one writer ------------------------------------------------------------------------------
 for (const clock of ['counter', 'monotonic']) {
   for (const size of SIZES) {
-    add({
-      group: 'writer',
-      name: `core reserve+commit (${clock})`,
-      payload: size,
-      events: BATCH,
-      setup() {
-        const rb = RingBuffer.create({ size: 1 << 20, mode: 'overwrite', clock })
-        const w = rb.writer(0)
-        const view = w.view
-        return {
-          fn() {
-            for (let i = 0; i < BATCH; i++) {
-              const off = w.reserve(size)
-              view.setUint32(off, i, true)
-              w.commit()
-            }
-          },
-          teardown: () => rb.free(),
-        }
-      },
-    })
+    // the default publish batch (32)
+    coreReserveCase(`core reserve+commit (${clock})`, size, clock, undefined)
     add({
       group: 'writer',
       name: `core write (${clock})`,
@@ -149,6 +155,9 @@ for (const clock of ['counter', 'monotonic']) {
         }
       },
     })
+    // what the faces pay for kernel visibility (every commit published at once): the same core
+    // ring with publishBatch 1, the baseline of the informative face ratios
+    coreReserveCase(`core reserve+commit publishBatch 1 (${clock})`, size, clock, 1)
     // the same clock as the core cases: the engine's per-ring counter (the kernel's `counter`
     // trace clock), or CLOCK_MONOTONIC
     const ftraceBuffer = () =>
@@ -903,6 +912,13 @@ function computeRatios() {
         `ftrace ring_buffer_write / core write (${clock}), ${s} B`,
         find(`ftrace ring_buffer_write (${clock})`, s)?.nsPerEvent,
         find(`core write (${clock})`, s)?.nsPerEvent,
+        'lower',
+      )
+      // informative (not a face target): against a core ring that publishes every commit too
+      ratio(
+        `info: ftrace lock_reserve+unlock_commit / core reserve+commit publishBatch 1 (${clock}), ${s} B`,
+        find(`ftrace lock_reserve+unlock_commit (${clock})`, s)?.nsPerEvent,
+        find(`core reserve+commit publishBatch 1 (${clock})`, s)?.nsPerEvent,
         'lower',
       )
     }

@@ -107,17 +107,37 @@ export class TraceBufferMapping {
   }
 }
 
+/** Views of each CPU's meta page, by buffer; a resize (new geometry) makes new ones. */
+const metaViews = new WeakMap<
+  TraceBuffer,
+  { sab: SharedArrayBuffer; dv: DataView[]; i32: Int32Array[] }
+>()
+
+function views(buffer: TraceBuffer): { dv: DataView[]; i32: Int32Array[] } {
+  const rb = buffer.rb
+  let v = metaViews.get(buffer)
+  const last = rb.cpus - 1
+  if (v === undefined || v.sab !== rb.sab || v.dv[last]?.byteOffset !== rb.areaOffset(last)) {
+    const dv: DataView[] = []
+    const i32: Int32Array[] = []
+    for (let c = 0; c < rb.cpus; c++) {
+      const off = rb.areaOffset(c)
+      dv.push(new DataView(rb.sab, off, TRACE_BUFFER_META_LEN))
+      i32.push(new Int32Array(rb.sab, off + TraceBufferMetaOffset.Reserved1, 1))
+    }
+    v = { sab: rb.sab, dv, i32 }
+    metaViews.set(buffer, v)
+  }
+  return v
+}
+
 function metaView(buffer: TraceBuffer, cpu: number): DataView {
-  return new DataView(buffer.rb.sab, buffer.rb.areaOffset(cpu), TRACE_BUFFER_META_LEN)
+  return views(buffer).dv[cpu]!
 }
 
 /** @internal How many mappings of `cpu` exist (kept in the meta page's Reserved1, in shared memory). */
 export function mapCount(buffer: TraceBuffer, cpu: number): number {
-  return new Int32Array(
-    buffer.rb.sab,
-    buffer.rb.areaOffset(cpu) + TraceBufferMetaOffset.Reserved1,
-    1,
-  )[0]!
+  return views(buffer).i32[cpu]![0]!
 }
 
 function updateMeta(

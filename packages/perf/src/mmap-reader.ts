@@ -210,8 +210,6 @@ export class PerfMmap {
   private readonly sizeBig_: bigint
   private readonly ctl_: DataView
   private readonly ht_: BigInt64Array | null
-  /** data_head / data_tail as u32 words (shared memory only): head lo, head hi, tail lo, tail hi. */
-  private readonly w32_: Int32Array | null
   // The positions as u32 halves (numbers: no BigInt per event); `prev`, `start` and `end` are
   // their bigint faces.
   private prevHi_ = 0
@@ -286,9 +284,6 @@ export class PerfMmap {
     this.ht_ = shared
       ? new BigInt64Array(bytes.buffer, bytes.byteOffset + PerfMmapPageOffset.data_head, 2)
       : null
-    this.w32_ = shared
-      ? new Int32Array(bytes.buffer, bytes.byteOffset + PerfMmapPageOffset.data_head, 4)
-      : null
   }
 
   /** Position consumed so far (free-running u64). */
@@ -322,26 +317,17 @@ export class PerfMmap {
   }
 
   /**
-   * Load `data_head` into `headHi_`/`headLo_` without a BigInt. On shared memory the two
-   * halves are read with `Atomics.load` as hi, lo, hi again (retried, a few times at most,
-   * while the high word moved): the producer stores the u64 at once and moves it monotonically, so a stable high
-   * word means the low word belongs to the same value, as one 64-bit acquire load would read.
+   * Load `data_head` into `headHi_`/`headLo_`. On shared memory it is one 64-bit
+   * `Atomics.load` (an acquire): only an atomic read of exactly the range the producer's
+   * 64-bit store wrote synchronises with it (ECMAScript memory model), so the halves are not
+   * read separately. One BigInt per `read_init`, none per record.
    */
   private loadHead_(): void {
-    const w = this.w32_
-    if (w !== null) {
-      let hi = Atomics.load(w, 1)
-      let lo = Atomics.load(w, 0)
-      // bounded: a producer that keeps moving the high word (a corrupt one) cannot hold the
-      // reader here; a torn head is then only a wrong head, which read_ bounds like any other
-      for (let tries = 0; tries < 8; tries++) {
-        const again = Atomics.load(w, 1)
-        if (again === hi) break
-        hi = again
-        lo = Atomics.load(w, 0)
-      }
-      this.headHi_ = hi >>> 0
-      this.headLo_ = lo >>> 0
+    const ht = this.ht_
+    if (ht !== null) {
+      const h = BigInt.asUintN(64, Atomics.load(ht, 0))
+      this.headHi_ = Number(h >> 32n)
+      this.headLo_ = Number(h & 0xffffffffn)
     } else {
       const dv = this.ctl_
       this.headLo_ = dv.getUint32(PerfMmapPageOffset.data_head, true)
@@ -350,16 +336,18 @@ export class PerfMmap {
   }
 
   /**
-   * Store `data_tail = prev`. On shared memory, while the high word stays the same only the
-   * low word is stored (one `Atomics.store`, a release): a 64-bit reader of the tail then sees
-   * the old or the new value, never a mix. When the high word changes (every 4 GiB) the u64
-   * is stored at once.
+   * Store `data_tail = prev`. On shared memory it is one 64-bit `Atomics.store` (a release,
+   * after the record bytes were read), the range the producer's 64-bit load of the tail reads,
+   * so the two synchronise (a store of the low half alone would not, in the ECMAScript memory
+   * model).
    */
   private storeTail_(): void {
-    const w = this.w32_
-    if (w !== null) {
-      if (Atomics.load(w, 3) >>> 0 === this.prevHi_) Atomics.store(w, 2, this.prevLo_ | 0)
-      else Atomics.store(this.ht_!, 1, BigInt.asIntN(64, this.prev))
+    const ht = this.ht_
+    if (ht !== null) {
+      const hi = this.prevHi_
+      // below 2^53 the position is a safe integer: one BigInt
+      const v = hi < 0x200000 ? BigInt(hi * 4294967296 + this.prevLo_) : u64Of(hi, this.prevLo_)
+      Atomics.store(ht, 1, BigInt.asIntN(64, v))
     } else {
       const dv = this.ctl_
       dv.setUint32(PerfMmapPageOffset.data_tail, this.prevLo_, true)
