@@ -117,7 +117,7 @@ function views(buffer: TraceBuffer): { dv: DataView[]; i32: Int32Array[] } {
   const rb = buffer.rb
   let v = metaViews.get(buffer)
   const last = rb.cpus - 1
-  if (v === undefined || v.sab !== rb.sab || v.dv[last]?.byteOffset !== rb.areaOffset(last)) {
+  if (v?.sab !== rb.sab || v.dv[last]?.byteOffset !== rb.areaOffset(last)) {
     const dv: DataView[] = []
     const i32: Int32Array[] = []
     for (let c = 0; c < rb.cpus; c++) {
