@@ -212,6 +212,8 @@ export const C_GO = 2
 export const C_STARTED = 3
 /** Writers that reached their final stretch (the reader stops reading to leave records buffered). */
 export const C_TAIL = 4
+/** Writer `id`'s accepted records, updated every 64 (words C_PROGRESS + id; diagnostics). */
+export const C_PROGRESS = 16
 /** Size of the control block in Int32 words. */
 export const CONTROL_WORDS = 64
 

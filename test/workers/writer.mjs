@@ -10,14 +10,25 @@
 //                  'refused': until a reservation was refused; 'none'. The reader starts
 //                  once every writer is primed, so overruns or drops are certain.
 //   lagLimit       >0: keep at most this many records buffered in the ring (stats().entries)...
-//   burstEvery     ...except for `burstLen` records every `burstEvery` records (more losses)
+//   burstEvery     ...except for `burstLen` records every `burstEvery` records (more losses;
+//                  in a shared ring, no burst once some writer reached its final stretch, see
+//                  othersFinishing)
 //   jumpEvery      >0: advance the timestamps by 5 s every this many records (time extends)
 //   tail           >0: count C_TAIL when this many records are left and stop pacing (the
 //                  reader stops reading then, so the last records stay buffered)
 //   burst          >0: after every `burst` records sleep `burstSleepMs` (wait tests)
 import { parentPort, workerData } from 'node:worker_threads'
 import { RingBuffer, monotonicNs } from '@onering/core'
-import { C_DONE, C_READY, C_TAIL, MAX_PAYLOAD, encode, payloadLength, sleep } from './record.mjs'
+import {
+  C_DONE,
+  C_PROGRESS,
+  C_READY,
+  C_TAIL,
+  MAX_PAYLOAD,
+  encode,
+  payloadLength,
+  sleep,
+} from './record.mjs'
 
 const {
   sab,
@@ -62,13 +73,29 @@ function markPrimed() {
   Atomics.notify(ctl, C_READY)
 }
 
+/**
+ * True when this writer shares its ring with others and one of them reached its final stretch
+ * (`tail`) or finished. An unpaced burst then overwrites the oldest unread records of the ring,
+ * which include that writer's last ones; the reader cannot see those losses as gaps (no later
+ * record of that writer follows), so the per-writer identity received + gaps = accepted would
+ * not hold. Under load the writers of a shared ring routinely finish 10^4..10^5 records apart,
+ * so the other writer's burst at the next multiple of `burstEvery` could come after it.
+ */
+const sharedRing = rb.sync === 'shared'
+function othersFinishing() {
+  return sharedRing && Atomics.load(ctl, C_TAIL) > 0
+}
+
 function pace() {
   if (lagLimit <= 0 || accepted >= count - tail) return
   if (burstEvery > 0 && accepted >= nextBurst) {
     burstUntil = accepted + burstLen
     nextBurst += burstEvery
   }
-  if (accepted < burstUntil) return
+  if (accepted < burstUntil) {
+    if (!othersFinishing()) return
+    burstUntil = 0
+  }
   if (rb.stats(cpu).entries <= lagLimit) return
   w.flush()
   while (rb.stats(cpu).entries > lagLimit >> 1) {
@@ -110,13 +137,27 @@ while (accepted < count) {
     Atomics.add(ctl, C_TAIL, 1)
   }
   if (burst > 0 && accepted % burst === 0) sleep(burstSleepMs)
+  // in a burst: stop it (and pace) as soon as another writer of the ring is finishing
+  if (accepted < burstUntil && primed && othersFinishing()) pace()
   if ((accepted & 63) === 0) {
+    Atomics.store(ctl, C_PROGRESS + id, accepted)
     if (primed) pace()
     else if (prime === 'overrun' && rb.stats(cpu).overrun > 0) markPrimed()
   }
 }
 if (!primed) markPrimed()
 w.close()
-parentPort.postMessage({ type: 'done', id, cpu, attempts, accepted, refused, pacingSleeps })
+// where every writer was when this one finished (diagnostics)
+const progress = Array.from({ length: 8 }, (_, k) => Atomics.load(ctl, C_PROGRESS + k))
+parentPort.postMessage({
+  type: 'done',
+  id,
+  cpu,
+  attempts,
+  accepted,
+  refused,
+  pacingSleeps,
+  progress,
+})
 Atomics.add(ctl, C_DONE, 1)
 Atomics.notify(ctl, C_DONE)

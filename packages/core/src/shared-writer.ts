@@ -3,15 +3,20 @@
  * reserve concurrently in one ring, as LTTng's per-channel sync.
  *
  * Invariants (see docs/design.md):
- * - `C_RESV = (seq & 0x7ff) << 20 | offset` is the only contended word per record: a writer
- *   reserves by CAS from `offset` to `offset + size`; `offset = RESV_SWITCHING` marks a
- *   sub-buffer switch in progress, done by the writer whose CAS installed it;
+ * - `C_RESV = (seq & seqMask) << seqShift | offset` (seqShift = unitShift + 1) is the only
+ *   contended word per record: a writer reserves by CAS from `offset` to `offset + size`; an
+ *   offset of all ones marks a sub-buffer switch in progress, done by the writer whose CAS
+ *   installed it;
  * - every commit adds its size to the sub-buffer's committed counter; when the counter equals
  *   the reserved end, every reservation before it has committed, so that prefix is published
  *   (CAS-max on the commit word);
  * - the commit frontier `C_COMMIT_SEQ` advances over a switched sub-buffer only when its
  *   committed counter reaches its final reserved end; whoever sees that last advances it;
- * - every record carries a full timestamp: concurrent writers have no common previous record.
+ * - every record carries a full timestamp: concurrent writers have no common previous record;
+ * - a commit word is written only while the sub-buffer is **pinned** (`PM_PINS`) and the frontier
+ *   has not passed the seq the writer saw it at: a committer delayed after its completion check
+ *   must not raise the commit word of the sub-buffer's next lap (the switch that reopens a
+ *   sub-buffer waits for its pins to drop before it resets the commit word).
  *
  * @internal
  * @packageDocumentation
@@ -26,10 +31,11 @@ import type { RingBuffer } from './ring-buffer.js'
 import { MAX_NESTING } from './paged-writer.js'
 import type { RingWriter } from './paged-writer.js'
 
-const OFF_MASK = 0xfffff
-const RESV_SWITCHING = OFF_MASK
-const SEQ_SHIFT = 20
-const SEQ_MASK = 0x7ff
+/**
+ * Int32 index (in the page meta, byte 28) of the pin count: writers that are about to write the
+ * sub-buffer's commit word. The switch that reopens the sub-buffer waits until it is 0.
+ */
+const PM_PINS = 7
 
 /** @internal */
 export class SharedPagedWriter implements RingWriter {
@@ -51,6 +57,16 @@ export class SharedPagedWriter implements RingWriter {
   private readonly x: number
   private readonly batch: number
   private readonly maxLen: number
+  /**
+   * Split of `C_RESV`: the offset takes `unitShift + 1` bits (offsets go up to the sub-buffer
+   * size, and all ones is the switching value), the seq tag the other 31 − (unitShift + 1):
+   * 21 bits for 512-byte sub-buffers, 11 at the largest (512 KiB). A reservation CAS that
+   * loaded `C_RESV` before a stall could otherwise succeed against a later lap with the same
+   * tag and offset (ABA), after 2^tagBits switches.
+   */
+  private readonly offMask: number
+  private readonly seqShift: number
+  private readonly seqMask: number
   private depth_ = 0
   private readonly stOff = new Int32Array(MAX_NESTING)
   private readonly stSize = new Int32Array(MAX_NESTING)
@@ -84,6 +100,9 @@ export class SharedPagedWriter implements RingWriter {
     this.x = rb.fx(cpu)
     this.batch = rb.publishBatch
     this.maxLen = rb.maxPayload
+    this.seqShift = rb.g.unitShift + 1
+    this.offMask = (1 << this.seqShift) - 1
+    this.seqMask = (1 << (31 - this.seqShift)) - 1
   }
 
   get depth(): number {
@@ -116,8 +135,8 @@ export class SharedPagedWriter implements RingWriter {
     const flags = RecordFlag.FullTimestamp | (i[L.H_CLIENT_FLAGS]! << 8)
     for (;;) {
       const r = Atomics.load(i, c + L.C_RESV)
-      const off = r & OFF_MASK
-      if (off === RESV_SWITCHING) {
+      const off = r & this.offMask
+      if (off === this.offMask) {
         Atomics.wait(i, c + L.C_RESV, r, 1)
         continue
       }
@@ -130,7 +149,7 @@ export class SharedPagedWriter implements RingWriter {
         w === 0 ? flags & ~RecordFlag.FullTimestamp : flags,
       )
       if (w + size > this.capacity) {
-        const lock = (r & ~OFF_MASK) | RESV_SWITCHING
+        const lock = r | this.offMask
         if (Atomics.compareExchange(i, c + L.C_RESV, r, lock) !== r) continue
         if (!this.switchPage(r, page, seq, w)) return -1
         continue
@@ -218,6 +237,10 @@ export class SharedPagedWriter implements RingWriter {
         return false
       }
       if (Atomics.compareExchange(i, idx, v, id | want) !== v) continue
+      // the slot is ours, and the frontier has passed the sub-buffer's previous lap: a committer
+      // of that lap that pinned it before it saw the frontier move may still write its commit
+      // word; wait for it (a few instructions) before reading and resetting the sub-buffer
+      this.waitUnpinned(this.meta(id) + PM_PINS)
       if (unread) {
         lostEntries = i[this.meta(id) + L.PM_ENTRIES]!
         lostBytes =
@@ -261,7 +284,7 @@ export class SharedPagedWriter implements RingWriter {
     Atomics.store(i, c + L.C_SHARED_PAGE, id)
     Atomics.store(i, c + L.C_SHARED_SEQ, nextSeq)
     Atomics.store(i, c + L.C_TAIL_SEQ, nextSeq)
-    Atomics.store(i, c + L.C_RESV, ((nextSeq & SEQ_MASK) << SEQ_SHIFT) | this.hdr)
+    Atomics.store(i, c + L.C_RESV, ((nextSeq & this.seqMask) << this.seqShift) | this.hdr)
     Atomics.notify(i, c + L.C_RESV)
     this.tryComplete(page, seq)
     return true
@@ -279,15 +302,15 @@ export class SharedPagedWriter implements RingWriter {
       // still the current sub-buffer: publish the prefix when every reservation so far committed
       const r = Atomics.load(i, c + L.C_RESV)
       if (
-        ((r >>> SEQ_SHIFT) & SEQ_MASK) === (seq & SEQ_MASK) &&
-        (r & OFF_MASK) - this.hdr === committed
+        r >>> this.seqShift === (seq & this.seqMask) &&
+        (r & this.offMask) - this.hdr === committed
       )
-        this.storeMax(commitIdx, committed)
+        this.publishCommit(m, commitIdx, seq, committed)
       this.notifyWaiters()
       return
     }
     if (committed !== final) return
-    this.storeMax(commitIdx, final)
+    if (!this.publishCommit(m, commitIdx, seq, final)) return
     // advance the frontier over this and every following complete sub-buffer
     // (the page-by-slot table, unlike the slot words, is never touched by the reader's swap)
     let s = seq
@@ -301,10 +324,43 @@ export class SharedPagedWriter implements RingWriter {
       const mm = this.meta(id)
       const f2 = Atomics.load(i, mm + L.PM_FINAL)
       if (f2 < 0 || Atomics.load(i, mm + L.PM_COMMITTED) !== f2) break
-      this.storeMax((this.rb.subbufOffset(this.cpu, id) + this.commitOff) >> 2, f2)
+      const idx = (this.rb.subbufOffset(this.cpu, id) + this.commitOff) >> 2
+      if (!this.publishCommit(mm, idx, s, f2)) break
     }
     Atomics.add(i, c + L.C_PUB, 1)
     this.notifyWaiters()
+  }
+
+  /**
+   * Raise the commit word at `commitIdx` (of the sub-buffer whose meta is at `m`) to `v`, a
+   * value read while the sub-buffer was at `seq` — unless the frontier has passed `seq`
+   * meanwhile: then whoever moved it published the final commit word already, and the
+   * sub-buffer may have been reopened for a later lap, whose commit word `v` must not touch.
+   * The pin makes the check and the write one step as far as that reopening is concerned:
+   * the switch claims a slot only after the frontier passed its previous lap, then waits for
+   * the pins to drop before it resets the sub-buffer (pin, then load the frontier here;
+   * frontier moved, then load the pins there: sequentially consistent, so one of the two
+   * sees the other). Returns false when the frontier had passed `seq`.
+   */
+  private publishCommit(m: number, commitIdx: number, seq: number, v: number): boolean {
+    const i = this.i32
+    const pin = m + PM_PINS
+    Atomics.add(i, pin, 1)
+    const live = ((Atomics.load(i, this.c + L.C_COMMIT_SEQ) - seq) | 0) <= 0
+    if (live) this.storeMax(commitIdx, v)
+    Atomics.sub(i, pin, 1)
+    return live
+  }
+
+  /** Wait until nobody pins the sub-buffer whose pin word is at `idx` (see `publishCommit`). */
+  private waitUnpinned(idx: number): void {
+    const i = this.i32
+    for (let spins = 0; ; spins++) {
+      const v = Atomics.load(i, idx)
+      if (v === 0) return
+      // the pinner holds it for a few instructions, unless it was preempted in between
+      if (spins > 64) Atomics.wait(i, idx, v, 0.05)
+    }
   }
 
   private storeMax(idx: number, v: number): void {
@@ -315,11 +371,33 @@ export class SharedPagedWriter implements RingWriter {
     }
   }
 
-  private notifyWaiters(): void {
+  /**
+   * The writer's half of the wake-up handshake (§8), after a publish (a commit word, the
+   * frontier, or the counters at a flush): one `Atomics.load` of each waiter count. A waiter
+   * of this ring is woken only when its armed watermark (`F_WAKE_*`, the lowest of the armed
+   * targets) is reached, as the per-CPU writer's `maybeWake`. The published counters lag by
+   * this and the other writers' unflushed deltas, so this writer counts its own delta in, and a
+   * publish of records counts as at least one more record (a waiter without a watermark arms
+   * "one more record" and returns as soon as there is data). `flushCounters` checks again
+   * after it published the counters, so a waiter whose target the published counters reach is
+   * woken then at the latest; a wake-up that comes early costs the waiter one re-check.
+   */
+  private notifyWaiters(published = true): void {
     const i = this.i32
-    if (Atomics.load(i, this.c + L.C_WAITERS) !== 0) {
-      Atomics.add(i, this.c + L.C_WAKE, 1)
-      Atomics.notify(i, this.c + L.C_WAKE)
+    const c = this.c
+    if (Atomics.load(i, c + L.C_WAITERS) !== 0) {
+      const f = this.f64
+      const x = this.x
+      if (
+        f[x + L.F_ENTRIES]! + (published && this.dEntries === 0 ? 1 : this.dEntries) >=
+          f[x + L.F_WAKE_ENTRIES]! ||
+        f[x + L.F_BYTES]! + this.dBytes >= f[x + L.F_WAKE_BYTES]! ||
+        f[x + L.F_PAGES_TOUCHED]! - f[x + L.F_PAGES_LOST]! - f[x + L.F_PAGES_READ]! >=
+          f[x + L.F_WAKE_PAGES]!
+      ) {
+        Atomics.add(i, c + L.C_WAKE, 1)
+        Atomics.notify(i, c + L.C_WAKE)
+      }
     }
     if (Atomics.load(i, L.H_GLOBAL_WAITERS) !== 0) {
       Atomics.add(i, L.H_WAKE, 1)
@@ -387,6 +465,8 @@ export class SharedPagedWriter implements RingWriter {
     this.dDiscarded = 0
     this.sincePublish = 0
     Atomics.add(this.i32, this.c + L.C_PUB, 1)
+    // the counters a watermark is armed on moved only now
+    this.notifyWaiters(false)
   }
 
   flush(): void {
