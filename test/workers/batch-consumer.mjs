@@ -8,19 +8,14 @@
 // budget (records per consumeBatch call).
 import { parentPort, workerData } from 'node:worker_threads'
 import { ALL_CPUS, RingBuffer } from '@onering/core'
-import { C_DONE, C_GO, C_READY, C_STARTED, C_TAIL, Checker } from './record.mjs'
+import { C_GO, finalMessage, readerChecker, readWhileWriting } from './record.mjs'
 
 const { sab, control, writers, overwrite, throwEvery = 0, budget = 4096 } = workerData
 const rb = RingBuffer.attach(sab)
 const reader = rb.reader()
 const ctl = new Int32Array(control)
 const cpus = rb.cpus
-const shared = rb.sync === 'shared'
-const checker = new Checker(writers, cpus, {
-  overwrite,
-  shared,
-  earlyLoss: rb.layout === 'paged' && !shared,
-})
+const checker = readerChecker(rb, writers, overwrite)
 const ringRead = [new Float64Array(cpus), new Float64Array(cpus)]
 let phase = 0
 let seen = 0
@@ -60,32 +55,16 @@ function batchOnce(cpu, drain) {
   }
 }
 
-const nw = writers.length
-for (let v = Atomics.load(ctl, C_READY); v < nw; v = Atomics.load(ctl, C_READY))
-  Atomics.wait(ctl, C_READY, v, 10)
-Atomics.store(ctl, C_STARTED, 1)
-let idle = 0
-let tailWait = true
-while (Atomics.load(ctl, C_DONE) < nw) {
-  if (tailWait && Atomics.load(ctl, C_TAIL) >= nw) {
-    // the writers write their last records: leave them buffered until every writer closed
-    tailWait = false
-    const deadline = Date.now() + 5000
-    for (
-      let v = Atomics.load(ctl, C_DONE);
-      v < nw && Date.now() < deadline;
-      v = Atomics.load(ctl, C_DONE)
-    )
-      Atomics.wait(ctl, C_DONE, v, 10)
-    continue
-  }
+/** One batched read of every ring; returns the records consumed. */
+function readLive() {
   let n = 0
   for (let c = 0; c < cpus; c++) n += batchOnce(c, false)
-  if (n === 0) {
-    idle++
-    reader.wait(ALL_CPUS, { timeout: 2 })
-  }
+  return n
 }
+
+const idle = readWhileWriting(ctl, writers.length, readLive, () =>
+  reader.wait(ALL_CPUS, { timeout: 2 }),
+)
 parentPort.postMessage({ type: 'paused', read: Array.from(ringRead[0]) })
 while (Atomics.load(ctl, C_GO) === 0) Atomics.wait(ctl, C_GO, 0, 100)
 
@@ -101,17 +80,4 @@ for (let c = 0; c < cpus; c++) {
 if (!reader.empty()) checker.fail('the rings are not empty after the drain')
 if (reader.consumeBatch(ALL_CPUS, visit) !== 0) checker.fail('consumeBatch(ALL_CPUS) found more')
 
-const res = checker.result()
-parentPort.postMessage({
-  type: 'final',
-  ...res,
-  rings: res.rings.map((r, c) => ({
-    ...r,
-    read: r.records,
-    readBeforePause: ringRead[0][c],
-    drained: ringRead[1][c],
-  })),
-  idle,
-  thrown,
-  batches,
-})
+parentPort.postMessage(finalMessage(checker, ringRead, { idle, thrown, batches }))

@@ -4,8 +4,9 @@
  */
 import { Worker } from 'node:worker_threads'
 import type { Transferable } from 'node:worker_threads'
+import { expect } from 'vitest'
 import { RingBuffer } from '@onering/core'
-import type { RingStats } from '@onering/core'
+import type { RingStats, RingSync } from '@onering/core'
 
 /** Any message a test worker posts: an object with a `type`. */
 export interface WorkerMessage {
@@ -113,4 +114,200 @@ export function sum<T>(items: readonly T[], f: (t: T) => number): number {
   let s = 0
   for (const t of items) s += f(t)
   return s
+}
+
+/** What a writer.mjs worker reports when it closed its writer ('done'). */
+export interface WriterDone extends WorkerMessage {
+  id: number
+  cpu: number
+  attempts: number
+  accepted: number
+  refused: number
+}
+
+/** What a reader worker reports once every writer closed ('paused'): the records read per ring. */
+export interface ReaderPaused extends WorkerMessage {
+  read: number[]
+}
+
+/** What a reader worker reports after the drain ('final'; reader.mjs, batch-consumer.mjs). */
+export interface ReaderFinal extends WorkerMessage {
+  writers: { id: number; received: number; gaps: number; last: number }[]
+  rings: { read: number; readBeforePause: number; drained: number; lost: number; gaps: number }[]
+  lostEarly: number
+  errorCount: number
+  errors: string[]
+}
+
+/**
+ * Geometry and writer count of one accounting run. Every case runs in both
+ * {@link accountingVariants}: the first with large sub-buffers, the second with three writers,
+ * small sub-buffers and a small ring (many more sub-buffer switches, wraps and losses).
+ */
+export interface Variant {
+  label: string
+  writers: number
+  perWriter: number
+  ringBytes: number
+  subbufSize: number
+}
+
+/** The two geometries of the accounting runs (see {@link Variant}). */
+export const accountingVariants: Variant[] = [
+  {
+    label: '2 writers, 256 KiB rings',
+    writers: 2,
+    perWriter: 600_000,
+    ringBytes: 1 << 18,
+    subbufSize: 4096,
+  },
+  {
+    label: '3 writers, 32 KiB rings, 512 B sub-buffers',
+    writers: 3,
+    perWriter: 400_000,
+    ringBytes: 1 << 15,
+    subbufSize: 512,
+  },
+]
+
+/** What {@link runAccounting} observed: the workers' reports and the stats around the drain. */
+export interface AccountingRun<F extends ReaderFinal> {
+  done: WriterDone[]
+  paused: ReaderPaused
+  fin: F
+  /** The stats once every writer closed and the reader paused (records still buffered). */
+  before: { rings: RingStats[]; total: RingStats }
+  /** The stats after the drain. */
+  after: { rings: RingStats[]; total: RingStats }
+  /** The ring writer `id` writes to. */
+  cpuOf: (id: number) => number
+}
+
+/**
+ * Run `v.writers` writer.mjs workers against `rb` and the reader worker `script` (given `sab`,
+ * `control` and `writers` in its workerData, plus `readerData`): the writers write while the
+ * reader reads, the reader pauses once they all closed, the test takes the stats and lets it
+ * drain the rest, and takes the stats again.
+ */
+export async function runAccounting<F extends ReaderFinal>(
+  rb: RingBuffer,
+  v: Variant,
+  c: { sync: RingSync; api: 'reserve' | 'write'; overwrite: boolean },
+  script: string,
+  readerData: Record<string, unknown>,
+): Promise<AccountingRun<F>> {
+  const control = controlBlock()
+  const ids = Array.from({ length: v.writers }, (_, k) => k)
+  const cpuOf = (id: number): number => (c.sync === 'shared' ? 0 : id)
+  // about how many records a ring holds (payloads average 84 bytes)
+  const ringRecords = Math.floor(v.ringBytes / 100)
+  const perRing = c.sync === 'shared' ? v.writers : 1
+  const writers = ids.map(
+    (id) =>
+      new TestWorker('./writer.mjs', {
+        sab: rb.sab,
+        control: control.sab,
+        cpu: cpuOf(id),
+        id,
+        count: v.perWriter,
+        api: c.api,
+        prime: c.overwrite ? 'overrun' : 'refused',
+        lagLimit: Math.floor(ringRecords / 2),
+        burstEvery: 100_000,
+        burstLen: 3 * ringRecords,
+        jumpEvery: 150_000,
+        tail: Math.floor(ringRecords / 8 / perRing),
+      }),
+  )
+  const reader = new TestWorker(script, {
+    sab: rb.sab,
+    control: control.sab,
+    writers: ids.map((id) => ({ id, cpu: cpuOf(id) })),
+    ...readerData,
+  })
+
+  const all = [reader, ...writers]
+  const done = await guard(Promise.all(writers.map((w) => w.message<WriterDone>('done'))), all)
+  const paused = await guard(reader.message<ReaderPaused>('paused'), all)
+  // every writer closed, the reader stopped: some records may still be buffered
+  const before = statsOf(rb)
+  Atomics.store(control.i32, C_GO, 1)
+  Atomics.notify(control.i32, C_GO)
+  const fin = await guard(reader.message<F>('final'), all)
+  await Promise.all(all.map((w) => w.exited))
+  const after = statsOf(rb)
+  return { done, paused, fin, before, after, cpuOf }
+}
+
+/**
+ * The exact accounting of an {@link runAccounting} run, per ring and in total: attempts =
+ * written + dropped + commitOverrun; written = read + overrun + entries while records were
+ * still buffered and after the drain; per writer, received + gaps = accepted, the gaps being
+ * exactly the overrun; every overwritten record reported lost, and a dropped one too when
+ * `lostOnDrop`; at least 10^6 records read.
+ */
+export function expectExactAccounting(
+  run: AccountingRun<ReaderFinal>,
+  c: { sync: RingSync; overwrite: boolean; lostOnDrop: boolean },
+): void {
+  const { done, paused, fin, before, after, cpuOf } = run
+  expect(fin.errors).toEqual([])
+  expect(fin.errorCount).toBe(0)
+
+  for (let cpu = 0; cpu < after.rings.length; cpu++) {
+    const mine = done.filter((d) => d.cpu === cpu)
+    const b = before.rings[cpu]!
+    const a = after.rings[cpu]!
+    const r = fin.rings[cpu]!
+    // the writers' attempts are exactly the records written plus the refusals
+    expect(sum(mine, (d) => d.attempts)).toBe(a.written + a.dropped + a.commitOverrun)
+    expect(sum(mine, (d) => d.accepted)).toBe(a.written)
+    expect(sum(mine, (d) => d.refused)).toBe(a.dropped + a.commitOverrun)
+    // while records were still buffered: written = read + overrun + entries, and the drain
+    // then read exactly those entries
+    expect(b.written).toBe(a.written)
+    expect(b.read).toBe(paused.read[cpu])
+    expect(b.written - b.read - b.overrun).toBe(b.entries)
+    expect(r.drained).toBe(b.entries)
+    // after the drain: nothing buffered
+    expect(a.entries).toBe(0)
+    expect(a.written).toBe(a.read + a.overrun + a.entries)
+    expect(a.read).toBe(r.read)
+    expect(a.overrun).toBe(b.overrun)
+    expect(a.bytes).toBe(0)
+    expect(a.bytesWritten).toBe(a.bytesRead + a.bytesOverrun)
+    // per writer: received = accepted - its share of the overrun, which shows as gaps
+    const got = fin.writers.filter((w) => cpuOf(w.id) === cpu)
+    for (const w of got) {
+      const d = mine.find((x) => x.id === w.id)!
+      expect(w.received + w.gaps).toBe(d.accepted)
+      expect(w.last).toBe(d.accepted - 1)
+      if (c.sync === 'per-cpu') expect(w.received).toBe(d.accepted - a.overrun)
+    }
+    expect(sum(mine, (d) => d.accepted) - sum(got, (w) => w.received)).toBe(a.overrun)
+    expect(r.gaps).toBe(a.overrun)
+    // what the reader was told it lost
+    expect(r.lost).toBe(a.lost)
+    // every overwritten record was reported lost with the record after it; drops too where
+    // the client writes loss records
+    if (c.overwrite) {
+      expect(a.overrun).toBeGreaterThan(0)
+      expect(a.dropped).toBe(0)
+      expect(a.lost).toBe(a.overrun)
+    } else {
+      expect(a.overrun).toBe(0)
+      expect(a.dropped).toBeGreaterThan(0)
+      expect(a.lost).toBe(c.lostOnDrop ? a.dropped : 0)
+    }
+  }
+
+  // the same identities over all rings
+  const t = after.total
+  expect(sum(done, (d) => d.attempts)).toBe(t.written + t.dropped + t.commitOverrun)
+  expect(t.written).toBe(t.read + t.overrun + t.entries)
+  expect(t.entries).toBe(0)
+  expect(before.total.written).toBe(before.total.read + before.total.overrun + before.total.entries)
+  expect(t.read).toBe(sum(fin.writers, (w) => w.received))
+  // at least 10^6 records crossed from the writers to the reader
+  expect(t.read).toBeGreaterThanOrEqual(1_000_000)
 }

@@ -6,7 +6,7 @@
 // 'drain-all'), overwrite (boolean).
 import { parentPort, workerData } from 'node:worker_threads'
 import { ALL_CPUS, RingBuffer } from '@onering/core'
-import { C_DONE, C_GO, C_READY, C_STARTED, C_TAIL, Checker } from './record.mjs'
+import { C_GO, finalMessage, readerChecker, readWhileWriting } from './record.mjs'
 
 const { sab, control, writers, method, overwrite } = workerData
 const rb = RingBuffer.attach(sab)
@@ -14,11 +14,7 @@ const reader = rb.reader()
 const ctl = new Int32Array(control)
 const cpus = rb.cpus
 const shared = rb.sync === 'shared'
-const checker = new Checker(writers, cpus, {
-  overwrite,
-  shared,
-  earlyLoss: rb.layout === 'paged' && !shared,
-})
+const checker = readerChecker(rb, writers, overwrite)
 const ringRead = [new Float64Array(cpus), new Float64Array(cpus)]
 let phase = 0
 let mergeTs = -Infinity
@@ -108,31 +104,9 @@ function readSomeRaw() {
   }
 }
 
-const nw = writers.length
-for (let v = Atomics.load(ctl, C_READY); v < nw; v = Atomics.load(ctl, C_READY))
-  Atomics.wait(ctl, C_READY, v, 10)
-Atomics.store(ctl, C_STARTED, 1)
-let idle = 0
-let tailWait = true
-while (Atomics.load(ctl, C_DONE) < nw) {
-  if (tailWait && Atomics.load(ctl, C_TAIL) >= nw) {
-    // the writers write their last records: leave them buffered until every writer closed
-    // (after 5 s, a writer must be stuck on a full ring: read on)
-    tailWait = false
-    const deadline = Date.now() + 5000
-    for (
-      let v = Atomics.load(ctl, C_DONE);
-      v < nw && Date.now() < deadline;
-      v = Atomics.load(ctl, C_DONE)
-    )
-      Atomics.wait(ctl, C_DONE, v, 10)
-    continue
-  }
-  if (readSome() === 0) {
-    idle++
-    reader.wait(ALL_CPUS, { timeout: 2 })
-  }
-}
+const idle = readWhileWriting(ctl, writers.length, readSome, () =>
+  reader.wait(ALL_CPUS, { timeout: 2 }),
+)
 parentPort.postMessage({ type: 'paused', read: Array.from(ringRead[0]) })
 while (Atomics.load(ctl, C_GO) === 0) Atomics.wait(ctl, C_GO, 0, 100)
 
@@ -145,15 +119,4 @@ try {
 }
 if (!reader.empty()) checker.fail('the rings are not empty after the drain')
 
-const res = checker.result()
-parentPort.postMessage({
-  type: 'final',
-  ...res,
-  rings: res.rings.map((r, c) => ({
-    ...r,
-    read: r.records,
-    readBeforePause: ringRead[0][c],
-    drained: ringRead[1][c],
-  })),
-  idle,
-})
+parentPort.postMessage(finalMessage(checker, ringRead, { idle }))

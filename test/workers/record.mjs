@@ -222,3 +222,70 @@ const sleepWord = new Int32Array(new SharedArrayBuffer(4))
 export function sleep(ms) {
   Atomics.wait(sleepWord, 0, 0, ms)
 }
+
+// ---- the reader workers (reader.mjs, batch-consumer.mjs) ----
+
+/**
+ * The Checker of a reader worker of `rb`: losses reported before their gap shows are counted
+ * on paged per-CPU rings.
+ */
+export function readerChecker(rb, writers, overwrite) {
+  const shared = rb.sync === 'shared'
+  return new Checker(writers, rb.cpus, {
+    overwrite,
+    shared,
+    earlyLoss: rb.layout === 'paged' && !shared,
+  })
+}
+
+/**
+ * The live phase of a reader worker: wait until all `nw` writers primed, set C_STARTED, then
+ * call `readSome()` (returns the records it read; `idleWait()` when none) until every writer
+ * closed. Once all writers reached their final stretch (C_TAIL), stop reading until they
+ * closed, so that records stay buffered (after 5 s, a writer must be stuck on a full ring: read
+ * on). Returns how many times it found nothing to read.
+ */
+export function readWhileWriting(ctl, nw, readSome, idleWait) {
+  for (let v = Atomics.load(ctl, C_READY); v < nw; v = Atomics.load(ctl, C_READY))
+    Atomics.wait(ctl, C_READY, v, 10)
+  Atomics.store(ctl, C_STARTED, 1)
+  let idle = 0
+  let tailWait = true
+  while (Atomics.load(ctl, C_DONE) < nw) {
+    if (tailWait && Atomics.load(ctl, C_TAIL) >= nw) {
+      tailWait = false
+      const deadline = Date.now() + 5000
+      for (
+        let v = Atomics.load(ctl, C_DONE);
+        v < nw && Date.now() < deadline;
+        v = Atomics.load(ctl, C_DONE)
+      )
+        Atomics.wait(ctl, C_DONE, v, 10)
+      continue
+    }
+    if (readSome() === 0) {
+      idle++
+      idleWait()
+    }
+  }
+  return idle
+}
+
+/**
+ * A reader worker's 'final' message: the Checker's result, its `rings` with `read` (the records
+ * checked), `readBeforePause` and `drained` (`ringRead[0]`, `ringRead[1]`), and `extra`.
+ */
+export function finalMessage(checker, ringRead, extra) {
+  const res = checker.result()
+  return {
+    type: 'final',
+    ...res,
+    rings: res.rings.map((r, c) => ({
+      ...r,
+      read: r.records,
+      readBeforePause: ringRead[0][c],
+      drained: ringRead[1][c],
+    })),
+    ...extra,
+  }
+}

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { BusyError, RingBuffer } from '@onering/core'
 import type { RingMode, SubbufLease } from '@onering/core'
 import { TestWorker, controlBlock, guard, sum, terminateAll } from './harness.js'
-import type { WorkerMessage } from './harness.js'
+import type { WorkerMessage, WriterDone } from './harness.js'
 
 afterEach(terminateAll)
 
@@ -19,14 +19,6 @@ const runs: { run: string; mode: RingMode }[] = [0, 1, 2, 3, 4].map((k) => ({
   run: `${k + 1}/5`,
   mode: k % 2 === 0 ? 'produce-consume' : 'overwrite',
 }))
-
-interface WriterDone extends WorkerMessage {
-  id: number
-  cpu: number
-  attempts: number
-  accepted: number
-  refused: number
-}
 
 interface ConsumerDone extends WorkerMessage {
   leases: number

@@ -108,6 +108,24 @@ function openSampleEvent() {
   return perf_event_open(attr, -1, 0)
 }
 
+/**
+ * A perf writer case: 40-byte samples of a fresh {@link openSampleEvent} into its own 1 MiB
+ * overwrite mapping; `body(ev, map)` returns the timed function.
+ */
+function perfSampleCase(name, body) {
+  add({
+    group: 'writer',
+    name,
+    payload: 40,
+    events: BATCH,
+    setup() {
+      const ev = openSampleEvent()
+      const map = mmap(ev, (1 + 256) * 4096, PROT_READ, MAP_SHARED) // overwrite ring, 1 MiB
+      return { fn: body(ev, map), teardown: () => munmap(map) }
+    },
+  })
+}
+
 /** A core reserve+commit case: `size` bytes per event on a 1 MiB per-CPU overwrite ring. */
 function coreReserveCase(name, size, clock, publishBatch) {
   add({
@@ -251,96 +269,62 @@ for (const clock of ['counter', 'monotonic']) {
   // The perf mapping's own ring through the core API: reserve(40) + 10 u32 stores + commit on
   // `mapping.writer`, with the times the perf cases pass. The perf face's cost is what the perf
   // cases add to this (informative ratio below).
-  add({
-    group: 'writer',
-    name: `core reserve+commit on a perf mapping, perf baseline (${clock})`,
-    payload: 40,
-    events: BATCH,
-    setup() {
-      const ev = openSampleEvent()
-      const map = mmap(ev, (1 + 256) * 4096, PROT_READ, MAP_SHARED)
-      const w = map.writer
-      const tag = map.tagOf(ev)
-      const u32 = new Uint32Array(w.bytes.buffer, w.bytes.byteOffset, w.bytes.byteLength >> 2)
-      const rec = payloadOf(40)
-      let t = 0
-      return {
-        fn() {
-          for (let i = 0; i < BATCH; i++) {
-            const time = clock === 'counter' ? ++t : Math.round(performance.now() * 1e6)
-            const off = w.reserve(40, time, tag)
-            // a record that straddles the end of the data area goes through put
-            if (w.wrapped) w.put(off, rec)
-            else {
-              const k = off >> 2
-              for (let j = 0; j < 10; j++) u32[k + j] = i + j
-            }
-            w.commit()
-          }
-        },
-        teardown: () => munmap(map),
+  perfSampleCase(`core reserve+commit on a perf mapping, perf baseline (${clock})`, (ev, map) => {
+    const w = map.writer
+    const tag = map.tagOf(ev)
+    const u32 = new Uint32Array(w.bytes.buffer, w.bytes.byteOffset, w.bytes.byteLength >> 2)
+    const rec = payloadOf(40)
+    let t = 0
+    return () => {
+      for (let i = 0; i < BATCH; i++) {
+        const time = clock === 'counter' ? ++t : Math.round(performance.now() * 1e6)
+        const off = w.reserve(40, time, tag)
+        // a record that straddles the end of the data area goes through put
+        if (w.wrapped) w.put(off, rec)
+        else {
+          const k = off >> 2
+          for (let j = 0; j < 10; j++) u32[k + j] = i + j
+        }
+        w.commit()
       }
-    },
+    }
   })
   // PERF_RECORD_SAMPLE with IP|TID|TIME|PERIOD: a fixed 40-byte record (8 header + 4 × 8).
   // perf_event_output with a reused fields object of numbers (the fixed-size fast path).
-  add({
-    group: 'writer',
-    name: `perf perf_event_output SAMPLE (${clock})`,
-    payload: 40,
-    events: BATCH,
-    setup() {
-      const ev = openSampleEvent()
-      const map = mmap(ev, (1 + 256) * 4096, PROT_READ, MAP_SHARED) // overwrite ring, 1 MiB
-      const counter = { ip: 0x401000, time: 0 }
-      const now = { ip: 0x401000 }
-      let t = 0
-      return {
-        fn() {
-          if (clock === 'counter') {
-            for (let i = 0; i < BATCH; i++) {
-              counter.time = ++t // explicit times: the counter clock
-              perf_event_output(ev, counter)
-            }
-          } else {
-            for (let i = 0; i < BATCH; i++) perf_event_output(ev, now) // perf clock
-          }
-        },
-        teardown: () => munmap(map),
+  perfSampleCase(`perf perf_event_output SAMPLE (${clock})`, (ev) => {
+    const counter = { ip: 0x401000, time: 0 }
+    const now = { ip: 0x401000 }
+    let t = 0
+    return () => {
+      if (clock === 'counter') {
+        for (let i = 0; i < BATCH; i++) {
+          counter.time = ++t // explicit times: the counter clock
+          perf_event_output(ev, counter)
+        }
+      } else {
+        for (let i = 0; i < BATCH; i++) perf_event_output(ev, now) // perf clock
       }
-    },
+    }
   })
   // perf_event_output_ip: the allocation-free hot-loop entry point.
-  add({
-    group: 'writer',
-    name: `perf perf_event_output_ip SAMPLE (${clock})`,
-    payload: 40,
-    events: BATCH,
-    setup() {
-      const ev = openSampleEvent()
-      const map = mmap(ev, (1 + 256) * 4096, PROT_READ, MAP_SHARED) // overwrite ring, 1 MiB
-      let t = 0
-      return {
-        fn() {
-          if (clock === 'counter') {
-            for (let i = 0; i < BATCH; i++) perf_event_output_ip(ev, 0x401000, ++t)
-          } else {
-            for (let i = 0; i < BATCH; i++) perf_event_output_ip(ev, 0x401000) // perf clock
-          }
-        },
-        teardown: () => munmap(map),
+  perfSampleCase(`perf perf_event_output_ip SAMPLE (${clock})`, (ev) => {
+    let t = 0
+    return () => {
+      if (clock === 'counter') {
+        for (let i = 0; i < BATCH; i++) perf_event_output_ip(ev, 0x401000, ++t)
+      } else {
+        for (let i = 0; i < BATCH; i++) perf_event_output_ip(ev, 0x401000) // perf clock
       }
-    },
+    }
   })
 }
 
 // b. one reader ------------------------------------------------------------------------------
-const readerBatch = (size) => Math.min(BATCH, Math.floor((4 << 20) / (size + 16)))
-for (const size of SIZES) {
-  const n = readerBatch(size)
+/** A core consume case: `n` records of `size` bytes written before each run, consumed one by one. */
+function coreConsumeCase(name, size, n) {
   add({
     group: 'reader',
-    name: 'core consume',
+    name,
     payload: size,
     events: n,
     setup() {
@@ -362,6 +346,12 @@ for (const size of SIZES) {
       }
     },
   })
+}
+
+const readerBatch = (size) => Math.min(BATCH, Math.floor((4 << 20) / (size + 16)))
+for (const size of SIZES) {
+  const n = readerBatch(size)
+  coreConsumeCase('core consume', size, n)
   // the batched read path (one reader-lock hold per chunk, a callback per record, no objects)
   add({
     group: 'reader',
@@ -456,30 +446,7 @@ for (const size of SIZES) {
   const n = BATCH
   // The core baseline of the perf reader case: 32-byte payloads are 40 bytes on the ring, as the
   // 40-byte SAMPLEs the perf loop reads. Named so that `--filter perf` runs it too.
-  add({
-    group: 'reader',
-    name: 'core consume, perf baseline',
-    payload: 32,
-    events: n,
-    setup() {
-      const rb = RingBuffer.create({ size: 8 << 20, mode: 'produce-consume', clock: 'counter' })
-      const w = rb.writer(0)
-      const r = rb.reader()
-      const data = payloadOf(32)
-      return {
-        beforeEach() {
-          for (let i = 0; i < n; i++) w.write(data)
-          w.flush()
-        },
-        fn() {
-          let k = 0
-          while (r.consume(0) !== null) k++
-          if (k !== n) throw new Error(`core consume: ${k} of ${n}`)
-        },
-        teardown: () => rb.free(),
-      }
-    },
-  })
+  coreConsumeCase('core consume, perf baseline', 32, n)
   add({
     group: 'reader',
     name: 'perf perf_mmap__read_event loop',

@@ -48,6 +48,12 @@ export type RecordVisitor = (
 ) => void
 
 /**
+ * A {@link RecordVisitor} also given the record's `size` in the ring (header and padding
+ * included): the callback of the batched paged path.
+ */
+type SizedRecordVisitor = (...args: [...Parameters<RecordVisitor>, size: number]) => void
+
+/**
  * Reads the rings of one buffer. Records returned by `peek`, `consume` and `next` are one
  * reused {@link RingRecord}: read it before the next call.
  */
@@ -225,19 +231,7 @@ export class RingReader {
     return rb.g.layout === L.LAYOUT_PAGED
   }
 
-  private batch(
-    cpu: number,
-    max: number,
-    fn: (
-      bytes: Uint8Array,
-      offset: number,
-      length: number,
-      timestamp: number,
-      lost: number,
-      cpu: number,
-      size: number,
-    ) => void,
-  ): number {
+  private batch(cpu: number, max: number, fn: SizedRecordVisitor): number {
     const rb = this.buffer
     const ch = this.chunk ?? new BatchChunk()
     this.chunk = null

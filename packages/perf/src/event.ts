@@ -289,6 +289,24 @@ export class PerfEvent {
     }
   }
 
+  /**
+   * @internal The bookkeeping of one PERF_RECORD_SAMPLE output, written (`ok`) or refused:
+   * adds `period` to {@link PerfEvent.count}, counts a written record in its ring's `samples`
+   * and counts toward the REFRESH limit (disabling the event and raising `hup` when it runs
+   * out). Shared by `perf_event_output` and its fast path; allocates nothing.
+   */
+  _sampleDone(period: PerfU64Input, ok: boolean): void {
+    this._countAdd(period)
+    if (ok) {
+      const ring = this._ring
+      if (ring !== null) ring.samples++
+    }
+    if (this.event_limit > 0 && --this.event_limit === 0) {
+      this.enabled = false
+      this.hup = true
+    }
+  }
+
   /** The `sample_id` trailer of a record this event writes at `time`. */
   sampleId(time: number): PerfSampleId {
     return {
@@ -753,16 +771,8 @@ export function perf_event_output(
     ...toSampleFields(sample),
   }
   const size = sizeOfSample(fields, event.ctx)
-  event.count += fields.period ?? 1n
   const ok = output(event, size, t, (dv) => writeSample(dv, 0, fields, event.ctx))
-  if (ok) {
-    const ring = event._ring
-    if (ring !== null) ring.samples++
-  }
-  if (event.event_limit > 0 && --event.event_limit === 0) {
-    event.enabled = false
-    event.hup = true
-  }
+  event._sampleDone(fields.period ?? 1n, ok)
   return ok
 }
 

@@ -543,7 +543,6 @@ export function outputSampleFast(
   if (t < 0) t = perfClock()
   const a = event.attr
   const p = (period ?? (a.freq ? 1 : a.sample_period || 1)) as PerfU64Input
-  event._countAdd(p)
   let ok = 0
   const ring = event._ring
   const w = ring === null ? null : ring.writer
@@ -567,15 +566,11 @@ export function outputSampleFast(
           writeWords(L, w.view, off, s, ip as PerfU64Input, t, p)
         } else writeRecord(w.view, off, L, event, s, ip as PerfU64Input, t, p)
         w.commit()
-        ring.samples++
         ok = 1
       }
     }
   }
-  if (event.event_limit > 0 && --event.event_limit === 0) {
-    event.enabled = false
-    event.hup = true
-  }
+  event._sampleDone(p, ok === 1)
   return ok
 }
 

@@ -1,8 +1,10 @@
 /**
  * Shared helpers of the mmap consumer tests: fixture loading (the real kernel mappings in
- * test/fixtures/kernel/perf) and a drain loop that keeps what each record looked like.
+ * test/fixtures/kernel/perf), hand-made mappings with a producer that writes as the kernel,
+ * and a drain loop that keeps what each record looked like.
  */
 import { readFileSync } from 'node:fs'
+import { initControlPage, PerfEventMmapPage } from '../src/control-page.js'
 import {
   PerfMmap,
   perf_mmap__consume,
@@ -10,6 +12,56 @@ import {
   perf_mmap__read_event,
   perf_mmap__read_init,
 } from '../src/mmap-reader.js'
+
+const PAGE = 4096
+
+/** A zeroed mapping: a control page of `pageSize` bytes, then a `dataSize`-byte data area. */
+export function mapping(
+  dataSize: number,
+  shared: boolean = false,
+  pageSize: number = PAGE,
+): Uint8Array {
+  const len = pageSize + dataSize
+  const bytes = new Uint8Array(shared ? new SharedArrayBuffer(len) : new ArrayBuffer(len))
+  initControlPage(bytes, dataSize, pageSize)
+  return bytes
+}
+
+/** A record: header {type, misc, size} then bytes (seed + k) & 255. */
+export function record(type: number, size: number, seed: number = 0, misc: number = 0): Uint8Array {
+  const r = new Uint8Array(size)
+  const dv = new DataView(r.buffer)
+  dv.setUint32(0, type, true)
+  dv.setUint16(4, misc, true)
+  dv.setUint16(6, size, true)
+  for (let k = 8; k < size; k++) r[k] = (seed + k) & 255
+  return r
+}
+
+/** Write `rec` at data_head (splitting at the end) and publish the new head, as the kernel. */
+export function produce(bytes: Uint8Array, rec: Uint8Array): void {
+  const pc = new PerfEventMmapPage(bytes)
+  const off = Number(pc.data_offset)
+  const size = Number(pc.data_size)
+  const head = pc.data_head
+  writeAt(bytes, off, size, head, rec)
+  pc.data_head = BigInt.asUintN(64, head + BigInt(rec.length))
+}
+
+/** write_backward: head −= size, then write at the new head. */
+export function produceBackward(bytes: Uint8Array, rec: Uint8Array): void {
+  const pc = new PerfEventMmapPage(bytes)
+  const head = BigInt.asUintN(64, pc.data_head - BigInt(rec.length))
+  writeAt(bytes, Number(pc.data_offset), Number(pc.data_size), head, rec)
+  pc.data_head = head
+}
+
+function writeAt(bytes: Uint8Array, off: number, size: number, pos: bigint, rec: Uint8Array) {
+  const o = Number(pos & BigInt(size - 1))
+  const first = Math.min(rec.length, size - o)
+  bytes.set(rec.subarray(0, first), off + o)
+  bytes.set(rec.subarray(first), off)
+}
 
 const FIXTURES = new URL('../../../test/fixtures/kernel/perf/', import.meta.url)
 

@@ -3,7 +3,7 @@
  * the checks that keep a corrupt ring from being read out of bounds.
  */
 import { describe, expect, it } from 'vitest'
-import { initControlPage, PerfEventMmapPage } from '../src/control-page.js'
+import { PerfEventMmapPage } from '../src/control-page.js'
 import { PerfError } from '../src/errors.js'
 import {
   PerfMmap,
@@ -18,56 +18,13 @@ import {
   perf_mmap__read_init,
   perf_mmap__write_tail,
 } from '../src/mmap-reader.js'
-import { drain } from './mmap-helpers.js'
+import { drain, mapping, produce, produceBackward, record } from './mmap-helpers.js'
 
 const PAGE = 4096
 const EAGAIN = -11
 const ENOENT = -2
 const EINVAL = -22
 const U64 = 2n ** 64n
-
-function mapping(dataSize: number, shared = false, pageSize = PAGE): Uint8Array {
-  const len = pageSize + dataSize
-  const bytes = new Uint8Array(shared ? new SharedArrayBuffer(len) : new ArrayBuffer(len))
-  initControlPage(bytes, dataSize, pageSize)
-  return bytes
-}
-
-/** A record: header {type, misc, size} then bytes (seed + k) & 255. */
-function record(type: number, size: number, seed = 0, misc = 0): Uint8Array {
-  const r = new Uint8Array(size)
-  const dv = new DataView(r.buffer)
-  dv.setUint32(0, type, true)
-  dv.setUint16(4, misc, true)
-  dv.setUint16(6, size, true)
-  for (let k = 8; k < size; k++) r[k] = (seed + k) & 255
-  return r
-}
-
-/** Write `rec` at data_head (splitting at the end) and publish the new head, as the kernel. */
-function produce(bytes: Uint8Array, rec: Uint8Array): void {
-  const pc = new PerfEventMmapPage(bytes)
-  const off = Number(pc.data_offset)
-  const size = Number(pc.data_size)
-  const head = pc.data_head
-  writeAt(bytes, off, size, head, rec)
-  pc.data_head = BigInt.asUintN(64, head + BigInt(rec.length))
-}
-
-/** write_backward: head −= size, then write at the new head. */
-function produceBackward(bytes: Uint8Array, rec: Uint8Array): void {
-  const pc = new PerfEventMmapPage(bytes)
-  const head = BigInt.asUintN(64, pc.data_head - BigInt(rec.length))
-  writeAt(bytes, Number(pc.data_offset), Number(pc.data_size), head, rec)
-  pc.data_head = head
-}
-
-function writeAt(bytes: Uint8Array, off: number, size: number, pos: bigint, rec: Uint8Array) {
-  const o = Number(pos & BigInt(size - 1))
-  const first = Math.min(rec.length, size - o)
-  bytes.set(rec.subarray(0, first), off + o)
-  bytes.set(rec.subarray(first), off)
-}
 
 function errnoOf(f: () => unknown): string {
   try {

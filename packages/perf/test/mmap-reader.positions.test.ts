@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { initControlPage, PerfEventMmapPage } from '../src/control-page.js'
+import { PerfEventMmapPage } from '../src/control-page.js'
 import {
   PerfMmap,
   perf_mmap__consume,
@@ -13,37 +13,14 @@ import {
   perf_mmap__read_event,
   perf_mmap__read_init,
 } from '../src/mmap-reader.js'
+import { mapping, produce, record } from './mmap-helpers.js'
 
 const PAGE = 4096
 const U64 = 2n ** 64n
 
-function mapping(dataSize: number, shared: boolean): Uint8Array {
-  const len = PAGE + dataSize
-  const bytes = new Uint8Array(shared ? new SharedArrayBuffer(len) : new ArrayBuffer(len))
-  initControlPage(bytes, dataSize, PAGE)
-  return bytes
-}
-
-function record(size: number, seed: number): Uint8Array {
-  const r = new Uint8Array(size)
-  const dv = new DataView(r.buffer)
-  dv.setUint32(0, 9, true)
-  dv.setUint16(4, seed & 0xffff, true)
-  dv.setUint16(6, size, true)
-  for (let k = 8; k < size; k++) r[k] = (seed + k) & 255
-  return r
-}
-
-function produce(bytes: Uint8Array, rec: Uint8Array): void {
-  const pc = new PerfEventMmapPage(bytes)
-  const off = Number(pc.data_offset)
-  const size = Number(pc.data_size)
-  const head = pc.data_head
-  const o = Number(head & BigInt(size - 1))
-  const first = Math.min(rec.length, size - o)
-  bytes.set(rec.subarray(0, first), off + o)
-  bytes.set(rec.subarray(first), off)
-  pc.data_head = BigInt.asUintN(64, head + BigInt(rec.length))
+/** A record of type 9 (PERF_RECORD_SAMPLE) whose misc is the low 16 bits of `seed`. */
+function sample(size: number, seed: number): Uint8Array {
+  return record(9, size, seed, seed & 0xffff)
 }
 
 describe('consumer positions', () => {
@@ -71,7 +48,7 @@ describe('consumer positions', () => {
           while (i < sizes.length) {
             // produce a few records (the ring holds at most 512 bytes), then drain them
             const batch = sizes.slice(i, i + perPass)
-            const recs = batch.map((n, k) => record(n * 8, i + k))
+            const recs = batch.map((n, k) => sample(n * 8, i + k))
             for (const r of recs) produce(bytes, r)
             expect(perf_mmap__read_init(map)).toBe(0)
             expect([map.start, map.end]).toEqual([pos, pc.data_head])
@@ -104,7 +81,7 @@ describe('consumer positions', () => {
       pc.data_head = 2n ** 32n - 16n
       pc.data_tail = 2n ** 32n - 16n
       const map = new PerfMmap(bytes)
-      produce(bytes, record(32, 1))
+      produce(bytes, sample(32, 1))
       expect(perf_mmap__read_init(map)).toBe(0)
       // someone else put a value with another high word in data_tail
       pc.data_tail = 5n * 2n ** 32n + 8n
@@ -119,7 +96,7 @@ describe('consumer positions', () => {
       const bytes = mapping(512, shared)
       const pc = new PerfEventMmapPage(bytes)
       const map = new PerfMmap(bytes)
-      produce(bytes, record(16, 1))
+      produce(bytes, sample(16, 1))
       expect(perf_mmap__read_init(map)).toBe(0)
       // the producer "moved" by 2^32 + 16: the low word alone would look like 16 bytes ahead
       pc.data_head = 2n ** 32n + 16n
@@ -135,8 +112,8 @@ describe('consumer positions', () => {
   it('returns an event whose header stays valid and whose in-place bytes are one view', () => {
     const bytes = mapping(512, true)
     const map = new PerfMmap(bytes)
-    produce(bytes, record(24, 1))
-    produce(bytes, record(40, 2))
+    produce(bytes, sample(24, 1))
+    produce(bytes, sample(40, 2))
     expect(perf_mmap__read_init(map)).toBe(0)
     const a = perf_mmap__read_event(map)!
     const b = perf_mmap__read_event(map)!
