@@ -20,7 +20,7 @@
  */
 import { RecordKind, RingBuffer } from '@onering/core'
 import type { DecodedRecord, RingClient, RingWriter } from '@onering/core'
-import { PerfMmapPageOffset } from './constants.js'
+import { PerfEventMmapPage } from './control-page.js'
 
 /** Raw AUX bytes as a core client: no record headers, head at 0 and tail at 8 of a 64-byte area. */
 const auxClient: RingClient = {
@@ -51,9 +51,6 @@ const auxClient: RingClient = {
   },
 }
 
-const I64_AUX_HEAD = PerfMmapPageOffset.aux_head / 8
-const I64_AUX_TAIL = PerfMmapPageOffset.aux_tail / 8
-
 /**
  * One AUX area (`rb->aux_*`). Internal: the API is `mmap` with a non-zero offset and the
  * `perf_aux_output_*` functions.
@@ -82,7 +79,8 @@ export class PerfAuxArea {
   nest = 0
   /** `rb->aux_mmap_count`. */
   mmapCount = 1
-  private readonly page: BigInt64Array
+  private readonly page: PerfEventMmapPage
+  private readonly dataOff: number
   private readonly coreTail: BigInt64Array
 
   /**
@@ -105,7 +103,7 @@ export class PerfAuxArea {
     this.offset = offset
     this.overwrite = !writable
     this.watermark = writable ? watermark || size / 2 : 0
-    this.page = new BigInt64Array(control.buffer, control.byteOffset, 1088 / 8)
+    this.page = new PerfEventMmapPage(control)
     const rb = RingBuffer.create({
       client: auxClient,
       cpus: 1,
@@ -124,7 +122,8 @@ export class PerfAuxArea {
     this.coreTail = words.subarray(1, 2)
     this.head = head
     this.writer = rb.writer(0)
-    this.data = new Uint8Array(rb.sab, rb.subbufOffset(0, 0), size)
+    this.dataOff = rb.subbufOffset(0, 0)
+    this.data = new Uint8Array(rb.sab, this.dataOff, size)
   }
 
   /** The shared memory of the AUX bytes. */
@@ -134,9 +133,9 @@ export class PerfAuxArea {
 
   /** `READ_ONCE(user_page->aux_tail)`, handed to the core ring's space check. */
   loadTail(): number {
-    const tail = Number(BigInt.asUintN(64, Atomics.load(this.page, I64_AUX_TAIL)))
-    Atomics.store(this.coreTail, 0, BigInt(tail))
-    return tail
+    const tail = this.page.aux_tail
+    Atomics.store(this.coreTail, 0, BigInt.asIntN(64, tail))
+    return Number(tail)
   }
 
   /** Move the head by `bytes` (bytes already in place); `aux_head` is not published yet. */
@@ -155,7 +154,12 @@ export class PerfAuxArea {
 
   /** `WRITE_ONCE(user_page->aux_head, rb->aux_head)`, after the bytes (a release). */
   publishHead(): void {
-    Atomics.store(this.page, I64_AUX_HEAD, BigInt(this.head))
+    this.page.aux_head = BigInt(this.head)
+  }
+
+  /** Copy `bytes` to AUX position `pos`, wrapping at the end (the core writer's `put`). */
+  put(pos: number, bytes: Uint8Array): void {
+    this.writer.put(this.dataOff + (pos & (this.size - 1)), bytes)
   }
 
   /** `rb_need_aux_wakeup`: a wakeup is due when the head crossed a watermark boundary. */

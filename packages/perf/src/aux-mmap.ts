@@ -13,13 +13,8 @@
  *
  * @packageDocumentation
  */
-import { PerfMmapPageOffset } from './constants.js'
-import { isSharedBuffer } from './control-page.js'
+import { PerfEventMmapPage } from './control-page.js'
 import { fail } from './errors.js'
-
-const I64_AUX_HEAD = PerfMmapPageOffset.aux_head / 8
-const I64_AUX_TAIL = PerfMmapPageOffset.aux_tail / 8
-const TWO32 = 2 ** 32
 
 /** Options of {@link PerfAuxMmap}. */
 export interface PerfAuxMmapOptions {
@@ -64,9 +59,8 @@ export class PerfAuxMmap {
   readonly snapshot: boolean
   /** The position read up to. */
   prev: number
-  private readonly page: BigInt64Array | null
-  private readonly dv: DataView
-  private readonly pageOff: number
+  /** The control page (`aux_head` / `aux_tail` are atomic on shared memory). */
+  readonly page: PerfEventMmapPage
 
   /**
    * @param control - the main mapping's bytes (the control page first)
@@ -76,47 +70,18 @@ export class PerfAuxMmap {
   constructor(control: Uint8Array, aux: Uint8Array, options: PerfAuxMmapOptions = {}) {
     if (!(control instanceof Uint8Array)) throw new TypeError('control: expected a Uint8Array')
     if (!(aux instanceof Uint8Array)) throw new TypeError('aux: expected a Uint8Array')
-    if (control.length < 1088)
-      fail('EINVAL', 'control', `${control.length} bytes cannot hold the control page`)
     const len = aux.length
     if (len === 0 || (len & (len - 1)) !== 0)
       fail('EINVAL', 'aux', `${len} bytes is not a power of two`)
-    this.dv = new DataView(control.buffer, control.byteOffset, 1088)
-    this.pageOff = 0
-    const size = this.dv.getUint32(PerfMmapPageOffset.aux_size, true)
-    const sizeHi = this.dv.getUint32(PerfMmapPageOffset.aux_size + 4, true)
-    if (size !== len || sizeHi !== 0)
-      fail(
-        'EINVAL',
-        'aux',
-        `${len} bytes but the control page's aux_size is ${sizeHi * TWO32 + size}`,
-      )
-    this.page =
-      isSharedBuffer(control.buffer) && control.byteOffset % 8 === 0
-        ? new BigInt64Array(control.buffer, control.byteOffset, 1088 / 8)
-        : null
+    this.page = new PerfEventMmapPage(control)
+    const size = this.page.aux_size
+    if (size !== BigInt(len))
+      fail('EINVAL', 'aux', `${len} bytes but the control page's aux_size is ${size}`)
     this.base = aux
     this.len = len
     this.mask = len - 1
     this.snapshot = options.snapshot === true
     this.prev = this.snapshot ? 0 : auxtrace_mmap__read_tail(this)
-  }
-
-  /** @internal */
-  _load(index: number): number {
-    if (this.page !== null) return Number(BigInt.asUintN(64, Atomics.load(this.page, index)))
-    const off = this.pageOff + index * 8
-    return this.dv.getUint32(off + 4, true) * TWO32 + this.dv.getUint32(off, true)
-  }
-
-  /** @internal */
-  _store(index: number, v: number): void {
-    if (this.page !== null) Atomics.store(this.page, index, BigInt(v))
-    else {
-      const off = this.pageOff + index * 8
-      this.dv.setUint32(off, v % TWO32, true)
-      this.dv.setUint32(off + 4, Math.floor(v / TWO32), true)
-    }
   }
 }
 
@@ -128,7 +93,7 @@ export class PerfAuxMmap {
  * @returns the head
  */
 export function auxtrace_mmap__read_head(mm: PerfAuxMmap): number {
-  return mm._load(I64_AUX_HEAD)
+  return Number(mm.page.aux_head)
 }
 
 /**
@@ -138,7 +103,7 @@ export function auxtrace_mmap__read_head(mm: PerfAuxMmap): number {
  * @returns the tail
  */
 export function auxtrace_mmap__read_tail(mm: PerfAuxMmap): number {
-  return mm._load(I64_AUX_TAIL)
+  return Number(mm.page.aux_tail)
 }
 
 /**
@@ -151,7 +116,7 @@ export function auxtrace_mmap__read_tail(mm: PerfAuxMmap): number {
 export function auxtrace_mmap__write_tail(mm: PerfAuxMmap, tail: number): void {
   if (!Number.isSafeInteger(tail) || tail < 0)
     throw new RangeError(`tail: ${String(tail)} is not an AUX position`)
-  mm._store(I64_AUX_TAIL, tail)
+  mm.page.aux_tail = BigInt(tail)
 }
 
 function handOver(mm: PerfAuxMmap, head: number, size: number, fn: PerfAuxtraceFn): void {

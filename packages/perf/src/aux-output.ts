@@ -19,7 +19,7 @@
  */
 import { PERF_AUX_FLAG_OVERWRITE, PERF_AUX_FLAG_TRUNCATED } from './constants.js'
 import { PERF_ERRNO, fail } from './errors.js'
-import { PerfEvent, perf_event_emit } from './event.js'
+import { PerfEvent, perf_event_emit, timeOf } from './event.js'
 import type { PerfAuxArea } from './aux-area.js'
 import { sizeOfAux, writeAux } from './records/aux.js'
 import type { PerfAuxFields } from './records/aux.js'
@@ -128,19 +128,9 @@ export function perf_aux_output_write(handle: PerfAuxHandle, bytes: Uint8Array):
     n = handle.size - handle.written
     handle.aux_flags |= PERF_AUX_FLAG_TRUNCATED
   }
-  const data = handle.data
-  const mask = data.length - 1
   // in overwrite mode only the last aux_size bytes survive
-  const skip = n > data.length ? n - data.length : 0
-  let pos = handle.head + handle.written + skip
-  let from = skip
-  while (from < n) {
-    const at = pos & mask
-    const len = Math.min(n - from, data.length - at)
-    data.set(bytes.subarray(from, from + len), at)
-    from += len
-    pos += len
-  }
+  const skip = n > area.size ? n - area.size : 0
+  if (n > skip) area.put(handle.head + handle.written + skip, bytes.subarray(skip, n))
   handle.written += n
   return n
 }
@@ -229,7 +219,7 @@ export function perf_aux_output_end(
   area.nest = 0
   // OVERWRITE alone tells nothing new: newer kernels do not emit it
   if (size !== 0 || (flags & ~PERF_AUX_FLAG_OVERWRITE) !== 0) {
-    const t = auxTime(time)
+    const t = timeOf(time)
     const rec: PerfAuxFields = {
       aux_offset: BigInt(offset),
       aux_size: BigInt(size),
@@ -250,11 +240,4 @@ export function perf_aux_output_end(
     if (flags & PERF_AUX_FLAG_TRUNCATED) event.enabled = false
     event._ring?._wakeAux()
   }
-}
-
-function auxTime(time: bigint | number | undefined): number {
-  if (time === undefined) return Math.round(performance.now() * 1e6)
-  const t = Number(time)
-  if (!Number.isSafeInteger(t) || t < 0) fail('EINVAL', 'time', `${String(time)} is not a time`)
-  return t
 }

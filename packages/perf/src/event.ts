@@ -731,7 +731,8 @@ function output(
   return true
 }
 
-function timeOf(time: bigint | number | undefined): number {
+/** @internal A record's time: the perf clock when not given, else a safe non-negative integer (EINVAL). */
+export function timeOf(time: bigint | number | undefined): number {
   if (time === undefined) return perfClock()
   const t = Number(time)
   if (!Number.isSafeInteger(t) || t < 0) fail('EINVAL', 'time', `${String(time)} is not a time`)
