@@ -843,8 +843,10 @@ function computeRatios() {
     if (a === undefined || b === undefined) return
     ratios.push({ label, value: a / b, better })
   }
+  // cost per event of result `a` over result `b` (lower is better)
+  const nsRatio = (label, a, b) => ratio(label, a?.nsPerEvent, b?.nsPerEvent, 'lower')
   const xo = find('cross-worker onering per-CPU ring', 64)
-  ratio(
+  nsRatio(
     'onering / postMessage per event (cross-worker, 64 B, events/s)',
     xo?.eventsPerSec,
     find('cross-worker postMessage per event', 64)?.eventsPerSec,
@@ -862,72 +864,62 @@ function computeRatios() {
   for (const s of SIZES) {
     ratio(
       `core write (counter) / memory ceiling, ${s} B (ns/event)`,
-      find('core write (counter)', s)?.nsPerEvent,
-      find('memory ceiling: Uint8Array.set copy', s)?.nsPerEvent,
-      'lower',
+      find('core write (counter)', s),
+      find('memory ceiling: Uint8Array.set copy', s),
     )
   }
   for (const clock of ['counter', 'monotonic']) {
     for (const s of SIZES) {
-      ratio(
+      nsRatio(
         `ftrace lock_reserve+unlock_commit / core reserve+commit (${clock}), ${s} B`,
-        find(`ftrace lock_reserve+unlock_commit (${clock})`, s)?.nsPerEvent,
-        find(`core reserve+commit (${clock})`, s)?.nsPerEvent,
-        'lower',
+        find(`ftrace lock_reserve+unlock_commit (${clock})`, s),
+        find(`core reserve+commit (${clock})`, s),
       )
-      ratio(
+      nsRatio(
         `ftrace ring_buffer_write / core write (${clock}), ${s} B`,
-        find(`ftrace ring_buffer_write (${clock})`, s)?.nsPerEvent,
-        find(`core write (${clock})`, s)?.nsPerEvent,
-        'lower',
+        find(`ftrace ring_buffer_write (${clock})`, s),
+        find(`core write (${clock})`, s),
       )
       // informative (not a face target): against a core ring that publishes every commit too
-      ratio(
+      nsRatio(
         `info: ftrace lock_reserve+unlock_commit / core reserve+commit publishBatch 1 (${clock}), ${s} B`,
-        find(`ftrace lock_reserve+unlock_commit (${clock})`, s)?.nsPerEvent,
-        find(`core reserve+commit publishBatch 1 (${clock})`, s)?.nsPerEvent,
-        'lower',
+        find(`ftrace lock_reserve+unlock_commit (${clock})`, s),
+        find(`core reserve+commit publishBatch 1 (${clock})`, s),
       )
     }
-    ratio(
+    nsRatio(
       `perf SAMPLE (40 B record) perf_event_output_ip / core reserve+commit 40 B on the ring (${clock})`,
-      find(`perf perf_event_output_ip SAMPLE (${clock})`, 40)?.nsPerEvent,
-      find(`core reserve+commit, perf baseline (${clock})`, 32)?.nsPerEvent,
-      'lower',
+      find(`perf perf_event_output_ip SAMPLE (${clock})`, 40),
+      find(`core reserve+commit, perf baseline (${clock})`, 32),
     )
     // informative (not a face target): against a core ring that publishes every record too
-    ratio(
+    nsRatio(
       `info: perf_event_output_ip / core reserve+commit publishBatch 1, 40 B on the ring (${clock})`,
-      find(`perf perf_event_output_ip SAMPLE (${clock})`, 40)?.nsPerEvent,
-      find(`core reserve+commit publishBatch 1, perf baseline (${clock})`, 32)?.nsPerEvent,
-      'lower',
+      find(`perf perf_event_output_ip SAMPLE (${clock})`, 40),
+      find(`core reserve+commit publishBatch 1, perf baseline (${clock})`, 32),
     )
-    ratio(
+    nsRatio(
       `info: perf_event_output_ip / core reserve+commit on a perf mapping, 40 B (${clock})`,
-      find(`perf perf_event_output_ip SAMPLE (${clock})`, 40)?.nsPerEvent,
-      find(`core reserve+commit on a perf mapping, perf baseline (${clock})`, 40)?.nsPerEvent,
-      'lower',
+      find(`perf perf_event_output_ip SAMPLE (${clock})`, 40),
+      find(`core reserve+commit on a perf mapping, perf baseline (${clock})`, 40),
     )
-    ratio(
+    nsRatio(
       `perf SAMPLE (40 B record) perf_event_output / core reserve+commit 40 B on the ring (${clock})`,
-      find(`perf perf_event_output SAMPLE (${clock})`, 40)?.nsPerEvent,
-      find(`core reserve+commit, perf baseline (${clock})`, 32)?.nsPerEvent,
-      'lower',
+      find(`perf perf_event_output SAMPLE (${clock})`, 40),
+      find(`core reserve+commit, perf baseline (${clock})`, 32),
     )
   }
   for (const s of SIZES) {
-    ratio(
+    nsRatio(
       `ftrace map_get_reader loop / core consume, ${s} B`,
-      find('ftrace map_get_reader loop', s)?.nsPerEvent,
-      find('core consume', s)?.nsPerEvent,
-      'lower',
+      find('ftrace map_get_reader loop', s),
+      find('core consume', s),
     )
   }
-  ratio(
+  nsRatio(
     'perf read_event loop (40 B) / core consume 40 B on the ring',
-    find('perf perf_mmap__read_event loop', 40)?.nsPerEvent,
-    find('core consume, perf baseline', 32)?.nsPerEvent,
-    'lower',
+    find('perf perf_mmap__read_event loop', 40),
+    find('core consume, perf baseline', 32),
   )
   return ratios
 }
