@@ -185,7 +185,16 @@ export interface RingClient {
   writeLoss?(dv: DataView, off: number, lost: number, ts: number, tag: number): void
 }
 
-const registry = new Map<number, RingClient>()
+/**
+ * The client registry is one per JavaScript realm (thread), not one per copy of this module: the
+ * ESM and CJS builds of `@onering/core` (and two installed copies of the same major) find it under
+ * one `Symbol.for` key on `globalThis`. Otherwise a buffer created through `import` would not
+ * attach through `require` — the dual-package hazard — because the client registered by one build
+ * would be missing from the other's registry. The key carries the buffer format version.
+ */
+const REGISTRY_KEY = Symbol.for('@onering/core:client-registry/v1')
+const registry: Map<number, RingClient> = ((globalThis as Record<symbol, unknown>)[REGISTRY_KEY] ??=
+  new Map<number, RingClient>()) as Map<number, RingClient>
 
 /** 32-bit FNV-1a hash of a client id, as stored in the buffer header. */
 export function clientHash(id: string): number {
@@ -199,7 +208,8 @@ export function clientHash(id: string): number {
 
 /**
  * Register a client so that {@link RingBuffer.attach} can find it by the hash stored in
- * the buffer. Registering the same client again is a no-op.
+ * the buffer. Registering the same client again is a no-op, also when the other build (ESM or
+ * CJS) of the package registers its own copy under the same id.
  *
  * @throws TypeError when another client with the same hash is registered.
  */
