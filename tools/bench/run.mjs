@@ -19,6 +19,7 @@ import {
 } from 'node:fs'
 import os from 'node:os'
 import { Bench } from 'tinybench'
+import { computeRatios } from './ratios.mjs'
 import { RingBuffer } from '@onering/core'
 import {
   RB_FL_OVERWRITE,
@@ -837,93 +838,6 @@ function printRow(r) {
 
 const find = (name, payload) => results.find((r) => r.name === name && r.payload === payload)
 
-function computeRatios() {
-  const ratios = []
-  const ratio = (label, a, b, better = 'higher') => {
-    if (a === undefined || b === undefined) return
-    ratios.push({ label, value: a / b, better })
-  }
-  // cost per event of result `a` over result `b` (lower is better)
-  const nsRatio = (label, a, b) => ratio(label, a?.nsPerEvent, b?.nsPerEvent, 'lower')
-  const xo = find('cross-worker onering per-CPU ring', 64)
-  nsRatio(
-    'onering / postMessage per event (cross-worker, 64 B, events/s)',
-    xo?.eventsPerSec,
-    find('cross-worker postMessage per event', 64)?.eventsPerSec,
-  )
-  ratio(
-    'onering / postMessage 64 per message (cross-worker, 64 B, events/s)',
-    xo?.eventsPerSec,
-    find('cross-worker postMessage, 64 per message', 64)?.eventsPerSec,
-  )
-  ratio(
-    'onering / ringbuf.js (cross-worker, 64 B, events/s)',
-    xo?.eventsPerSec,
-    find('cross-worker ringbuf.js push/pop', 64)?.eventsPerSec,
-  )
-  for (const s of SIZES) {
-    ratio(
-      `core write (counter) / memory ceiling, ${s} B (ns/event)`,
-      find('core write (counter)', s),
-      find('memory ceiling: Uint8Array.set copy', s),
-    )
-  }
-  for (const clock of ['counter', 'monotonic']) {
-    for (const s of SIZES) {
-      nsRatio(
-        `ftrace lock_reserve+unlock_commit / core reserve+commit (${clock}), ${s} B`,
-        find(`ftrace lock_reserve+unlock_commit (${clock})`, s),
-        find(`core reserve+commit (${clock})`, s),
-      )
-      nsRatio(
-        `ftrace ring_buffer_write / core write (${clock}), ${s} B`,
-        find(`ftrace ring_buffer_write (${clock})`, s),
-        find(`core write (${clock})`, s),
-      )
-      // informative (not a face target): against a core ring that publishes every commit too
-      nsRatio(
-        `info: ftrace lock_reserve+unlock_commit / core reserve+commit publishBatch 1 (${clock}), ${s} B`,
-        find(`ftrace lock_reserve+unlock_commit (${clock})`, s),
-        find(`core reserve+commit publishBatch 1 (${clock})`, s),
-      )
-    }
-    nsRatio(
-      `perf SAMPLE (40 B record) perf_event_output_ip / core reserve+commit 40 B on the ring (${clock})`,
-      find(`perf perf_event_output_ip SAMPLE (${clock})`, 40),
-      find(`core reserve+commit, perf baseline (${clock})`, 32),
-    )
-    // informative (not a face target): against a core ring that publishes every record too
-    nsRatio(
-      `info: perf_event_output_ip / core reserve+commit publishBatch 1, 40 B on the ring (${clock})`,
-      find(`perf perf_event_output_ip SAMPLE (${clock})`, 40),
-      find(`core reserve+commit publishBatch 1, perf baseline (${clock})`, 32),
-    )
-    nsRatio(
-      `info: perf_event_output_ip / core reserve+commit on a perf mapping, 40 B (${clock})`,
-      find(`perf perf_event_output_ip SAMPLE (${clock})`, 40),
-      find(`core reserve+commit on a perf mapping, perf baseline (${clock})`, 40),
-    )
-    nsRatio(
-      `perf SAMPLE (40 B record) perf_event_output / core reserve+commit 40 B on the ring (${clock})`,
-      find(`perf perf_event_output SAMPLE (${clock})`, 40),
-      find(`core reserve+commit, perf baseline (${clock})`, 32),
-    )
-  }
-  for (const s of SIZES) {
-    nsRatio(
-      `ftrace map_get_reader loop / core consume, ${s} B`,
-      find('ftrace map_get_reader loop', s),
-      find('core consume', s),
-    )
-  }
-  nsRatio(
-    'perf read_event loop (40 B) / core consume 40 B on the ring',
-    find('perf perf_mmap__read_event loop', 40),
-    find('core consume, perf baseline', 32),
-  )
-  return ratios
-}
-
 function computeTargets(ratios) {
   const t = []
   const check = (target, measured, met, shortfall) =>
@@ -1026,7 +940,7 @@ console.log(
 runTinybench()
 await runCross()
 runAlloc()
-const ratios = computeRatios()
+const ratios = computeRatios(results, SIZES)
 console.log('\nratios')
 for (const x of ratios) console.log(`  ${x.label.padEnd(84)} ${x.value.toFixed(2)}×`)
 const targets = computeTargets(ratios)

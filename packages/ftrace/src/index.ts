@@ -1,8 +1,6 @@
 /**
  * `@onering/ftrace`: the Linux ftrace `ring_buffer` API and byte format on top of `@onering/core`.
  *
- * Under construction: not published yet.
- *
  * @packageDocumentation
  */
 export * from './constants.js'
