@@ -49,8 +49,11 @@ export interface AllocOptions {
 function checkFlags(flags: unknown): number {
   if (typeof flags !== 'number' || !Number.isInteger(flags))
     throw new TypeError('flags: expected an integer')
-  if ((flags & ~RB_FL_OVERWRITE) !== 0)
-    throw new RangeError(`flags: unknown bits ${flags & ~RB_FL_OVERWRITE}`)
+  // `flags & ~RB_FL_OVERWRITE` alone would miss bits above 31 (ToInt32 drops them)
+  if ((flags & RB_FL_OVERWRITE) !== flags)
+    throw new RangeError(
+      `flags: unknown bits in 0x${flags.toString(16)} (only RB_FL_OVERWRITE is defined)`,
+    )
   return flags
 }
 
@@ -239,7 +242,13 @@ export function ring_buffer_discard_commit(buffer: TraceBuffer, event: RingBuffe
   ;(buffer instanceof TraceBuffer ? buffer.openWriter() : checkBuffer(buffer).writer()).discard()
 }
 
-/** `ring_buffer_write(buffer, length, data)`: reserve, copy, commit. Returns 0 or `-EBUSY`. */
+/**
+ * `ring_buffer_write(buffer, length, data)`: reserve, copy, commit. Returns 0 or `-EBUSY`.
+ *
+ * As in the kernel, where `data` is a pointer, the event is the first `length` bytes of `data`:
+ * a writer can reuse one scratch array for events of every size without a `subarray` per event.
+ * A `length` above `data.length` is a RangeError.
+ */
 export function ring_buffer_write(buffer: TraceBuffer, length: number, data: Uint8Array): number {
   if (!(buffer instanceof TraceBuffer)) checkBuffer(buffer)
   if (!(data instanceof Uint8Array)) throw new TypeError('data: expected a Uint8Array')
@@ -389,6 +398,10 @@ export function ring_buffer_read_page(
   )
     throw new TypeError('page: not a read page of this buffer and cpu')
   if (!Number.isInteger(len) || len < 0) throw new RangeError(`len: ${len} is not a byte count`)
+  if (typeof full !== 'boolean' && !Number.isInteger(full))
+    throw new TypeError(
+      `full: expected a boolean or an integer (the kernel's int), got ${String(full)}`,
+    )
   if (len < buffer.rb.subbufSize) return -1
   if (page.lease !== null) {
     buffer.rb.releaseSubbuf(page.lease)

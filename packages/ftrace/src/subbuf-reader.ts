@@ -195,6 +195,8 @@ export function decodeRawStream(
   subbufSize: number,
   fn: (ev: SubbufEvent, page: number) => void,
 ): number {
+  if (typeof fn !== 'function')
+    throw new TypeError('fn: expected a function called for every event')
   const r = new SubbufReader(bytes, subbufSize)
   let pages = 0
   for (let off = 0; off + subbufSize <= bytes.length; off += subbufSize) {

@@ -85,6 +85,9 @@ describe('allocation', () => {
     rejects(() => ring_buffer_alloc(8192, -1), RangeError, 'flags')
     rejects(() => ring_buffer_alloc(8192, 0.5), TypeError, 'flags')
     rejects(() => ring_buffer_alloc(8192, bad('overwrite')), TypeError, 'flags')
+    // bits above 31 are unknown bits too (ToInt32 would drop them)
+    for (const flags of [2 ** 32, 2 ** 32 + 1, 2 ** 53, -(2 ** 40)])
+      rejects(() => ring_buffer_alloc(8192, flags), RangeError, 'flags')
   })
 
   it('order and cpus', () => {
@@ -248,6 +251,17 @@ describe('objects and functions', () => {
       TypeError,
       'discard',
     )
+  })
+
+  it('read_page full, decodeRawStream callback', () => {
+    const tb = ring_buffer_alloc(8192, 0)
+    const page = ring_buffer_alloc_read_page(tb, 0)
+    for (const full of [bad('yes'), bad({}), 0.5, Number.NaN, bad(null)])
+      rejects(() => ring_buffer_read_page(tb, page, 4096, 0, full), TypeError, 'full')
+    // the kernel's int: any integer, and booleans, are accepted
+    expect(ring_buffer_read_page(tb, page, 4096, 0, 0)).toBe(-1)
+    expect(ring_buffer_read_page(tb, page, 4096, 0, true)).toBe(-1)
+    rejects(() => decodeRawStream(new Uint8Array(4096), 4096, bad(undefined)), TypeError, 'fn')
   })
 
   it('decoders: bytes, subbufSize, offset', () => {
