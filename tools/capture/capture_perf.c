@@ -8,7 +8,7 @@
 // scenario it saves NAME.attr (the perf_event_attr it opened), NAME.mmap (the whole mapping after
 // the run) and, where the consumer frees space midway, NAME.before.mmap (the mapping just before):
 //
-//   samples    cpu-clock every 100 us for 20 ms, 8 data pages: plain forward ring, nothing lost
+//   samples    cpu-clock every 100 us for 20 ms of CPU time, 8 data pages: nothing lost
 //   full       the same for 100 ms into 2 data pages, then data_tail = data_head, 10 ms more
 //   wrapped    as full with a 30 ms run
 //   backward   write_backward with a read-only mapping, 2 data pages, 100 ms
@@ -57,15 +57,17 @@ static void control(int fd, unsigned long request, const char *what) {
   if (ioctl(fd, request, 0)) fail(what);
 }
 
+// CPU time of this thread: cpu-clock counts only while the thread runs, so spinning for CPU time
+// (not wall time) gives about the same number of samples however busy the machine is.
 static double now(void) {
   struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)) fail("clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
   return t.tv_sec + t.tv_nsec / 1e9;
 }
 
 static volatile uint64_t sink;
 
-// Burn CPU in user space for `s` seconds (cpu-clock samples only while the thread runs).
+// Burn CPU in user space for `s` seconds of this thread's CPU time.
 static void spin(double s) {
   double end = now() + s;
   while (now() < end)
