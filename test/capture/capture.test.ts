@@ -245,6 +245,33 @@ describe.skipIf(ftraceMissing !== undefined)(
       expect(after['buffer_size_kb']).toBeDefined()
     })
 
+    it('removes the instance and writes nothing when a capture fails', () => {
+      const fake = join(work, 'failing-bin')
+      mkdirSync(fake)
+      // a stand-in capture_ftrace that uses the instance it is given, then fails
+      writeFileSync(
+        join(fake, 'capture_ftrace'),
+        '#!/bin/sh\necho failing >"$1/trace_marker" && echo "used $1" && exit 1\n',
+        { mode: 0o755 },
+      )
+      const into = join(work, 'failed-out')
+      const f = run('bash', [
+        join(tools, 'regenerate.sh'),
+        '--only',
+        'ftrace',
+        '--bin',
+        fake,
+        '--into',
+        into,
+      ])
+      expect(f.status).toBe(1)
+      const made = /^used (.+)$/m.exec(f.stdout)?.[1]
+      expect(made).toMatch(/\/instances\/onering-capture-\d+$/)
+      expect(existsSync(made!)).toBe(false)
+      expect(existsSync(into)).toBe(false)
+      expect(topLevel()).toEqual(before)
+    })
+
     it('writes the same files as the committed fixtures', () => {
       expect(files(join(out, 'ftrace'))).toEqual(files(join(committed, 'ftrace')))
     })
