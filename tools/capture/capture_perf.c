@@ -74,10 +74,28 @@ static void spin(double s) {
     for (int i = 0; i < 1000; i++) sink += i;
 }
 
-static void report(const char *name, const struct perf_event_mmap_page *c) {
+// A disabled software event of `config`, user space only, its size that of the build's headers.
+static void software_event(struct perf_event_attr *a, uint64_t config) {
+  memset(a, 0, sizeof *a);
+  a->size = sizeof *a;
+  a->type = PERF_TYPE_SOFTWARE;
+  a->config = config;
+  a->exclude_kernel = 1;
+  a->disabled = 1;
+}
+
+// Disable the event, save NAME.attr and NAME.mmap (the whole mapping), report head and tail.
+static void finish(const char *name, int fd, const struct perf_event_attr *a, void *m,
+                   size_t len) {
+  control(fd, PERF_EVENT_IOC_DISABLE, "PERF_EVENT_IOC_DISABLE");
+  save(name, "attr", a, sizeof *a);
+  save(name, "mmap", m, len);
+  const struct perf_event_mmap_page *c = m;
   fprintf(stderr, "%s: head=%llu tail=%llu data_offset=%llu data_size=%llu\n", name,
           (unsigned long long)c->data_head, (unsigned long long)c->data_tail,
           (unsigned long long)c->data_offset, (unsigned long long)c->data_size);
+  munmap(m, len);
+  close(fd);
 }
 
 // cpu-clock sampling of this thread in user space: period 100000 ns, sample_type IP, TID, TIME,
@@ -86,14 +104,9 @@ static void report(const char *name, const struct perf_event_mmap_page *c) {
 static void sampling(const char *name, int data_pages, int backward, double secs,
                      int consume_midway) {
   struct perf_event_attr a;
-  memset(&a, 0, sizeof a);
-  a.size = sizeof a;
-  a.type = PERF_TYPE_SOFTWARE;
-  a.config = PERF_COUNT_SW_CPU_CLOCK;
+  software_event(&a, PERF_COUNT_SW_CPU_CLOCK);
   a.sample_period = 100000;
-  a.exclude_kernel = 1;
   a.exclude_hv = 1;
-  a.disabled = 1;
   a.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_ID |
                   PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD;
   a.wakeup_events = 1;
@@ -113,24 +126,14 @@ static void sampling(const char *name, int data_pages, int backward, double secs
                      __ATOMIC_RELEASE);
     spin(0.01);
   }
-  control(fd, PERF_EVENT_IOC_DISABLE, "PERF_EVENT_IOC_DISABLE");
-  save(name, "attr", &a, sizeof a);
-  save(name, "mmap", m, len);
-  report(name, c);
-  munmap(m, len);
-  close(fd);
+  finish(name, fd, &a, m, len);
 }
 
 // Side-band records of this thread: 5 anonymous PROT_EXEC mappings with a 2 ms sleep after each
 // (MMAP2 + a SWITCH out and in), then one file mapping (/etc/hostname).
 static void sideband(const char *name) {
   struct perf_event_attr a;
-  memset(&a, 0, sizeof a);
-  a.size = sizeof a;
-  a.type = PERF_TYPE_SOFTWARE;
-  a.config = PERF_COUNT_SW_DUMMY;
-  a.exclude_kernel = 1;
-  a.disabled = 1;
+  software_event(&a, PERF_COUNT_SW_DUMMY);
   a.comm = 1;
   a.mmap = 1;
   a.mmap2 = 1;
@@ -158,12 +161,7 @@ static void sideband(const char *name) {
   if (p == MAP_FAILED) fail("mmap of /etc/hostname");
   munmap(p, pg);
   close(f);
-  control(fd, PERF_EVENT_IOC_DISABLE, "PERF_EVENT_IOC_DISABLE");
-  save(name, "attr", &a, sizeof a);
-  save(name, "mmap", m, len);
-  report(name, m);
-  munmap(m, len);
-  close(fd);
+  finish(name, fd, &a, m, len);
 }
 
 int main(int argc, char **argv) {
