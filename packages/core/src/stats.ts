@@ -5,8 +5,15 @@
  * - `attempted = written + dropped + commitOverrun` (records that never entered the ring);
  * - `bytes = bytesWritten - bytesRead - bytesOverrun`.
  *
+ * The counters are Float64 words of each ring's counters area (`docs/design.md §3.4, §9`),
+ * published by the writers together with their commits; they are read here after a load of
+ * the ring's publish counter `C_PUB`.
+ *
  * @packageDocumentation
  */
+import { ALL_CPUS } from './all-cpus.js'
+import * as L from './layout.js'
+import type { RingBuffer } from './ring-buffer.js'
 
 /** Counters of one ring, or their sum over all rings. */
 export interface RingStats {
@@ -64,4 +71,79 @@ export function emptyStats(): RingStats {
     subbufsRead: 0,
     oldestTimestamp: 0,
   }
+}
+
+/**
+ * @internal Counters of ring `cpu` (checked), or their sum over every ring for `ALL_CPUS`;
+ * `oldestTimestamp` is the smallest non-zero one.
+ */
+export function ringStats(rb: RingBuffer, cpu: number): RingStats {
+  rb.checkLive()
+  const c = rb.checkCpu(cpu, true)
+  if (c !== ALL_CPUS) return cpuStats(rb, c)
+  const t = emptyStats()
+  for (let k = 0; k < rb.g.cpus; k++) {
+    const s = cpuStats(rb, k)
+    for (const key of Object.keys(t) as (keyof RingStats)[]) {
+      if (key === 'oldestTimestamp') {
+        if (
+          s.oldestTimestamp !== 0 &&
+          (t.oldestTimestamp === 0 || s.oldestTimestamp < t.oldestTimestamp)
+        )
+          t.oldestTimestamp = s.oldestTimestamp
+      } else t[key] += s[key]
+    }
+  }
+  return t
+}
+
+/** Counters of ring `cpu`: zeros while a reset of it is pending. */
+function cpuStats(rb: RingBuffer, cpu: number): RingStats {
+  const s = emptyStats()
+  if (rb.resetPending(cpu)) return s
+  // the writers store the counters before they bump C_PUB
+  Atomics.load(rb.i32, rb.ctl(cpu) + L.C_PUB)
+  const f = rb.f64
+  const x = rb.fx(cpu)
+  s.written = f[x + L.F_ENTRIES]!
+  s.overrun = f[x + L.F_OVERRUN]!
+  s.commitOverrun = f[x + L.F_COMMIT_OVERRUN]!
+  s.dropped = f[x + L.F_DROPPED]!
+  s.read = f[x + L.F_READ]!
+  s.bytesWritten = f[x + L.F_BYTES]!
+  s.bytesRead = f[x + L.F_BYTES_READ]!
+  s.bytesOverrun = f[x + L.F_BYTES_OVERRUN]!
+  s.lost = f[x + L.F_LOST]!
+  s.discarded = f[x + L.F_DISCARDED]!
+  s.subbufsTouched = f[x + L.F_PAGES_TOUCHED]!
+  s.subbufsLost = f[x + L.F_PAGES_LOST]!
+  s.subbufsRead = f[x + L.F_PAGES_READ]!
+  s.entries = Math.max(0, s.written - s.overrun - s.read)
+  s.bytes = Math.max(0, s.bytesWritten - s.bytesOverrun - s.bytesRead)
+  s.oldestTimestamp = s.entries > 0 ? oldestTimestamp(rb, cpu) : 0
+  return s
+}
+
+/**
+ * Base timestamp of the oldest sub-buffer of ring `cpu` with unread data (paged; 0 for the
+ * contiguous layout), as the kernel's `ring_buffer_oldest_event_ts` reports it.
+ */
+function oldestTimestamp(rb: RingBuffer, cpu: number): number {
+  if (rb.g.layout !== L.LAYOUT_PAGED) return 0
+  const c = rb.ctl(cpu)
+  const i = rb.i32
+  const reader = i[c + L.C_READER_PAGE]!
+  const commit =
+    Atomics.load(i, (rb.subbufOffset(cpu, reader) + rb.client.commitOffset) >> 2) &
+    L.COMMIT_LEN_MASK
+  if (i[c + L.C_READER_SEQ] !== -1 && i[c + L.C_READER_READ]! < commit)
+    return rb.f64[(rb.metaOffset(cpu, reader) >> 3) + L.PM_TS_F64]!
+  // the writer may have overwritten the sub-buffers from the reader's head on: skip them as
+  // the reader's next swap will (the ring holds sequence numbers cs - n + 1 .. cs)
+  const n = rb.g.subbufs
+  const h = i[c + L.C_HEAD_SEQ]!
+  const lap = (Atomics.load(i, c + L.C_COMMIT_SEQ) - n + 1 - h) | 0
+  const slot = lap > 0 ? (i[c + L.C_HEAD_SLOT]! + (lap % n)) % n : i[c + L.C_HEAD_SLOT]!
+  const id = i[rb.slots(cpu) + slot]! & L.SLOT_ID_MASK
+  return rb.f64[(rb.metaOffset(cpu, id) >> 3) + L.PM_TS_F64]!
 }
