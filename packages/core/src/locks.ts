@@ -58,19 +58,20 @@ export function lockEveryRing(rb: RingBuffer): HeldLocks {
   const held: HeldLocks = []
   try {
     for (let cpu = 0; cpu < rb.g.cpus; cpu++) {
-      const c = rb.ctl(cpu)
-      for (const w of [L.C_WRITER_LOCK, L.C_READER_LOCK]) {
-        const t = tryLock(rb, c + w)
-        if (t === 0)
+      const ctlIdx = rb.ctl(cpu)
+      for (const word of [L.C_WRITER_LOCK, L.C_READER_LOCK]) {
+        const token = tryLock(rb, ctlIdx + word)
+        if (token === 0)
           throw new BusyError(
-            `cpu: ring ${cpu} is held by a ${w === L.C_WRITER_LOCK ? 'writer' : 'reader'}`,
+            `cpu: ring ${cpu} is held by a ${word === L.C_WRITER_LOCK ? 'writer' : 'reader'}`,
           )
-        held.push([c + w, t])
+        held.push([ctlIdx + word, token])
       }
-      if (Atomics.load(rb.i32, c + L.C_ITERS) > 0)
+      if (Atomics.load(rb.i32, ctlIdx + L.C_ITERS) > 0)
         throw new BusyError(`cpu: ring ${cpu} has an open iterator`)
+      // a leased sub-buffer leaves -1 in its spare pool slot
       for (let k = 0; k < rb.g.spares; k++)
-        if (Atomics.load(rb.i32, c + L.C_SPARE_IDS + k) < 0)
+        if (Atomics.load(rb.i32, ctlIdx + L.C_SPARE_IDS + k) < 0)
           throw new BusyError(`cpu: ring ${cpu} has a leased sub-buffer`)
     }
   } catch (e) {
@@ -82,5 +83,5 @@ export function lockEveryRing(rb: RingBuffer): HeldLocks {
 
 /** Release the lock words {@link lockEveryRing} took. */
 export function unlockAll(rb: RingBuffer, held: HeldLocks): void {
-  for (const [idx, t] of held) unlock(rb, idx, t)
+  for (const [idx, token] of held) unlock(rb, idx, token)
 }

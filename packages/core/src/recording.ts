@@ -59,9 +59,9 @@ export function setClientFlags(rb: RingBuffer, v: number): void {
 /** Disable recording on ring `cpu` or on every ring (one more nesting level). */
 export function recordDisable(rb: RingBuffer, cpu: number): void {
   rb.checkLive()
-  const c = rb.checkCpu(cpu, true)
-  if (c === ALL_CPUS) Atomics.add(rb.i32, L.H_RECORD, 1)
-  else Atomics.add(rb.i32, rb.ctl(c) + L.C_DISABLED, 1)
+  cpu = rb.checkCpu(cpu, true)
+  if (cpu === ALL_CPUS) Atomics.add(rb.i32, L.H_RECORD, 1)
+  else Atomics.add(rb.i32, rb.ctl(cpu) + L.C_DISABLED, 1)
 }
 
 /**
@@ -71,8 +71,8 @@ export function recordDisable(rb: RingBuffer, cpu: number): void {
  */
 export function recordEnable(rb: RingBuffer, cpu: number): void {
   rb.checkLive()
-  const c = rb.checkCpu(cpu, true)
-  const idx = c === ALL_CPUS ? L.H_RECORD : rb.ctl(c) + L.C_DISABLED
+  cpu = rb.checkCpu(cpu, true)
+  const idx = cpu === ALL_CPUS ? L.H_RECORD : rb.ctl(cpu) + L.C_DISABLED
   for (;;) {
     const old = Atomics.load(rb.i32, idx)
     if ((old & (L.RECORD_OFF - 1)) === 0) throw new RangeError('cpu: recording is not disabled')
@@ -89,9 +89,9 @@ export function setRecordOff(rb: RingBuffer, off: boolean): void {
 
 /** True when recording is neither disabled nor off (for one ring: also not disabled there). */
 export function isOn(rb: RingBuffer, cpu: number): boolean {
-  const c = rb.checkCpu(cpu, true)
+  cpu = rb.checkCpu(cpu, true)
   if (Atomics.load(rb.i32, L.H_RECORD) !== 0) return false
-  return c === ALL_CPUS || Atomics.load(rb.i32, rb.ctl(c) + L.C_DISABLED) === 0
+  return cpu === ALL_CPUS || Atomics.load(rb.i32, rb.ctl(cpu) + L.C_DISABLED) === 0
 }
 
 /**
@@ -99,7 +99,7 @@ export function isOn(rb: RingBuffer, cpu: number): boolean {
  * not disabled there (the kernel's `ring_buffer_record_is_on_cpu`).
  */
 export function isSetOn(rb: RingBuffer, cpu: number): boolean {
-  const c = rb.checkCpu(cpu, true)
+  cpu = rb.checkCpu(cpu, true)
   if ((Atomics.load(rb.i32, L.H_RECORD) & L.RECORD_OFF) !== 0) return false
-  return c === ALL_CPUS || Atomics.load(rb.i32, rb.ctl(c) + L.C_DISABLED) === 0
+  return cpu === ALL_CPUS || Atomics.load(rb.i32, rb.ctl(cpu) + L.C_DISABLED) === 0
 }

@@ -9,6 +9,9 @@
  * - a ring is re-initialised only under its writer lock and its reader operation lock;
  * - while `C_RESET_REQ !== C_RESET_DONE` readers treat the ring as empty (`resetPending`).
  *
+ * Locals: `g` = `rb.g`, `i` = `rb.i32`; `ctlIdx`, `fxIdx`, `slotIdx` index a ring's control
+ * words, counters and slot words.
+ *
  * @internal
  * @packageDocumentation
  */
@@ -40,33 +43,33 @@ function keptByReset(w: number): boolean {
  */
 export function initCpu(rb: RingBuffer, cpu: number, fresh: boolean): void {
   const g = rb.g
-  const c = rb.ctl(cpu)
   const i = rb.i32
+  const ctlIdx = rb.ctl(cpu)
+  const fxIdx = rb.fx(cpu)
   const base = rb.cpuOffset(cpu)
-  for (let w = 0; w < L.C_SPARE_IDS + L.MAX_SPARES; w++) if (!keptByReset(w)) i[c + w] = 0
-  const fx = rb.fx(cpu)
-  for (let w = 0; w < 32; w++) rb.f64[fx + w] = 0
+  for (let w = 0; w < L.C_SPARE_IDS + L.MAX_SPARES; w++) if (!keptByReset(w)) i[ctlIdx + w] = 0
+  for (let w = 0; w < 32; w++) rb.f64[fxIdx + w] = 0
   // the writer starts in the first sub-buffer (shared writers count only later switches)
-  if (g.layout === L.LAYOUT_PAGED) rb.f64[fx + L.F_PAGES_TOUCHED] = 1
+  if (g.layout === L.LAYOUT_PAGED) rb.f64[fxIdx + L.F_PAGES_TOUCHED] = 1
   // slot words and page meta; the client area only when the geometry is new
   rb.u8.fill(0, base + g.slotsOff, base + (fresh ? g.dataOff : g.areaOff))
   if (g.layout === L.LAYOUT_PAGED) {
-    const s = rb.slots(cpu)
+    const slotIdx = rb.slots(cpu)
     // reader sub-buffer = physical 0; slot k holds physical k+1. The writer starts in seq 0.
-    i[s] = L.slotWord(1, 0, false)
+    i[slotIdx] = L.slotWord(1, 0, false)
     i[rb.pageBySlot(cpu)] = 1
-    for (let k = 1; k < g.subbufs; k++) i[s + k] = L.slotWord(k + 1, k - g.subbufs, true)
-    i[c + L.C_READER_PAGE] = 0
-    i[c + L.C_READER_SEQ] = -1
+    for (let k = 1; k < g.subbufs; k++) i[slotIdx + k] = L.slotWord(k + 1, k - g.subbufs, true)
+    i[ctlIdx + L.C_READER_PAGE] = 0
+    i[ctlIdx + L.C_READER_SEQ] = -1
     for (let k = 0; k < L.MAX_SPARES; k++)
-      i[c + L.C_SPARE_IDS + k] = k < g.spares ? g.subbufs + 1 + k : -1
-    i[c + L.C_SHARED_PAGE] = 1
+      i[ctlIdx + L.C_SPARE_IDS + k] = k < g.spares ? g.subbufs + 1 + k : -1
+    i[ctlIdx + L.C_SHARED_PAGE] = 1
     const commit = rb.client.commitOffset
     for (let id = 0; id < g.physical; id++) {
       rb.dv.setUint32(rb.subbufOffset(cpu, id) + commit, 0, true)
       i[(rb.metaOffset(cpu, id) >> 2) + L.PM_FINAL] = -1
     }
-    i[c + L.C_RESV] = rb.client.subbufHeaderBytes
+    i[ctlIdx + L.C_RESV] = rb.client.subbufHeaderBytes
   } else {
     rb.u8.fill(0, base + g.dataOff, base + g.dataOff + g.unit)
     // the engine's own words in the client area: the head and tail positions
@@ -75,7 +78,7 @@ export function initCpu(rb: RingBuffer, cpu: number, fresh: boolean): void {
     Atomics.store(rb.b64, (area + rb.client.tailOffset) >> 3, 0n)
   }
   if (fresh) rb.client.cpuAreaInit?.(rb.dv, rb.areaOffset(cpu), clientGeometry(g), cpu)
-  Atomics.add(i, c + L.C_READ_EPOCH, 1)
+  Atomics.add(i, ctlIdx + L.C_READ_EPOCH, 1)
 }
 
 /**
@@ -86,18 +89,19 @@ export function initCpu(rb: RingBuffer, cpu: number, fresh: boolean): void {
  */
 export function reset(rb: RingBuffer, cpu: number): void {
   rb.checkLive()
-  const c = rb.checkCpu(cpu, true)
-  if (c === ALL_CPUS) {
+  cpu = rb.checkCpu(cpu, true)
+  if (cpu === ALL_CPUS) {
     for (let k = 0; k < rb.g.cpus; k++) reset(rb, k)
     return
   }
-  const ctl = rb.ctl(c)
-  if (rb.sync === 'shared' && Atomics.load(rb.i32, ctl + L.C_WRITER_LOCK) !== 0)
+  const ctlIdx = rb.ctl(cpu)
+  // a shared ring's writer lock counts attached writers, none of which applies a reset
+  if (rb.sync === 'shared' && Atomics.load(rb.i32, ctlIdx + L.C_WRITER_LOCK) !== 0)
     throw new BusyError(
-      `cpu: ${c} has writers attached; shared rings reset only while no writer is attached`,
+      `cpu: ${cpu} has writers attached; shared rings reset only while no writer is attached`,
     )
-  Atomics.add(rb.i32, ctl + L.C_RESET_REQ, 1)
-  tryApplyReset(rb, c)
+  Atomics.add(rb.i32, ctlIdx + L.C_RESET_REQ, 1)
+  tryApplyReset(rb, cpu)
 }
 
 /** Apply a pending reset of ring `cpu` if no per-CPU writer holds it. */
@@ -114,18 +118,20 @@ function tryApplyReset(rb: RingBuffer, cpu: number): void {
 
 /** Apply a pending reset of ring `cpu`. Call with its writer lock held (writer or requester). */
 export function applyReset(rb: RingBuffer, cpu: number): void {
-  const ctl = rb.ctl(cpu)
-  const req = Atomics.load(rb.i32, ctl + L.C_RESET_REQ)
-  if (req === Atomics.load(rb.i32, ctl + L.C_RESET_DONE)) return
+  const ctlIdx = rb.ctl(cpu)
+  const req = Atomics.load(rb.i32, ctlIdx + L.C_RESET_REQ)
+  if (req === Atomics.load(rb.i32, ctlIdx + L.C_RESET_DONE)) return
   withReaderOpLock(rb, cpu, () => {
     initCpu(rb, cpu, false)
   })
-  Atomics.store(rb.i32, ctl + L.C_RESET_DONE, req)
-  Atomics.add(rb.i32, ctl + L.C_PUB, 1)
+  Atomics.store(rb.i32, ctlIdx + L.C_RESET_DONE, req)
+  Atomics.add(rb.i32, ctlIdx + L.C_PUB, 1)
 }
 
 /** True while a reset of ring `cpu` is requested but not applied. */
 export function resetPending(rb: RingBuffer, cpu: number): boolean {
-  const ctl = rb.ctl(cpu)
-  return Atomics.load(rb.i32, ctl + L.C_RESET_REQ) !== Atomics.load(rb.i32, ctl + L.C_RESET_DONE)
+  const ctlIdx = rb.ctl(cpu)
+  return (
+    Atomics.load(rb.i32, ctlIdx + L.C_RESET_REQ) !== Atomics.load(rb.i32, ctlIdx + L.C_RESET_DONE)
+  )
 }

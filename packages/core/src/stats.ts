@@ -9,6 +9,9 @@
  * published by the writers together with their commits; they are read here after a load of
  * the ring's publish counter `C_PUB`.
  *
+ * Locals: `i` = `rb.i32`, `f` = `rb.f64`; `ctlIdx` and `fxIdx` index a ring's control words
+ * and counters.
+ *
  * @packageDocumentation
  */
 import { ALL_CPUS } from './all-cpus.js'
@@ -79,22 +82,22 @@ export function emptyStats(): RingStats {
  */
 export function ringStats(rb: RingBuffer, cpu: number): RingStats {
   rb.checkLive()
-  const c = rb.checkCpu(cpu, true)
-  if (c !== ALL_CPUS) return cpuStats(rb, c)
-  const t = emptyStats()
+  cpu = rb.checkCpu(cpu, true)
+  if (cpu !== ALL_CPUS) return cpuStats(rb, cpu)
+  const sum = emptyStats()
   for (let k = 0; k < rb.g.cpus; k++) {
     const s = cpuStats(rb, k)
-    for (const key of Object.keys(t) as (keyof RingStats)[]) {
+    for (const key of Object.keys(sum) as (keyof RingStats)[]) {
       if (key === 'oldestTimestamp') {
         if (
           s.oldestTimestamp !== 0 &&
-          (t.oldestTimestamp === 0 || s.oldestTimestamp < t.oldestTimestamp)
+          (sum.oldestTimestamp === 0 || s.oldestTimestamp < sum.oldestTimestamp)
         )
-          t.oldestTimestamp = s.oldestTimestamp
-      } else t[key] += s[key]
+          sum.oldestTimestamp = s.oldestTimestamp
+      } else sum[key] += s[key]
     }
   }
-  return t
+  return sum
 }
 
 /** Counters of ring `cpu`: zeros while a reset of it is pending. */
@@ -104,20 +107,20 @@ function cpuStats(rb: RingBuffer, cpu: number): RingStats {
   // the writers store the counters before they bump C_PUB
   Atomics.load(rb.i32, rb.ctl(cpu) + L.C_PUB)
   const f = rb.f64
-  const x = rb.fx(cpu)
-  s.written = f[x + L.F_ENTRIES]!
-  s.overrun = f[x + L.F_OVERRUN]!
-  s.commitOverrun = f[x + L.F_COMMIT_OVERRUN]!
-  s.dropped = f[x + L.F_DROPPED]!
-  s.read = f[x + L.F_READ]!
-  s.bytesWritten = f[x + L.F_BYTES]!
-  s.bytesRead = f[x + L.F_BYTES_READ]!
-  s.bytesOverrun = f[x + L.F_BYTES_OVERRUN]!
-  s.lost = f[x + L.F_LOST]!
-  s.discarded = f[x + L.F_DISCARDED]!
-  s.subbufsTouched = f[x + L.F_PAGES_TOUCHED]!
-  s.subbufsLost = f[x + L.F_PAGES_LOST]!
-  s.subbufsRead = f[x + L.F_PAGES_READ]!
+  const fxIdx = rb.fx(cpu)
+  s.written = f[fxIdx + L.F_ENTRIES]!
+  s.overrun = f[fxIdx + L.F_OVERRUN]!
+  s.commitOverrun = f[fxIdx + L.F_COMMIT_OVERRUN]!
+  s.dropped = f[fxIdx + L.F_DROPPED]!
+  s.read = f[fxIdx + L.F_READ]!
+  s.bytesWritten = f[fxIdx + L.F_BYTES]!
+  s.bytesRead = f[fxIdx + L.F_BYTES_READ]!
+  s.bytesOverrun = f[fxIdx + L.F_BYTES_OVERRUN]!
+  s.lost = f[fxIdx + L.F_LOST]!
+  s.discarded = f[fxIdx + L.F_DISCARDED]!
+  s.subbufsTouched = f[fxIdx + L.F_PAGES_TOUCHED]!
+  s.subbufsLost = f[fxIdx + L.F_PAGES_LOST]!
+  s.subbufsRead = f[fxIdx + L.F_PAGES_READ]!
   s.entries = Math.max(0, s.written - s.overrun - s.read)
   s.bytes = Math.max(0, s.bytesWritten - s.bytesOverrun - s.bytesRead)
   s.oldestTimestamp = s.entries > 0 ? oldestTimestamp(rb, cpu) : 0
@@ -130,20 +133,21 @@ function cpuStats(rb: RingBuffer, cpu: number): RingStats {
  */
 function oldestTimestamp(rb: RingBuffer, cpu: number): number {
   if (rb.g.layout !== L.LAYOUT_PAGED) return 0
-  const c = rb.ctl(cpu)
+  const ctlIdx = rb.ctl(cpu)
   const i = rb.i32
-  const reader = i[c + L.C_READER_PAGE]!
+  const reader = i[ctlIdx + L.C_READER_PAGE]!
   const commit =
     Atomics.load(i, (rb.subbufOffset(cpu, reader) + rb.client.commitOffset) >> 2) &
     L.COMMIT_LEN_MASK
-  if (i[c + L.C_READER_SEQ] !== -1 && i[c + L.C_READER_READ]! < commit)
+  if (i[ctlIdx + L.C_READER_SEQ] !== -1 && i[ctlIdx + L.C_READER_READ]! < commit)
     return rb.f64[(rb.metaOffset(cpu, reader) >> 3) + L.PM_TS_F64]!
   // the writer may have overwritten the sub-buffers from the reader's head on: skip them as
   // the reader's next swap will (the ring holds sequence numbers cs - n + 1 .. cs)
   const n = rb.g.subbufs
-  const h = i[c + L.C_HEAD_SEQ]!
-  const lap = (Atomics.load(i, c + L.C_COMMIT_SEQ) - n + 1 - h) | 0
-  const slot = lap > 0 ? (i[c + L.C_HEAD_SLOT]! + (lap % n)) % n : i[c + L.C_HEAD_SLOT]!
+  const h = i[ctlIdx + L.C_HEAD_SEQ]!
+  const lap = (Atomics.load(i, ctlIdx + L.C_COMMIT_SEQ) - n + 1 - h) | 0
+  const head = i[ctlIdx + L.C_HEAD_SLOT]!
+  const slot = lap > 0 ? (head + (lap % n)) % n : head
   const id = i[rb.slots(cpu) + slot]! & L.SLOT_ID_MASK
   return rb.f64[(rb.metaOffset(cpu, id) >> 3) + L.PM_TS_F64]!
 }

@@ -104,9 +104,9 @@ export const WAIT_SLICE_MS = 50
  */
 export function wakeWaiters(rb: RingBuffer, cpu: number): void {
   rb.checkLive()
-  const c = rb.checkCpu(cpu, true)
+  cpu = rb.checkCpu(cpu, true)
   const i = rb.i32
-  if (c === ALL_CPUS) {
+  if (cpu === ALL_CPUS) {
     Atomics.add(i, L.H_WAKE_ALL, 1)
     Atomics.add(i, L.H_WAKE, 1)
     Atomics.notify(i, L.H_WAKE)
@@ -117,15 +117,16 @@ export function wakeWaiters(rb: RingBuffer, cpu: number): void {
     return
   }
   // the wake-all epoch before the futex word: a waiter woken by C_WAKE sees the new epoch
-  Atomics.add(i, rb.ctl(c) + L.C_WAKE_ALL, 1)
-  Atomics.add(i, rb.ctl(c) + L.C_WAKE, 1)
-  Atomics.notify(i, rb.ctl(c) + L.C_WAKE)
+  const ctlIdx = rb.ctl(cpu)
+  Atomics.add(i, ctlIdx + L.C_WAKE_ALL, 1)
+  Atomics.add(i, ctlIdx + L.C_WAKE, 1)
+  Atomics.notify(i, ctlIdx + L.C_WAKE)
   Atomics.add(i, L.H_WAKE, 1)
   Atomics.notify(i, L.H_WAKE)
 }
 
 /** @internal Sum of the wake-all epochs that concern a waiter of `cpu` (or of every ring). */
 export function wakeEpoch(rb: RingBuffer, cpu: number): number {
-  const g = Atomics.load(rb.i32, L.H_WAKE_ALL)
-  return cpu === ALL_CPUS ? g : g + Atomics.load(rb.i32, rb.ctl(cpu) + L.C_WAKE_ALL)
+  const all = Atomics.load(rb.i32, L.H_WAKE_ALL)
+  return cpu === ALL_CPUS ? all : all + Atomics.load(rb.i32, rb.ctl(cpu) + L.C_WAKE_ALL)
 }
