@@ -6,7 +6,7 @@
  * - `geometry.ts`: sizing rules, the header's geometry words, the handle's views;
  * - `lifecycle.ts`: create, attach, free;
  * - `locks.ts`: the per-CPU writer and reader lock words;
- * - `recording.ts`: mode, client flags, record disable/enable/off/on;
+ * - `ts`: mode, client flags, record disable/enable/off/on;
  * - `reset.ts`: ring initialisation and the reset hand-off;
  * - `resize.ts`: resize;
  * - `stats.ts`: the counters;
@@ -30,7 +30,17 @@ import type { Geometry } from './geometry.js'
 import { allocateBuffer, checkLive, freeBuffer, goLive, isFreed, openBuffer } from './lifecycle.js'
 import type { BufferParts } from './lifecycle.js'
 import { tryLock, unlock, withReaderOpLock } from './locks.js'
-import * as recording from './recording.js'
+import {
+  getClientFlags,
+  getMode,
+  isOn,
+  isSetOn,
+  recordDisable,
+  recordEnable,
+  setClientFlags,
+  setMode,
+  setRecordOff,
+} from './recording.js'
 import { applyReset, reset, resetPending } from './reset.js'
 import { resize } from './resize.js'
 import { wakeEpoch, wakeWaiters } from './wait.js'
@@ -264,20 +274,20 @@ export class RingBuffer {
     return this.u8.subarray(off, off + this.g.unit)
   }
 
-  // ---- recording control (recording.ts) --------------------------------------------
+  // ---- recording control (recording.ts) ------------------------------------------
   /** The current mode. Writers pick a change up at their next sub-buffer switch or publish. */
   get mode(): RingMode {
-    return recording.getMode(this)
+    return getMode(this)
   }
   set mode(mode: RingMode) {
-    recording.setMode(this, mode)
+    setMode(this, mode)
   }
   /** A word the client owns (e.g. ftrace's absolute-timestamp mode); passed to it in bits 8..31. */
   get clientFlags(): number {
-    return recording.getClientFlags(this)
+    return getClientFlags(this)
   }
   set clientFlags(v: number) {
-    recording.setClientFlags(this, v)
+    setClientFlags(this, v)
   }
   /**
    * Disable recording (a nesting counter; balance with {@link RingBuffer.recordEnable}).
@@ -285,33 +295,33 @@ export class RingBuffer {
    * reserve, or at the latest after the records of one publish batch.
    */
   recordDisable(cpu: number = ALL_CPUS): void {
-    recording.recordDisable(this, cpu)
+    recordDisable(this, cpu)
   }
   /**
    * Undo one {@link RingBuffer.recordDisable}.
    * @throws RangeError when recording was not disabled.
    */
   recordEnable(cpu: number = ALL_CPUS): void {
-    recording.recordEnable(this, cpu)
+    recordEnable(this, cpu)
   }
   /** Switch recording off (a latch, independent of the disable counter). */
   recordOff(): void {
-    recording.setRecordOff(this, true)
+    setRecordOff(this, true)
   }
   /** Switch recording back on. */
   recordOn(): void {
-    recording.setRecordOff(this, false)
+    setRecordOff(this, false)
   }
   /** True when recording is neither disabled nor off (for one CPU: also not disabled there). */
   isOn(cpu: number = ALL_CPUS): boolean {
-    return recording.isOn(this, cpu)
+    return isOn(this, cpu)
   }
   /**
    * True when the off latch is not set (the global disable counter is ignored); for one CPU,
    * also not disabled there (the kernel's `ring_buffer_record_is_on_cpu`).
    */
   isSetOn(cpu: number = ALL_CPUS): boolean {
-    return recording.isSetOn(this, cpu)
+    return isSetOn(this, cpu)
   }
 
   // ---- locks (locks.ts) ---------------------------------------------------------------
