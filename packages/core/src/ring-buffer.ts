@@ -6,7 +6,7 @@
  * - `geometry.ts`: sizing rules, the header's geometry words, the handle's views;
  * - `lifecycle.ts`: create, attach, free;
  * - `locks.ts`: the per-CPU writer and reader lock words;
- * - `ts`: mode, client flags, record disable/enable/off/on;
+ * - `recording.ts`: mode, client flags, record disable/enable/off/on;
  * - `reset.ts`: ring initialisation and the reset hand-off;
  * - `resize.ts`: resize;
  * - `stats.ts`: the counters;
