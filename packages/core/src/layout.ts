@@ -9,6 +9,8 @@
  * cpu block (contiguous): [control 512 B][client area (head/tail u64 inside)][data area 2^k]
  * ```
  *
+ * Where each part starts for a given size is the geometry (`geometry.ts`).
+ *
  * @internal
  * @packageDocumentation
  */
@@ -185,65 +187,6 @@ export const PM_TS_F64 = 2
 
 export function slotWord(id: number, seq: number, consumed: boolean): number {
   return id | ((seq & SLOT_TAG_MASK) << SLOT_TAG_SHIFT) | (consumed ? SLOT_CONSUMED : 0)
-}
-
-export function align(n: number, a: number): number {
-  return Math.ceil(n / a) * a
-}
-
-/** Computed geometry of one buffer. */
-export interface Geometry {
-  layout: number
-  cpus: number
-  unitShift: number
-  unit: number
-  subbufs: number
-  spares: number
-  physical: number
-  clientArea: number
-  cpuBase: number
-  cpuStride: number
-  total: number
-  slotsOff: number
-  metaOff: number
-  areaOff: number
-  dataOff: number
-}
-
-export function computeGeometry(
-  layout: number,
-  cpus: number,
-  unitShift: number,
-  subbufs: number,
-  spares: number,
-  clientArea: number,
-): Geometry {
-  const unit = 2 ** unitShift
-  const physical = layout === LAYOUT_PAGED ? subbufs + 1 + spares : 1
-  const slotsOff = CONTROL_BYTES
-  // slot words, then the shared writers' page-by-slot table (same length)
-  const metaOff = align(slotsOff + (layout === LAYOUT_PAGED ? 8 * subbufs : 0), 8)
-  const areaOff = align(metaOff + (layout === LAYOUT_PAGED ? PAGE_META_BYTES * physical : 0), 64)
-  const dataOff = align(areaOff + clientArea, 64)
-  const cpuStride = align(dataOff + physical * unit, 64)
-  const cpuBase = HEADER_BYTES
-  return {
-    layout,
-    cpus,
-    unitShift,
-    unit,
-    subbufs,
-    spares,
-    physical,
-    clientArea,
-    cpuBase,
-    cpuStride,
-    total: cpuBase + cpus * cpuStride,
-    slotsOff,
-    metaOff,
-    areaOff,
-    dataOff,
-  }
 }
 
 export function headerChecksum(i32: Int32Array): number {

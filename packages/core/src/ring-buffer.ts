@@ -1,18 +1,49 @@
 /**
- * The buffer: one `SharedArrayBuffer` holding a header and per-CPU rings.
+ * The buffer: one `SharedArrayBuffer` holding a header and per-CPU rings (`docs/design.md §3`).
+ * {@link RingBuffer} is the handle and the engine's one public class; each concept lives in its
+ * own module as free functions that take the handle first, and the methods delegate to them:
+ *
+ * - `geometry.ts`: sizing rules, the header's geometry words, the handle's views;
+ * - `lifecycle.ts`: create, attach, free;
+ * - `locks.ts`: the per-CPU writer and reader lock words;
+ * - `recording.ts`: mode, client flags, record disable/enable/off/on;
+ * - `reset.ts`: ring initialisation and the reset hand-off;
+ * - `resize.ts`: resize;
+ * - `stats.ts`: the counters;
+ * - `wait.ts`: wake-ups.
+ *
+ * The addressing methods and the geometry getters stay plain arithmetic on `g` here: writers
+ * call them on their per-record paths. The concept modules import this class as a type only.
  *
  * @packageDocumentation
  */
-import { BusyError, checkFunction, checkInt, checkPow2 } from './errors.js'
-import { clientHash, lookupClient, registerClient } from './client.js'
-import type { ClientGeometry, RingClient } from './client.js'
+import { BusyError, checkInt } from './errors.js'
+import type { RingClient } from './client.js'
 import { rawPagedClient } from './raw-client.js'
 import type { ClockFn } from './clock.js'
 import type { AttachOptions, RingBufferOptions, RingMode } from './options.js'
-import { emptyStats } from './stats.js'
+import { ringStats } from './stats.js'
 import type { RingStats } from './stats.js'
 import * as L from './layout.js'
-import type { Geometry } from './layout.js'
+import { checkSubbufRange, mapViews, refreshGeometry, subbufsFor } from './geometry.js'
+import type { Geometry } from './geometry.js'
+import { allocateBuffer, checkLive, freeBuffer, goLive, isFreed, openBuffer } from './lifecycle.js'
+import type { BufferParts } from './lifecycle.js'
+import { tryLock, unlock, withReaderOpLock } from './locks.js'
+import {
+  getClientFlags,
+  getMode,
+  isOn,
+  isSetOn,
+  recordDisable,
+  recordEnable,
+  setClientFlags,
+  setMode,
+  setRecordOff,
+} from './recording.js'
+import { applyReset, reset, resetPending } from './reset.js'
+import { resize } from './resize.js'
+import { wakeEpoch, wakeWaiters } from './wait.js'
 
 import { ALL_CPUS } from './all-cpus.js'
 import { PagedWriter } from './paged-writer.js'
@@ -24,25 +55,6 @@ import { putSpare } from './paged-reader.js'
 import type { SubbufLease } from './paged-reader.js'
 
 export { ALL_CPUS }
-
-const MIN_UNIT_SHIFT = 8
-const MAX_SUBBUF_SHIFT = 20
-const MAX_DATA_SHIFT = 30
-const MAX_CPUS = 1024
-const MAX_SUBBUFS = 8192
-
-function clientGeometry(g: Geometry): ClientGeometry {
-  return {
-    layout: g.layout === L.LAYOUT_PAGED ? 'paged' : 'contiguous',
-    unitBytes: g.unit,
-    subbufs: g.subbufs,
-    physicalSubbufs: g.physical,
-  }
-}
-
-function log2(n: number): number {
-  return 31 - Math.clz32(n)
-}
 
 /**
  * A ring buffer in shared memory: per-CPU rings in either the paged layout (sub-buffers plus
@@ -67,13 +79,13 @@ export class RingBuffer {
   /** @internal This handle's lock token (non-zero, distinct per handle with high probability). */
   readonly token: number = (Math.random() * 0x7ffffffe + 1) | 0
 
-  private constructor(sab: SharedArrayBuffer, client: RingClient, clock: ClockFn | undefined) {
-    this.sab = sab
-    this.client = client
-    this.userClock = clock
-    this.views()
+  private constructor(parts: BufferParts) {
+    this.sab = parts.sab
+    this.client = parts.client
+    this.userClock = parts.clock
+    mapViews(this)
     this.clockKind = this.i32[L.H_CLOCK]!
-    this.refreshGeometry()
+    refreshGeometry(this)
   }
 
   /**
@@ -82,101 +94,8 @@ export class RingBuffer {
    * @throws RangeError or TypeError naming the offending option.
    */
   static create(options: RingBufferOptions = {}): RingBuffer {
-    if (typeof options !== 'object') throw new TypeError('options: expected an object')
-    const client = options.client ?? rawPagedClient
-    if (typeof client !== 'object' || typeof client.recordSize !== 'function')
-      throw new TypeError('client: expected a RingClient')
-    const paged = client.layout === 'paged'
-    if (!paged && client.layout !== 'contiguous')
-      throw new TypeError(`client.layout: expected 'paged' or 'contiguous'`)
-    const cpus = checkInt('cpus', options.cpus ?? 1, 1, MAX_CPUS)
-    const mode = options.mode ?? 'overwrite'
-    if (mode !== 'overwrite' && mode !== 'produce-consume')
-      throw new RangeError(`mode: expected 'overwrite' or 'produce-consume', got ${String(mode)}`)
-    const sync = options.sync ?? 'per-cpu'
-    if (sync !== 'per-cpu' && sync !== 'shared')
-      throw new RangeError(`sync: expected 'per-cpu' or 'shared', got ${String(sync)}`)
-    if (sync === 'shared' && !paged) throw new RangeError(`sync: 'shared' needs the paged layout`)
-    const batch = checkInt('publishBatch', options.publishBatch ?? 32, 1, 1 << 20)
-    const backward = options.backward ?? false
-    if (typeof backward !== 'boolean') throw new TypeError('backward: expected a boolean')
-    if (backward && paged) throw new RangeError('backward: only for the contiguous layout')
-    const tailPolicy = options.tailPolicy ?? (backward ? 'ignore' : 'push')
-    if (tailPolicy !== 'push' && tailPolicy !== 'ignore')
-      throw new RangeError(`tailPolicy: expected 'push' or 'ignore', got ${String(tailPolicy)}`)
-    if (tailPolicy === 'ignore' && paged)
-      throw new RangeError('tailPolicy: only for the contiguous layout')
-    if (backward && tailPolicy === 'push')
-      throw new RangeError("tailPolicy: backward rings overwrite only with 'ignore'")
-    let clockKind = L.CLOCK_MONOTONIC
-    let clockFn: ClockFn | undefined
-    const clock = options.clock ?? 'monotonic'
-    if (clock === 'counter') clockKind = L.CLOCK_COUNTER
-    else if (typeof clock === 'function') {
-      clockKind = L.CLOCK_USER
-      clockFn = clock
-    } else if (clock !== 'monotonic')
-      throw new RangeError(`clock: expected 'monotonic', 'counter' or a function`)
-    let unitShift: number
-    let subbufs = 1
-    let spares = 0
-    if (paged) {
-      const subbufSize = checkPow2(
-        'subbufSize',
-        options.subbufSize ?? 4096,
-        1 << MIN_UNIT_SHIFT,
-        1 << MAX_SUBBUF_SHIFT,
-      )
-      if (subbufSize <= client.subbufHeaderBytes + 16)
-        throw new RangeError(`subbufSize: ${subbufSize} leaves no room after the client header`)
-      unitShift = log2(subbufSize)
-      // shared sync keeps the reservation offset in 20 bits, with 0xfffff reserved
-      if (sync === 'shared' && subbufSize >= 1 << MAX_SUBBUF_SHIFT)
-        throw new RangeError(
-          `subbufSize: shared sync needs sub-buffers below ${1 << MAX_SUBBUF_SHIFT} bytes`,
-        )
-      subbufs = RingBuffer.subbufsFor(options.size ?? 65536, subbufSize, client)
-      spares = checkInt('spareSubbufs', options.spareSubbufs ?? 1, 1, L.MAX_SPARES)
-    } else {
-      if (options.subbufSize !== undefined)
-        throw new RangeError('subbufSize: only for the paged layout')
-      unitShift = log2(
-        checkPow2('size', options.size ?? 65536, 1 << MIN_UNIT_SHIFT, 2 ** MAX_DATA_SHIFT),
-      )
-    }
-    const layout = paged ? L.LAYOUT_PAGED : L.LAYOUT_CONTIGUOUS
-    const g0 = L.computeGeometry(layout, cpus, unitShift, subbufs, spares, 0)
-    const area = client.cpuAreaBytes(clientGeometry(g0))
-    checkInt('client.cpuAreaBytes()', area, 0, 1 << 30)
-    if (area % 8 !== 0)
-      throw new RangeError(`client.cpuAreaBytes(): ${area} is not a multiple of 8`)
-    const g = L.computeGeometry(layout, cpus, unitShift, subbufs, spares, area)
-    if (g.total > 2 ** 31 - 1)
-      throw new RangeError(`size: the buffer would need ${g.total} bytes (max 2^31-1)`)
-    const maxLen = options.maxByteLength ?? g.total
-    checkInt('maxByteLength', maxLen, g.total, 2 ** 31 - 1)
-    const sab =
-      maxLen > g.total
-        ? new SharedArrayBuffer(g.total, { maxByteLength: maxLen })
-        : new SharedArrayBuffer(g.total)
-    registerClient(client)
-    const i32 = new Int32Array(sab, 0, L.HEADER_BYTES / 4)
-    i32[L.H_MAGIC] = L.MAGIC
-    i32[L.H_VERSION] = L.VERSION
-    i32[L.H_LAYOUT] = layout
-    i32[L.H_CPUS] = cpus
-    i32[L.H_FLAGS] =
-      (mode === 'overwrite' ? L.MODE_OVERWRITE : 0) |
-      (sync === 'shared' ? L.MODE_SHARED : 0) |
-      (backward ? L.MODE_BACKWARD : 0) |
-      (tailPolicy === 'ignore' ? L.MODE_IGNORE_TAIL : 0)
-    i32[L.H_CLOCK] = clockKind
-    i32[L.H_CLIENT] = clientHash(client.id)
-    i32[L.H_PUBLISH_BATCH] = batch
-    RingBuffer.writeGeometry(i32, g)
-    const rb = new RingBuffer(sab, client, clockFn)
-    for (let cpu = 0; cpu < cpus; cpu++) rb.initCpu(cpu)
-    Atomics.store(i32, L.H_STATE, L.STATE_LIVE)
+    const rb = new RingBuffer(allocateBuffer(options))
+    goLive(rb)
     return rb
   }
 
@@ -187,95 +106,17 @@ export class RingBuffer {
    *   when the client it was created with is neither registered nor given.
    */
   static attach(sab: SharedArrayBuffer, options: AttachOptions = {}): RingBuffer {
-    if (!(sab instanceof SharedArrayBuffer))
-      throw new TypeError('sab: expected a SharedArrayBuffer')
-    if (sab.byteLength < L.HEADER_BYTES) throw new TypeError('sab: too small to hold a ring buffer')
-    const i32 = new Int32Array(sab, 0, L.HEADER_BYTES / 4)
-    if (i32[L.H_MAGIC] !== L.MAGIC) throw new TypeError('sab: not an onering buffer (bad magic)')
-    if (i32[L.H_VERSION] !== L.VERSION)
-      throw new TypeError(`sab: unsupported layout version ${i32[L.H_VERSION]}`)
-    const state = Atomics.load(i32, L.H_STATE)
-    if (state === L.STATE_FREED) throw new TypeError('sab: the buffer was freed')
-    if (state !== L.STATE_LIVE) throw new TypeError('sab: the buffer is not initialised')
-    if (i32[L.H_CHECK] !== L.headerChecksum(i32))
-      throw new TypeError('sab: corrupted header (checksum mismatch)')
-    if (i32[L.H_TOTAL_BYTES]! > sab.byteLength)
-      throw new TypeError('sab: corrupted header (size exceeds the buffer)')
-    const hash = i32[L.H_CLIENT]!
-    let client = options.client
-    if (client !== undefined) {
-      if (clientHash(client.id) !== hash)
-        throw new TypeError(`client: ${client.id} is not the client this buffer was created with`)
-    } else {
-      client = lookupClient(hash)
-      if (client === undefined)
-        throw new TypeError(
-          'client: the buffer uses a client that is not registered here; pass it in options.client',
-        )
-    }
-    let clock: ClockFn | undefined
-    if (i32[L.H_CLOCK] === L.CLOCK_USER) {
-      if (options.clock === undefined)
-        throw new TypeError('clock: the buffer uses a clock function; pass it in options.clock')
-      checkFunction('clock', options.clock)
-      clock = options.clock
-    }
-    return new RingBuffer(sab, client, clock)
+    return new RingBuffer(openBuffer(sab, options))
   }
 
   /** Number of ring sub-buffers the kernel's sizing rule gives for `size` bytes per CPU. */
   static subbufsFor(size: number, subbufSize: number, client: RingClient = rawPagedClient): number {
-    checkInt('size', size, 1, 2 ** 31 - 1)
-    const data = subbufSize - client.subbufHeaderBytes
-    const n = Math.max(2, Math.ceil(size / data))
-    if (n > MAX_SUBBUFS)
-      throw new RangeError(`size: ${size} needs ${n} sub-buffers (max ${MAX_SUBBUFS})`)
-    return n
+    return subbufsFor(size, subbufSize, client)
   }
 
-  private static writeGeometry(i32: Int32Array, g: Geometry): void {
-    i32[L.H_UNIT_SHIFT] = g.unitShift
-    i32[L.H_SUBBUFS] = g.subbufs
-    i32[L.H_SPARES] = g.spares
-    i32[L.H_CLIENT_AREA] = g.clientArea
-    i32[L.H_CPU_STRIDE] = g.cpuStride
-    i32[L.H_CPU_BASE] = g.cpuBase
-    i32[L.H_TOTAL_BYTES] = g.total
-    i32[L.H_CHECK] = L.headerChecksum(i32)
-  }
-
-  private views(): void {
-    const len = this.sab.byteLength & ~7
-    this.i32 = new Int32Array(this.sab, 0, len / 4)
-    this.f64 = new Float64Array(this.sab, 0, len / 8)
-    this.b64 = new BigInt64Array(this.sab, 0, len / 8)
-    this.dv = new DataView(this.sab, 0, len)
-    this.u8 = new Uint8Array(this.sab, 0, len)
-  }
-
-  /** @internal Re-derive the geometry after a resize in any worker. Returns true when it changed. */
-  refreshGeometry(): boolean {
-    const gen = Atomics.load(this.i32, L.H_GEN)
-    if (this.g !== undefined && gen === this.gen) return false
-    if (this.sab.byteLength !== this.u8.byteLength) this.views()
-    const i = this.i32
-    this.g = L.computeGeometry(
-      i[L.H_LAYOUT]!,
-      i[L.H_CPUS]!,
-      i[L.H_UNIT_SHIFT]!,
-      i[L.H_SUBBUFS]!,
-      i[L.H_SPARES]!,
-      i[L.H_CLIENT_AREA]!,
-    )
-    this.gen = gen
-    return true
-  }
-
-  /** @internal */
+  /** @internal Throw unless the buffer is live; pick up a resize made through another handle. */
   checkLive(): void {
-    if (Atomics.load(this.i32, L.H_STATE) !== L.STATE_LIVE)
-      throw new TypeError('buffer: the buffer was freed')
-    this.refreshGeometry()
+    checkLive(this)
   }
 
   /** @internal */
@@ -321,7 +162,7 @@ export class RingBuffer {
   // ---- geometry --------------------------------------------------------------------
   /** The geometry, re-derived first when a resize happened through another handle. */
   private geo(): Geometry {
-    this.refreshGeometry()
+    refreshGeometry(this)
     return this.g
   }
   /** Number of per-CPU rings. */
@@ -420,22 +261,9 @@ export class RingBuffer {
     putSpare(this, c, lease.id)
   }
 
-  /**
-   * @internal Check that `[offset, offset + length)` lies inside one sub-buffer of ring `cpu`.
-   * @throws RangeError otherwise.
-   */
+  /** @internal Check that `[offset, offset + length)` lies inside one sub-buffer of ring `cpu`. */
   checkSubbufRange(cpu: number, offset: number, length: number): void {
-    const rel = offset - this.subbufOffset(cpu, 0)
-    const unit = this.g.unit
-    if (
-      !Number.isInteger(offset) ||
-      rel < 0 ||
-      rel >= this.g.physical * unit ||
-      (rel % unit) + length > unit
-    )
-      throw new RangeError(
-        `offset: ${offset} (+${length} bytes) is not inside a sub-buffer of ring ${cpu}`,
-      )
+    checkSubbufRange(this, cpu, offset, length)
   }
 
   /** A view of one physical sub-buffer (paged) or the data area (contiguous); no copy. */
@@ -446,151 +274,71 @@ export class RingBuffer {
     return this.u8.subarray(off, off + this.g.unit)
   }
 
-  // ---- mode and client flags ---------------------------------------------------------
+  // ---- recording control (recording.ts) ------------------------------------------
   /** The current mode. Writers pick a change up at their next sub-buffer switch or publish. */
   get mode(): RingMode {
-    return (Atomics.load(this.i32, L.H_FLAGS) & L.MODE_OVERWRITE) !== 0
-      ? 'overwrite'
-      : 'produce-consume'
+    return getMode(this)
   }
   set mode(mode: RingMode) {
-    if (mode !== 'overwrite' && mode !== 'produce-consume')
-      throw new RangeError(`mode: expected 'overwrite' or 'produce-consume', got ${String(mode)}`)
-    this.checkLive()
-    for (;;) {
-      const old = Atomics.load(this.i32, L.H_FLAGS)
-      const v = mode === 'overwrite' ? old | L.MODE_OVERWRITE : old & ~L.MODE_OVERWRITE
-      if (Atomics.compareExchange(this.i32, L.H_FLAGS, old, v) === old) break
-    }
+    setMode(this, mode)
   }
   /** A word the client owns (e.g. ftrace's absolute-timestamp mode); passed to it in bits 8..31. */
   get clientFlags(): number {
-    return Atomics.load(this.i32, L.H_CLIENT_FLAGS)
+    return getClientFlags(this)
   }
   set clientFlags(v: number) {
-    checkInt('clientFlags', v, 0, 0xffffff)
-    Atomics.store(this.i32, L.H_CLIENT_FLAGS, v)
+    setClientFlags(this, v)
   }
-
-  // ---- recording control -------------------------------------------------------------
   /**
    * Disable recording (a nesting counter; balance with {@link RingBuffer.recordEnable}).
    * Writers that already hold a reservation finish it; per-CPU writers stop at their next
    * reserve, or at the latest after the records of one publish batch.
    */
   recordDisable(cpu: number = ALL_CPUS): void {
-    this.checkLive()
-    const c = this.checkCpu(cpu, true)
-    if (c === ALL_CPUS) Atomics.add(this.i32, L.H_RECORD, 1)
-    else Atomics.add(this.i32, this.ctl(c) + L.C_DISABLED, 1)
+    recordDisable(this, cpu)
   }
   /**
    * Undo one {@link RingBuffer.recordDisable}.
    * @throws RangeError when recording was not disabled.
    */
   recordEnable(cpu: number = ALL_CPUS): void {
-    this.checkLive()
-    const c = this.checkCpu(cpu, true)
-    const idx = c === ALL_CPUS ? L.H_RECORD : this.ctl(c) + L.C_DISABLED
-    for (;;) {
-      const old = Atomics.load(this.i32, idx)
-      if ((old & (L.RECORD_OFF - 1)) === 0) throw new RangeError('cpu: recording is not disabled')
-      if (Atomics.compareExchange(this.i32, idx, old, old - 1) === old) return
-    }
+    recordEnable(this, cpu)
   }
   /** Switch recording off (a latch, independent of the disable counter). */
   recordOff(): void {
-    this.checkLive()
-    Atomics.or(this.i32, L.H_RECORD, L.RECORD_OFF)
+    setRecordOff(this, true)
   }
   /** Switch recording back on. */
   recordOn(): void {
-    this.checkLive()
-    Atomics.and(this.i32, L.H_RECORD, ~L.RECORD_OFF)
+    setRecordOff(this, false)
   }
   /** True when recording is neither disabled nor off (for one CPU: also not disabled there). */
   isOn(cpu: number = ALL_CPUS): boolean {
-    const c = this.checkCpu(cpu, true)
-    if (Atomics.load(this.i32, L.H_RECORD) !== 0) return false
-    return c === ALL_CPUS || Atomics.load(this.i32, this.ctl(c) + L.C_DISABLED) === 0
+    return isOn(this, cpu)
   }
   /**
    * True when the off latch is not set (the global disable counter is ignored); for one CPU,
    * also not disabled there (the kernel's `ring_buffer_record_is_on_cpu`).
    */
   isSetOn(cpu: number = ALL_CPUS): boolean {
-    const c = this.checkCpu(cpu, true)
-    if ((Atomics.load(this.i32, L.H_RECORD) & L.RECORD_OFF) !== 0) return false
-    return c === ALL_CPUS || Atomics.load(this.i32, this.ctl(c) + L.C_DISABLED) === 0
+    return isSetOn(this, cpu)
   }
 
-  // ---- per-CPU state -----------------------------------------------------------------
-  /** @internal (Re)initialise one CPU's ring: empty, counters zero, canonical page ids. */
-  initCpu(cpu: number, fresh = true): void {
-    const g = this.g
-    const c = this.ctl(cpu)
-    const i = this.i32
-    const base = this.cpuOffset(cpu)
-    // control words except the locks and the disable counter
-    for (let w = 0; w < L.C_SPARE_IDS + L.MAX_SPARES; w++) {
-      if (
-        w === L.C_WRITER_LOCK ||
-        w === L.C_READER_LOCK ||
-        w === L.C_DISABLED ||
-        w === L.C_WAKE ||
-        w === L.C_WAITERS ||
-        w === L.C_RESET_REQ ||
-        w === L.C_RESET_DONE ||
-        w === L.C_READ_EPOCH
-      )
-        continue
-      i[c + w] = 0
-    }
-    const fx = this.fx(cpu)
-    for (let w = 0; w < 32; w++) this.f64[fx + w] = 0
-    // the writer starts in the first sub-buffer (shared writers count only later switches)
-    if (g.layout === L.LAYOUT_PAGED) this.f64[fx + L.F_PAGES_TOUCHED] = 1
-    // slot words and page meta; the client area only when the geometry is new (a reset leaves
-    // the client's area to the client: ftrace's mapped meta page survives it)
-    this.u8.fill(0, base + g.slotsOff, base + (fresh ? g.dataOff : g.areaOff))
-    if (g.layout === L.LAYOUT_PAGED) {
-      const s = this.slots(cpu)
-      // reader sub-buffer = physical 0; slot k holds physical k+1. The writer starts in seq 0.
-      i[s] = L.slotWord(1, 0, false)
-      i[this.pageBySlot(cpu)] = 1
-      for (let k = 1; k < g.subbufs; k++) i[s + k] = L.slotWord(k + 1, k - g.subbufs, true)
-      i[c + L.C_READER_PAGE] = 0
-      i[c + L.C_READER_SEQ] = -1
-      for (let k = 0; k < L.MAX_SPARES; k++)
-        i[c + L.C_SPARE_IDS + k] = k < g.spares ? g.subbufs + 1 + k : -1
-      i[c + L.C_SHARED_PAGE] = 1
-      const commit = this.client.commitOffset
-      for (let id = 0; id < g.physical; id++) {
-        this.dv.setUint32(this.subbufOffset(cpu, id) + commit, 0, true)
-        i[(this.metaOffset(cpu, id) >> 2) + L.PM_FINAL] = -1
-      }
-      i[c + L.C_RESV] = this.client.subbufHeaderBytes
-    } else {
-      this.u8.fill(0, base + g.dataOff, base + g.dataOff + g.unit)
-      // the engine's own words in the client area: the head and tail positions
-      const area = this.areaOffset(cpu)
-      Atomics.store(this.b64, (area + this.client.headOffset) >> 3, 0n)
-      Atomics.store(this.b64, (area + this.client.tailOffset) >> 3, 0n)
-    }
-    if (fresh) this.client.cpuAreaInit?.(this.dv, this.areaOffset(cpu), clientGeometry(g), cpu)
-    Atomics.add(i, c + L.C_READ_EPOCH, 1)
-  }
-
+  // ---- locks (locks.ts) ---------------------------------------------------------------
   /** @internal Try to take a per-CPU lock word; returns the token or 0. */
   tryLock(idx: number): number {
-    const token = this.token
-    return Atomics.compareExchange(this.i32, idx, 0, token) === 0 ? token : 0
+    return tryLock(this, idx)
   }
   /** @internal */
   unlock(idx: number, token: number): void {
-    Atomics.compareExchange(this.i32, idx, token, 0)
+    unlock(this, idx, token)
+  }
+  /** @internal Run `fn` holding the per-CPU reader operation lock (short critical sections only). */
+  withReaderOpLock<T>(cpu: number, fn: () => T): T {
+    return withReaderOpLock(this, cpu, fn)
   }
 
+  // ---- reset and resize (reset.ts, resize.ts) -----------------------------------------
   /**
    * Empty one ring (or all) and zero its counters. When a per-CPU writer is attached, the
    * writer applies the reset at its next reserve or flush and readers see the ring empty
@@ -599,70 +347,16 @@ export class RingBuffer {
    * @throws BusyError in shared mode while writers are attached.
    */
   reset(cpu: number = ALL_CPUS): void {
-    this.checkLive()
-    const c = this.checkCpu(cpu, true)
-    if (c === ALL_CPUS) {
-      for (let k = 0; k < this.g.cpus; k++) this.reset(k)
-      return
-    }
-    const ctl = this.ctl(c)
-    const shared = this.sync === 'shared'
-    if (shared && Atomics.load(this.i32, ctl + L.C_WRITER_LOCK) !== 0)
-      throw new BusyError(
-        `cpu: ${c} has writers attached; shared rings reset only while no writer is attached`,
-      )
-    Atomics.add(this.i32, ctl + L.C_RESET_REQ, 1)
-    this.tryApplyReset(c)
+    reset(this, cpu)
   }
-
-  /** @internal Apply a pending reset if no per-CPU writer holds the ring. */
-  tryApplyReset(cpu: number): void {
-    const ctl = this.ctl(cpu)
-    const token = this.tryLock(ctl + L.C_WRITER_LOCK)
-    if (token === 0) return
-    try {
-      this.applyReset(cpu)
-    } finally {
-      this.unlock(ctl + L.C_WRITER_LOCK, token)
-    }
-  }
-
-  /** @internal Called with the writer lock held (by the writer or by tryApplyReset). */
+  /** @internal Apply a pending reset; called with the writer lock held. */
   applyReset(cpu: number): void {
-    const ctl = this.ctl(cpu)
-    const req = Atomics.load(this.i32, ctl + L.C_RESET_REQ)
-    if (req === Atomics.load(this.i32, ctl + L.C_RESET_DONE)) return
-    this.withReaderOpLock(cpu, () => {
-      this.initCpu(cpu, false)
-    })
-    Atomics.store(this.i32, ctl + L.C_RESET_DONE, req)
-    Atomics.add(this.i32, ctl + L.C_PUB, 1)
+    applyReset(this, cpu)
   }
-
   /** @internal True while a reset of `cpu` is requested but not applied. */
   resetPending(cpu: number): boolean {
-    const ctl = this.ctl(cpu)
-    return (
-      Atomics.load(this.i32, ctl + L.C_RESET_REQ) !== Atomics.load(this.i32, ctl + L.C_RESET_DONE)
-    )
+    return resetPending(this, cpu)
   }
-
-  /** @internal Run `fn` holding the per-CPU reader operation lock (short critical sections only). */
-  withReaderOpLock<T>(cpu: number, fn: () => T): T {
-    const idx = this.ctl(cpu) + L.C_READER_LOCK
-    let token = this.tryLock(idx)
-    for (let spins = 0; token === 0; spins++) {
-      if (spins > 1000) Atomics.wait(this.i32, idx, Atomics.load(this.i32, idx), 1)
-      token = this.tryLock(idx)
-    }
-    try {
-      return fn()
-    } finally {
-      // no notify: a contended locker re-checks at least every millisecond
-      this.unlock(idx, token)
-    }
-  }
-
   /**
    * Change the ring size (bytes of data per CPU) and, for the paged layout, the sub-buffer
    * size. All rings are emptied and their counters zeroed. The buffer grows in place when it
@@ -672,184 +366,38 @@ export class RingBuffer {
    * @throws RangeError when the new geometry is invalid or does not fit the buffer.
    */
   resize(size: number, subbufSize: number = this.g.unit): void {
-    this.checkLive()
-    const paged = this.g.layout === L.LAYOUT_PAGED
-    let unitShift: number
-    let subbufs = 1
-    if (paged) {
-      checkPow2('subbufSize', subbufSize, 1 << MIN_UNIT_SHIFT, 1 << MAX_SUBBUF_SHIFT)
-      if (subbufSize <= this.client.subbufHeaderBytes + 16)
-        throw new RangeError(`subbufSize: ${subbufSize} leaves no room after the client header`)
-      unitShift = log2(subbufSize)
-      if (this.sync === 'shared' && subbufSize >= 1 << MAX_SUBBUF_SHIFT)
-        throw new RangeError(
-          `subbufSize: shared sync needs sub-buffers below ${1 << MAX_SUBBUF_SHIFT} bytes`,
-        )
-      subbufs = RingBuffer.subbufsFor(size, subbufSize, this.client)
-    } else {
-      if (subbufSize !== this.g.unit && subbufSize !== size)
-        throw new RangeError('subbufSize: only for the paged layout')
-      unitShift = log2(checkPow2('size', size, 1 << MIN_UNIT_SHIFT, 2 ** MAX_DATA_SHIFT))
-    }
-    const g0 = L.computeGeometry(this.g.layout, this.g.cpus, unitShift, subbufs, this.g.spares, 0)
-    const area = this.client.cpuAreaBytes(clientGeometry(g0))
-    const g = L.computeGeometry(this.g.layout, this.g.cpus, unitShift, subbufs, this.g.spares, area)
-    const cap = this.sab.growable ? this.sab.maxByteLength : this.sab.byteLength
-    if (g.total > cap)
-      throw new RangeError(
-        `size: the new geometry needs ${g.total} bytes but the buffer holds at most ${cap}`,
-      )
-    // take every lock so that nobody enters while the geometry changes
-    const held: [number, number][] = []
-    try {
-      for (let cpu = 0; cpu < this.g.cpus; cpu++) {
-        for (const w of [L.C_WRITER_LOCK, L.C_READER_LOCK]) {
-          const idx = this.ctl(cpu) + w
-          const t = this.tryLock(idx)
-          if (t === 0)
-            throw new BusyError(
-              `cpu: ring ${cpu} is held by a ${w === L.C_WRITER_LOCK ? 'writer' : 'reader'}`,
-            )
-          held.push([idx, t])
-        }
-        const c = this.ctl(cpu)
-        if (Atomics.load(this.i32, c + L.C_ITERS) > 0)
-          throw new BusyError(`cpu: ring ${cpu} has an open iterator`)
-        for (let k = 0; k < this.g.spares; k++)
-          if (Atomics.load(this.i32, c + L.C_SPARE_IDS + k) < 0)
-            throw new BusyError(`cpu: ring ${cpu} has a leased sub-buffer`)
-      }
-      if (g.total > this.sab.byteLength) this.sab.grow(g.total)
-      // clear the old control blocks, then lay the new geometry down
-      this.u8.fill(0, L.HEADER_BYTES, Math.min(this.u8.byteLength, this.g.total))
-      RingBuffer.writeGeometry(this.i32, g)
-      Atomics.add(this.i32, L.H_GEN, 1)
-      this.refreshGeometry()
-      for (let cpu = 0; cpu < g.cpus; cpu++) this.initCpu(cpu)
-      // the locks now sit at new offsets: re-take them there, release below
-      held.length = 0
-      for (let cpu = 0; cpu < g.cpus; cpu++) {
-        this.i32[this.ctl(cpu) + L.C_WRITER_LOCK] = 0
-        this.i32[this.ctl(cpu) + L.C_READER_LOCK] = 0
-      }
-    } finally {
-      for (const [idx, t] of held) this.unlock(idx, t)
-    }
+    resize(this, size, subbufSize)
   }
 
-  // ---- accounting --------------------------------------------------------------------
+  // ---- accounting (stats.ts) and wake-ups (wait.ts) -----------------------------------
   /**
    * Counters of one ring, or their sum over all rings.
    */
   stats(cpu: number = ALL_CPUS): RingStats {
-    this.checkLive()
-    const c = this.checkCpu(cpu, true)
-    if (c === ALL_CPUS) {
-      const t = emptyStats()
-      for (let k = 0; k < this.g.cpus; k++) {
-        const s = this.stats(k)
-        for (const key of Object.keys(t) as (keyof RingStats)[]) {
-          if (key === 'oldestTimestamp') {
-            if (
-              s.oldestTimestamp !== 0 &&
-              (t.oldestTimestamp === 0 || s.oldestTimestamp < t.oldestTimestamp)
-            )
-              t.oldestTimestamp = s.oldestTimestamp
-          } else t[key] += s[key]
-        }
-      }
-      return t
-    }
-    const s = emptyStats()
-    if (this.resetPending(c)) return s
-    Atomics.load(this.i32, this.ctl(c) + L.C_PUB)
-    const f = this.f64
-    const x = this.fx(c)
-    s.written = f[x + L.F_ENTRIES]!
-    s.overrun = f[x + L.F_OVERRUN]!
-    s.commitOverrun = f[x + L.F_COMMIT_OVERRUN]!
-    s.dropped = f[x + L.F_DROPPED]!
-    s.read = f[x + L.F_READ]!
-    s.bytesWritten = f[x + L.F_BYTES]!
-    s.bytesRead = f[x + L.F_BYTES_READ]!
-    s.bytesOverrun = f[x + L.F_BYTES_OVERRUN]!
-    s.lost = f[x + L.F_LOST]!
-    s.discarded = f[x + L.F_DISCARDED]!
-    s.subbufsTouched = f[x + L.F_PAGES_TOUCHED]!
-    s.subbufsLost = f[x + L.F_PAGES_LOST]!
-    s.subbufsRead = f[x + L.F_PAGES_READ]!
-    s.entries = Math.max(0, s.written - s.overrun - s.read)
-    s.bytes = Math.max(0, s.bytesWritten - s.bytesOverrun - s.bytesRead)
-    s.oldestTimestamp = s.entries > 0 ? this.oldestTimestamp(c) : 0
-    return s
+    return ringStats(this, cpu)
   }
-
-  /** @internal Base timestamp of the oldest sub-buffer with unread data (paged), as the kernel reports it. */
-  oldestTimestamp(cpu: number): number {
-    if (this.g.layout !== L.LAYOUT_PAGED) return 0
-    const c = this.ctl(cpu)
-    const i = this.i32
-    const reader = i[c + L.C_READER_PAGE]!
-    const commit =
-      Atomics.load(i, (this.subbufOffset(cpu, reader) + this.client.commitOffset) >> 2) &
-      L.COMMIT_LEN_MASK
-    if (i[c + L.C_READER_SEQ] !== -1 && i[c + L.C_READER_READ]! < commit)
-      return this.f64[(this.metaOffset(cpu, reader) >> 3) + L.PM_TS_F64]!
-    // the writer may have overwritten the sub-buffers from the reader's head on: skip them as
-    // the reader's next swap will (the ring holds sequence numbers cs - n + 1 .. cs)
-    const n = this.g.subbufs
-    const h = i[c + L.C_HEAD_SEQ]!
-    const lap = (Atomics.load(i, c + L.C_COMMIT_SEQ) - n + 1 - h) | 0
-    const slot = lap > 0 ? (i[c + L.C_HEAD_SLOT]! + (lap % n)) % n : i[c + L.C_HEAD_SLOT]!
-    const id = i[this.slots(cpu) + slot]! & L.SLOT_ID_MASK
-    return this.f64[(this.metaOffset(cpu, id) >> 3) + L.PM_TS_F64]!
-  }
-
   /**
    * Wake every waiter of ring `cpu` (or of every ring): their `wait` / `waitAsync` return
    * true at once, whatever their watermark (the kernel's `ring_buffer_wake_waiters`).
    */
   wakeWaiters(cpu: number = ALL_CPUS): void {
-    this.checkLive()
-    const c = this.checkCpu(cpu, true)
-    const i = this.i32
-    if (c === ALL_CPUS) {
-      Atomics.add(i, L.H_WAKE_ALL, 1)
-      Atomics.add(i, L.H_WAKE, 1)
-      Atomics.notify(i, L.H_WAKE)
-      for (let k = 0; k < this.g.cpus; k++) {
-        Atomics.add(i, this.ctl(k) + L.C_WAKE, 1)
-        Atomics.notify(i, this.ctl(k) + L.C_WAKE)
-      }
-      return
-    }
-    Atomics.add(i, this.ctl(c) + L.C_WAKE_ALL, 1)
-    Atomics.add(i, this.ctl(c) + L.C_WAKE, 1)
-    Atomics.notify(i, this.ctl(c) + L.C_WAKE)
-    Atomics.add(i, L.H_WAKE, 1)
-    Atomics.notify(i, L.H_WAKE)
+    wakeWaiters(this, cpu)
   }
-
   /** @internal Sum of the wake-all epochs that concern a waiter of `cpu`. */
   wakeEpoch(cpu: number): number {
-    const g = Atomics.load(this.i32, L.H_WAKE_ALL)
-    return cpu === ALL_CPUS ? g : g + Atomics.load(this.i32, this.ctl(cpu) + L.C_WAKE_ALL)
+    return wakeEpoch(this, cpu)
   }
 
-  // ---- lifetime ----------------------------------------------------------------------
+  // ---- lifetime (lifecycle.ts) ----------------------------------------------------------
   /**
    * Mark the buffer freed. Every handle in every worker then refuses to operate on it
    * (TypeError), and {@link RingBuffer.attach} refuses it.
    */
   free(): void {
-    Atomics.store(this.i32, L.H_STATE, L.STATE_FREED)
-    for (let cpu = 0; cpu < this.g.cpus; cpu++) {
-      Atomics.add(this.i32, this.ctl(cpu) + L.C_WAKE, 1)
-      Atomics.notify(this.i32, this.ctl(cpu) + L.C_WAKE)
-    }
+    freeBuffer(this)
   }
   /** True once {@link RingBuffer.free} was called in any worker. */
   get freed(): boolean {
-    return Atomics.load(this.i32, L.H_STATE) === L.STATE_FREED
+    return isFreed(this)
   }
 }

@@ -5,8 +5,18 @@
  * - `attempted = written + dropped + commitOverrun` (records that never entered the ring);
  * - `bytes = bytesWritten - bytesRead - bytesOverrun`.
  *
+ * The counters are Float64 words of each ring's counters area (`docs/design.md §3.4, §9`),
+ * published by the writers together with their commits; they are read here after a load of
+ * the ring's publish counter `C_PUB`.
+ *
+ * Locals: `i` = `rb.i32`, `f` = `rb.f64`; `ctlIdx` and `fxIdx` index a ring's control words
+ * and counters.
+ *
  * @packageDocumentation
  */
+import { ALL_CPUS } from './all-cpus.js'
+import * as L from './layout.js'
+import type { RingBuffer } from './ring-buffer.js'
 
 /** Counters of one ring, or their sum over all rings. */
 export interface RingStats {
@@ -64,4 +74,80 @@ export function emptyStats(): RingStats {
     subbufsRead: 0,
     oldestTimestamp: 0,
   }
+}
+
+/**
+ * @internal Counters of ring `cpu` (checked), or their sum over every ring for `ALL_CPUS`;
+ * `oldestTimestamp` is the smallest non-zero one.
+ */
+export function ringStats(rb: RingBuffer, cpu: number): RingStats {
+  rb.checkLive()
+  cpu = rb.checkCpu(cpu, true)
+  if (cpu !== ALL_CPUS) return cpuStats(rb, cpu)
+  const sum = emptyStats()
+  for (let k = 0; k < rb.g.cpus; k++) {
+    const s = cpuStats(rb, k)
+    for (const key of Object.keys(sum) as (keyof RingStats)[]) {
+      if (key === 'oldestTimestamp') {
+        if (
+          s.oldestTimestamp !== 0 &&
+          (sum.oldestTimestamp === 0 || s.oldestTimestamp < sum.oldestTimestamp)
+        )
+          sum.oldestTimestamp = s.oldestTimestamp
+      } else sum[key] += s[key]
+    }
+  }
+  return sum
+}
+
+/** Counters of ring `cpu`: zeros while a reset of it is pending. */
+function cpuStats(rb: RingBuffer, cpu: number): RingStats {
+  const s = emptyStats()
+  if (rb.resetPending(cpu)) return s
+  // the writers store the counters before they bump C_PUB
+  Atomics.load(rb.i32, rb.ctl(cpu) + L.C_PUB)
+  const f = rb.f64
+  const fxIdx = rb.fx(cpu)
+  s.written = f[fxIdx + L.F_ENTRIES]!
+  s.overrun = f[fxIdx + L.F_OVERRUN]!
+  s.commitOverrun = f[fxIdx + L.F_COMMIT_OVERRUN]!
+  s.dropped = f[fxIdx + L.F_DROPPED]!
+  s.read = f[fxIdx + L.F_READ]!
+  s.bytesWritten = f[fxIdx + L.F_BYTES]!
+  s.bytesRead = f[fxIdx + L.F_BYTES_READ]!
+  s.bytesOverrun = f[fxIdx + L.F_BYTES_OVERRUN]!
+  s.lost = f[fxIdx + L.F_LOST]!
+  s.discarded = f[fxIdx + L.F_DISCARDED]!
+  s.subbufsTouched = f[fxIdx + L.F_PAGES_TOUCHED]!
+  s.subbufsLost = f[fxIdx + L.F_PAGES_LOST]!
+  s.subbufsRead = f[fxIdx + L.F_PAGES_READ]!
+  s.entries = Math.max(0, s.written - s.overrun - s.read)
+  s.bytes = Math.max(0, s.bytesWritten - s.bytesOverrun - s.bytesRead)
+  s.oldestTimestamp = s.entries > 0 ? oldestTimestamp(rb, cpu) : 0
+  return s
+}
+
+/**
+ * Base timestamp of the oldest sub-buffer of ring `cpu` with unread data (paged; 0 for the
+ * contiguous layout), as the kernel's `ring_buffer_oldest_event_ts` reports it.
+ */
+function oldestTimestamp(rb: RingBuffer, cpu: number): number {
+  if (rb.g.layout !== L.LAYOUT_PAGED) return 0
+  const ctlIdx = rb.ctl(cpu)
+  const i = rb.i32
+  const reader = i[ctlIdx + L.C_READER_PAGE]!
+  const commit =
+    Atomics.load(i, (rb.subbufOffset(cpu, reader) + rb.client.commitOffset) >> 2) &
+    L.COMMIT_LEN_MASK
+  if (i[ctlIdx + L.C_READER_SEQ] !== -1 && i[ctlIdx + L.C_READER_READ]! < commit)
+    return rb.f64[(rb.metaOffset(cpu, reader) >> 3) + L.PM_TS_F64]!
+  // the writer may have overwritten the sub-buffers from the reader's head on: skip them as
+  // the reader's next swap will (the ring holds sequence numbers cs - n + 1 .. cs)
+  const n = rb.g.subbufs
+  const h = i[ctlIdx + L.C_HEAD_SEQ]!
+  const lap = (Atomics.load(i, ctlIdx + L.C_COMMIT_SEQ) - n + 1 - h) | 0
+  const head = i[ctlIdx + L.C_HEAD_SLOT]!
+  const slot = lap > 0 ? (head + (lap % n)) % n : head
+  const id = i[rb.slots(cpu) + slot]! & L.SLOT_ID_MASK
+  return rb.f64[(rb.metaOffset(cpu, id) >> 3) + L.PM_TS_F64]!
 }

@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+import { ALL_CPUS } from './all-cpus.js'
 import { checkInt } from './errors.js'
 import * as L from './layout.js'
 import type { RingBuffer } from './ring-buffer.js'
@@ -96,3 +97,36 @@ export function disarm(rb: RingBuffer, cpu: number): void {
 
 /** Longest single sleep; waiters re-check their target at least this often. */
 export const WAIT_SLICE_MS = 50
+
+/**
+ * @internal Wake every waiter of ring `cpu` (or of every ring): their waits return true at
+ * once, whatever their watermark (the kernel's `ring_buffer_wake_waiters`).
+ */
+export function wakeWaiters(rb: RingBuffer, cpu: number): void {
+  rb.checkLive()
+  cpu = rb.checkCpu(cpu, true)
+  const i = rb.i32
+  if (cpu === ALL_CPUS) {
+    Atomics.add(i, L.H_WAKE_ALL, 1)
+    Atomics.add(i, L.H_WAKE, 1)
+    Atomics.notify(i, L.H_WAKE)
+    for (let k = 0; k < rb.g.cpus; k++) {
+      Atomics.add(i, rb.ctl(k) + L.C_WAKE, 1)
+      Atomics.notify(i, rb.ctl(k) + L.C_WAKE)
+    }
+    return
+  }
+  // the wake-all epoch before the futex word: a waiter woken by C_WAKE sees the new epoch
+  const ctlIdx = rb.ctl(cpu)
+  Atomics.add(i, ctlIdx + L.C_WAKE_ALL, 1)
+  Atomics.add(i, ctlIdx + L.C_WAKE, 1)
+  Atomics.notify(i, ctlIdx + L.C_WAKE)
+  Atomics.add(i, L.H_WAKE, 1)
+  Atomics.notify(i, L.H_WAKE)
+}
+
+/** @internal Sum of the wake-all epochs that concern a waiter of `cpu` (or of every ring). */
+export function wakeEpoch(rb: RingBuffer, cpu: number): number {
+  const all = Atomics.load(rb.i32, L.H_WAKE_ALL)
+  return cpu === ALL_CPUS ? all : all + Atomics.load(rb.i32, rb.ctl(cpu) + L.C_WAKE_ALL)
+}

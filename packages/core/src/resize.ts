@@ -1,0 +1,60 @@
+/**
+ * Resize: a new ring size (and sub-buffer size) for every ring at once, the kernel's
+ * `ring_buffer_resize` and sub-buffer order change (`docs/design.md §10`). All data and counters
+ * are discarded.
+ *
+ * Invariants:
+ * - the geometry words change only while this handle holds every writer and reader lock, and
+ *   no iterator is open nor a sub-buffer leased;
+ * - `H_GEN` is bumped after the new geometry words are written: a handle that sees the new
+ *   generation reads the new geometry (`refreshGeometry`).
+ *
+ * @internal
+ * @packageDocumentation
+ */
+import * as L from './layout.js'
+import { planGeometry, refreshGeometry, sizeRing, writeGeometry } from './geometry.js'
+import { lockEveryRing, unlockAll } from './locks.js'
+import { initCpu } from './reset.js'
+import type { RingBuffer } from './ring-buffer.js'
+
+/**
+ * Change the ring size (bytes of data per CPU) and, for the paged layout, the sub-buffer size;
+ * grow the `SharedArrayBuffer` in place when it is growable.
+ *
+ * @throws BusyError while any writer or reader holds a ring.
+ * @throws RangeError when the new geometry is invalid or does not fit the buffer.
+ */
+export function resize(rb: RingBuffer, size: number, subbufSize: number): void {
+  rb.checkLive()
+  const old = rb.g
+  const paged = old.layout === L.LAYOUT_PAGED
+  if (!paged && subbufSize !== old.unit && subbufSize !== size)
+    throw new RangeError('subbufSize: only for the paged layout')
+  const sizing = sizeRing(paged, size, subbufSize, rb.client, rb.sync === 'shared')
+  const g = planGeometry(old.layout, old.cpus, sizing, old.spares, rb.client)
+  const cap = rb.sab.growable ? rb.sab.maxByteLength : rb.sab.byteLength
+  if (g.total > cap)
+    throw new RangeError(
+      `size: the new geometry needs ${g.total} bytes but the buffer holds at most ${cap}`,
+    )
+  // take every lock so that nobody enters while the geometry changes
+  const held = lockEveryRing(rb)
+  try {
+    if (g.total > rb.sab.byteLength) rb.sab.grow(g.total)
+    // clear the old control blocks, then lay the new geometry down
+    rb.u8.fill(0, L.HEADER_BYTES, Math.min(rb.u8.byteLength, old.total))
+    writeGeometry(rb.i32, g)
+    Atomics.add(rb.i32, L.H_GEN, 1)
+    refreshGeometry(rb)
+    for (let cpu = 0; cpu < g.cpus; cpu++) initCpu(rb, cpu, true)
+    // the locks now sit at new offsets: release them there; the old words are gone
+    held.length = 0
+    for (let cpu = 0; cpu < g.cpus; cpu++) {
+      rb.i32[rb.ctl(cpu) + L.C_WRITER_LOCK] = 0
+      rb.i32[rb.ctl(cpu) + L.C_READER_LOCK] = 0
+    }
+  } finally {
+    unlockAll(rb, held)
+  }
+}
