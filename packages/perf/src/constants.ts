@@ -584,3 +584,22 @@ export const PERF_CAP_USER_TIME = 0x8
 export const PERF_CAP_USER_TIME_ZERO = 0x10
 /** Capability bit 5 `cap_user_time_short`: time_cycles/time_mask are valid. */
 export const PERF_CAP_USER_TIME_SHORT = 0x20
+
+// ---------------------------------------------------------------------------------------------
+// mmap(2) and poll(2): what the perf mappings imitate
+// ---------------------------------------------------------------------------------------------
+
+/** The page size the mappings imitate. */
+export const PAGE_SIZE = 4096
+/** `PROT_READ`. */
+export const PROT_READ = 1
+/** `PROT_WRITE`. */
+export const PROT_WRITE = 2
+/** `MAP_SHARED`. */
+export const MAP_SHARED = 1
+/** `MAP_PRIVATE` (refused by perf: EINVAL). */
+export const MAP_PRIVATE = 2
+/** `POLLIN`: what {@link perf_event_poll} returns once a wakeup is due. */
+export const POLLIN = 1
+/** `POLLHUP`: the event's REFRESH limit ran out (it disabled itself). */
+export const POLLHUP = 16

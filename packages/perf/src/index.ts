@@ -166,29 +166,20 @@ export {
 export type { PerfMmapOptions } from './mmap-reader.js'
 export { PerfClient, PERF_RECORD_MAX_BYTES, PERF_RECORD_PADDING } from './perf-client.js'
 export type { PerfOutputEvent } from './perf-client.js'
+export { PerfEvent, perf_event_open } from './event.js'
+export { mmap, munmap } from './event-mmap.js'
+export type { PerfMapping } from './event-mmap.js'
+export { ioctl } from './event-ioctl.js'
 export {
-  PAGE_SIZE,
-  PROT_READ,
-  PROT_WRITE,
-  MAP_SHARED,
-  MAP_PRIVATE,
-  POLLIN,
-  POLLHUP,
-  PerfEvent,
-  perf_event_open,
-  mmap,
-  munmap,
-  ioctl,
   perf_event_output,
+  perf_event_output_ip,
   perf_event_emit,
   perf_event_comm,
   perf_event_mmap2,
   perf_event_switch,
-  perf_event_poll,
-  perf_event_wait,
-} from './event.js'
-export type { PerfMapping } from './event.js'
-export { perf_event_output_ip, PERF_SAMPLE_FIXED_SIZE_MASK } from './sample-fast.js'
+} from './event-output.js'
+export { perf_event_poll, perf_event_wait } from './event-poll.js'
+export { PERF_SAMPLE_FIXED_SIZE_MASK } from './sample-fast.js'
 export type { PerfSampleInput, PerfU64Input } from './sample-fast.js'
 export {
   perf_evlist__new,
@@ -205,7 +196,7 @@ export {
   perf_evlist__close,
 } from './evlist.js'
 export type { PerfEvlist, PerfEvsel, PerfEvlistMmap } from './evlist.js'
-export type { PerfAuxMapping } from './event.js'
+export type { PerfAuxMapping } from './event-mmap.js'
 export {
   PerfAuxHandle,
   perf_aux_output_begin,

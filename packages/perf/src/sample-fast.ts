@@ -39,7 +39,7 @@ import {
   PERF_SAMPLE_WEIGHT,
   PERF_SAMPLE_WEIGHT_STRUCT,
 } from './constants.js'
-import { perf_event_output, perfClock } from './event.js'
+import { perfClock } from './time.js'
 import type { PerfEvent } from './event.js'
 import type { PerfRecordContext } from './records/context.js'
 import type { PerfSampleFields } from './records/sample.js'
@@ -572,40 +572,6 @@ export function outputSampleFast(
   }
   event._sampleDone(p, ok === 1)
   return ok
-}
-
-/**
- * Emit a PERF_RECORD_SAMPLE of `event` with only its instruction pointer (and optionally its
- * time and period) given: the allocation-free entry point for hot loops. Equivalent to
- * `perf_event_output(event, { ip, time, period })` (omitting the arguments left undefined):
- * every other field defaults from the event as there (identifier, id, stream_id, pid/tid,
- * cpu; period from the attr; time from the perf clock), it counts toward `wakeup_events`
- * and the REFRESH limit, adds the period to `event.count`, and a refused record counts in
- * `event.lost_samples`. With numbers and an event whose `sample_type` selects only
- * defaultable fixed-size fields (IDENTIFIER, IP, TID, TIME, ID, STREAM_ID, CPU, PERIOD) it
- * allocates nothing; otherwise it takes {@link perf_event_output}'s path, which throws a
- * `PerfError` EINVAL for a required field that is missing (ADDR, READ, WEIGHT, …).
- *
- * @param event - the sampling event
- * @param ip - the instruction pointer: a bigint in [0, 2^64) or a non-negative safe integer
- * @param time - the perf clock time (ns); default now
- * @param period - the sample period; default the attr's (1 with `freq`)
- * @returns whether the record was written
- * @throws PerfError EINVAL when a value is invalid (as {@link perf_event_output})
- */
-export function perf_event_output_ip(
-  event: PerfEvent,
-  ip: PerfU64Input,
-  time?: PerfU64Input,
-  period?: PerfU64Input,
-): boolean {
-  if (!event.enabled) return false
-  const r = outputSampleFast(event, EMPTY, ip, time, period)
-  if (r !== FAST_UNHANDLED) return r === 1
-  const s: PerfSampleInput = { ip }
-  if (time !== undefined) s.time = time
-  if (period !== undefined) s.period = period
-  return perf_event_output(event, s)
 }
 
 /**
