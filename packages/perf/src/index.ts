@@ -137,16 +137,10 @@ export {
   decodeControlPage,
   decodeCapabilities,
   initControlPage,
-  readSelf,
-  writeSelf,
 } from './control-page.js'
-export type {
-  PerfEventMmapPageFields,
-  PerfMmapCapabilities,
-  PerfMmapSelf,
-  PerfMmapSelfUpdate,
-  ReadSelfOptions,
-} from './control-page.js'
+export type { PerfEventMmapPageFields, PerfMmapCapabilities } from './control-page-layout.js'
+export { readSelf, writeSelf } from './control-page-seqlock.js'
+export type { PerfMmapSelf, PerfMmapSelfUpdate, ReadSelfOptions } from './control-page-seqlock.js'
 export { cyclesToPerfTime, perfTimeToCycles, cyclesToTimeDelta } from './time.js'
 export type { PerfTimeConversion } from './time.js'
 export {
