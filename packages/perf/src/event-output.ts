@@ -21,7 +21,7 @@ import type { PerfSampleId } from './records/sample-id.js'
 import { sizeOfSwitch, writeSwitch } from './records/switch.js'
 import type { PerfSwitchFields } from './records/switch.js'
 import { EMPTY_SAMPLE, FAST_UNHANDLED, outputSampleFast, toSampleFields } from './sample-fast.js'
-import type { PerfSampleInput, PerfU64Input } from './sample-fast.js'
+import type { PerfSampleInput, PerfU64Input } from './sample-layout.js'
 import { perfClock } from './time.js'
 
 const scratch = new Uint8Array(65536)

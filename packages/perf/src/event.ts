@@ -23,7 +23,7 @@ import type { PerfRing } from './perf-buffer.js'
 import { recordContext } from './records/context.js'
 import type { PerfRecordContext } from './records/context.js'
 import type { PerfSampleId } from './records/sample-id.js'
-import type { PerfU64Input } from './sample-fast.js'
+import type { PerfU64Input } from './sample-layout.js'
 
 const OPEN_FLAGS =
   PERF_FLAG_FD_NO_GROUP | PERF_FLAG_FD_OUTPUT | PERF_FLAG_PID_CGROUP | PERF_FLAG_FD_CLOEXEC

@@ -173,8 +173,8 @@ export {
   perf_event_switch,
 } from './event-output.js'
 export { perf_event_poll, perf_event_wait } from './event-poll.js'
-export { PERF_SAMPLE_FIXED_SIZE_MASK } from './sample-fast.js'
-export type { PerfSampleInput, PerfU64Input } from './sample-fast.js'
+export { PERF_SAMPLE_FIXED_SIZE_MASK } from './sample-layout.js'
+export type { PerfSampleInput, PerfU64Input } from './sample-layout.js'
 export {
   perf_evlist__new,
   perf_evlist__add,
