@@ -8,8 +8,9 @@
  *
  * @packageDocumentation
  */
-import { validateAttr } from './attr.js'
-import type { PerfEventAttr, PerfEventAttrInit, ValidateAttrOptions } from './attr.js'
+import type { PerfEventAttr, PerfEventAttrInit } from './attr.js'
+import { validateAttr } from './attr-validate.js'
+import type { ValidateAttrOptions } from './attr-validate.js'
 import {
   PERF_FLAG_FD_CLOEXEC,
   PERF_FLAG_FD_NO_GROUP,

@@ -23,7 +23,7 @@
  *
  * @packageDocumentation
  */
-import { validateAttr } from './attr.js'
+import { validateAttr } from './attr-validate.js'
 import type { PerfEventAttr, PerfEventAttrInit } from './attr.js'
 import {
   PERF_EVENT_IOC_DISABLE,

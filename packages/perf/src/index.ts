@@ -18,22 +18,17 @@ export {
   PERF_ATTR_PUBLISHED_SIZES,
   PERF_ATTR_SIZE_MAX,
   PERF_ATTR_CLOCKIDS,
-  PERF_READ_SIZE_MAX,
   PerfEventAttrOffset,
-  makeAttr,
-  encodeAttr,
-  decodeAttr,
-  validateAttr,
-  effectiveAttrSize,
-  readFormatSize,
-} from './attr.js'
+} from './attr-layout.js'
 export type {
   PerfEventAttr,
   PerfEventAttrInit,
   PerfEventAttrFlags,
   PerfAttrFlagName,
-  ValidateAttrOptions,
-} from './attr.js'
+} from './attr-layout.js'
+export { makeAttr, encodeAttr, decodeAttr, effectiveAttrSize, readFormatSize } from './attr.js'
+export { PERF_READ_SIZE_MAX, validateAttr } from './attr-validate.js'
+export type { ValidateAttrOptions } from './attr-validate.js'
 
 export { recordContext, sampleIdSize } from './records/context.js'
 export type { PerfRecordContext } from './records/context.js'
