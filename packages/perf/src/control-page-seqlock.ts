@@ -148,6 +148,7 @@ export function writeSelf(page: PerfEventMmapPage, fields: PerfMmapSelfUpdate): 
   bumpLock(page)
 }
 
+/** Store the fields `f` gives, in struct order; each setter checks its value (PerfError EINVAL). */
 function assignSelf(pc: PerfEventMmapPage, f: PerfMmapSelfUpdate): void {
   const from = f as Record<string, unknown>
   const to = pc as unknown as Record<string, unknown>
