@@ -19,7 +19,8 @@
  */
 import { PERF_AUX_FLAG_OVERWRITE, PERF_AUX_FLAG_TRUNCATED } from './constants.js'
 import { PERF_ERRNO, fail } from './errors.js'
-import { PerfEvent, perf_event_emit, timeOf } from './event.js'
+import { PerfEvent } from './event.js'
+import { perf_event_emit, timeOf } from './event-output.js'
 import type { PerfAuxArea } from './aux-area.js'
 import { sizeOfAux, writeAux } from './records/aux.js'
 import type { PerfAuxFields } from './records/aux.js'

@@ -75,3 +75,20 @@ export class PerfError extends Error {
 export function fail(errno: PerfErrno, field: string, what: string): never {
   throw new PerfError(errno, `${field}: ${what}`, field)
 }
+
+/**
+ * Check an integer argument: `v` must be an integer in [`min`, `max`], else EINVAL naming
+ * `field`.
+ *
+ * @param field - the argument's name
+ * @param v - the value
+ * @param min - the smallest allowed value
+ * @param max - the largest allowed value
+ * @returns `v`
+ * @internal
+ */
+export function checkInt(field: string, v: unknown, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    fail('EINVAL', field, `${String(v)} is not an integer in [${min}, ${max}]`)
+  return v
+}

@@ -23,27 +23,23 @@
  *
  * @packageDocumentation
  */
-import { validateAttr } from './attr.js'
+import { validateAttr } from './attr-validate.js'
 import type { PerfEventAttr, PerfEventAttrInit } from './attr.js'
 import {
   PERF_EVENT_IOC_DISABLE,
   PERF_EVENT_IOC_ENABLE,
   PERF_EVENT_IOC_ID,
   PERF_EVENT_IOC_SET_OUTPUT,
-} from './constants.js'
-import { fail } from './errors.js'
-import {
   MAP_SHARED,
   PAGE_SIZE,
   PROT_READ,
   PROT_WRITE,
-  PerfEvent,
-  ioctl,
-  mmap,
-  munmap,
-  perf_event_open,
-} from './event.js'
-import type { PerfMapping } from './event.js'
+} from './constants.js'
+import { fail } from './errors.js'
+import { PerfEvent, perf_event_open } from './event.js'
+import { ioctl } from './event-ioctl.js'
+import { mmap, munmap } from './event-mmap.js'
+import type { PerfMapping } from './event-mmap.js'
 import { PerfMmap, perf_mmap__get, perf_mmap__munmap } from './mmap-reader.js'
 
 /** One event selector (`struct perf_evsel`): an attr and its fd on each CPU of the list. */

@@ -18,22 +18,17 @@ export {
   PERF_ATTR_PUBLISHED_SIZES,
   PERF_ATTR_SIZE_MAX,
   PERF_ATTR_CLOCKIDS,
-  PERF_READ_SIZE_MAX,
   PerfEventAttrOffset,
-  makeAttr,
-  encodeAttr,
-  decodeAttr,
-  validateAttr,
-  effectiveAttrSize,
-  readFormatSize,
-} from './attr.js'
+} from './attr-layout.js'
 export type {
   PerfEventAttr,
   PerfEventAttrInit,
   PerfEventAttrFlags,
   PerfAttrFlagName,
-  ValidateAttrOptions,
-} from './attr.js'
+} from './attr-layout.js'
+export { makeAttr, encodeAttr, decodeAttr, effectiveAttrSize, readFormatSize } from './attr.js'
+export { PERF_READ_SIZE_MAX, validateAttr } from './attr-validate.js'
+export type { ValidateAttrOptions } from './attr-validate.js'
 
 export { recordContext, sampleIdSize } from './records/context.js'
 export type { PerfRecordContext } from './records/context.js'
@@ -137,16 +132,10 @@ export {
   decodeControlPage,
   decodeCapabilities,
   initControlPage,
-  readSelf,
-  writeSelf,
 } from './control-page.js'
-export type {
-  PerfEventMmapPageFields,
-  PerfMmapCapabilities,
-  PerfMmapSelf,
-  PerfMmapSelfUpdate,
-  ReadSelfOptions,
-} from './control-page.js'
+export type { PerfEventMmapPageFields, PerfMmapCapabilities } from './control-page-layout.js'
+export { readSelf, writeSelf } from './control-page-seqlock.js'
+export type { PerfMmapSelf, PerfMmapSelfUpdate, ReadSelfOptions } from './control-page-seqlock.js'
 export { cyclesToPerfTime, perfTimeToCycles, cyclesToTimeDelta } from './time.js'
 export type { PerfTimeConversion } from './time.js'
 export {
@@ -166,30 +155,21 @@ export {
 export type { PerfMmapOptions } from './mmap-reader.js'
 export { PerfClient, PERF_RECORD_MAX_BYTES, PERF_RECORD_PADDING } from './perf-client.js'
 export type { PerfOutputEvent } from './perf-client.js'
+export { PerfEvent, perf_event_open } from './event.js'
+export { mmap, munmap } from './event-mmap.js'
+export type { PerfMapping } from './event-mmap.js'
+export { ioctl } from './event-ioctl.js'
 export {
-  PAGE_SIZE,
-  PROT_READ,
-  PROT_WRITE,
-  MAP_SHARED,
-  MAP_PRIVATE,
-  POLLIN,
-  POLLHUP,
-  PerfEvent,
-  perf_event_open,
-  mmap,
-  munmap,
-  ioctl,
   perf_event_output,
+  perf_event_output_ip,
   perf_event_emit,
   perf_event_comm,
   perf_event_mmap2,
   perf_event_switch,
-  perf_event_poll,
-  perf_event_wait,
-} from './event.js'
-export type { PerfMapping } from './event.js'
-export { perf_event_output_ip, PERF_SAMPLE_FIXED_SIZE_MASK } from './sample-fast.js'
-export type { PerfSampleInput, PerfU64Input } from './sample-fast.js'
+} from './event-output.js'
+export { perf_event_poll, perf_event_wait } from './event-poll.js'
+export { PERF_SAMPLE_FIXED_SIZE_MASK } from './sample-layout.js'
+export type { PerfSampleInput, PerfU64Input } from './sample-layout.js'
 export {
   perf_evlist__new,
   perf_evlist__add,
@@ -205,7 +185,7 @@ export {
   perf_evlist__close,
 } from './evlist.js'
 export type { PerfEvlist, PerfEvsel, PerfEvlistMmap } from './evlist.js'
-export type { PerfAuxMapping } from './event.js'
+export type { PerfAuxMapping } from './event-mmap.js'
 export {
   PerfAuxHandle,
   perf_aux_output_begin,

@@ -10,6 +10,7 @@
  *   `cap_user_time_zero`.
  * - {@link cyclesToTimeDelta}: the `time_enabled`/`time_running` extrapolation of
  *   `perf_mmap__read_self`, needs `cap_user_time`.
+ * - `perfClock`: the perf clock of records written without a time (ns of `performance.now()`).
  *
  * The capability bit is checked first: on a kernel without a usable counter (a VM without a
  * PMU) the page has `time_mult` = `time_shift` = `time_zero` = 0 and only
@@ -31,6 +32,14 @@ import {
 } from './constants.js'
 import { checkU64 } from './control-page.js'
 import { fail } from './errors.js'
+
+/**
+ * The perf clock of records written without an explicit time: ns of `performance.now()`.
+ * @internal
+ */
+export function perfClock(): number {
+  return Math.round(performance.now() * 1e6)
+}
 
 /** The control page fields the conversions use. */
 export interface PerfTimeConversion {

@@ -11,8 +11,8 @@ import {
   decodeAttr,
   encodeAttr,
   makeAttr,
-  validateAttr,
 } from '../src/attr.js'
+import { validateAttr } from '../src/attr-validate.js'
 import type { PerfAttrFlagName, PerfEventAttr } from '../src/attr.js'
 import * as C from '../src/constants.js'
 import { PerfError } from '../src/errors.js'

@@ -11,9 +11,8 @@ import {
   decodeControlPage,
   initControlPage,
   PerfEventMmapPage,
-  readSelf,
-  writeSelf,
 } from '../src/control-page.js'
+import { readSelf, writeSelf } from '../src/control-page-seqlock.js'
 import { PerfError } from '../src/errors.js'
 
 const U64 = 2n ** 64n

@@ -5,7 +5,8 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { PerfEventMmapPage, readSelf } from '../src/control-page.js'
+import { PerfEventMmapPage } from '../src/control-page.js'
+import { readSelf } from '../src/control-page-seqlock.js'
 import { PerfError } from '../src/errors.js'
 import {
   PerfMmap,

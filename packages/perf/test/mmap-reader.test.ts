@@ -13,7 +13,8 @@ import {
   PERF_RECORD_SAMPLE,
   PERF_RECORD_SWITCH,
 } from '../src/constants.js'
-import { decodeControlPage, readSelf } from '../src/control-page.js'
+import { decodeControlPage } from '../src/control-page.js'
+import { readSelf } from '../src/control-page-seqlock.js'
 import { PerfError } from '../src/errors.js'
 import {
   PerfMmap,
