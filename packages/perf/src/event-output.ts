@@ -9,13 +9,14 @@
  * @packageDocumentation
  */
 import { checkInt, fail } from './errors.js'
-import type { PerfEvent } from './event.js'
+import { PerfEvent } from './event.js'
 import { sizeOfComm, writeComm } from './records/comm.js'
 import type { PerfCommFields } from './records/comm.js'
 import type { PerfRecordContext } from './records/context.js'
 import { sizeOfMmap2, writeMmap2 } from './records/mmap2.js'
 import type { PerfMmap2Fields } from './records/mmap2.js'
 import { sizeOfSample, writeSample } from './records/sample.js'
+import { PERF_SAMPLE_ADDR } from './constants.js'
 import type { PerfSampleFields } from './records/sample.js'
 import type { PerfSampleId } from './records/sample-id.js'
 import { sizeOfSwitch, writeSwitch } from './records/switch.js'
@@ -94,6 +95,9 @@ export function perf_event_output(
   event: PerfEvent,
   sample: PerfSampleFields | PerfSampleInput = EMPTY_SAMPLE,
 ): boolean {
+  if (!(event instanceof PerfEvent)) fail('EBADF', 'event', 'not a perf event')
+  if (typeof sample !== 'object' || sample === null)
+    fail('EINVAL', 'sample', 'expected an object of sample fields')
   if (!event.enabled) return false
   const fast = outputSampleFast(event, sample, sample.ip, sample.time, sample.period)
   if (fast !== FAST_UNHANDLED) return fast === 1
@@ -101,6 +105,8 @@ export function perf_event_output(
   const sid = event.sampleId(t)
   const fields: PerfSampleFields = {
     ...sid,
+    // perf_sample_data_init: a sample whose source gives no data address carries 0
+    ...(event.attr.sample_type & PERF_SAMPLE_ADDR ? { addr: 0n } : {}),
     period: BigInt(event.attr.freq ? 1 : event.attr.sample_period || 1),
     ...toSampleFields(sample),
   }
@@ -135,6 +141,7 @@ export function perf_event_output_ip(
   time?: PerfU64Input,
   period?: PerfU64Input,
 ): boolean {
+  if (!(event instanceof PerfEvent)) fail('EBADF', 'event', 'not a perf event')
   if (!event.enabled) return false
   const r = outputSampleFast(event, EMPTY_SAMPLE, ip, time, period)
   if (r !== FAST_UNHANDLED) return r === 1
@@ -161,8 +168,10 @@ export function perf_event_emit(
   write: (dv: DataView, offset: number) => unknown,
   time?: bigint | number,
 ): boolean {
+  if (!(event instanceof PerfEvent)) fail('EBADF', 'event', 'not a perf event')
   checkInt('size', size, 8, 65528)
   if (size % 8 !== 0) fail('EINVAL', 'size', `${size} is not a multiple of 8`)
+  if (typeof write !== 'function') fail('EINVAL', 'write', 'expected a function')
   return output(event, size, timeOf(time), (dv) => {
     write(dv, 0)
   })

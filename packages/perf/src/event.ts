@@ -31,6 +31,8 @@ const OPEN_FLAGS =
 
 let nextId = 1n
 
+/** `nr_cpu_ids`: CPUs are numbered 0 .. NR_CPU_IDS − 1 (the core's limit of rings per buffer). */
+export const NR_CPU_IDS = 1024
 /** What `perf_event_open` returns: the event the fd stands for. */
 export class PerfEvent {
   /** The event id (`PERF_EVENT_IOC_ID`, `PERF_SAMPLE_ID`). */
@@ -188,7 +190,9 @@ export function perf_event_open(
   if ((flags & ~OPEN_FLAGS) !== 0)
     fail('EINVAL', 'flags', `0x${flags.toString(16)} has bits besides PERF_FLAG_*`)
   checkInt('pid', pid, -1, 2 ** 31 - 1)
-  checkInt('cpu', cpu, -1, 2 ** 31 - 1)
+  // perf_event_alloc: a cpu at or above nr_cpu_ids is EINVAL. Here a CPU is a ring of the core,
+  // which holds at most NR_CPU_IDS of them.
+  checkInt('cpu', cpu, -1, NR_CPU_IDS - 1)
   if (pid === -1 && cpu === -1) fail('EINVAL', 'pid', 'pid -1 needs a cpu')
   if (flags & PERF_FLAG_PID_CGROUP && cpu === -1)
     fail('EINVAL', 'cpu', 'a cgroup event needs a cpu')

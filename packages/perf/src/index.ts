@@ -155,7 +155,7 @@ export {
 export type { PerfMmapOptions } from './mmap-reader.js'
 export { PerfClient, PERF_RECORD_MAX_BYTES, PERF_RECORD_PADDING } from './perf-client.js'
 export type { PerfOutputEvent } from './perf-client.js'
-export { PerfEvent, perf_event_open } from './event.js'
+export { PerfEvent, perf_event_open, NR_CPU_IDS } from './event.js'
 export { mmap, munmap } from './event-mmap.js'
 export type { PerfMapping } from './event-mmap.js'
 export { ioctl } from './event-ioctl.js'

@@ -283,6 +283,13 @@ export class PerfMmap {
   writeTail(tail: bigint): void {
     if (this.refcnt === 0) fail('ENOENT', 'map', 'is unmapped')
     checkU64('tail', tail)
+    // a forward map's tail may not pass the head: the kernel would take the space behind it as
+    // free and overwrite records nobody read (data_head − data_tail is computed modulo 2^64)
+    if (!this.overwrite) {
+      const ahead = BigInt.asUintN(64, BigInt.asUintN(64, tail) - this.readHead())
+      if (ahead !== 0n && ahead < 1n << 63n)
+        fail('EINVAL', 'tail', `${tail} is past data_head ${this.readHead()}`)
+    }
     const ht = this.ht_
     if (ht !== null) Atomics.store(ht, 1, BigInt.asIntN(64, tail))
     else this.ctl_.setBigUint64(PerfMmapPageOffset.data_tail, tail, true)

@@ -71,7 +71,7 @@ function valid(L: SampleLayout, s: PerfSampleInput): boolean {
     if (s.pid !== undefined && !u32ok(s.pid)) return false
     if (s.tid !== undefined && !u32ok(s.tid)) return false
   }
-  if (L.addr >= 0 && !u64ok(s.addr)) return false
+  if (L.addr >= 0 && !optU64ok(s.addr)) return false
   if (L.id >= 0 && !optU64ok(s.id)) return false
   if (L.stream_id >= 0 && !optU64ok(s.stream_id)) return false
   if (L.cpu >= 0) {
@@ -130,12 +130,12 @@ function writeRecord(
     dv.setUint32(o + L.cpu + 4, s.res ?? 0, true)
   }
   if (L.period >= 0) put64(dv, o + L.period, period)
+  if (L.addr >= 0 && s.addr !== undefined) put64(dv, o + L.addr, s.addr)
   if (L.needsFields) writeRequired(dv, o, L, s)
 }
 
-/** Store the fields that have no default (ADDR, READ, WEIGHT, …). */
+/** Store the fields that have no default (READ, WEIGHT, …). */
 function writeRequired(dv: DataView, o: number, L: SampleLayout, s: PerfSampleInput): void {
-  if (L.addr >= 0) put64(dv, o + L.addr, s.addr!)
   if (L.read >= 0) {
     const r = s.read as unknown as Record<
       'value' | 'time_enabled' | 'time_running' | 'id' | 'lost',
@@ -231,6 +231,7 @@ function patchFields(dv: DataView, o: number, L: SampleLayout, s: PerfSampleInpu
     if (s.cpu !== undefined) dv.setUint32(o + L.cpu, s.cpu, true)
     if (s.res !== undefined) dv.setUint32(o + L.cpu + 4, s.res, true)
   }
+  if (L.addr >= 0 && s.addr !== undefined) put64(dv, o + L.addr, s.addr)
   if (L.needsFields) writeRequired(dv, o, L, s)
 }
 

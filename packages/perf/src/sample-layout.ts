@@ -126,7 +126,7 @@ export interface SampleLayout {
   readonly rd_running: number
   readonly rd_id: number
   readonly rd_lost: number
-  /** Some selected field has no default (ADDR, READ, WEIGHT, …): an empty sample is invalid. */
+  /** Some selected field has no default (READ, WEIGHT, …): an empty sample is invalid. */
   readonly needsFields: boolean
   /** The event id (its default identifier, id and stream_id) as two u32 halves. */
   readonly idLo: number
@@ -158,9 +158,11 @@ const scratchBytes = new Uint8Array(512)
 /** A view of the scratch. @internal */
 export const scratchView: DataView = new DataView(scratchBytes.buffer)
 
-/** The fixed-size bits whose fields have no default. */
+/**
+ * The fixed-size bits whose fields have no default. ADDR has one: 0, as the kernel's
+ * `perf_sample_data_init` leaves `data->addr` for a sample whose source gives none.
+ */
 const NEEDS_FIELDS =
-  PERF_SAMPLE_ADDR |
   PERF_SAMPLE_READ |
   PERF_SAMPLE_WEIGHT |
   PERF_SAMPLE_WEIGHT_STRUCT |
