@@ -47,3 +47,24 @@ export function checkBytes(name: string, v: unknown): Uint8Array {
 export function checkFunction(name: string, v: unknown): void {
   if (typeof v !== 'function') throw new TypeError(`${name}: expected a function`)
 }
+
+/**
+ * An options object: undefined (no options), or a plain object whose keys are all in `known`.
+ * An unknown key is refused by name, so a misspelt or misplaced option (`layout`, which the
+ * client decides) never passes silently.
+ *
+ * @internal
+ */
+export function checkOptions<T extends object>(
+  name: string,
+  v: unknown,
+  known: readonly (keyof T & string)[],
+): Partial<T> {
+  if (v === undefined) return {}
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new TypeError(`${name}: expected an object, got ${v === null ? 'null' : typeof v}`)
+  for (const key of Object.keys(v))
+    if (!(known as readonly string[]).includes(key))
+      throw new TypeError(`${name}: unknown option '${key}' (known: ${known.join(', ')})`)
+  return v
+}

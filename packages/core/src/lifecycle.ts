@@ -11,7 +11,7 @@
  * @internal
  * @packageDocumentation
  */
-import { checkFunction, checkInt } from './errors.js'
+import { checkFunction, checkInt, checkOptions } from './errors.js'
 import { clientHash, lookupClient, registerClient } from './client.js'
 import type { RingClient } from './client.js'
 import { rawPagedClient } from './raw-client.js'
@@ -70,11 +70,37 @@ function directionFlags(options: RingBufferOptions, paged: boolean): number {
  *
  * @throws RangeError or TypeError naming the offending option.
  */
-export function allocateBuffer(options: RingBufferOptions): BufferParts {
-  if (typeof options !== 'object') throw new TypeError('options: expected an object')
-  const client = options.client ?? rawPagedClient
-  if (typeof client !== 'object' || typeof client.recordSize !== 'function')
-    throw new TypeError('client: expected a RingClient')
+const CREATE_OPTIONS: readonly (keyof RingBufferOptions)[] = [
+  'client',
+  'cpus',
+  'size',
+  'subbufSize',
+  'spareSubbufs',
+  'mode',
+  'sync',
+  'backward',
+  'tailPolicy',
+  'clock',
+  'publishBatch',
+  'maxByteLength',
+]
+const ATTACH_OPTIONS: readonly (keyof AttachOptions)[] = ['client', 'clock']
+
+/** A client given in options: an object with the RingClient members the engine calls. */
+function checkClient(client: unknown): RingClient {
+  if (
+    typeof client !== 'object' ||
+    client === null ||
+    typeof (client as RingClient).id !== 'string' ||
+    typeof (client as RingClient).recordSize !== 'function'
+  )
+    throw new TypeError('client: expected a RingClient (an object with an id and recordSize)')
+  return client as RingClient
+}
+
+export function allocateBuffer(input: RingBufferOptions | undefined): BufferParts {
+  const options = checkOptions<RingBufferOptions>('options', input, CREATE_OPTIONS)
+  const client = checkClient(options.client ?? rawPagedClient)
   const paged = client.layout === 'paged'
   if (!paged && client.layout !== 'contiguous')
     throw new TypeError(`client.layout: expected 'paged' or 'contiguous'`)
@@ -132,8 +158,11 @@ export function goLive(rb: RingBuffer): void {
  * @throws TypeError when `sab` is not a buffer, was freed, or its header is corrupt, or when
  *   the client it was created with is neither registered nor given.
  */
-export function openBuffer(sab: SharedArrayBuffer, options: AttachOptions): BufferParts {
+export function openBuffer(sab: SharedArrayBuffer, input: AttachOptions | undefined): BufferParts {
   if (!(sab instanceof SharedArrayBuffer)) throw new TypeError('sab: expected a SharedArrayBuffer')
+  const options = checkOptions<AttachOptions>('options', input, ATTACH_OPTIONS)
+  if (options.client !== undefined) checkClient(options.client)
+  if (options.clock !== undefined) checkFunction('clock', options.clock)
   if (sab.byteLength < L.HEADER_BYTES) throw new TypeError('sab: too small to hold a ring buffer')
   const i32 = new Int32Array(sab, 0, L.HEADER_BYTES / 4)
   if (i32[L.H_MAGIC] !== L.MAGIC) throw new TypeError('sab: not an onering buffer (bad magic)')

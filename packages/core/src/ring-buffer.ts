@@ -150,12 +150,27 @@ export class RingBuffer {
   metaOffset(cpu: number, id: number): number {
     return this.cpuOffset(cpu) + this.g.metaOff + id * L.PAGE_META_BYTES
   }
-  /** Byte offset of a CPU's client area (ftrace meta page, perf control page). */
+  /**
+   * Byte offset of a CPU's client area (ftrace meta page, perf control page).
+   *
+   * @throws TypeError or RangeError naming `cpu` when it is not a ring of this buffer.
+   */
   areaOffset(cpu: number): number {
+    // two compares on the hot path; the full check (and its message) only for a bad value
+    if (typeof cpu !== 'number' || !(cpu >= 0 && cpu < this.g.cpus) || (cpu | 0) !== cpu)
+      this.checkCpu(cpu)
     return this.cpuOffset(cpu) + this.g.areaOff
   }
-  /** Byte offset of physical sub-buffer `id` of a CPU (paged), or of the data area (contiguous). */
+  /**
+   * Byte offset of physical sub-buffer `id` of a CPU (paged), or of the data area (contiguous).
+   *
+   * @throws TypeError or RangeError naming `cpu` or `id` when it is outside the buffer.
+   */
   subbufOffset(cpu: number, id = 0): number {
+    if (typeof cpu !== 'number' || !(cpu >= 0 && cpu < this.g.cpus) || (cpu | 0) !== cpu)
+      this.checkCpu(cpu)
+    if (typeof id !== 'number' || !(id >= 0 && id < this.g.physical) || (id | 0) !== id)
+      checkInt('id', id, 0, this.g.physical - 1)
     return this.cpuOffset(cpu) + this.g.dataOff + id * this.g.unit
   }
 
@@ -254,6 +269,8 @@ export class RingBuffer {
    * @throws RangeError when the sub-buffer is not leased.
    */
   releaseSubbuf(lease: SubbufLease): void {
+    if (typeof lease !== 'object' || lease === null)
+      throw new TypeError('lease: expected a lease from takeSubbuf')
     this.checkLive()
     const c = this.checkCpu(lease.cpu)
     checkInt('lease.id', lease.id, 0, this.g.physical - 1)
