@@ -1,0 +1,195 @@
+/**
+ * Conformance with libtraceevent, the parser trace-cmd, perf and KernelShark use for event
+ * formats: `format-check.c` (ours, built here against Debian's libtraceevent-dev 1.7.1) parses
+ * each format with `tep_parse_format`, reads every field of random payloads with
+ * `tep_read_number_field` / `tep_get_field_raw`, and prints them with `tep_print_event`. For
+ * every format of the committed Linux 6.18 snapshot, of the live tracefs (when readable), and
+ * of formats this package generates, our parser must give libtraceevent's fields (offset,
+ * size, flags, array length, element size, type), our decoder its values, and our printer its
+ * text wherever our printer supports the print fmt.
+ *
+ * Needs `pkg-config` + libtraceevent-dev and a C compiler (`$CC`, default `cc`). Without them
+ * the suite is skipped with a warning, unless `CI` is set: then it fails.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { EventFormat, FieldValue } from '../../src/index.js'
+import { parseEventFormat, readField } from '../../src/index.js'
+import { USER_DEFINITIONS } from '../definitions.js'
+import type { FormatSource } from './formats.js'
+import { liveFormats, loadSnapshot, snapshotFormats } from './formats.js'
+import type { TepEvent } from './oracle.js'
+import { buildChecker, inCi, missing, removeChecker, runChecker } from './oracle.js'
+import { prng, randomPayload, TEST_KALLSYMS } from './payloads.js'
+
+if (missing !== null) {
+  if (inCi) {
+    describe('libtraceevent format conformance (CI)', () => {
+      it('has libtraceevent and a C compiler', () => {
+        throw new Error(
+          `libtraceevent conformance cannot run: missing ${missing}. CI must run it: .ci/run installs libtraceevent-dev.`,
+        )
+      })
+    })
+  } else {
+    console.warn(
+      `\n[libtraceevent format conformance] SKIPPED: missing ${missing}.\n` +
+        '  Install them (Debian: apt-get install libtraceevent-dev pkg-config) to check the parser against libtraceevent; with CI set this is a failure.\n',
+    )
+  }
+}
+
+const PAYLOADS_PER_FORMAT = 3
+const utf8 = new TextEncoder()
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+
+/** Our value in the checker's notation (see format-check.c). */
+function canonical(v: FieldValue): string {
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v)
+  if (typeof v === 'string') return `str:${hex(utf8.encode(v))}`
+  if (v instanceof Uint8Array) return `raw:${hex(v)}`
+  return `arr:${v.join(',')}`
+}
+
+interface Checked {
+  source: FormatSource
+  format: EventFormat
+  payloads: Uint8Array[]
+  tep: TepEvent
+}
+
+/** Parse with ours, make payloads, ask libtraceevent: the formats both parse. */
+function check(
+  name: string,
+  sources: readonly FormatSource[],
+): { checked: Checked[]; oursFailed: Map<string, string>; tepFailed: Map<string, number> } {
+  const oursFailed = new Map<string, string>()
+  const parsed: { source: FormatSource; format: EventFormat; payloads: Uint8Array[] }[] = []
+  sources.forEach((source, n) => {
+    try {
+      const format = parseEventFormat(source.text, source.system)
+      const rand = prng(n + 1)
+      const payloads: Uint8Array[] = []
+      for (let k = 0; k < PAYLOADS_PER_FORMAT; k++) payloads.push(randomPayload(format, rand))
+      parsed.push({ source, format, payloads })
+    } catch (e) {
+      oursFailed.set(source.key, (e as Error).message)
+    }
+  })
+  const teps = runChecker(
+    name,
+    parsed.map((p) => ({ system: p.source.system, text: p.source.text, payloads: p.payloads })),
+    TEST_KALLSYMS,
+  )
+  const checked: Checked[] = []
+  const tepFailed = new Map<string, number>()
+  parsed.forEach((p, k) => {
+    const tep = teps[k]!
+    if (tep.fields.length === 0) tepFailed.set(p.source.key, tep.status)
+    else checked.push({ ...p, tep })
+  })
+  return { checked, oursFailed, tepFailed }
+}
+
+/**
+ * TEP_FIELD_IS_FLAG / TEP_FIELD_IS_SYMBOLIC: libtraceevent sets them on fields its print-fmt
+ * parser sees in `__print_flags` / `__print_symbolic`; they are not in the format's field lines.
+ */
+const PRINT_FMT_FLAGS = 64 | 128
+
+function expectSameFields(c: Checked): void {
+  const ours = [...c.format.commonFields, ...c.format.fields].map((f) => ({
+    name: f.name,
+    offset: f.offset,
+    size: f.size,
+    flags: f.flags,
+    arrayLength: f.arrayLength,
+    elementSize: f.elementSize,
+    type: f.type,
+  }))
+  const theirs = c.tep.fields.map((f) => ({ ...f, flags: f.flags & ~PRINT_FMT_FLAGS }))
+  expect(ours, c.source.key).toEqual(theirs)
+}
+
+function expectSameValues(c: Checked): void {
+  c.payloads.forEach((p, k) => {
+    const ours = new Map<string, string>()
+    for (const f of [...c.format.commonFields, ...c.format.fields])
+      ours.set(f.name, canonical(readField(f, p, 0, p.length)))
+    expect(ours, `${c.source.key} payload ${k} (${hex(p)})`).toEqual(c.tep.values[k])
+  })
+}
+
+/**
+ * Formats of the Linux 6.18 snapshot that libtraceevent itself cannot parse into an event, with
+ * the reason; the suite checks the list is exact.
+ */
+const TEP_REJECTS = new Map<string, string>([])
+
+/** Formats our parser refuses, with the reason (none in the snapshot). */
+const OURS_REJECTS = new Map<string, string>([])
+
+describe.skipIf(missing !== null)('libtraceevent format conformance', () => {
+  beforeAll(buildChecker)
+  afterAll(removeChecker)
+
+  describe('the committed Linux 6.18 snapshot', () => {
+    const snapshot = loadSnapshot()
+    const sources = snapshotFormats(snapshot)
+    let result: ReturnType<typeof check>
+
+    beforeAll(() => {
+      result = check('snapshot', sources)
+    })
+
+    it(`has over two thousand formats (${sources.length})`, () => {
+      expect(sources.length).toBeGreaterThan(2000)
+    })
+
+    it('our parser reads every format libtraceevent reads; the rejects are listed', () => {
+      expect(Object.fromEntries(result.oursFailed)).toEqual(Object.fromEntries(OURS_REJECTS))
+      expect([...result.tepFailed.keys()].sort()).toEqual([...TEP_REJECTS.keys()].sort())
+    })
+
+    it('fields: name, offset, size, flags, array length, element size, type', () => {
+      for (const c of result.checked) expectSameFields(c)
+    })
+
+    it(`field values of ${PAYLOADS_PER_FORMAT} random payloads per format`, () => {
+      for (const c of result.checked) expectSameValues(c)
+    })
+  })
+
+  describe('the live tracefs', () => {
+    const sources = liveFormats()
+    it.skipIf(sources.length === 0)(
+      `every readable events/*/*/format (${sources.length}): fields and values`,
+      () => {
+        const r = check('live', sources)
+        expect(Object.fromEntries(r.oursFailed)).toEqual({})
+        for (const c of r.checked) {
+          expectSameFields(c)
+          expectSameValues(c)
+        }
+        expect(r.checked.length).toBe(sources.length - r.tepFailed.size)
+      },
+    )
+  })
+
+  describe('formats this package generates', () => {
+    it('every field kind: libtraceevent parses the text to our layout and reads our values', () => {
+      const sources = USER_DEFINITIONS.map((d) => ({
+        key: `${d.system}/${d.name}`,
+        system: d.system,
+        text: d.formatText,
+      }))
+      const r = check('generated', sources)
+      expect(Object.fromEntries(r.oursFailed)).toEqual({})
+      expect([...r.tepFailed.keys()]).toEqual([])
+      for (const c of r.checked) {
+        expect(c.tep.printFailed, c.source.key).toBe(false)
+        expectSameFields(c)
+        expectSameValues(c)
+      }
+    })
+  })
+})
