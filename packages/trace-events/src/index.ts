@@ -54,3 +54,14 @@ export {
 export { FTRACE_PRINT, printEventSize } from './ftrace-events.js'
 export { EventEncoder, stringFieldSize } from './event-encoder.js'
 export { utf8Length, writeUtf8 } from './utf8.js'
+export type { SymbolMatch } from './kallsyms.js'
+export { Kallsyms } from './kallsyms.js'
+export { formatCmdlines, parseCmdlines } from './cmdlines.js'
+export type { TracingData, TracingDataRead, TracingSystem } from './tracing-data.js'
+export {
+  PERF_TRACING_DATA_VERSION,
+  readTracingData,
+  TRACE_DAT_VERSION_6,
+  TRACING_MAGIC,
+  writeTracingData,
+} from './tracing-data.js'

@@ -43,7 +43,7 @@ export function snapshotFormats(snapshot: Snapshot): FormatSource[] {
 export const TRACEFS = '/sys/kernel/tracing'
 
 /** Every readable `events/*\/*\/format` of the live tracefs (empty if tracefs is not readable). */
-export function liveFormats(root = TRACEFS): FormatSource[] {
+export function liveFormats(root: string = TRACEFS): FormatSource[] {
   const events = join(root, 'events')
   const out: FormatSource[] = []
   let systems

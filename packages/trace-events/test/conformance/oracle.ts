@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const CC = process.env['CC'] ?? 'cc'
-export const inCi = !['', '0', 'false'].includes((process.env['CI'] ?? '').toLowerCase())
+export const inCi: boolean = !['', '0', 'false'].includes((process.env['CI'] ?? '').toLowerCase())
 
 function runs(cmd: string, args: string[]): boolean {
   const r = spawnSync(cmd, args, { stdio: 'ignore' })
