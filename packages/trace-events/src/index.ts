@@ -65,3 +65,7 @@ export {
   TRACING_MAGIC,
   writeTracingData,
 } from './tracing-data.js'
+export type { OpArg, PrintArg, PrintFmt } from './print-fmt.js'
+export { parsePrintFmt } from './print-fmt.js'
+export type { PrinterOptions } from './event-printer.js'
+export { EventPrinter } from './event-printer.js'

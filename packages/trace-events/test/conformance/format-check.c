@@ -22,6 +22,8 @@
  *       str:<hex up to the NUL> for TEP_FIELD_IS_STRING, arr:<v,v,...> by elementsize when it is
  *       1/2/4/8, raw:<hex> otherwise
  *   T <payload> <hex of tep_print_event(TEP_PRINT_INFO)>
+ *   U <payload>                     tep_print_event read past the record: its text changed when
+ *                                   the bytes after the record changed (zeros, then 0xa5)
  *   X <payload> <signal>            tep_print_event crashed on this payload (libtraceevent
  *                                   trusts lengths taken from other fields, e.g. __print_hex
  *                                   with REC->len): SIGSEGV/SIGBUS are caught and the checker
@@ -40,6 +42,8 @@
 
 #include <event-parse.h>
 #include <trace-seq.h>
+
+#define DATA_ROOM (2 * 65536) /* a record and room for reads past it */
 
 static sigjmp_buf crashed;
 
@@ -177,22 +181,43 @@ static int unhex(const char *s, long n, unsigned char *out)
 }
 
 /* tep_print_event of one record; a crash inside it is reported instead of ending the run */
-static __attribute__((noinline)) void print_record(struct tep_handle *tep, struct tep_record *rec,
-						    int payload)
+static __attribute__((noinline)) int print_once(struct tep_handle *tep, struct tep_record *rec,
+						  struct trace_seq *s)
 {
-	struct trace_seq s;
-	trace_seq_init(&s);
+	trace_seq_init(s);
 	int sig = sigsetjmp(crashed, 1);
 	if (sig == 0) {
-		tep_print_event(tep, &s, rec, "%s", TEP_PRINT_INFO);
-		trace_seq_terminate(&s);
-		printf("T %d ", payload);
-		hex((unsigned char *)s.buffer, s.len);
-		putchar('\n');
-		trace_seq_destroy(&s);
-	} else {
-		printf("X %d %d\n", payload, sig);
+		tep_print_event(tep, s, rec, "%s", TEP_PRINT_INFO);
+		trace_seq_terminate(s);
 	}
+	return sig;
+}
+
+static void print_record(struct tep_handle *tep, struct tep_record *rec, int payload, long room)
+{
+	struct trace_seq a, b;
+	unsigned char *tail = (unsigned char *)rec->data + rec->size;
+	memset(tail, 0, room);
+	int sig = print_once(tep, rec, &a);
+	if (sig) {
+		printf("X %d %d\n", payload, sig);
+		return;
+	}
+	memset(tail, 0xa5, room);
+	sig = print_once(tep, rec, &b);
+	memset(tail, 0, room);
+	if (sig) {
+		printf("X %d %d\n", payload, sig);
+	} else if (a.len != b.len || memcmp(a.buffer, b.buffer, a.len) != 0) {
+		printf("U %d\n", payload);
+	} else {
+		printf("T %d ", payload);
+		hex((unsigned char *)a.buffer, a.len);
+		putchar('\n');
+	}
+	trace_seq_destroy(&a);
+	if (!sig)
+		trace_seq_destroy(&b);
 }
 
 int main(int argc, char **argv)
@@ -220,7 +245,7 @@ int main(int argc, char **argv)
 	struct tep_event *event = NULL;
 	struct tep_format_field **common = NULL, **fields = NULL;
 	int index = -1, payload = 0;
-	unsigned char *data = malloc(65536 + 8);
+	unsigned char *data = malloc(DATA_ROOM);
 
 	while (at < end) {
 		char *nl = memchr(at, '\n', end - at);
@@ -275,7 +300,6 @@ int main(int argc, char **argv)
 				fprintf(stderr, "format-check: bad P line\n");
 				return 2;
 			}
-			memset(data + n / 2, 0, 8);
 			if (event) {
 				struct tep_record rec;
 				memset(&rec, 0, sizeof(rec));
@@ -291,7 +315,7 @@ int main(int argc, char **argv)
 					print_value(event, fields[i], &rec);
 					putchar('\n');
 				}
-				print_record(tep, &rec, payload);
+				print_record(tep, &rec, payload, DATA_ROOM - rec.size);
 			}
 			payload++;
 			at = nl + 1;

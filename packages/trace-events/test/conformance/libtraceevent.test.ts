@@ -13,7 +13,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EventFormat, FieldValue } from '../../src/index.js'
-import { parseEventFormat, readField } from '../../src/index.js'
+import {
+  EventPrinter,
+  Kallsyms,
+  parseEventFormat,
+  PrintFmtError,
+  readField,
+} from '../../src/index.js'
 import { USER_DEFINITIONS } from '../definitions.js'
 import type { FormatSource } from './formats.js'
 import { liveFormats, loadSnapshot, snapshotFormats } from './formats.js'
@@ -119,11 +125,87 @@ function expectSameValues(c: Checked): void {
   })
 }
 
+const symbols = Kallsyms.parse(TEST_KALLSYMS)
+
+interface PrintResult {
+  /** formats whose every payload printed as tep_print_event did */
+  same: number
+  /** key → why our printer does not print it */
+  unsupported: Map<string, string>
+  /** key → payload index → [ours, theirs] where they differ */
+  differ: Map<string, [string, string][]>
+}
+
+/** Print every payload with ours where our printer supports the print fmt; compare. */
+function comparePrints(checked: readonly Checked[]): PrintResult {
+  const r: PrintResult = { same: 0, unsupported: new Map(), differ: new Map() }
+  for (const c of checked) {
+    if (c.tep.printFailed) {
+      r.unsupported.set(c.source.key, 'libtraceevent fails to parse the print fmt')
+      continue
+    }
+    let printer: EventPrinter
+    try {
+      printer = new EventPrinter(c.format, { symbols, encoding: 'latin1' })
+    } catch (e) {
+      if (!(e instanceof PrintFmtError)) throw e
+      r.unsupported.set(c.source.key, e.message.replace(/^print fmt at \d+: /, ''))
+      continue
+    }
+    const bad: [string, string][] = []
+    c.payloads.forEach((p, k) => {
+      if (c.tep.crashed.has(k) || c.tep.pastRecord.has(k)) return
+      const ours = printer.print(p, 0, p.length)
+      if (ours !== c.tep.printed[k]) bad.push([ours, c.tep.printed[k]!])
+    })
+    if (bad.length > 0) r.differ.set(c.source.key, bad)
+    else r.same++
+  }
+  return r
+}
+
 /**
  * Formats of the Linux 6.18 snapshot that libtraceevent itself cannot parse into an event, with
  * the reason; the suite checks the list is exact.
  */
 const TEP_REJECTS = new Map<string, string>([])
+
+/**
+ * What our printer does not print in the Linux 6.18 snapshot, by reason, with the number of
+ * formats (every other format prints exactly as tep_print_event). Enum names such as
+ * `TCP_ESTABLISHED` are C constants libtraceevent cannot know either (it prints them as 0).
+ */
+const PRINT_UNSUPPORTED: Record<string, number> = {
+  '%*s / %.*s (libtraceevent 1.7.1 prints the conversion as written)': 85,
+  '%pU is not supported': 74,
+  '%pI is not supported': 22,
+  'expected a string, found "("': 21,
+  'libtraceevent fails to parse the print fmt': 18,
+  '"BTRFS_ORDERED_REGULAR" is not supported': 12,
+  'array indexing is not supported': 11,
+  '"I_DIRTY_SYNC" is not supported': 11,
+  '"IOPRIO_CLASS_NONE" is not supported': 9,
+  '"TCP_ESTABLISHED" is not supported': 8,
+  '"FAULT_FLAG_WRITE" is not supported': 7,
+  '"vmemmap_base" is not supported': 7,
+  '"BTRFS_ADD_DELAYED_REF" is not supported': 6,
+  '"EXTENT_DIRTY" is not supported': 3,
+  '"DEV_PM_QOS_RESUME_LATENCY" is not supported': 3,
+  '"EXTENT_FLAG_PINNED" is not supported': 2,
+  '"QGROUP_RESERVE" is not supported': 2,
+  '"__kernel_rwf_t" is not supported': 2,
+  '"VDSO_CLOCKMODE_NONE" is not supported': 2,
+  '"PM_QOS_ADD_REQ" is not supported': 2,
+  '"HRTIMER_MODE_ABS" is not supported': 2,
+  'expected a string, found "0"': 2,
+  'ftrace/bprint prints its binary trace_printk arguments': 1,
+  'expected "->", found ")"': 1,
+  '"__get_cpumask" is not supported': 1,
+  'unexpected ")"': 1,
+  '"VMXERR_VMLAUNCH_NONCLEAR_VMCS" is not supported': 1,
+  '"__builtin_expect" is not supported': 1,
+  '"VMSCAN_THROTTLE_WRITEBACK" is not supported': 1,
+}
 
 /** Formats our parser refuses, with the reason (none in the snapshot). */
 const OURS_REJECTS = new Map<string, string>([])
@@ -157,6 +239,16 @@ describe.skipIf(missing !== null)('libtraceevent format conformance', () => {
     it(`field values of ${PAYLOADS_PER_FORMAT} random payloads per format`, () => {
       for (const c of result.checked) expectSameValues(c)
     })
+
+    it('print fmt: our printer prints what tep_print_event prints, wherever it supports the print fmt', () => {
+      const r = comparePrints(result.checked)
+      const reasons: Record<string, number> = {}
+      for (const why of r.unsupported.values()) reasons[why] = (reasons[why] ?? 0) + 1
+      expect(Object.fromEntries(r.differ)).toEqual({})
+      expect(r.same).toBe(sources.length - r.unsupported.size)
+      expect(reasons).toEqual(PRINT_UNSUPPORTED)
+      expect(Object.fromEntries(r.differ)).toEqual({})
+    })
   })
 
   describe('the live tracefs', () => {
@@ -171,6 +263,9 @@ describe.skipIf(missing !== null)('libtraceevent format conformance', () => {
           expectSameValues(c)
         }
         expect(r.checked.length).toBe(sources.length - r.tepFailed.size)
+        const p = comparePrints(r.checked)
+        expect(Object.fromEntries(p.differ)).toEqual({})
+        expect(p.same).toBeGreaterThan(0)
       },
     )
   })
@@ -190,6 +285,11 @@ describe.skipIf(missing !== null)('libtraceevent format conformance', () => {
         expectSameFields(c)
         expectSameValues(c)
       }
+      // our generated print fmts and ftrace/print's: all printed, all as tep_print_event
+      const p = comparePrints(r.checked)
+      expect(Object.fromEntries(p.unsupported)).toEqual({})
+      expect(Object.fromEntries(p.differ)).toEqual({})
+      expect(p.same).toBe(sources.length)
     })
   })
 })

@@ -47,6 +47,8 @@ export interface TepEvent {
   printed: string[]
   /** payloads on which tep_print_event crashed (caught SIGSEGV/SIGBUS) */
   crashed: Set<number>
+  /** payloads whose print read past the record (the text depends on memory after it) */
+  pastRecord: Set<number>
 }
 
 /** One format of a batch and the payloads to decode with it. */
@@ -108,6 +110,7 @@ export function runChecker(name: string, items: readonly BatchItem[], kallsyms =
         values: [],
         printed: [],
         crashed: new Set(),
+        pastRecord: new Set(),
       }
       out.push(cur)
     } else if (kind === 'D') {
@@ -126,6 +129,9 @@ export function runChecker(name: string, items: readonly BatchItem[], kallsyms =
       const [, p, field, value] = line.split(' ')
       const k = Number(p)
       ;(cur!.values[k] ??= new Map()).set(field!, value ?? '')
+    } else if (kind === 'U') {
+      const [, p] = line.split(' ')
+      cur!.pastRecord.add(Number(p))
     } else if (kind === 'X') {
       const [, p] = line.split(' ')
       cur!.crashed.add(Number(p))
