@@ -252,7 +252,7 @@ export function layoutEvent(spec: EventSpec, id: number): EventDefinition {
     const type: ScalarType = fs.type === 'string' ? 'char' : fs.type
     const scalar = SCALARS[type]
     if (scalar === undefined)
-      throw new TypeError(`fields[${index}].type: "${String(fs.type)}" is not a field type`)
+      throw new TypeError(`fields[${index}].type: "${fs.type as string}" is not a field type`)
     const [elementSize, signed] = scalar
     const array = fs.type === 'string' ? 'dynamic' : fs.array
     let kind: FieldKind

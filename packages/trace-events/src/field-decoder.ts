@@ -65,10 +65,22 @@ function readSigned(view: DataView, at: number, size: number, signed: boolean): 
   }
 }
 
+/** RangeError unless `[base, base + length)` lies inside `bytes`. */
+function checkPayload(bytes: Uint8Array, base: number, length: number): void {
+  if (!Number.isInteger(base) || !Number.isInteger(length) || base < 0 || length < 0)
+    throw new RangeError(`base ${base} / length ${length}: expected non-negative integers`)
+  if (base + length > bytes.length)
+    throw new RangeError(
+      `length: payload [${base}, ${base + length}) runs past the ${bytes.length}-byte buffer`,
+    )
+}
+
 /**
  * libtraceevent `tep_read_number_field`: the field's bytes of the payload at `base` as an
  * unsigned integer, or `undefined` when the field's size is not 1, 2, 4 or 8 or it lies
  * outside the `length` bytes of the payload.
+ *
+ * @throws RangeError if the payload is not inside `bytes`.
  */
 export function readNumberField(
   field: FormatField,
@@ -76,6 +88,7 @@ export function readNumberField(
   base: number,
   length: number,
 ): number | bigint | undefined {
+  checkPayload(bytes, base, length)
   const s = field.size
   if ((s !== 1 && s !== 2 && s !== 4 && s !== 8) || field.offset + s > length) return undefined
   return readNumber(viewOf(bytes), base + field.offset, s)
@@ -101,6 +114,7 @@ export function fieldLocation(
   base: number,
   length: number,
 ): FieldLocation {
+  checkPayload(bytes, base, length)
   if ((field.flags & FIELD_IS_DYNAMIC) !== 0) {
     if (field.offset + field.size > length) return { offset: 0, length: 0 }
     const word = Number(readNumber(viewOf(bytes), base + field.offset, field.size))
@@ -140,6 +154,7 @@ export function readField(
   base: number,
   length: number,
 ): FieldValue {
+  checkPayload(bytes, base, length)
   const view = viewOf(bytes)
   const signed = (field.flags & FIELD_IS_SIGNED) !== 0
   if ((field.flags & (FIELD_IS_ARRAY | FIELD_IS_DYNAMIC)) === 0) {
@@ -185,12 +200,7 @@ export function decodeEvent(
   base: number,
   length: number,
 ): Record<string, FieldValue> {
-  if (!Number.isInteger(base) || !Number.isInteger(length) || base < 0 || length < 0)
-    throw new RangeError(`base ${base} / length ${length}: expected non-negative integers`)
-  if (base + length > bytes.length)
-    throw new RangeError(
-      `length: payload [${base}, ${base + length}) runs past the ${bytes.length}-byte buffer`,
-    )
+  checkPayload(bytes, base, length)
   const out: Record<string, FieldValue> = {}
   for (const f of format.commonFields) out[f.name] = readField(f, bytes, base, length)
   for (const f of format.fields) out[f.name] = readField(f, bytes, base, length)

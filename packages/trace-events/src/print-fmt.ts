@@ -260,7 +260,7 @@ class Parser {
   processOp(arg: PrintArg, op: string): void {
     let right: PrintArg | undefined
     if (op === '?') {
-      const test = { ...arg } as PrintArg
+      const test = { ...arg }
       const yes = this.unary()
       for (let t = this.opAhead(); t !== undefined; t = this.opAhead()) {
         this.next()
@@ -271,7 +271,7 @@ class Parser {
       const branches: OpArg = { k: 'op', op: ':', prio: 0, left: yes, right: no }
       overwrite(arg, { k: 'op', op: '?', prio: 0, left: test, right: branches })
     } else {
-      const left = { ...arg } as PrintArg
+      const left = { ...arg }
       const node: OpArg = { k: 'op', op, prio: PRIO[op]!, left, right: { k: 'null' } }
       overwrite(arg, node)
       const r = this.unary()

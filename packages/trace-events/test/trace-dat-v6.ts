@@ -27,7 +27,7 @@ export function traceDatV6(
     dv.setBigUint64(at, BigInt(offsets[k]!), true)
     dv.setBigUint64(at + 8, BigInt(c.length), true)
     at += 16
-    out.set(c, offsets[k]!)
+    out.set(c, offsets[k])
   })
   return out
 }

@@ -14,13 +14,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EventFormat, FieldValue } from '../../src/index.js'
 import {
+  EventEncoder,
   EventPrinter,
   Kallsyms,
   parseEventFormat,
   PrintFmtError,
   readField,
 } from '../../src/index.js'
-import { USER_DEFINITIONS } from '../definitions.js'
+import { EVERYTHING, USER_DEFINITIONS } from '../definitions.js'
 import type { FormatSource } from './formats.js'
 import { liveFormats, loadSnapshot, snapshotFormats } from './formats.js'
 import type { TepEvent } from './oracle.js'
@@ -290,6 +291,105 @@ describe.skipIf(missing !== null)('libtraceevent format conformance', () => {
       expect(Object.fromEntries(p.unsupported)).toEqual({})
       expect(Object.fromEntries(p.differ)).toEqual({})
       expect(p.same).toBe(sources.length)
+    })
+
+    it("the encoder's payloads: libtraceevent reads the values that were written", () => {
+      const enc = new EventEncoder(EVERYTHING)
+      const rand = prng(99)
+      const u = (bits: number): number => Math.floor(rand() * 2 ** bits)
+      const s = (bits: number): number => u(bits) - 2 ** (bits - 1)
+      const word = (n: number): string =>
+        String.fromCharCode(...Array.from({ length: n }, () => 97 + u(4)))
+      const payloads: Uint8Array[] = []
+      const expected: Map<string, string>[] = []
+      for (let k = 0; k < 50; k++) {
+        const v = {
+          a8: u(8),
+          b64: u(53),
+          c16: u(16),
+          d8: s(8),
+          e32: s(32),
+          f16: s(16),
+          g64: s(53),
+          h: u(8),
+          i: s(32),
+          j: u(32),
+          k: s(53),
+          l: u(53),
+          comm: word(u(4)),
+          u16s: [u(16), u(16), u(16)],
+          s64s: [s(53), s(53)],
+          path: word(u(5)),
+          ids: Array.from({ length: u(3) }, () => u(32)),
+          deltas: Array.from({ length: u(2) }, () => s(53)),
+          bytes: Array.from({ length: u(3) }, () => u(8)),
+          label: word(u(3)),
+        }
+        const dyn =
+          2 +
+          v.path.length +
+          v.label.length +
+          4 * v.ids.length +
+          8 * v.deltas.length +
+          v.bytes.length
+        const slot = new Uint8Array(enc.size(dyn))
+        enc.begin(slot, new DataView(slot.buffer), 0, slot.length, 1000 + k, k & 0xff, k % 3)
+        const scalars = [
+          'a8',
+          'b64',
+          'c16',
+          'd8',
+          'e32',
+          'f16',
+          'g64',
+          'h',
+          'i',
+          'j',
+          'k',
+          'l',
+        ] as const
+        scalars.forEach((name, n) => {
+          enc.setNumber(n, v[name])
+        })
+        enc.setString(12, v.comm)
+        enc.setArray(13, v.u16s)
+        enc.setArray(14, v.s64s)
+        enc.setString(15, v.path)
+        enc.setArray(16, v.ids)
+        enc.setArray(17, v.deltas)
+        enc.setArray(18, v.bytes)
+        enc.setString(19, v.label)
+        expect(enc.end()).toBe(slot.length)
+        payloads.push(slot)
+        const str = (t: string): string => `str:${hex(utf8.encode(t))}`
+        expected.push(
+          new Map<string, string>([
+            ['common_type', String(EVERYTHING.id)],
+            ['common_flags', String(k & 0xff)],
+            ['common_preempt_count', String(k % 3)],
+            ['common_pid', String(1000 + k)],
+            ...scalars.map((n) => [n, String(v[n])] as [string, string]),
+            ['comm', str(v.comm)],
+            ['u16s', `arr:${v.u16s.join(',')}`],
+            ['s64s', `arr:${v.s64s.join(',')}`],
+            ['path', str(v.path)],
+            ['ids', `arr:${v.ids.join(',')}`],
+            ['deltas', `arr:${v.deltas.join(',')}`],
+            // a u8 array is a string to libtraceevent (TEP_FIELD_IS_STRING): up to the first 0
+            [
+              'bytes',
+              `str:${hex(Uint8Array.from(v.bytes.slice(0, (v.bytes.indexOf(0) + 1 || v.bytes.length + 1) - 1)))}`,
+            ],
+            ['label', str(v.label)],
+          ]),
+        )
+      }
+      const [tep] = runChecker('encoder', [
+        { system: 'onering', text: EVERYTHING.formatText, payloads },
+      ])
+      expected.forEach((e, k) => {
+        expect(tep!.values[k], `event ${k}`).toEqual(e)
+      })
     })
   })
 })
