@@ -15,6 +15,9 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { TracingData } from '../src/index.js'
 import {
   entryHeaderText,
+  EventEncoder,
+  printEventSize,
+  stringFieldSize,
   FTRACE_PRINT,
   pageHeaderText,
   PERF_TRACING_DATA_VERSION,
@@ -24,7 +27,7 @@ import {
 } from '../src/index.js'
 import { EVERYTHING, SPAN } from './definitions.js'
 import { inCi } from './conformance/oracle.js'
-import { traceDatV6 } from './trace-dat-v6.js'
+import { ftracePage, traceDatV6 } from './trace-dat-v6.js'
 
 const dir = new URL('./fixtures/trace-cmd/', import.meta.url)
 const file = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(name, dir)))
@@ -103,6 +106,18 @@ describe('trace.dat v6 written by trace-cmd', () => {
     expect(back.data).toEqual({ ...read.data, version: '0.6' })
   })
 
+  it("trace-cmd's version 7 file (the same inputs) is refused: v7 keeps the parts in sections", () => {
+    const v7 = file('restore.v7.dat')
+    let err: unknown
+    try {
+      readTracingData(v7)
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(TracingDataError)
+    expect(err).toMatchObject({ section: 'version', offset: 10 })
+  })
+
   it('a version before 0.6 has no cmdlines part', () => {
     const old = writeTracingData({ ...read.data, version: '0.5', cmdlines: '' })
     const back = readTracingData(old)
@@ -155,7 +170,7 @@ describe.skipIf(!hasTraceCmd)('trace-cmd reads our block', () => {
   it("report prints the kernel pages' 74 markers with our cmdlines and kallsyms, no warning", () => {
     const path = join(tmp, 'ours.v6.dat')
     writeFileSync(path, traceDatV6(writeTracingData(block), [file('basic.cpu0.raw')]))
-    const r = run(['report', path])
+    const r = run(['report', '-t', path]) // -t: nanoseconds
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
     const lines = r.stdout.trimEnd().split('\n')
@@ -170,6 +185,51 @@ describe.skipIf(!hasTraceCmd)('trace-cmd reads our block', () => {
     ])
     for (const l of events) expect(l).toMatch(/^ +node-7987 +\[000\] /)
     expect(r.stdout).not.toMatch(/FAILED TO PARSE|UNKNOWN EVENT/)
+  })
+
+  it("report prints our encoder's events through our format texts as the print fmt says", () => {
+    // expected lines come from the inputs below, written out by hand from the print fmts
+    const span = new EventEncoder(SPAN)
+    const marker = new EventEncoder(FTRACE_PRINT)
+    const events: { ts: number; payload: Uint8Array }[] = []
+    const want: string[] = []
+    const t0 = 5_000_000_000
+    for (let k = 0; k < 6; k++) {
+      const name = `req${k}`
+      const slot = new Uint8Array(span.size(stringFieldSize(name)))
+      span.begin(slot, new DataView(slot.buffer), 0, slot.length, 7987)
+      span.setNumber(0, k)
+      span.setNumber(1, -k)
+      span.setNumber(2, 1500 * k)
+      span.setString(3, name)
+      span.setString(4, `t${k}`)
+      expect(span.end()).toBe(slot.length)
+      const ts = t0 + k * 1000
+      events.push({ ts, payload: slot })
+      want.push(
+        `node-7987 [000] 5.${String(k * 1000).padStart(9, '0')}: span: seq=${k} level=${-k} dur=${1500 * k} name=${name} tag=t${k}`,
+      )
+      const text = `mark ${k}`
+      const m = new Uint8Array(printEventSize(text))
+      marker.begin(m, new DataView(m.buffer), 0, m.length, 7987, 1, 0)
+      marker.setNumber64(0, 0xffffffff, 0x8149895a)
+      marker.setMarkerText(1, text)
+      events.push({ ts: ts + 500, payload: m })
+      want.push(
+        `node-7987 [000] 5.${String(k * 1000 + 500).padStart(9, '0')}: print: tracing_mark_write: mark ${k}`,
+      )
+    }
+    const path = join(tmp, 'encoded.v6.dat')
+    writeFileSync(path, traceDatV6(writeTracingData(block), [ftracePage(events)]))
+    const r = run(['report', '-t', path]) // -t: nanoseconds
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    const lines = r.stdout
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().replace(/\s+/g, ' '))
+    expect(lines).toEqual(want)
   })
 
   it('dump --summary lists our parts', () => {
