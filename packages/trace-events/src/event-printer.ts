@@ -29,6 +29,8 @@ type Piece =
       readonly spec: Spec
       readonly arg: PrintArg
       readonly lenArg: PrintArg | undefined
+      /** the conversion as written (`%.*s`) */
+      readonly text?: string
     }
 
 /** A printf conversion: flags, width, precision, size (`ls` as libtraceevent counts it). */
@@ -136,19 +138,22 @@ function pieces(fmt: PrintFmt): Piece[] {
     if ('cduixXo'.includes(conv)) {
       if (ls < -2 || ls > 2) throw new PrintFmtError(`bad size in "${f.slice(start, i)}"`, start)
       out.push({ kind: 'number', spec, arg: take(conv), lenArg })
-    } else if (conv === 's') {
-      if (lenArg !== undefined)
-        throw new PrintFmtError(
-          '%*s / %.*s (libtraceevent 1.7.1 prints the conversion as written)',
-          start,
-        )
-      out.push({ kind: 'string', spec, arg: take('%s'), lenArg })
-    } else if (conv === 'p') {
+    } else if (conv === 's')
+      out.push({ kind: 'string', spec, arg: take('%s'), lenArg, text: f.slice(start, i) })
+    else if (conv === 'p') {
       const ext = f[i]
       if (ext !== undefined && 'FSfs'.includes(ext)) {
         i++
         out.push({ kind: 'pointer', spec: { ...spec, conv: ext }, arg: take('%p'), lenArg })
-      } else if (ext !== undefined && 'MmIiUh'.includes(ext))
+      } else if (ext === 'U') {
+        i++
+        let variant = ''
+        if (f[i] !== undefined && 'LlBb'.includes(f[i]!)) variant = f[i++]!
+        let arg = take('%pU')
+        while (arg.k === 'cast') arg = arg.item
+        if (arg.k !== 'field') throw new PrintFmtError('%pU of an expression', start)
+        out.push({ kind: 'pointer', spec: { ...spec, conv: `U${variant}` }, arg, lenArg })
+      } else if (ext !== undefined && 'MmIih'.includes(ext))
         throw new PrintFmtError(`%p${ext} is not supported`, start)
       else out.push({ kind: 'pointer', spec, arg: take('%p'), lenArg })
     } else throw new PrintFmtError(`conversion %${conv} is not supported`, start)
@@ -157,8 +162,9 @@ function pieces(fmt: PrintFmt): Piece[] {
   return out
 }
 
-/** C's strtoull(text, NULL, 0) as an unsigned 64-bit value. */
+/** C's strtoull(text, NULL, 0) as an unsigned 64-bit value (0 for a name). */
 function strtoull(text: string): bigint {
+  if (!/^[0-9]/.test(text)) return 0n
   if (/^0[xX]/.test(text)) return BigInt(text) & M64
   if (text.length > 1 && text.startsWith('0')) return BigInt(`0o${text.slice(1)}`) & M64
   return BigInt(text) & M64
@@ -248,6 +254,110 @@ function formatString(s: string, spec: Spec, lenArg: number | undefined): string
   return pad(t, { ...spec, width, zero: false }, false)
 }
 
+/**
+ * libtraceevent's `arg_num_eval`: the parse-time value of a __print_flags / __print_symbolic
+ * table expression, in signed 64-bit arithmetic with only the operators it knows
+ * (undefined where it gives up).
+ */
+function constValue(a: PrintArg): bigint | undefined {
+  switch (a.k) {
+    case 'num':
+      return /^[0-9]/.test(a.text) ? BigInt.asIntN(64, strtoull(a.text)) : 0n
+    case 'cast': {
+      const v = constValue(a.item)
+      return v === undefined
+        ? undefined
+        : BigInt.asIntN(64, castValue(BigInt.asUintN(64, v), a.type))
+    }
+    case 'op': {
+      const l = a.left.k === 'null' && (a.op === '-' || a.op === '+') ? 0n : constValue(a.left)
+      const r = constValue(a.right)
+      if (r === undefined || (l === undefined && a.op !== '~')) return undefined
+      const L = l ?? 0n
+      const b = (x: boolean): bigint => (x ? 1n : 0n)
+      const w = (x: bigint): bigint => BigInt.asIntN(64, x)
+      switch (a.op) {
+        case '|':
+          return L | r
+        case '||':
+          return b(L !== 0n || r !== 0n)
+        case '&':
+          return L & r
+        case '&&':
+          return b(L !== 0n && r !== 0n)
+        case '<':
+          return b(L < r)
+        case '<<':
+          return w(L << (r & 63n))
+        case '<=':
+          return b(L <= r)
+        case '>':
+          return b(L > r)
+        case '>>':
+          return L >> (r & 63n)
+        case '>=':
+          return b(L >= r)
+        case '==':
+          return b(L === r)
+        case '!=':
+          return b(L !== r)
+        case '-':
+          return w(L - r)
+        case '+':
+          return w(L + r)
+        case '~':
+          return w(~r)
+        default:
+          return undefined
+      }
+    }
+    default:
+      return undefined
+  }
+}
+
+/** libtraceevent's `arg_eval`: a table entry as the string it keeps. */
+function constText(a: PrintArg): string | undefined {
+  if (a.k === 'num') return a.text
+  if (a.k === 'str') return a.value
+  if (a.k === 'cast') return constText(a.item)
+  if (a.k === 'op') {
+    const v = constValue(a)
+    return v === undefined ? undefined : v.toString()
+  }
+  return undefined
+}
+
+/** The softirq and hrtimer names libtraceevent's `eval_flag` knows. */
+const KNOWN_FLAGS: Readonly<Record<string, number>> = {
+  HI_SOFTIRQ: 0,
+  TIMER_SOFTIRQ: 1,
+  NET_TX_SOFTIRQ: 2,
+  NET_RX_SOFTIRQ: 3,
+  BLOCK_SOFTIRQ: 4,
+  IRQ_POLL_SOFTIRQ: 5,
+  TASKLET_SOFTIRQ: 6,
+  SCHED_SOFTIRQ: 7,
+  HRTIMER_SOFTIRQ: 8,
+  RCU_SOFTIRQ: 9,
+  HRTIMER_NORESTART: 0,
+  HRTIMER_RESTART: 1,
+}
+
+/** libtraceevent's `eval_flag`: a kept table value back to a number (signed; -1 if unknown). */
+function flagValue(text: string): bigint {
+  if (/^[0-9]/.test(text))
+    return BigInt.asIntN(64, strtoull(text.match(/^(0[xX][0-9a-fA-F]+|[0-9]+)/)![0]))
+  const known = KNOWN_FLAGS[text]
+  return known === undefined ? -1n : BigInt(known)
+}
+
+/** A __print_flags / __print_symbolic table as libtraceevent keeps it. */
+interface Table {
+  readonly values: readonly bigint[]
+  readonly names: readonly string[]
+}
+
 const latin1 = new TextDecoder('latin1')
 const utf8Decoder = new TextDecoder('utf-8')
 
@@ -260,6 +370,7 @@ export class EventPrinter {
   readonly format: EventFormat
   readonly #pieces: Piece[]
   readonly #symbols: Kallsyms | undefined
+  readonly #tables = new Map<PrintArg, Table>()
   readonly #utf8: boolean
   #bytes: Uint8Array = new Uint8Array(0)
   #view: DataView = new DataView(new ArrayBuffer(0))
@@ -296,9 +407,21 @@ export class EventPrinter {
           check(a.right)
           return
         case 'flags':
-        case 'symbolic':
+        case 'symbolic': {
           check(a.value)
+          const values: bigint[] = []
+          const names: string[] = []
+          for (const [v, n] of a.table) {
+            const vt = constText(v)
+            const nt = constText(n)
+            if (vt === undefined || nt === undefined)
+              throw new PrintFmtError(`a ${a.k} table entry libtraceevent cannot evaluate`, 0)
+            values.push(flagValue(vt))
+            names.push(nt)
+          }
+          this.#tables.set(a, { values, names })
           return
+        }
         case 'hex':
           check(a.data)
           check(a.len)
@@ -337,7 +460,10 @@ export class EventPrinter {
       const lenArg =
         p.lenArg === undefined ? undefined : Number(BigInt.asIntN(32, this.#num(p.lenArg)))
       if (p.kind === 'number') out += formatNumber(this.#num(p.arg), p.spec, lenArg)
-      else if (p.kind === 'string') out += this.#str(p.arg, p.spec, lenArg)
+      else if (p.kind === 'string')
+        // libtraceevent passes a negative * length on to no argument at all; glibc then
+        // prints the conversion as written
+        out += lenArg !== undefined && lenArg < 0 ? p.text! : this.#str(p.arg, p.spec, lenArg)
       else out += this.#pointer(p.arg, p.spec)
     }
     if (!this.#utf8) return out
@@ -495,19 +621,20 @@ export class EventPrinter {
         return formatString(this.#cString(from, this.#base + this.#length), spec, lenArg)
       }
       case 'flags': {
+        const t = this.#tables.get(a)!
         let v = this.#num(a.value)
         let out = ''
         let printed = false
-        for (const [valueArg, name] of a.table) {
-          const fv = BigInt.asIntN(64, this.#num(valueArg))
+        for (let k = 0; k < t.values.length; k++) {
+          const fv = t.values[k]!
           if (v === 0n && fv < 0n) {
-            out += formatString(name, spec, lenArg)
+            out += formatString(t.names[k]!, spec, lenArg)
             break
           }
           const fu = BigInt.asUintN(64, fv)
           if (fv > 0n && (v & fu) === fu) {
             if (printed && a.delim !== '') out += a.delim
-            out += formatString(name, spec, lenArg)
+            out += formatString(t.names[k]!, spec, lenArg)
             printed = true
             v &= ~fu & M64
           }
@@ -519,9 +646,11 @@ export class EventPrinter {
         return out
       }
       case 'symbolic': {
+        const t = this.#tables.get(a)!
         const v = this.#num(a.value)
-        for (const [valueArg, name] of a.table)
-          if (this.#num(valueArg) === v) return formatString(name, spec, lenArg)
+        const sv = BigInt.asIntN(64, v)
+        for (let k = 0; k < t.values.length; k++)
+          if (t.values[k] === sv) return formatString(t.names[k]!, spec, lenArg)
         return `0x${v.toString(16)}`
       }
       case 'hex': {
@@ -567,8 +696,25 @@ export class EventPrinter {
     }
   }
 
+  /** libtraceevent `print_uuid_arg`: a 16-byte field as a UUID (`l`/`L`: GUID byte order). */
+  #uuid(name: string, variant: string): string {
+    const f = this.#field(name)
+    if (f.size !== 16) return 'INVALIDUUID'
+    const guid = variant === 'l' || variant === 'L'
+    const upper = variant === 'L' || variant === 'B'
+    let out = ''
+    for (let i = 0; i < 16; i++) {
+      const index = guid && i < 8 ? [3, 2, 1, 0, 5, 4, 7, 6][i]! : i
+      const b = (this.#bytes[this.#base + f.offset + index] ?? 0).toString(16).padStart(2, '0')
+      out += upper ? b.toUpperCase() : b
+      if (i === 3 || i === 5 || i === 7 || i === 9) out += '-'
+    }
+    return out
+  }
+
   /** libtraceevent `print_arg_pointer`. */
   #pointer(a: PrintArg, spec: Spec): string {
+    if (spec.conv.startsWith('U') && a.k === 'field') return this.#uuid(a.name, spec.conv.slice(1))
     const v = this.#num(a)
     if (spec.conv === 'p') return v === 0n ? '(nil)' : `0x${v.toString(16)}`
     const sym = this.#symbols?.lookup(v)

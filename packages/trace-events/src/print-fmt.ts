@@ -25,12 +25,12 @@ export type PrintArg =
       readonly k: 'flags'
       readonly value: PrintArg
       readonly delim: string
-      readonly table: readonly (readonly [PrintArg, string])[]
+      readonly table: readonly (readonly [PrintArg, PrintArg])[]
     }
   | {
       readonly k: 'symbolic'
       readonly value: PrintArg
-      readonly table: readonly (readonly [PrintArg, string])[]
+      readonly table: readonly (readonly [PrintArg, PrintArg])[]
     }
   | { readonly k: 'hex'; readonly spaced: boolean; readonly data: PrintArg; readonly len: PrintArg }
   | {
@@ -301,26 +301,49 @@ class Parser {
     }
     if (t.t === 'op' && t.v === '(') {
       if (this.castAhead()) return this.cast()
+      // `(REC)->field`
+      if (this.peek(1)?.v === 'REC' && this.peek(2)?.v === ')' && this.peek(3)?.v === '->') {
+        this.next()
+        this.next()
+        this.next()
+        this.next()
+        return { k: 'field', name: this.ident() }
+      }
       this.next()
       const e = this.expr()
       this.expect(')')
+      // libtraceevent's process_paren: a name in parentheses followed by an item or `(` was a
+      // typecast (`(__kernel_rwf_t)0x1`)
+      const n = this.peek()
+      if (
+        e.k === 'num' &&
+        /^[A-Za-z_]/.test(e.text) &&
+        n !== undefined &&
+        (n.t === 'id' || n.t === 'num' || n.v === '(')
+      )
+        return { k: 'cast', type: e.text, item: this.unary() }
       return e
     }
     return this.primary()
   }
 
-  /** Whether the `(` ahead starts a cast: `(type words [*])`. */
+  /**
+   * Whether the `(` ahead starts a cast: `(type words [*])` whose first word is a C type
+   * keyword, or any words followed by an operand (libtraceevent's `process_paren` rule).
+   */
   castAhead(): boolean {
-    const n = this.peek(1)
-    const after = this.peek(2)
-    return (
-      n?.t === 'id' &&
-      (TYPE_WORDS.has(n.v) ||
-        (n.v !== 'REC' &&
-          !n.v.startsWith('__') &&
-          after !== undefined &&
-          (after.t === 'id' || after.v === ')' || after.v === '*')))
-    )
+    let k = 1
+    for (
+      let t = this.peek(k);
+      t !== undefined && (t.t === 'id' || t.v === '*');
+      t = this.peek(++k)
+    ) {
+      if (t.v === 'REC') return false
+    }
+    if (k === 1 || this.peek(k)?.v !== ')') return false
+    if (TYPE_WORDS.has(this.peek(1)!.v)) return true
+    const after = this.peek(k + 1)
+    return after !== undefined && (after.t === 'id' || after.t === 'num' || after.v === '(')
   }
 
   cast(): PrintArg {
@@ -335,14 +358,14 @@ class Parser {
     return { k: 'cast', type: words.join(' '), item: this.unary() }
   }
 
-  table(): (readonly [PrintArg, string])[] {
-    const out: [PrintArg, string][] = []
+  table(): (readonly [PrintArg, PrintArg])[] {
+    const out: [PrintArg, PrintArg][] = []
     while (this.peek()?.v === ',') {
       this.next()
       this.expect('{')
       const value = this.expr()
       this.expect(',')
-      const name = this.string()
+      const name = this.expr()
       this.expect('}')
       out.push([value, name])
     }
@@ -357,7 +380,9 @@ class Parser {
       while (this.peek()?.t === 'str') s += this.next().v
       return { k: 'str', value: s }
     }
-    if (t.t === 'char') throw new PrintFmtError('character constants are not supported', t.at)
+    // a character constant is an atom of its text, as in libtraceevent (a digit reads as its
+    // value, anything else as 0)
+    if (t.t === 'char') return { k: 'num', text: t.v }
     if (t.t !== 'id') throw new PrintFmtError(`unexpected "${t.v}"`, t.at)
     switch (t.v) {
       case 'REC': {
@@ -411,7 +436,10 @@ class Parser {
         return { k: 'array', data, count, size }
       }
       default:
-        throw new PrintFmtError(`"${t.v}" is not supported`, t.at)
+        // a C constant libtraceevent cannot know (an enum name): an atom that reads as 0 in
+        // arithmetic and as its name in a __print_flags / __print_symbolic table
+        if (this.peek()?.v === '(') throw new PrintFmtError(`"${t.v}" is not supported`, t.at)
+        return { k: 'num', text: t.v }
     }
   }
 }

@@ -177,35 +177,12 @@ const TEP_REJECTS = new Map<string, string>([])
  * `TCP_ESTABLISHED` are C constants libtraceevent cannot know either (it prints them as 0).
  */
 const PRINT_UNSUPPORTED: Record<string, number> = {
-  '%*s / %.*s (libtraceevent 1.7.1 prints the conversion as written)': 85,
-  '%pU is not supported': 74,
-  '%pI is not supported': 22,
-  'expected a string, found "("': 21,
+  '%pI is not supported': 30,
   'libtraceevent fails to parse the print fmt': 18,
-  '"BTRFS_ORDERED_REGULAR" is not supported': 12,
   'array indexing is not supported': 11,
-  '"I_DIRTY_SYNC" is not supported': 11,
-  '"IOPRIO_CLASS_NONE" is not supported': 9,
-  '"TCP_ESTABLISHED" is not supported': 8,
-  '"FAULT_FLAG_WRITE" is not supported': 7,
-  '"vmemmap_base" is not supported': 7,
-  '"BTRFS_ADD_DELAYED_REF" is not supported': 6,
-  '"EXTENT_DIRTY" is not supported': 3,
-  '"DEV_PM_QOS_RESUME_LATENCY" is not supported': 3,
-  '"EXTENT_FLAG_PINNED" is not supported': 2,
-  '"QGROUP_RESERVE" is not supported': 2,
-  '"__kernel_rwf_t" is not supported': 2,
-  '"VDSO_CLOCKMODE_NONE" is not supported': 2,
-  '"PM_QOS_ADD_REQ" is not supported': 2,
-  '"HRTIMER_MODE_ABS" is not supported': 2,
-  'expected a string, found "0"': 2,
-  'ftrace/bprint prints its binary trace_printk arguments': 1,
-  'expected "->", found ")"': 1,
-  '"__get_cpumask" is not supported': 1,
-  'unexpected ")"': 1,
-  '"VMXERR_VMLAUNCH_NONCLEAR_VMCS" is not supported': 1,
   '"__builtin_expect" is not supported': 1,
-  '"VMSCAN_THROTTLE_WRITEBACK" is not supported': 1,
+  '"__get_cpumask" is not supported': 1,
+  'ftrace/bprint prints its binary trace_printk arguments': 1,
 }
 
 /** Formats our parser refuses, with the reason (none in the snapshot). */
