@@ -162,12 +162,16 @@ function pieces(fmt: PrintFmt): Piece[] {
   return out
 }
 
-/** C's strtoull(text, NULL, 0) as an unsigned 64-bit value (0 for a name). */
+/** C's strtoull(text, NULL, 0): the leading number (0 for a name), saturated at 2^64 - 1. */
 function strtoull(text: string): bigint {
-  if (!/^[0-9]/.test(text)) return 0n
-  if (/^0[xX]/.test(text)) return BigInt(text) & M64
-  if (text.length > 1 && text.startsWith('0')) return BigInt(`0o${text.slice(1)}`) & M64
-  return BigInt(text) & M64
+  let v = 0n
+  const hex = /^0[xX]([0-9a-fA-F]+)/.exec(text)
+  const oct = /^0([0-7]*)/.exec(text)
+  const dec = /^[0-9]+/.exec(text)
+  if (hex !== null) v = BigInt(`0x${hex[1]!}`)
+  else if (oct !== null) v = oct[1] === '' ? 0n : BigInt(`0o${oct[1]!}`)
+  else if (dec !== null) v = BigInt(dec[0])
+  return v > M64 ? M64 : v
 }
 
 /** libtraceevent's `eval_type_str` (non-pointer): what a cast keeps of a value. */
@@ -262,7 +266,7 @@ function formatString(s: string, spec: Spec, lenArg: number | undefined): string
 function constValue(a: PrintArg): bigint | undefined {
   switch (a.k) {
     case 'num':
-      return /^[0-9]/.test(a.text) ? BigInt.asIntN(64, strtoull(a.text)) : 0n
+      return BigInt.asIntN(64, strtoull(a.text))
     case 'cast': {
       const v = constValue(a.item)
       return v === undefined
@@ -346,8 +350,7 @@ const KNOWN_FLAGS: Readonly<Record<string, number>> = {
 
 /** libtraceevent's `eval_flag`: a kept table value back to a number (signed; -1 if unknown). */
 function flagValue(text: string): bigint {
-  if (/^[0-9]/.test(text))
-    return BigInt.asIntN(64, strtoull(text.match(/^(0[xX][0-9a-fA-F]+|[0-9]+)/)![0]))
+  if (/^[0-9]/.test(text)) return BigInt.asIntN(64, strtoull(text))
   const known = KNOWN_FLAGS[text]
   return known === undefined ? -1n : BigInt(known)
 }
