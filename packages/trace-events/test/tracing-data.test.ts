@@ -27,6 +27,7 @@ import {
 } from '../src/index.js'
 import { EVERYTHING, SPAN } from './definitions.js'
 import { inCi } from './conformance/oracle.js'
+import { perfData } from './perf-data.js'
 import { ftracePage, traceDatV6 } from './trace-dat-v6.js'
 
 const dir = new URL('./fixtures/trace-cmd/', import.meta.url)
@@ -252,6 +253,76 @@ describe.skipIf(!hasTraceCmd)('trace-cmd reads our block', () => {
     writeFileSync(path, traceDatV6(bad, [file('basic.cpu0.raw')]))
     expect(run(['report', path]).status).not.toBe(0)
     expect(() => readTracingData(bad)).toThrow(TracingDataError)
+  })
+})
+
+// ---- perf reads our "0.6" block as HEADER_TRACING_DATA --------------------------------------
+
+const hasPerf = spawnSync('perf', ['--version'], { stdio: 'ignore' }).status === 0
+if (!hasPerf) {
+  if (inCi)
+    describe('perf (CI)', () => {
+      it('is installed', () => {
+        throw new Error('perf is missing: CI must run this suite (.ci/run installs linux-perf).')
+      })
+    })
+  else
+    console.warn(
+      '\n[tracing data] perf SKIPPED: not installed (Debian: apt-get install linux-perf); with CI set this is a failure.\n',
+    )
+}
+
+describe.skipIf(!hasPerf)('perf script reads our block as HEADER_TRACING_DATA', () => {
+  it('tracepoint samples print through the formats of our "0.6" block', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'onering-perf-tracing-data-'))
+    try {
+      const block = writeTracingData({
+        version: PERF_TRACING_DATA_VERSION,
+        bigEndian: false,
+        longSize: 8,
+        pageSize: 4096,
+        headerPage: pageHeaderText(4096),
+        headerEvent: entryHeaderText(),
+        ftraceFormats: [],
+        systems: [{ name: 'onering', formats: [SPAN.formatText] }],
+        kallsyms: '',
+        printkFormats: '',
+        cmdlines: '',
+      })
+      const enc = new EventEncoder(SPAN)
+      const want: string[] = []
+      const samples = Array.from({ length: 4 }, (_, k) => {
+        const name = `job${k}`
+        const payload = new Uint8Array(enc.size(stringFieldSize(name)))
+        enc.begin(payload, new DataView(payload.buffer), 0, payload.length, 4242)
+        enc.setNumber(0, k)
+        enc.setNumber(1, 1 - k)
+        enc.setNumber(2, 250 * k)
+        enc.setString(3, name)
+        enc.setString(4, 'perf')
+        enc.end()
+        const time = 1_000_000_000 + k * 1000
+        want.push(
+          `node 4242 [001] 1.${String(k * 1000).padStart(9, '0')}: onering:span: seq=${k} level=${1 - k} dur=${250 * k} name=${name} tag=perf`,
+        )
+        return { pid: 4242, cpu: 1, time, payload }
+      })
+      const path = join(tmp, 'perf.data')
+      writeFileSync(path, perfData(SPAN.id, block, [[4242, 'node']], samples))
+      const r = spawnSync(
+        'perf',
+        ['script', '-i', path, '--ns', '-F', 'comm,tid,cpu,time,event,trace'],
+        { encoding: 'utf8' },
+      )
+      expect(r.status, r.stderr).toBe(0)
+      const lines = r.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.trim().replace(/\s+/g, ' '))
+      expect(lines).toEqual(want)
+    } finally {
+      rmSync(tmp, { recursive: true, force: true })
+    }
   })
 })
 
