@@ -533,6 +533,7 @@ export class EventPrinter {
           const branches = a.right as OpArg
           return this.#num(a.left) !== 0n ? this.#num(branches.left) : this.#num(branches.right)
         }
+        if (a.op === '[') return this.#index(a)
         const l = this.#num(a.left)
         const r = this.#num(a.right)
         const b = (x: boolean): bigint => (x ? 1n : 0n)
@@ -584,6 +585,36 @@ export class EventPrinter {
         // address is a host pointer in libtraceevent
         return 0n
     }
+  }
+
+  /**
+   * libtraceevent's `[` in `eval_num_arg`: element `i` of a field (at i × element size) or of a
+   * `__get_dynamic_array` (at byte i: libtraceevent does not scale it), read at the element
+   * size (the long size when unknown), then through a pointer cast on the left if any.
+   */
+  #index(a: OpArg): bigint {
+    const i = this.#num(a.right)
+    let left = a.left
+    let cast: string | undefined
+    while (left.k === 'cast') {
+      cast ??= left.type
+      left = left.item
+    }
+    let offset: bigint
+    let size = 8
+    if (left.k === 'dynarray') {
+      offset = BigInt(this.#dynamic(left.name)[0]) + i
+      const es = this.#field(left.name).elementSize
+      if (es !== 0) size = es
+    } else if (left.k === 'field') {
+      const f = this.#field(left.name)
+      size = f.elementSize
+      offset = BigInt(f.offset) + i * BigInt(f.elementSize)
+    } else return 0n
+    if (offset + BigInt(size) > BigInt(this.#length)) return 0n
+    let v = this.#read(Number(offset), size)
+    if (cast !== undefined && cast.endsWith('*')) v = castValue(v, cast.slice(0, -2))
+    return v
   }
 
   /** Bytes from `from` up to a NUL (or `to`), one character per byte. */

@@ -2,9 +2,9 @@
  * The parser of an event's `print fmt` (the kernel's `TP_printk` as `format` files show it):
  * the subset of libtraceevent's print-fmt language (`event_read_print`, `process_arg`) that
  * {@link EventPrinter} prints — a quoted format and C expressions over `REC->field`, casts,
- * arithmetic, comparisons, `?:`, `__get_str`, `__get_dynamic_array(_len)`, `__print_flags`,
+ * arithmetic, comparisons, `?:`, `x[i]`, `__get_str`, `__get_dynamic_array(_len)`, `__print_flags`,
  * `__print_symbolic`, `__print_hex(_str)` and `__print_array`. Anything else (other helper
- * functions, `sizeof`, array indexing) is refused with a {@link PrintFmtError}.
+ * functions, `sizeof`) is refused with a {@link PrintFmtError}.
  *
  * @packageDocumentation
  */
@@ -236,7 +236,7 @@ class Parser {
   opAhead(): Token | undefined {
     const t = this.peek()
     if (t?.t !== 'op' || t.v === ':') return undefined
-    if (t.v === '[') throw new PrintFmtError('array indexing is not supported', t.at)
+    if (t.v === '[') return t
     return PRIO[t.v] !== undefined && t.v !== '~' && t.v !== '!' ? t : undefined
   }
 
@@ -259,7 +259,13 @@ class Parser {
    */
   processOp(arg: PrintArg, op: string): void {
     let right: PrintArg | undefined
-    if (op === '?') {
+    if (op === '[') {
+      // libtraceevent's process_array: `[` is an operator of priority 0 whose right side is
+      // the index
+      const index = this.expr()
+      this.expect(']')
+      overwrite(arg, { k: 'op', op: '[', prio: 0, left: { ...arg } as PrintArg, right: index })
+    } else if (op === '?') {
       const test = { ...arg }
       const yes = this.unary()
       for (let t = this.opAhead(); t !== undefined; t = this.opAhead()) {
@@ -277,7 +283,7 @@ class Parser {
       const r = this.unary()
       right = r
       const a = arg as OpArg
-      if (r.k === 'op' && PRIO[op]! < PRIO[r.op]!) {
+      if (r.k === 'op' && PRIO[op]! < (PRIO[r.op] ?? -1)) {
         a.right = r.left
         const tmp = { ...a } as PrintArg
         overwrite(arg, r)
@@ -288,7 +294,8 @@ class Parser {
     const t = this.opAhead()
     if (t === undefined) return
     this.next()
-    if (PRIO[t.v]! > (arg as OpArg).prio || right === undefined) this.processOp(arg, t.v)
+    const prio = PRIO[t.v] ?? -1 // get_op_prio('[') is -1
+    if (prio > (arg as OpArg).prio || right === undefined) this.processOp(arg, t.v)
     else this.processOp(right, t.v)
   }
 

@@ -179,7 +179,6 @@ const TEP_REJECTS = new Map<string, string>([])
 const PRINT_UNSUPPORTED: Record<string, number> = {
   '%pI is not supported': 30,
   'libtraceevent fails to parse the print fmt': 18,
-  'array indexing is not supported': 11,
   '"__builtin_expect" is not supported': 1,
   '"__get_cpumask" is not supported': 1,
   'ftrace/bprint prints its binary trace_printk arguments': 1,
