@@ -613,7 +613,7 @@ export class EventPrinter {
     } else return 0n
     if (offset + BigInt(size) > BigInt(this.#length)) return 0n
     let v = this.#read(Number(offset), size)
-    if (cast !== undefined && cast.endsWith('*')) v = castValue(v, cast.slice(0, -2))
+    if (cast?.endsWith('*')) v = castValue(v, cast.slice(0, -2))
     return v
   }
 

@@ -264,7 +264,7 @@ class Parser {
       // the index
       const index = this.expr()
       this.expect(']')
-      overwrite(arg, { k: 'op', op: '[', prio: 0, left: { ...arg } as PrintArg, right: index })
+      overwrite(arg, { k: 'op', op: '[', prio: 0, left: { ...arg }, right: index })
     } else if (op === '?') {
       const test = { ...arg }
       const yes = this.unary()
