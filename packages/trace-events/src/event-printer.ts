@@ -199,8 +199,11 @@ function castValue(v: bigint, type: string): bigint {
 }
 
 /** Pad a converted value to the spec's width. */
+/** The widest field a conversion pads to (a `*` width from a corrupt payload can be 2^31). */
+const MAX_WIDTH = 4096
+
 function pad(s: string, spec: Spec, zeroAllowed: boolean): string {
-  const w = spec.width ?? 0
+  const w = Math.min(spec.width ?? 0, MAX_WIDTH)
   if (s.length >= w) return s
   if (spec.minus) return s + ' '.repeat(w - s.length)
   if (spec.zero && zeroAllowed) {
@@ -240,7 +243,7 @@ function formatNumber(v: bigint, spec: Spec, lenArg: number | undefined): string
   }
   if (spec.precision !== undefined) {
     if (spec.precision === 0 && body === '0') body = ''
-    body = body.padStart(spec.precision, '0')
+    body = body.padStart(Math.min(spec.precision, MAX_WIDTH), '0')
   }
   return pad(prefix + body, s2, spec.precision === undefined)
 }
@@ -690,7 +693,8 @@ export class EventPrinter {
       case 'hex': {
         const at = this.#arrayData(a.data)
         if (at === undefined) throw new PrintFmtError('__print_hex of an expression', 0)
-        const n = Number(this.#num(a.len))
+        // libtraceevent reads past the record when the length says so; we stop at its end
+        const n = Math.min(Number(this.#num(a.len)), this.#length - at)
         let out = ''
         for (let k = 0; k < n; k++) {
           if (k > 0 && a.spaced) out += ' '
@@ -705,7 +709,7 @@ export class EventPrinter {
         let es = Number(this.#num(a.size))
         let out = ''
         let p = at
-        for (let k = 0; k < n; k++) {
+        for (let k = 0; k < n && p + Math.max(es, 1) <= this.#length; k++) {
           if (k > 0) out += ' '
           if (es === 1 || es === 2 || es === 4 || es === 8) out += this.#read(p, es).toString()
           else {

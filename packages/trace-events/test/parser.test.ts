@@ -184,3 +184,32 @@ describe('the corpora', () => {
     expect(same).toBeGreaterThan(0)
   })
 })
+
+describe('printer on corrupt payloads', () => {
+  it('fast-check: every printable kernel format, any bytes and length: a string, bounded, no throw', () => {
+    const printers: EventPrinter[] = []
+    for (const s of snapshotFormats(loadSnapshot())) {
+      try {
+        printers.push(new EventPrinter(parseEventFormat(s.text, s.system)))
+      } catch (e) {
+        expect(e).toBeInstanceOf(PrintFmtError)
+      }
+    }
+    expect(printers.length).toBeGreaterThan(2000)
+    fc.assert(
+      fc.property(
+        fc.nat(printers.length - 1),
+        fc.uint8Array({ maxLength: 300 }),
+        fc.nat(64),
+        (k, payload, slack) => {
+          const bytes = new Uint8Array(payload.length + slack).fill(0x41)
+          bytes.set(payload)
+          const out = printers[k]!.print(bytes, 0, payload.length)
+          expect(typeof out).toBe('string')
+          expect(out.length).toBeLessThan(1 << 20)
+        },
+      ),
+      { numRuns: 5000 },
+    )
+  })
+})
