@@ -2,9 +2,11 @@
  * Printing an event through its `print fmt`: the text libtraceevent's `tep_print_event`
  * prints for `TEP_PRINT_INFO` (what `trace-cmd report` shows after the event name), with the
  * same C semantics — fields read unsigned (`tep_read_number`), casts that mask
- * (`eval_type_str`), `%d`/`%u`/`%x`/`%o`/`%c` with `hh`/`h`/`l`/`ll`/`z` sizes, `%s` of a
+ * (`eval_type_str`), `%d`/`%u`/`%x`/`%o` with `hh`/`h`/`l`/`ll`/`z` sizes, `%s` of a
  * pointer-sized field as bare hex, `%p` as glibc prints it, `%ps`/`%pS` through kallsyms,
- * `__print_array` as space-separated decimals (libtraceevent 1.7; later versions print `{0x…}`).
+ * `%pU`, `%pM`, `%pI4`/`%pI6c`/`%pISpc`. Where 1.7.1 differs from later libtraceevent this
+ * follows 1.7.1 (the version trace-cmd 3.1.6 uses): `__print_array` as space-separated
+ * decimals (later: `{0x…}`), and `%c`, a conversion 1.7 does not know, printed as `>c<`.
  * Print fmts outside the supported subset are refused when the printer is made
  * ({@link PrintFmtError}); the conformance suite lists which kernel formats those are.
  *
@@ -18,6 +20,7 @@ import { FIELD_IS_ARRAY, FIELD_IS_RELATIVE } from './format-field.js'
 import type { Kallsyms } from './kallsyms.js'
 import type { OpArg, PrintArg, PrintFmt } from './print-fmt.js'
 import { parsePrintFmt } from './print-fmt.js'
+import { formatIp4, formatIp6, formatIp6Compressed } from './ip-format.js'
 
 const M64 = (1n << 64n) - 1n
 
@@ -38,7 +41,6 @@ interface Spec {
   readonly minus: boolean
   readonly zero: boolean
   readonly plus: boolean
-  readonly space: boolean
   readonly hash: boolean
   readonly width: number | undefined
   readonly precision: number | undefined
@@ -99,7 +101,6 @@ function pieces(fmt: PrintFmt): Piece[] {
     let minus = false
     let zero = false
     let plus = false
-    let space = false
     let hash = false
     let ls = 0
     let lenArg: PrintArg | undefined
@@ -112,7 +113,6 @@ function pieces(fmt: PrintFmt): Piece[] {
         throw new PrintFmtError(`unfinished conversion "${f.slice(start)}"`, start)
       if (ch === '-') minus = true
       else if (ch === '+') plus = true
-      else if (ch === ' ') space = true
       else if (ch === '#') hash = true
       else if (ch === '.') {
         inPrecision = true
@@ -131,11 +131,10 @@ function pieces(fmt: PrintFmt): Piece[] {
       else break
       i++
     }
-    if (space) throw new PrintFmtError('the " " printf flag is not supported', start)
     const conv = f[i]!
     i++
-    const spec: Spec = { minus, zero, plus, space, hash, width, precision, ls, conv }
-    if ('cduixXo'.includes(conv)) {
+    const spec: Spec = { minus, zero, plus, hash, width, precision, ls, conv }
+    if ('duixXo'.includes(conv)) {
       if (ls < -2 || ls > 2) throw new PrintFmtError(`bad size in "${f.slice(start, i)}"`, start)
       out.push({ kind: 'number', spec, arg: take(conv), lenArg })
     } else if (conv === 's')
@@ -153,10 +152,37 @@ function pieces(fmt: PrintFmt): Piece[] {
         while (arg.k === 'cast') arg = arg.item
         if (arg.k !== 'field') throw new PrintFmtError('%pU of an expression', start)
         out.push({ kind: 'pointer', spec: { ...spec, conv: `U${variant}` }, arg, lenArg })
-      } else if (ext !== undefined && 'MmIih'.includes(ext))
-        throw new PrintFmtError(`%p${ext} is not supported`, start)
+      } else if (ext === 'I' || ext === 'i') {
+        // libtraceevent's parse_arg_format_pointer decides how many letters belong to it
+        const kind = f[i + 1]
+        if (kind !== '4' && kind !== '6' && kind !== 'S')
+          throw new PrintFmtError(`%p${ext}${kind ?? ''} is not supported`, start)
+        let j = i + 2
+        let mods = ''
+        if (kind === 'S') while (f[j] !== undefined && 'pfs'.includes(f[j]!)) mods += f[j++]!
+        if (kind !== '6' && f[j] !== undefined && 'hnlb'.includes(f[j]!)) mods += f[j++]!
+        if (kind !== '4' && f[j] === 'c') mods += f[j++]!
+        i = j
+        let arg = take('%pI')
+        while (arg.k === 'cast') arg = arg.item
+        if (arg.k !== 'field' && !(kind === 'S' && arg.k === 'dynarray'))
+          throw new PrintFmtError(`%p${ext}${kind} of an expression`, start)
+        out.push({ kind: 'pointer', spec: { ...spec, conv: `${ext}${kind}${mods}` }, arg, lenArg })
+      } else if (ext === 'M' || ext === 'm') {
+        i++
+        let variant = ''
+        if (f[i] === 'R' || f[i] === 'F') variant = f[i++]!
+        let arg = take('%pM')
+        while (arg.k === 'cast') arg = arg.item
+        if (arg.k !== 'field') throw new PrintFmtError(`%p${ext} of an expression`, start)
+        out.push({ kind: 'pointer', spec: { ...spec, conv: `${ext}${variant}` }, arg, lenArg })
+      } else if (ext === 'h') throw new PrintFmtError(`%p${ext} is not supported`, start)
       else out.push({ kind: 'pointer', spec, arg: take('%p'), lenArg })
-    } else throw new PrintFmtError(`conversion %${conv} is not supported`, start)
+    } else {
+      // libtraceevent 1.7 knows no other conversion (not even %c): it prints ">c<" and takes
+      // no argument
+      out.push({ kind: 'text', text: `>${conv}<` })
+    }
   }
   if (text !== '') out.push({ kind: 'text', text })
   return out
@@ -221,8 +247,6 @@ function widthBits(ls: number): number {
 function formatNumber(v: bigint, spec: Spec, lenArg: number | undefined): string {
   const s2: Spec = lenArg === undefined ? spec : { ...spec, width: lenArg }
   const bits = widthBits(spec.ls)
-  if (spec.conv === 'c')
-    return pad(String.fromCharCode(Number(v & 0xffn)), { ...s2, zero: false }, false)
   let body: string
   let prefix = ''
   if (spec.conv === 'd' || spec.conv === 'i') {
@@ -750,8 +774,69 @@ export class EventPrinter {
     return out
   }
 
+  /** libtraceevent `print_ip_arg`: `%pI4`, `%pI6[c]`, `%pIS[p][c]` of a field (or dynamic array). */
+  #ip(a: PrintArg, conv: string): string {
+    const i = conv[0]!
+    const kind = conv[1]!
+    const mods = conv.slice(2)
+    const reverse = mods.includes('h') || mods.includes('l') // a little-endian file
+    const bytes = this.#bytes
+    let offset: number
+    let len: number
+    if (a.k === 'dynarray') [offset, len] = this.#dynamic(a.name)
+    else {
+      const f = this.#field((a as { name: string }).name)
+      offset = f.offset
+      len = f.size
+    }
+    const at = this.#base + offset
+    if (kind === '4') return len !== 4 ? 'INVALIDIPv4' : formatIp4(bytes, at, i === 'i', reverse)
+    if (kind === '6') {
+      if (len !== 16) return 'INVALIDIPv6'
+      return i === 'I' && mods.includes('c')
+        ? formatIp6Compressed(bytes, at)
+        : formatIp6(bytes, at, i === 'I')
+    }
+    // a struct sockaddr: family 2 (AF_INET) or 10 (AF_INET6), port in network order
+    const family = (bytes[at] ?? 0) | ((bytes[at + 1] ?? 0) << 8)
+    const port = ((bytes[at + 2] ?? 0) << 8) | (bytes[at + 3] ?? 0)
+    const withPort = i === 'I' && mods.includes('p')
+    if (family === 2) {
+      if (len < 16) return 'INVALIDIPv4'
+      return formatIp4(bytes, at + 4, i === 'i', reverse) + (withPort ? `:${port}` : '')
+    }
+    if (family === 10) {
+      if (len < 28) return 'INVALIDIPv6'
+      const addr =
+        i === 'I' && mods.includes('c')
+          ? formatIp6Compressed(bytes, at + 8)
+          : formatIp6(bytes, at + 8, i === 'I')
+      return withPort ? `[${addr}]:${port}` : addr
+    }
+    return ''
+  }
+
+  /** libtraceevent `print_mac_arg`: a 6-byte field as `aa:bb:…` (`%pm` no colons, `F` dashes, `R` reversed). */
+  #mac(name: string, conv: string): string {
+    const f = this.#field(name)
+    if (f.size !== 6) return 'INVALIDMAC'
+    const sep = conv.startsWith('m') ? '' : conv[1] === 'F' ? '-' : ':'
+    const reverse = conv[1] === 'R'
+    const parts: string[] = []
+    for (let k = 0; k < 6; k++)
+      parts.push(
+        (this.#bytes[this.#base + f.offset + (reverse ? 5 - k : k)] ?? 0)
+          .toString(16)
+          .padStart(2, '0'),
+      )
+    return parts.join(sep)
+  }
+
   /** libtraceevent `print_arg_pointer`. */
   #pointer(a: PrintArg, spec: Spec): string {
+    if ((spec.conv.startsWith('M') || spec.conv.startsWith('m')) && a.k === 'field')
+      return this.#mac(a.name, spec.conv)
+    if (spec.conv.startsWith('I') || spec.conv.startsWith('i')) return this.#ip(a, spec.conv)
     if (spec.conv.startsWith('U') && a.k === 'field') return this.#uuid(a.name, spec.conv.slice(1))
     const v = this.#num(a)
     if (spec.conv === 'p') return v === 0n ? '(nil)' : `0x${v.toString(16)}`

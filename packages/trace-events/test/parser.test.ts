@@ -22,6 +22,7 @@ import {
   PrintFmtError,
   readNumberField,
 } from '../src/index.js'
+import { formatIp4, formatIp6, formatIp6Compressed } from '../src/ip-format.js'
 import { EVERYTHING, SPAN } from './definitions.js'
 import { liveFormats, loadSnapshot, snapshotFormats } from './conformance/formats.js'
 
@@ -114,7 +115,8 @@ describe('field lookup and decoding', () => {
 describe('printer', () => {
   it('refuses what it does not print, naming the position', () => {
     const fmt = (printFmt: string): EventPrinter => new EventPrinter({ ...SPAN.format, printFmt })
-    expect(() => fmt('"%pI4", REC->seq')).toThrow(PrintFmtError)
+    expect(() => fmt('"%ph", REC->seq')).toThrow(PrintFmtError)
+    expect(() => fmt('"%pI4", REC->seq + 1')).toThrow(/of an expression/)
     expect(() => fmt('"%d", foo(REC->seq)')).toThrow(/"foo" is not supported/)
     expect(() => fmt('"%d", REC->nope')).toThrow(/no field "nope"/)
     expect(() => fmt('"%d %d", REC->seq')).toThrow(/no argument/)
@@ -138,6 +140,27 @@ describe('printer', () => {
     expect(p.print(b, 0, 21)).toBe('tracing_mark_write: hé\n')
     dv.setBigUint64(8, 0xffffffff81000010n, true)
     expect(p.print(b, 0, 21)).toBe('_stext: hé\n')
+  })
+})
+
+describe("%pI4 / %pI6 / %pI6c (the kernel's address formats)", () => {
+  const ip6 = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex, 'hex'))
+  it('compresses the longest zero run, keeps a dotted v4-mapped tail', () => {
+    for (const [hex, want] of [
+      ['00000000000000000000000000000001', '::1'],
+      ['20010db8000000000000000000000001', '2001:db8::1'],
+      ['20010db8000000010000000000000001', '2001:db8:0:1::1'],
+      ['20010db8000100000001000000000000', '2001:db8:1:0:1::'],
+      ['00000000000000000000ffff01020304', '::ffff:1.2.3.4'],
+      ['fe800000000000000000000000000000', 'fe80::'],
+      ['20010db8000100010001000100010001', '2001:db8:1:1:1:1:1:1'],
+    ] as const)
+      expect(formatIp6Compressed(ip6(hex), 0), hex).toBe(want)
+    expect(formatIp6(ip6('20010db8000000000000000000000001'), 0, true)).toBe(
+      '2001:0db8:0000:0000:0000:0000:0000:0001',
+    )
+    expect(formatIp4(Uint8Array.of(10, 0, 2, 15), 0, false, false)).toBe('10.0.2.15')
+    expect(formatIp4(Uint8Array.of(10, 0, 2, 15), 0, true, true)).toBe('015.002.000.010')
   })
 })
 

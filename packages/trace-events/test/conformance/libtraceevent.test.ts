@@ -177,7 +177,6 @@ const TEP_REJECTS = new Map<string, string>([])
  * `TCP_ESTABLISHED` are C constants libtraceevent cannot know either (it prints them as 0).
  */
 const PRINT_UNSUPPORTED: Record<string, number> = {
-  '%pI is not supported': 30,
   'libtraceevent fails to parse the print fmt': 18,
   '"__builtin_expect" is not supported': 1,
   '"__get_cpumask" is not supported': 1,
