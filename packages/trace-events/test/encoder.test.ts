@@ -10,6 +10,8 @@ import {
   COMMON_FIELDS_SIZE,
   decodeEvent,
   defineEvent,
+  entryHeaderText,
+  pageHeaderText,
   EventEncoder,
   EventIdAllocator,
   FIRST_USER_EVENT_ID,
@@ -32,6 +34,15 @@ describe('format text', () => {
     expect(FTRACE_PRINT.formatText).toBe(latin1.decode(fixture('print_format')))
     expect(FTRACE_PRINT.id).toBe(5)
     expect(FTRACE_PRINT.fixedSize).toBe(16)
+  })
+
+  it("header_page / header_event are the kernel's texts (Linux 6.18 tracefs events/header_*)", () => {
+    expect(pageHeaderText(4096)).toBe(latin1.decode(fixture('header_page')))
+    expect(entryHeaderText()).toBe(latin1.decode(fixture('header_event')))
+    expect(pageHeaderText(8192)).toContain(
+      '\tfield: char data;\toffset:16;\tsize:8176;\tsigned:0;\n',
+    )
+    expect(() => pageHeaderText(16)).toThrow(RangeError)
   })
 
   it("onering/span is the reference's example, which trace-cmd report printed", () => {
