@@ -397,13 +397,23 @@ class Parser {
         return { k: 'field', name: this.ident() }
       }
       case '__get_str':
+      case '__get_rel_str':
       case '__get_dynamic_array':
-      case '__get_dynamic_array_len': {
+      case '__get_rel_dynamic_array':
+      case '__get_dynamic_array_len':
+      case '__get_rel_dynamic_array_len': {
+        // the __rel_loc forms read the same: the field's flags say the offset is relative
         this.expect('(')
         const name = this.ident()
         this.expect(')')
+        const base = t.v.replace('_rel', '')
         return {
-          k: t.v === '__get_str' ? 'getstr' : t.v === '__get_dynamic_array' ? 'dynarray' : 'dynlen',
+          k:
+            base === '__get_str'
+              ? 'getstr'
+              : base === '__get_dynamic_array'
+                ? 'dynarray'
+                : 'dynlen',
           name,
         }
       }

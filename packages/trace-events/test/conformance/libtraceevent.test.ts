@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EventFormat, FieldValue } from '../../src/index.js'
 import {
   EventEncoder,
+  FIELD_IS_RELATIVE,
   EventPrinter,
   Kallsyms,
   parseEventFormat,
@@ -282,6 +283,32 @@ describe.skipIf(missing !== null)('libtraceevent format conformance', () => {
       expect(Object.fromEntries(p.unsupported)).toEqual({})
       expect(Object.fromEntries(p.differ)).toEqual({})
       expect(p.same).toBe(sources.length)
+    })
+
+    it('__rel_loc fields (kernel 5.18+; none in this tracefs): a hand-written format', () => {
+      const text =
+        'name: rel\nID: 40000\nformat:\n' +
+        '\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n' +
+        '\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n' +
+        '\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n' +
+        '\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n' +
+        '\tfield:u32 a;\toffset:8;\tsize:4;\tsigned:0;\n' +
+        '\tfield:__rel_loc char[] name;\toffset:12;\tsize:4;\tsigned:0;\n' +
+        '\tfield:__rel_loc u16[] ids;\toffset:16;\tsize:4;\tsigned:0;\n\n' +
+        'print fmt: "a=%u name=%s", REC->a, __get_rel_str(name)\n'
+      const r = check('rel-loc', [{ key: 'onering/rel', system: 'onering', text }])
+      expect(Object.fromEntries(r.oursFailed)).toEqual({})
+      expect(r.checked).toHaveLength(1)
+      const c = r.checked[0]!
+      expectSameFields(c)
+      expectSameValues(c)
+      expect(c.tep.fields.find((f) => f.name === 'name')!.flags & FIELD_IS_RELATIVE).toBe(
+        FIELD_IS_RELATIVE,
+      )
+      const p = comparePrints(r.checked)
+      expect(Object.fromEntries(p.unsupported)).toEqual({})
+      expect(Object.fromEntries(p.differ)).toEqual({})
+      expect(p.same).toBe(1)
     })
 
     it("the encoder's payloads: libtraceevent reads the values that were written", () => {
