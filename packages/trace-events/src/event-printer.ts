@@ -453,10 +453,14 @@ export class EventPrinter {
           return
         }
         case 'hex':
+          if (a.data.k !== 'field' && a.data.k !== 'dynarray')
+            throw new PrintFmtError('__print_hex of an expression', 0)
           check(a.data)
           check(a.len)
           return
         case 'array':
+          if (a.data.k !== 'field' && a.data.k !== 'dynarray')
+            throw new PrintFmtError('__print_array of an expression', 0)
           check(a.data)
           check(a.count)
           check(a.size)
@@ -716,7 +720,7 @@ export class EventPrinter {
       }
       case 'hex': {
         const at = this.#arrayData(a.data)
-        if (at === undefined) throw new PrintFmtError('__print_hex of an expression', 0)
+        if (at === undefined) return '' // refused when the printer was made
         // libtraceevent reads past the record when the length says so; we stop at its end
         const n = Math.min(Number(this.#num(a.len)), this.#length - at)
         let out = ''
@@ -728,7 +732,7 @@ export class EventPrinter {
       }
       case 'array': {
         const at = this.#arrayData(a.data)
-        if (at === undefined) throw new PrintFmtError('__print_array of an expression', 0)
+        if (at === undefined) return '' // refused when the printer was made
         const n = Number(BigInt.asIntN(32, this.#num(a.count)))
         let es = Number(this.#num(a.size))
         let out = ''
