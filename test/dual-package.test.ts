@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import * as esmCore from '@onering/core'
 import * as esmFtrace from '@onering/ftrace'
 import * as esmPerf from '@onering/perf'
+import * as esmTraceEvents from '@onering/trace-events'
 
 const require = createRequire(import.meta.url)
 
@@ -12,6 +13,7 @@ for (const [name, esm] of [
   ['@onering/core', esmCore],
   ['@onering/ftrace', esmFtrace],
   ['@onering/perf', esmPerf],
+  ['@onering/trace-events', esmTraceEvents],
 ] as const) {
   describe(`${name} dual package (built dist)`, () => {
     it('exposes the same non-empty set of exports from ESM and CJS', () => {

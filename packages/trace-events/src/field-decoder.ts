@@ -1,0 +1,208 @@
+/**
+ * Reading field values out of an event payload through a parsed format: libtraceevent's
+ * `tep_read_number`, `tep_read_number_field`, `tep_get_field_raw` and the `__data_loc`
+ * decoding of `dynamic_offset`, with its bounds rules (a location past the payload reads as
+ * empty, never outside it).
+ *
+ * @packageDocumentation
+ */
+import type { EventFormat } from './event-format.js'
+import type { FormatField } from './format-field.js'
+import {
+  DATA_LOC_LENGTH_SHIFT,
+  DATA_LOC_OFFSET_MASK,
+  FIELD_IS_ARRAY,
+  FIELD_IS_DYNAMIC,
+  FIELD_IS_RELATIVE,
+  FIELD_IS_SIGNED,
+  FIELD_IS_STRING,
+} from './format-field.js'
+
+/**
+ * A decoded field value: a number for integers up to 4 bytes, a bigint for 8-byte integers,
+ * a string for string fields (`TEP_FIELD_IS_STRING`), an array of numbers or bigints for other
+ * arrays, and the raw bytes for fields of any other size.
+ */
+export type FieldValue =
+  number | bigint | string | Uint8Array | readonly number[] | readonly bigint[]
+
+const utf8 = new TextDecoder('utf-8')
+
+function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+/**
+ * libtraceevent `tep_read_number`: an unsigned little-endian integer of `size` bytes at `at`
+ * (a number for 1, 2 and 4 bytes, a bigint for 8). Other sizes give 0, as libtraceevent does.
+ */
+export function readNumber(view: DataView, at: number, size: number): number | bigint {
+  switch (size) {
+    case 1:
+      return view.getUint8(at)
+    case 2:
+      return view.getUint16(at, true)
+    case 4:
+      return view.getUint32(at, true)
+    case 8:
+      return view.getBigUint64(at, true)
+    default:
+      return 0
+  }
+}
+
+function readSigned(view: DataView, at: number, size: number, signed: boolean): number | bigint {
+  if (!signed) return readNumber(view, at, size)
+  switch (size) {
+    case 1:
+      return view.getInt8(at)
+    case 2:
+      return view.getInt16(at, true)
+    case 4:
+      return view.getInt32(at, true)
+    default:
+      return view.getBigInt64(at, true)
+  }
+}
+
+/** RangeError unless `[base, base + length)` lies inside `bytes`. */
+function checkPayload(bytes: Uint8Array, base: number, length: number): void {
+  if (!Number.isInteger(base) || !Number.isInteger(length) || base < 0 || length < 0)
+    throw new RangeError(`base ${base} / length ${length}: expected non-negative integers`)
+  if (base + length > bytes.length)
+    throw new RangeError(
+      `length: payload [${base}, ${base + length}) runs past the ${bytes.length}-byte buffer`,
+    )
+}
+
+/**
+ * libtraceevent `tep_read_number_field`: the field's bytes of the payload at `base` as an
+ * unsigned integer, or `undefined` when the field's size is not 1, 2, 4 or 8 or it lies
+ * outside the `length` bytes of the payload.
+ *
+ * @throws RangeError if the payload is not inside `bytes`.
+ */
+export function readNumberField(
+  field: FormatField,
+  bytes: Uint8Array,
+  base: number,
+  length: number,
+): number | bigint | undefined {
+  checkPayload(bytes, base, length)
+  const s = field.size
+  if ((s !== 1 && s !== 2 && s !== 4 && s !== 8) || field.offset + s > length) return undefined
+  return readNumber(viewOf(bytes), base + field.offset, s)
+}
+
+/** Where a field's data is: payload-relative offset and length (`tep_get_field_raw`). */
+export interface FieldLocation {
+  /** Offset from the start of the payload. */
+  offset: number
+  /** Length in bytes. */
+  length: number
+}
+
+/**
+ * The bytes a field covers in a payload of `length` bytes: for `__data_loc` / `__rel_loc`
+ * fields what the offset/length word says (libtraceevent's `dynamic_offset`: a location past
+ * the payload becomes offset 0 / length 0), for a trailing `[]` field of size 0 the rest of the
+ * payload, else the field itself.
+ */
+export function fieldLocation(
+  field: FormatField,
+  bytes: Uint8Array,
+  base: number,
+  length: number,
+): FieldLocation {
+  checkPayload(bytes, base, length)
+  if ((field.flags & FIELD_IS_DYNAMIC) !== 0) {
+    if (field.offset + field.size > length) return { offset: 0, length: 0 }
+    const word = Number(readNumber(viewOf(bytes), base + field.offset, field.size))
+    const o = word & DATA_LOC_OFFSET_MASK
+    const l = field.size === 2 ? length - o : (word >>> DATA_LOC_LENGTH_SHIFT) & 0xffff
+    let offset = o > length ? 0 : o
+    let len = o + l > length ? 0 : l
+    if ((field.flags & FIELD_IS_RELATIVE) !== 0) {
+      offset += field.offset + field.size
+      if (offset + len > length) {
+        offset = 0
+        len = 0
+      }
+    }
+    return { offset, length: len }
+  }
+  if (field.offset >= length) return { offset: 0, length: 0 }
+  if (field.size === 0) return { offset: field.offset, length: length - field.offset }
+  return { offset: field.offset, length: Math.min(field.size, length - field.offset) }
+}
+
+/** The text of a string field: its bytes up to the first NUL, as UTF-8. */
+function cString(bytes: Uint8Array, from: number, to: number): string {
+  let end = from
+  while (end < to && bytes[end] !== 0) end++
+  return utf8.decode(bytes.subarray(from, end))
+}
+
+/**
+ * The value of `field` in the payload of `length` bytes at `bytes[base]` (see
+ * {@link FieldValue}). Integers are signed when the format says `signed:1`. A field that does
+ * not fit in the payload reads as 0, an empty string or an empty array.
+ */
+export function readField(
+  field: FormatField,
+  bytes: Uint8Array,
+  base: number,
+  length: number,
+): FieldValue {
+  checkPayload(bytes, base, length)
+  const view = viewOf(bytes)
+  const signed = (field.flags & FIELD_IS_SIGNED) !== 0
+  if ((field.flags & (FIELD_IS_ARRAY | FIELD_IS_DYNAMIC)) === 0) {
+    const s = field.size
+    if (s === 1 || s === 2 || s === 4 || s === 8) {
+      if (field.offset + s > length) return s === 8 ? 0n : 0
+      return readSigned(view, base + field.offset, s, signed)
+    }
+    const loc = fieldLocation(field, bytes, base, length)
+    return bytes.slice(base + loc.offset, base + loc.offset + loc.length)
+  }
+  const loc = fieldLocation(field, bytes, base, length)
+  const from = base + loc.offset
+  if ((field.flags & FIELD_IS_STRING) !== 0) return cString(bytes, from, from + loc.length)
+  const es = field.elementSize
+  if (es === 1 || es === 2 || es === 4 || es === 8) {
+    const count = Math.floor(loc.length / es)
+    if (es === 8) {
+      const out: bigint[] = []
+      for (let k = 0; k < count; k++) out.push(readSigned(view, from + k * 8, 8, signed) as bigint)
+      return out
+    }
+    const out: number[] = []
+    for (let k = 0; k < count; k++) out.push(readSigned(view, from + k * es, es, signed) as number)
+    return out
+  }
+  return bytes.slice(from, from + loc.length)
+}
+
+/**
+ * Every field of an event payload by name, common fields first (what `trace-cmd report -R`
+ * prints, as values).
+ *
+ * @param format the parsed format of the event.
+ * @param bytes the buffer holding the payload.
+ * @param base the payload's first byte (where `common_type` is).
+ * @param length the payload's length in bytes.
+ * @throws RangeError if `[base, base + length)` is not inside `bytes`.
+ */
+export function decodeEvent(
+  format: EventFormat,
+  bytes: Uint8Array,
+  base: number,
+  length: number,
+): Record<string, FieldValue> {
+  checkPayload(bytes, base, length)
+  const out: Record<string, FieldValue> = {}
+  for (const f of format.commonFields) out[f.name] = readField(f, bytes, base, length)
+  for (const f of format.fields) out[f.name] = readField(f, bytes, base, length)
+  return out
+}
