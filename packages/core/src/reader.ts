@@ -13,14 +13,15 @@ import * as L from './layout.js'
 import { RingRecord } from './record.js'
 import { ALL_CPUS } from './all-cpus.js'
 import type { RingBuffer } from './ring-buffer.js'
-import { pagedConsumeReaderSubbuf, pagedNext, pagedTakeSubbuf, putSpare } from './paged-reader.js'
+import { pagedConsumeReaderSubbuf, pagedTakeSubbuf, putSpare } from './paged-reader.js'
 import type { ReaderSubbufInfo, SubbufLease } from './paged-reader.js'
 import { ContiguousScratch, contiguousNext, contiguousRelease } from './contiguous-reader.js'
 import { RingIterator } from './iterator.js'
 import type { RecordIterator } from './iterator.js'
 import { ContiguousIterator } from './contiguous-iterator.js'
 import { WAIT_SLICE_MS, arm, disarm, reached, targetFor } from './wait.js'
-import { BatchChunk, pagedConsumeChunk, pagedRollback } from './batch-reader.js'
+import { BatchChunk, pagedConsumeChunk, pagedNext, pagedRollback } from './paged-consume.js'
+import { WalkCursor } from './record-walk.js'
 import type { Watermark, WaitTarget } from './wait.js'
 
 /** Options of {@link RingReader.takeSubbuf}. */
@@ -62,6 +63,7 @@ export class RingReader {
   readonly buffer: RingBuffer
   private readonly rec: RingRecord
   private readonly dec = decodedRecord()
+  private readonly cur = new WalkCursor()
   private readonly sc = new ContiguousScratch()
   /** next(): the oldest record's timestamp of each ring, valid while the ring's read epoch is unchanged */
   private headTs = new Float64Array(0)
@@ -86,7 +88,7 @@ export class RingReader {
     const rec = this.rec
     const ok = rb.withReaderOpLock(c, () =>
       rb.g.layout === L.LAYOUT_PAGED
-        ? pagedNext(rb, c, rec, consume, this.dec)
+        ? pagedNext(rb, c, rec, consume, this.dec, this.cur)
         : contiguousNext(rb, c, rec, consume, this.dec, this.sc),
     )
     return ok ? rec : null
@@ -236,9 +238,10 @@ export class RingReader {
     const ch = this.chunk ?? new BatchChunk()
     this.chunk = null
     const dec = this.dec
+    const cur = this.cur
     let total = 0
     const take = (): void => {
-      pagedConsumeChunk(rb, cpu, dec, ch, Math.min(max - total, ch.off.length))
+      pagedConsumeChunk(rb, cpu, dec, cur, ch, Math.min(max - total, ch.off.length))
     }
     try {
       while (total < max) {
@@ -292,7 +295,7 @@ export class RingReader {
     const c = rb.checkCpu(cpu)
     if (rb.g.layout !== L.LAYOUT_PAGED) throw new TypeError('takeSubbuf: only for the paged layout')
     return rb.withReaderOpLock(c, () =>
-      pagedTakeSubbuf(rb, c, options.full === true, this.dec, options.copy === true),
+      pagedTakeSubbuf(rb, c, options.full === true, this.dec, this.cur, options.copy === true),
     )
   }
 
@@ -310,7 +313,7 @@ export class RingReader {
     const c = rb.checkCpu(cpu)
     if (rb.g.layout !== L.LAYOUT_PAGED)
       throw new TypeError('consumeReaderSubbuf: only for the paged layout')
-    return rb.withReaderOpLock(c, () => pagedConsumeReaderSubbuf(rb, c, this.dec))
+    return rb.withReaderOpLock(c, () => pagedConsumeReaderSubbuf(rb, c, this.dec, this.cur))
   }
 
   /** The reader sub-buffer of ring `cpu` (paged layout): its physical id and the bytes of it consumed. */

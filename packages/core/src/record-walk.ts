@@ -1,0 +1,130 @@
+/**
+ * The record walk of a paged sub-buffer: the one place that steps over records, applies time
+ * records, padding and loss records, and stops at the next data record (the kernel's
+ * `rb_buffer_peek`, `rb_update_read_stamp` and `rb_advance_reader`). Every paged reader walks
+ * with it: consume, batch consume, the handoff copy, the in-place consume and the iterator.
+ *
+ * The walk knows nothing of the live buffer: it reads any `DataView` that holds a sub-buffer's
+ * data area (the shared memory, an iterator's private copy, a page of a file), decodes through
+ * the client, and keeps its position in a {@link WalkCursor}. Positions are bytes from
+ * `dataOff`, the first record; `commit` is the bytes of committed data after it. The caller
+ * loads `commit` (and, on the live buffer, the commit frontier before it: docs/design.md §7).
+ *
+ * No callback in the loop and no allocation: the caller owns the cursor and the decoded record
+ * and reuses them.
+ *
+ * @internal
+ * @packageDocumentation
+ */
+import { RecordKind } from './client.js'
+import type { DecodedRecord, RingClient } from './client.js'
+
+/** Where a walk stands in a sub-buffer: the kernel's `reader_page->read` and `read_stamp`. */
+export class WalkCursor {
+  /** Bytes of the data area passed: the next record starts at `dataOff + read`. */
+  read = 0
+  /** Running timestamp: the time of the last record passed. */
+  ts = 0
+  /** Records lost: the starting count plus what the loss records passed report. */
+  lost = 0
+}
+
+/** Thrown (as a TypeError) when a ring's bytes do not decode; `where` is the byte offset. */
+export function corrupt(cpu: number, where: number): never {
+  throw new TypeError(`cpu: ring ${cpu} holds a corrupt record at byte ${where}`)
+}
+
+/**
+ * Apply the time effect or loss of the record decoded at `at` to `cur` (the kernel's
+ * `rb_update_read_stamp`): data, padding and time deltas add their delta (a discarded record
+ * keeps its delta, because the records after it carry deltas relative to it), an absolute
+ * timestamp replaces the running time through the client's `fixAbsolute`, a loss record adds
+ * its count. `End` has no effect; the position is the caller's.
+ *
+ * @throws TypeError on a `Corrupt` record, naming `at`.
+ */
+export function applyRecord(
+  client: RingClient,
+  cpu: number,
+  at: number,
+  dec: DecodedRecord,
+  cur: WalkCursor,
+): void {
+  const k = dec.kind
+  if (k === RecordKind.Data || k === RecordKind.TimeDelta || k === RecordKind.Padding)
+    cur.ts += dec.delta
+  else if (k === RecordKind.TimeAbsolute)
+    cur.ts = client.fixAbsolute ? client.fixAbsolute(dec.delta, cur.ts) : dec.delta
+  else if (k === RecordKind.Loss) cur.lost += dec.lost
+  else if (k === RecordKind.Corrupt) corrupt(cpu, at)
+}
+
+/**
+ * Decode the record at `cur.read`, apply it and move past it; `End` moves `cur.read` to
+ * `commit`. Returns the record's kind (`dec` holds the record). Call with `cur.read < commit`.
+ *
+ * @throws TypeError on a corrupt record.
+ */
+export function stepRecord(
+  client: RingClient,
+  dv: DataView,
+  dataOff: number,
+  commit: number,
+  dec: DecodedRecord,
+  cur: WalkCursor,
+  cpu: number,
+): number {
+  const at = dataOff + cur.read
+  client.decode(dv, at, dataOff + commit, dec)
+  const k = dec.kind
+  if (k === RecordKind.End) cur.read = commit
+  else {
+    applyRecord(client, cpu, at, dec, cur)
+    cur.read += dec.size
+  }
+  return k
+}
+
+/**
+ * Step over non-data records to the next data record (the kernel's `rb_buffer_peek`): true
+ * with `dec` on it and `cur.read` at its start (not applied: see {@link advanceData}), false
+ * when the walk reached `commit` (an `End` record counts as reaching it).
+ *
+ * `afterData` is for a caller that has already taken data records of this walk: a `Loss`
+ * record then ends the walk before it (its count belongs to the record after it), and so does
+ * a `Corrupt` one (the data before it is handed out first; the next walk reports it).
+ *
+ * @throws TypeError on a corrupt record (unless `afterData`).
+ */
+export function peekData(
+  client: RingClient,
+  dv: DataView,
+  dataOff: number,
+  commit: number,
+  dec: DecodedRecord,
+  cur: WalkCursor,
+  cpu: number,
+  afterData: boolean,
+): boolean {
+  const end = dataOff + commit
+  while (cur.read < commit) {
+    const at = dataOff + cur.read
+    client.decode(dv, at, end, dec)
+    const k = dec.kind
+    if (k === RecordKind.Data) return true
+    if (k === RecordKind.End) {
+      cur.read = commit
+      return false
+    }
+    if (afterData && (k === RecordKind.Loss || k === RecordKind.Corrupt)) return false
+    applyRecord(client, cpu, at, dec, cur)
+    cur.read += dec.size
+  }
+  return false
+}
+
+/** Move `cur` past the data record {@link peekData} stopped on (`dec`): its time and bytes. */
+export function advanceData(dec: DecodedRecord, cur: WalkCursor): void {
+  cur.ts += dec.delta
+  cur.read += dec.size
+}

@@ -1,0 +1,184 @@
+// Reader-path throughput of @onering/core, for comparing two builds of the package (the record
+// walk refactor of issue 14): consume, consumeBatch, takeSubbuf (zero-copy and copy), the
+// non-consuming iterator and consumeReaderSubbuf, one reader on one paged ring.
+//
+//   node tools/bench/reader-walk.mjs [--rounds 5] [--size 64] <dist-a/index.js> [<dist-b/index.js> ...]
+//
+// Each round runs every case once per build, builds interleaved (a, b, a, b, ...), so that load
+// from other processes on the machine hits both alike. Prints, per case and build, the median
+// over the rounds of million records per second, and the ratio of each build to the first.
+import { parseArgs } from 'node:util'
+import { pathToFileURL } from 'node:url'
+import path from 'node:path'
+
+const { values: args, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    rounds: { type: 'string', default: '5' },
+    size: { type: 'string', default: '64' },
+  },
+})
+if (positionals.length === 0) {
+  console.error('usage: node tools/bench/reader-walk.mjs [--rounds N] [--size B] <index.js> ...')
+  process.exit(2)
+}
+const ROUNDS = Number(args.rounds)
+const SIZE = Number(args.size)
+const N = Math.floor((4 << 20) / (SIZE + 16)) // records per run: half of the 8 MiB ring
+const REPS = 8 // runs per case and round; the best one counts (warm, least disturbed)
+
+const builds = []
+for (const p of positionals) {
+  const mod = await import(pathToFileURL(path.resolve(p)).href)
+  builds.push({ name: p, RingBuffer: mod.RingBuffer })
+}
+
+const data = new Uint8Array(SIZE).fill(7)
+
+/** Each case: setup(RingBuffer) returns { fill(), run() → records read, free() }. */
+const cases = {
+  consume(RingBuffer) {
+    const rb = RingBuffer.create({ size: 8 << 20, mode: 'produce-consume', clock: 'counter' })
+    const w = rb.writer(0)
+    const r = rb.reader()
+    return {
+      fill: () => fillRing(w),
+      run() {
+        let k = 0
+        while (r.consume(0) !== null) k++
+        return k
+      },
+      free: () => rb.free(),
+    }
+  },
+  consumeBatch(RingBuffer) {
+    const rb = RingBuffer.create({ size: 8 << 20, mode: 'produce-consume', clock: 'counter' })
+    const w = rb.writer(0)
+    const r = rb.reader()
+    let sum = 0
+    const visit = (bytes, offset) => {
+      sum += bytes[offset]
+    }
+    return {
+      fill: () => fillRing(w),
+      run: () => r.consumeBatch(0, visit) + (sum & 0),
+      free: () => rb.free(),
+    }
+  },
+  'takeSubbuf zero-copy': (RingBuffer) => takeCase(RingBuffer, false),
+  'takeSubbuf copy': (RingBuffer) => takeCase(RingBuffer, true),
+  iterator(RingBuffer) {
+    const rb = RingBuffer.create({ size: 8 << 20, mode: 'produce-consume', clock: 'counter' })
+    const w = rb.writer(0)
+    const r = rb.reader()
+    let filled = false
+    return {
+      fill() {
+        // the iterator does not consume: fill once, walk the same records every run
+        if (!filled) fillRing(w)
+        filled = true
+      },
+      run() {
+        const it = r.iterator(0)
+        let k = 0
+        let sum = 0
+        for (let rec = it.next(); rec !== null; rec = it.next()) {
+          sum += rec.bytes[rec.offset]
+          k++
+        }
+        it.close()
+        return k + (sum & 0)
+      },
+      free: () => rb.free(),
+    }
+  },
+  consumeReaderSubbuf(RingBuffer) {
+    const rb = RingBuffer.create({ size: 8 << 20, mode: 'produce-consume', clock: 'counter' })
+    const w = rb.writer(0)
+    const r = rb.reader()
+    return {
+      fill: () => fillRing(w),
+      run() {
+        let k = 0
+        for (;;) {
+          const info = r.consumeReaderSubbuf(0)
+          if (info.records === 0 && !info.swapped) break
+          k += info.records
+        }
+        return k
+      },
+      free: () => rb.free(),
+    }
+  },
+}
+
+function fillRing(w) {
+  for (let i = 0; i < N; i++) w.write(data)
+  w.flush()
+}
+
+function takeCase(RingBuffer, copy) {
+  const rb = RingBuffer.create({ size: 8 << 20, mode: 'produce-consume', clock: 'counter' })
+  const w = rb.writer(0)
+  const r = rb.reader()
+  return {
+    fill: () => fillRing(w),
+    run() {
+      // records per run are the ring's records; count data bytes / record size instead
+      let bytes = 0
+      for (let l = r.takeSubbuf(0, { copy }); l !== null; l = r.takeSubbuf(0, { copy })) {
+        bytes += l.dataBytes
+        rb.releaseSubbuf(l)
+      }
+      return Math.round(bytes / (8 + Math.ceil(SIZE / 8) * 8))
+    },
+    free: () => rb.free(),
+  }
+}
+
+/** Best million records per second of REPS runs of one case on one build. */
+function measure(build, name) {
+  const c = cases[name](build.RingBuffer)
+  let best = 0
+  try {
+    for (let rep = 0; rep < REPS; rep++) {
+      c.fill()
+      const t0 = process.hrtime.bigint()
+      const k = c.run()
+      const ns = Number(process.hrtime.bigint() - t0)
+      if (Math.abs(k - N) > N / 100) throw new Error(`${name}: read ${k} of ${N}`)
+      best = Math.max(best, (k / ns) * 1e3)
+    }
+  } finally {
+    c.free()
+  }
+  return best
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+const results = {} // case → build index → [M rec/s per round]
+for (let round = 0; round < ROUNDS; round++) {
+  for (const name of Object.keys(cases)) {
+    results[name] ??= builds.map(() => [])
+    const order = round % 2 === 0 ? builds.keys() : [...builds.keys()].reverse()
+    for (const b of order) results[name][b].push(measure(builds[b], name))
+  }
+}
+console.log(`payload ${SIZE} B, ${N} records per run, ${ROUNDS} rounds, median of best-of-${REPS}`)
+const pad = (s, n) => String(s).padEnd(n)
+console.log(pad('case', 22) + builds.map((b, k) => pad(`M rec/s [${k}]`, 14)).join('') + 'ratio')
+for (const [name, per] of Object.entries(results)) {
+  const m = per.map(median)
+  console.log(
+    pad(name, 22) +
+      m.map((v) => pad(v.toFixed(2), 14)).join('') +
+      m
+        .slice(1)
+        .map((v) => (v / m[0]).toFixed(3))
+        .join(' '),
+  )
+}
