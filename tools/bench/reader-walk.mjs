@@ -2,11 +2,12 @@
 // walk refactor of issue 14): consume, consumeBatch, takeSubbuf (zero-copy and copy), the
 // non-consuming iterator and consumeReaderSubbuf, one reader on one paged ring.
 //
-//   node tools/bench/reader-walk.mjs [--rounds 5] [--size 64] <dist-a/index.js> [<dist-b/index.js> ...]
+//   node tools/bench/reader-walk.mjs [--rounds 5] [--size 64] [--filter name] <dist-a/index.js> [<dist-b/index.js> ...]
 //
 // Each round runs every case once per build, builds interleaved (a, b, a, b, ...), so that load
 // from other processes on the machine hits both alike. Prints, per case and build, the median
-// over the rounds of million records per second, and the ratio of each build to the first.
+// over the rounds of million records per second (per CPU second of this process), and the
+// median over the rounds of each build's ratio to the first build in the same round.
 import { parseArgs } from 'node:util'
 import { pathToFileURL } from 'node:url'
 import path from 'node:path'
@@ -16,6 +17,7 @@ const { values: args, positionals } = parseArgs({
   options: {
     rounds: { type: 'string', default: '5' },
     size: { type: 'string', default: '64' },
+    filter: { type: 'string' },
   },
 })
 if (positionals.length === 0) {
@@ -143,9 +145,12 @@ function measure(build, name) {
   try {
     for (let rep = 0; rep < REPS; rep++) {
       c.fill()
-      const t0 = process.hrtime.bigint()
+      // CPU time of this process, not wall time: the machine is shared, and time spent
+      // descheduled would count otherwise
+      const t0 = process.cpuUsage()
       const k = c.run()
-      const ns = Number(process.hrtime.bigint() - t0)
+      const t1 = process.cpuUsage(t0)
+      const ns = (t1.user + t1.system) * 1e3
       if (Math.abs(k - N) > N / 100) throw new Error(`${name}: read ${k} of ${N}`)
       best = Math.max(best, (k / ns) * 1e3)
     }
@@ -163,22 +168,25 @@ const median = (xs) => {
 const results = {} // case → build index → [M rec/s per round]
 for (let round = 0; round < ROUNDS; round++) {
   for (const name of Object.keys(cases)) {
+    if (args.filter !== undefined && !name.includes(args.filter)) continue
     results[name] ??= builds.map(() => [])
     const order = round % 2 === 0 ? builds.keys() : [...builds.keys()].reverse()
     for (const b of order) results[name][b].push(measure(builds[b], name))
   }
 }
-console.log(`payload ${SIZE} B, ${N} records per run, ${ROUNDS} rounds, median of best-of-${REPS}`)
+console.log(
+  `payload ${SIZE} B, ${N} records per run, ${ROUNDS} rounds, median of best-of-${REPS} (CPU time)`,
+)
 const pad = (s, n) => String(s).padEnd(n)
-console.log(pad('case', 22) + builds.map((b, k) => pad(`M rec/s [${k}]`, 14)).join('') + 'ratio')
+console.log(pad('case', 22) + builds.map((b, k) => pad(`M rec/s [${k}]`, 14)).join('') + 'ratio to [0] (median of rounds)')
 for (const [name, per] of Object.entries(results)) {
   const m = per.map(median)
   console.log(
     pad(name, 22) +
       m.map((v) => pad(v.toFixed(2), 14)).join('') +
-      m
+      per
         .slice(1)
-        .map((v) => (v / m[0]).toFixed(3))
+        .map((xs) => median(xs.map((v, r) => v / per[0][r])).toFixed(3))
         .join(' '),
   )
 }

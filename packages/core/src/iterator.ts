@@ -225,7 +225,9 @@ export class RingIterator extends IteratorBase {
           this.have = commit
         }
         const d = this.dec
-        if (peekData(client, this.copyView, hdr, commit, d, cur, this.cpu, false)) {
+        const at = peekData(client, this.copyView, hdr, commit, cur.read, d, cur, this.cpu, false)
+        if (at >= 0) {
+          cur.read = at
           const r = this.rec
           r.cpu = this.cpu
           r.timestamp = cur.ts + d.delta
@@ -239,8 +241,8 @@ export class RingIterator extends IteratorBase {
         continue
       }
       // end of this sub-buffer: the next one in ring order, if the writer finished this one
-      const at = this.seq === -1 ? i[c + L.C_READER_SEQ]! : this.seq
-      if (at === cs) return null
+      const walked = this.seq === -1 ? i[c + L.C_READER_SEQ]! : this.seq
+      if (walked === cs) return null
       const next = this.seq === -1 ? i[c + L.C_HEAD_SEQ]! : (this.seq + 1) | 0
       if (((next - cs) | 0) > 0) return null
       if (this.seq !== -1) {

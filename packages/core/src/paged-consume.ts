@@ -27,7 +27,7 @@ import type { DecodedRecord } from './client.js'
 import * as L from './layout.js'
 import type { RingBuffer } from './ring-buffer.js'
 import type { RingRecord } from './record.js'
-import { advanceData, peekData } from './record-walk.js'
+import { peekData } from './record-walk.js'
 import type { WalkCursor } from './record-walk.js'
 import { loadCursor, storeCursor, swapReaderPage } from './reader-page.js'
 
@@ -55,12 +55,12 @@ export function pagedNext(
     // sub-buffer, the commit word loaded after it is final and the reader may swap
     const cs = Atomics.load(i, c + L.C_COMMIT_SEQ)
     const commit = Atomics.load(i, (pageOff + client.commitOffset) >> 2) & L.COMMIT_LEN_MASK
-    loadCursor(rb, cpu, cur)
+    loadCursor(rb, c, x, cur)
     if (cur.read < commit) {
       const start = cur.read
       const dataOff = pageOff + client.subbufHeaderBytes
-      const found = peekData(client, rb.dv, dataOff, commit, dec, cur, cpu, false)
-      if (found) {
+      const at = peekData(client, rb.dv, dataOff, commit, start, dec, cur, cpu, false)
+      if (at >= 0) {
         rec.cpu = cpu
         rec.timestamp = cur.ts + dec.delta
         rec.offset = dec.payloadOffset
@@ -68,8 +68,10 @@ export function pagedNext(
         rec.size = dec.size
         rec.bytes = rb.u8
         rec.lost = cur.lost
+        cur.read = at
         if (consume) {
-          advanceData(dec, cur)
+          cur.read = at + dec.size
+          cur.ts = rec.timestamp
           f[x + L.F_READ] = f[x + L.F_READ]! + 1
           if (cur.lost !== 0) {
             // reported once, with this record (ring_buffer_consume)
@@ -80,11 +82,11 @@ export function pagedNext(
       }
       // records passed count as read: padding, time and loss records, and the one consumed
       f[x + L.F_BYTES_READ] = f[x + L.F_BYTES_READ]! + (cur.read - start)
-      storeCursor(rb, cpu, cur)
+      storeCursor(rb, c, x, cur)
+      if (at < 0) continue
       // open iterators restart at the new position
-      if (found && consume) Atomics.add(i, c + L.C_READ_EPOCH, 1)
-      if (found) return true
-      continue
+      if (consume) Atomics.add(i, c + L.C_READ_EPOCH, 1)
+      return true
     }
     if (i[c + L.C_READER_SEQ] === cs) return false
     if (!swapReaderPage(rb, cpu)) return false
@@ -150,20 +152,27 @@ export function pagedConsumeChunk(
     // the frontier before the commit word (docs/design.md §7)
     const cs = Atomics.load(i, c + L.C_COMMIT_SEQ)
     const commit = Atomics.load(i, (pageOff + client.commitOffset) >> 2) & L.COMMIT_LEN_MASK
-    loadCursor(rb, cpu, cur)
+    loadCursor(rb, c, x, cur)
     if (cur.read < commit) {
       const start = cur.read
       const dataOff = pageOff + client.subbufHeaderBytes
       let n = 0
-      // after the first record, a Loss record ends the chunk: its loss goes with the next one
-      while (n < max && peekData(client, dv, dataOff, commit, dec, cur, cpu, n > 0)) {
-        advanceData(dec, cur)
+      let at = peekData(client, dv, dataOff, commit, start, dec, cur, cpu, false)
+      while (at >= 0) {
+        const ts = cur.ts + dec.delta
+        const next = at + dec.size
+        cur.ts = ts
         off[n] = dec.payloadOffset
         len[n] = dec.payloadLength
         size[n] = dec.size
-        endAt[n] = cur.read
-        tss[n] = cur.ts
-        n++
+        endAt[n] = next
+        tss[n] = ts
+        if (++n === max) {
+          cur.read = next
+          break
+        }
+        // after the first record a Loss record ends the chunk: its loss goes with the next one
+        at = peekData(client, dv, dataOff, commit, next, dec, cur, cpu, true)
       }
       f[x + L.F_BYTES_READ] = f[x + L.F_BYTES_READ]! + (cur.read - start)
       const lost = n === 0 ? 0 : cur.lost
@@ -171,7 +180,7 @@ export function pagedConsumeChunk(
         f[x + L.F_LOST] = f[x + L.F_LOST]! + lost
         cur.lost = 0
       }
-      storeCursor(rb, cpu, cur)
+      storeCursor(rb, c, x, cur)
       if (n === 0) continue
       f[x + L.F_READ] = f[x + L.F_READ]! + n
       ch.n = n

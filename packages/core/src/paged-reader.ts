@@ -19,7 +19,7 @@ import type { DecodedRecord } from './client.js'
 import { BusyError } from './errors.js'
 import * as L from './layout.js'
 import type { RingBuffer } from './ring-buffer.js'
-import { advanceData, peekData, stepRecord } from './record-walk.js'
+import { peekData, stepRecord } from './record-walk.js'
 import type { WalkCursor } from './record-walk.js'
 import { loadCursor, storeCursor, swapReaderPage } from './reader-page.js'
 
@@ -151,7 +151,7 @@ export function pagedTakeSubbuf(
   const copyEnd = writerOn
     ? commit
     : Math.min(commit, i[(rb.metaOffset(cpu, page) >> 2) + L.PM_REAL_END]!)
-  loadCursor(rb, cpu, cur)
+  loadCursor(rb, c, x, cur)
   const ts0 = cur.ts
   // in-band loss records are copied along: the consumer reads them in the sub-buffer
   cur.lost = 0
@@ -211,14 +211,18 @@ function consumeRest(rb: RingBuffer, cpu: number, dec: DecodedRecord, cur: WalkC
   const pageOff = rb.subbufOffset(cpu, i[c + L.C_READER_PAGE]!)
   const commit = Atomics.load(i, (pageOff + client.commitOffset) >> 2) & L.COMMIT_LEN_MASK
   const dataOff = pageOff + client.subbufHeaderBytes
-  loadCursor(rb, cpu, cur)
+  loadCursor(rb, c, x, cur)
   const start = cur.read
   let records = 0
-  while (peekData(client, rb.dv, dataOff, commit, dec, cur, cpu, false)) {
-    advanceData(dec, cur)
+  for (
+    let at = peekData(client, rb.dv, dataOff, commit, start, dec, cur, cpu, false);
+    at >= 0;
+    at = peekData(client, rb.dv, dataOff, commit, at + dec.size, dec, cur, cpu, false)
+  ) {
+    cur.ts += dec.delta
     records++
   }
-  storeCursor(rb, cpu, cur)
+  storeCursor(rb, c, x, cur)
   f[x + L.F_READ] = f[x + L.F_READ]! + records
   f[x + L.F_BYTES_READ] = f[x + L.F_BYTES_READ]! + (cur.read - start)
   if (cur.read !== start) Atomics.add(i, c + L.C_READ_EPOCH, 1)

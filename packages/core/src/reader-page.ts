@@ -89,20 +89,19 @@ export function swapReaderPage(rb: RingBuffer, cpu: number): boolean {
 
 /**
  * Load the reader's position in its sub-buffer into `cur`: `C_READER_READ`, the running
- * timestamp `F_READ_TS` and the pending loss count `F_LOST_PENDING`. Call with the reader
+ * timestamp `F_READ_TS` and the pending loss count `F_LOST_PENDING` of the CPU whose control
+ * block is at `c` and Float64 block at `x` (`rb.ctl(cpu)`, `rb.fx(cpu)`). Call with the reader
  * operation lock held.
  */
-export function loadCursor(rb: RingBuffer, cpu: number, cur: WalkCursor): void {
-  const x = rb.fx(cpu)
-  cur.read = rb.i32[rb.ctl(cpu) + L.C_READER_READ]!
+export function loadCursor(rb: RingBuffer, c: number, x: number, cur: WalkCursor): void {
+  cur.read = rb.i32[c + L.C_READER_READ]!
   cur.ts = rb.f64[x + L.F_READ_TS]!
   cur.lost = rb.f64[x + L.F_LOST_PENDING]!
 }
 
 /** Store `cur` back as the reader's position (see {@link loadCursor}). */
-export function storeCursor(rb: RingBuffer, cpu: number, cur: WalkCursor): void {
-  const x = rb.fx(cpu)
-  rb.i32[rb.ctl(cpu) + L.C_READER_READ] = cur.read
+export function storeCursor(rb: RingBuffer, c: number, x: number, cur: WalkCursor): void {
+  rb.i32[c + L.C_READER_READ] = cur.read
   rb.f64[x + L.F_READ_TS] = cur.ts
   rb.f64[x + L.F_LOST_PENDING] = cur.lost
 }

@@ -86,13 +86,18 @@ export function stepRecord(
 }
 
 /**
- * Step over non-data records to the next data record (the kernel's `rb_buffer_peek`): true
- * with `dec` on it and `cur.read` at its start (not applied: see {@link advanceData}), false
- * when the walk reached `commit` (an `End` record counts as reaching it).
+ * Step over non-data records from position `read` to the next data record (the kernel's
+ * `rb_buffer_peek`), applying each one passed to `cur` (time, loss). Returns the data record's
+ * position, with `dec` on it and nothing of it applied: the caller takes its timestamp as
+ * `cur.ts + dec.delta` and moves on to `position + dec.size`. Returns -1 when there is no data
+ * record before `commit`; `cur.read` is then where the walk stopped (`commit`; an `End` record
+ * counts as reaching it). The position is an argument and a result, not a cursor field, so
+ * that a reader's loop keeps it in a register.
  *
  * `afterData` is for a caller that has already taken data records of this walk: a `Loss`
- * record then ends the walk before it (its count belongs to the record after it), and so does
- * a `Corrupt` one (the data before it is handed out first; the next walk reports it).
+ * record then ends the walk before it (its count belongs to the record after it; `cur.read`
+ * is its position), and so does a `Corrupt` one (the data before it is handed out first; the
+ * next walk reports it).
  *
  * @throws TypeError on a corrupt record (unless `afterData`).
  */
@@ -101,30 +106,29 @@ export function peekData(
   dv: DataView,
   dataOff: number,
   commit: number,
+  read: number,
   dec: DecodedRecord,
   cur: WalkCursor,
   cpu: number,
   afterData: boolean,
-): boolean {
+): number {
   const end = dataOff + commit
-  while (cur.read < commit) {
-    const at = dataOff + cur.read
+  while (read < commit) {
+    const at = dataOff + read
     client.decode(dv, at, end, dec)
     const k = dec.kind
-    if (k === RecordKind.Data) return true
+    if (k === RecordKind.Data) return read
     if (k === RecordKind.End) {
-      cur.read = commit
-      return false
+      read = commit
+      break
     }
-    if (afterData && (k === RecordKind.Loss || k === RecordKind.Corrupt)) return false
+    if (afterData && (k === RecordKind.Loss || k === RecordKind.Corrupt)) {
+      cur.read = read
+      return -1
+    }
     applyRecord(client, cpu, at, dec, cur)
-    cur.read += dec.size
+    read += dec.size
   }
-  return false
-}
-
-/** Move `cur` past the data record {@link peekData} stopped on (`dec`): its time and bytes. */
-export function advanceData(dec: DecodedRecord, cur: WalkCursor): void {
-  cur.ts += dec.delta
-  cur.read += dec.size
+  cur.read = read
+  return -1
 }
