@@ -13,7 +13,7 @@ import { decodedRecord } from './client.js'
 import * as L from './layout.js'
 import type { RingBuffer } from './ring-buffer.js'
 import { RingRecord } from './record.js'
-import { WalkCursor, peekData } from './record-walk.js'
+import { WalkCursor, handOut, peekData } from './record-walk.js'
 
 /**
  * What every non-consuming iterator offers (the kernel's `ring_buffer_iter_*`). Records it
@@ -228,15 +228,10 @@ export class RingIterator extends IteratorBase {
         const at = peekData(client, this.copyView, hdr, commit, cur.read, d, cur, this.cpu, false)
         if (at >= 0) {
           cur.read = at
-          const r = this.rec
-          r.cpu = this.cpu
-          r.timestamp = cur.ts + d.delta
-          r.offset = d.payloadOffset
-          r.length = d.payloadLength
-          r.size = d.size
-          r.lost = 0
+          // a copy: its losses are the consuming reader's to report
+          handOut(this.rec, d, this.cpu, cur.ts + d.delta, 0)
           this.peeked = true
-          return r
+          return this.rec
         }
         continue
       }

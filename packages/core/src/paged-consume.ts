@@ -23,13 +23,13 @@
  * @internal
  * @packageDocumentation
  */
-import type { DecodedRecord } from './client.js'
 import * as L from './layout.js'
 import type { RingBuffer } from './ring-buffer.js'
 import type { RingRecord } from './record.js'
-import { peekData } from './record-walk.js'
-import type { WalkCursor } from './record-walk.js'
-import { loadCursor, storeCursor, swapReaderPage } from './reader-page.js'
+import { handOut, peekData } from './record-walk.js'
+import { loadReader, storeCursor, swapReaderPage } from './reader-page.js'
+import type { ReaderCursor } from './reader-page.js'
+import type { RecordVisitor } from './reader.js'
 
 /**
  * Find the next data record of `cpu` with the record walk; with `consume`, move past it. Fills
@@ -40,34 +40,21 @@ export function pagedNext(
   cpu: number,
   rec: RingRecord,
   consume: boolean,
-  dec: DecodedRecord,
-  cur: WalkCursor,
+  cur: ReaderCursor,
 ): boolean {
-  const i = rb.i32
+  if (rb.resetPending(cpu)) return false
   const f = rb.f64
   const c = rb.ctl(cpu)
   const x = rb.fx(cpu)
-  const client = rb.client
-  if (rb.resetPending(cpu)) return false
+  const dec = cur.dec
   for (;;) {
-    const pageOff = rb.subbufOffset(cpu, i[c + L.C_READER_PAGE]!)
-    // the frontier before the commit word (docs/design.md §7): once the frontier is past this
-    // sub-buffer, the commit word loaded after it is final and the reader may swap
-    const cs = Atomics.load(i, c + L.C_COMMIT_SEQ)
-    const commit = Atomics.load(i, (pageOff + client.commitOffset) >> 2) & L.COMMIT_LEN_MASK
-    loadCursor(rb, c, x, cur)
-    if (cur.read < commit) {
-      const start = cur.read
-      const dataOff = pageOff + client.subbufHeaderBytes
-      const at = peekData(client, rb.dv, dataOff, commit, start, dec, cur, cpu, false)
+    const cs = loadReader(rb, cpu, cur)
+    const start = cur.read
+    if (start < cur.commit) {
+      const at = peekData(rb.client, rb.dv, cur.dataOff, cur.commit, start, dec, cur, cpu, false)
       if (at >= 0) {
-        rec.cpu = cpu
-        rec.timestamp = cur.ts + dec.delta
-        rec.offset = dec.payloadOffset
-        rec.length = dec.payloadLength
-        rec.size = dec.size
+        handOut(rec, dec, cpu, cur.ts + dec.delta, cur.lost)
         rec.bytes = rb.u8
-        rec.lost = cur.lost
         cur.read = at
         if (consume) {
           cur.read = at + dec.size
@@ -85,10 +72,10 @@ export function pagedNext(
       storeCursor(rb, c, x, cur)
       if (at < 0) continue
       // open iterators restart at the new position
-      if (consume) Atomics.add(i, c + L.C_READ_EPOCH, 1)
+      if (consume) Atomics.add(rb.i32, c + L.C_READ_EPOCH, 1)
       return true
     }
-    if (i[c + L.C_READER_SEQ] === cs) return false
+    if (rb.i32[c + L.C_READER_SEQ] === cs) return false
     if (!swapReaderPage(rb, cpu)) return false
   }
 }
@@ -127,35 +114,24 @@ export class BatchChunk {
 export function pagedConsumeChunk(
   rb: RingBuffer,
   cpu: number,
-  dec: DecodedRecord,
-  cur: WalkCursor,
+  cur: ReaderCursor,
   ch: BatchChunk,
   max: number,
 ): void {
   ch.n = 0
   ch.lost = 0
   if (rb.resetPending(cpu)) return
-  const i = rb.i32
-  const f = rb.f64
+  const { f64: f, client, dv } = rb
   const c = rb.ctl(cpu)
   const x = rb.fx(cpu)
-  const client = rb.client
-  const dv = rb.dv
-  const off = ch.off
-  const len = ch.len
-  const size = ch.size
-  const endAt = ch.end
-  const tss = ch.ts
+  const dec = cur.dec
+  const { off, len, size, end: endAt, ts: tss } = ch
   for (;;) {
-    const page = i[c + L.C_READER_PAGE]!
-    const pageOff = rb.subbufOffset(cpu, page)
-    // the frontier before the commit word (docs/design.md §7)
-    const cs = Atomics.load(i, c + L.C_COMMIT_SEQ)
-    const commit = Atomics.load(i, (pageOff + client.commitOffset) >> 2) & L.COMMIT_LEN_MASK
-    loadCursor(rb, c, x, cur)
-    if (cur.read < commit) {
-      const start = cur.read
-      const dataOff = pageOff + client.subbufHeaderBytes
+    const cs = loadReader(rb, cpu, cur)
+    const start = cur.read
+    const commit = cur.commit
+    if (start < commit) {
+      const dataOff = cur.dataOff
       let n = 0
       let at = peekData(client, dv, dataOff, commit, start, dec, cur, cpu, false)
       while (at >= 0) {
@@ -185,14 +161,14 @@ export function pagedConsumeChunk(
       f[x + L.F_READ] = f[x + L.F_READ]! + n
       ch.n = n
       ch.lost = lost
-      ch.page = page
-      ch.seq = i[c + L.C_READER_SEQ]!
+      ch.page = cur.page
+      ch.seq = rb.i32[c + L.C_READER_SEQ]!
       ch.stop = cur.read
       // open iterators restart at the new position
-      ch.epoch = Atomics.add(i, c + L.C_READ_EPOCH, 1) + 1
+      ch.epoch = Atomics.add(rb.i32, c + L.C_READ_EPOCH, 1) + 1
       return
     }
-    if (i[c + L.C_READER_SEQ] === cs) return
+    if (rb.i32[c + L.C_READER_SEQ] === cs) return
     if (!swapReaderPage(rb, cpu)) return
   }
 }
@@ -223,4 +199,50 @@ export function pagedRollback(rb: RingBuffer, cpu: number, ch: BatchChunk, k: nu
   f[x + L.F_READ] = f[x + L.F_READ]! - rest
   f[x + L.F_BYTES_READ] = f[x + L.F_BYTES_READ]! - (ch.stop - back)
   Atomics.add(i, c + L.C_READ_EPOCH, 1)
+}
+
+/**
+ * A `RecordVisitor` also given the record's `size` in the ring (header and padding included):
+ * the callback of the batched paged path.
+ */
+export type SizedRecordVisitor = (...args: [...Parameters<RecordVisitor>, size: number]) => void
+
+/**
+ * The paged path of `RingReader.consumeBatch`: consume up to `max` records of ring `cpu` chunk
+ * by chunk into `ch`, taking the reader lock once per chunk and calling `fn` for each record
+ * after releasing it. When `fn` throws, the records after the one it threw on are given back
+ * ({@link pagedRollback}) and the exception propagates. Returns how many were consumed.
+ */
+export function pagedConsumeBatch(
+  rb: RingBuffer,
+  cpu: number,
+  cur: ReaderCursor,
+  ch: BatchChunk,
+  max: number,
+  fn: SizedRecordVisitor,
+): number {
+  let total = 0
+  const take = (): void => {
+    pagedConsumeChunk(rb, cpu, cur, ch, Math.min(max - total, ch.off.length))
+  }
+  while (total < max) {
+    rb.checkLive()
+    rb.withReaderOpLock(cpu, take)
+    const n = ch.n
+    if (n === 0) break
+    const u8 = rb.u8
+    const { off, len, ts, size } = ch
+    let k = 0
+    try {
+      fn(u8, off[0]!, len[0]!, ts[0]!, ch.lost, cpu, size[0]!)
+      for (k = 1; k < n; k++) fn(u8, off[k]!, len[k]!, ts[k]!, 0, cpu, size[k]!)
+    } catch (e) {
+      rb.withReaderOpLock(cpu, () => {
+        pagedRollback(rb, cpu, ch, k)
+      })
+      throw e
+    }
+    total += n
+  }
+  return total
 }

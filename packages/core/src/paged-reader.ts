@@ -15,13 +15,12 @@
  * @packageDocumentation
  */
 import { RecordKind } from './client.js'
-import type { DecodedRecord } from './client.js'
 import { BusyError } from './errors.js'
 import * as L from './layout.js'
 import type { RingBuffer } from './ring-buffer.js'
 import { peekData, stepRecord } from './record-walk.js'
-import type { WalkCursor } from './record-walk.js'
-import { loadCursor, storeCursor, swapReaderPage } from './reader-page.js'
+import { loadReader, storeCursor, swapReaderPage } from './reader-page.js'
+import type { ReaderCursor } from './reader-page.js'
 
 /** A sub-buffer handed to a consumer: physical id `id` of ring `cpu`. Plain data, safe to post. */
 export interface SubbufLease {
@@ -74,10 +73,10 @@ export function pagedTakeSubbuf(
   rb: RingBuffer,
   cpu: number,
   full: boolean,
-  dec: DecodedRecord,
-  cur: WalkCursor,
+  cur: ReaderCursor,
   forceCopy: boolean,
 ): SubbufLease | null {
+  if (rb.resetPending(cpu)) return null
   const i = rb.i32
   const f = rb.f64
   const c = rb.ctl(cpu)
@@ -86,35 +85,28 @@ export function pagedTakeSubbuf(
   const hdr = client.subbufHeaderBytes
   const commitOff = client.commitOffset
   const dv = rb.dv
-  if (rb.resetPending(cpu)) return null
   // make sure the reader sub-buffer holds unread data
   let cs: number
-  let commit: number
   for (;;) {
-    const page = i[c + L.C_READER_PAGE]!
-    // the frontier before the commit word (docs/design.md §7)
-    cs = Atomics.load(i, c + L.C_COMMIT_SEQ)
-    commit = Atomics.load(i, (rb.subbufOffset(cpu, page) + commitOff) >> 2) & L.COMMIT_LEN_MASK
-    const read = i[c + L.C_READER_READ]!
-    if (read < commit) {
+    cs = loadReader(rb, cpu, cur)
+    if (cur.read < cur.commit) {
       // A finished sub-buffer with nothing but its end padding left has nothing to hand out.
       // While the writer is still in it (closed by a refused switch, or switching right now),
       // the padding is handed out like data, as the kernel's read_page copy path does.
       if (
         i[c + L.C_READER_SEQ] === cs ||
-        read < i[(rb.metaOffset(cpu, page) >> 2) + L.PM_REAL_END]!
+        cur.read < i[(rb.metaOffset(cpu, cur.page) >> 2) + L.PM_REAL_END]!
       )
         break
-      f[x + L.F_BYTES_READ] = f[x + L.F_BYTES_READ]! + (commit - read)
-      i[c + L.C_READER_READ] = commit
+      f[x + L.F_BYTES_READ] = f[x + L.F_BYTES_READ]! + (cur.commit - cur.read)
+      i[c + L.C_READER_READ] = cur.commit
       continue
     }
     if (i[c + L.C_READER_SEQ] === cs) return null
     if (!swapReaderPage(rb, cpu)) return null
   }
-  const page = i[c + L.C_READER_PAGE]!
-  const pageOff = rb.subbufOffset(cpu, page)
-  const read = i[c + L.C_READER_READ]!
+  const { page, commit, read, dataOff } = cur
+  const pageOff = dataOff - hdr
   const writerOn = i[c + L.C_READER_SEQ] === cs
   if (full && (writerOn || read !== 0)) return null
   const spare = takeSpare(rb, cpu)
@@ -145,22 +137,18 @@ export function pagedTakeSubbuf(
   }
   // copy whole records from the reader position into the spare
   const so = rb.subbufOffset(cpu, spare)
-  const dataOff = pageOff + hdr
   // end padding of a finished sub-buffer is read but not copied (dataBytes excludes it); while
   // the writer is in it (closed by a refused switch) the kernel copies the padding too
   const copyEnd = writerOn
     ? commit
     : Math.min(commit, i[(rb.metaOffset(cpu, page) >> 2) + L.PM_REAL_END]!)
-  loadCursor(rb, c, x, cur)
   const ts0 = cur.ts
-  // in-band loss records are copied along: the consumer reads them in the sub-buffer
-  cur.lost = 0
   let copied = read
   let entries = 0
   try {
     while (copied < copyEnd) {
-      if (stepRecord(client, dv, dataOff, commit, dec, cur, cpu) === RecordKind.End) break
-      if (dec.kind === RecordKind.Data) entries++
+      if (stepRecord(client, dv, dataOff, commit, cur.dec, cur, cpu) === RecordKind.End) break
+      if (cur.dec.kind === RecordKind.Data) entries++
       copied = cur.read
     }
   } catch (e) {
@@ -202,22 +190,19 @@ export interface ReaderSubbufInfo {
 }
 
 /** Consume every record left in the reader sub-buffer; returns how many data records. */
-function consumeRest(rb: RingBuffer, cpu: number, dec: DecodedRecord, cur: WalkCursor): number {
-  const i = rb.i32
+function consumeRest(rb: RingBuffer, cpu: number, cur: ReaderCursor): number {
   const f = rb.f64
   const c = rb.ctl(cpu)
   const x = rb.fx(cpu)
-  const client = rb.client
-  const pageOff = rb.subbufOffset(cpu, i[c + L.C_READER_PAGE]!)
-  const commit = Atomics.load(i, (pageOff + client.commitOffset) >> 2) & L.COMMIT_LEN_MASK
-  const dataOff = pageOff + client.subbufHeaderBytes
-  loadCursor(rb, c, x, cur)
-  const start = cur.read
+  const { client, dv } = rb
+  const dec = cur.dec
+  loadReader(rb, cpu, cur)
+  const { dataOff, commit, read: start } = cur
   let records = 0
   for (
-    let at = peekData(client, rb.dv, dataOff, commit, start, dec, cur, cpu, false);
+    let at = peekData(client, dv, dataOff, commit, start, dec, cur, cpu, false);
     at >= 0;
-    at = peekData(client, rb.dv, dataOff, commit, at + dec.size, dec, cur, cpu, false)
+    at = peekData(client, dv, dataOff, commit, at + dec.size, dec, cur, cpu, false)
   ) {
     cur.ts += dec.delta
     records++
@@ -225,7 +210,7 @@ function consumeRest(rb: RingBuffer, cpu: number, dec: DecodedRecord, cur: WalkC
   storeCursor(rb, c, x, cur)
   f[x + L.F_READ] = f[x + L.F_READ]! + records
   f[x + L.F_BYTES_READ] = f[x + L.F_BYTES_READ]! + (cur.read - start)
-  if (cur.read !== start) Atomics.add(i, c + L.C_READ_EPOCH, 1)
+  if (cur.read !== start) Atomics.add(rb.i32, c + L.C_READ_EPOCH, 1)
   return records
 }
 
@@ -239,11 +224,9 @@ function consumeRest(rb: RingBuffer, cpu: number, dec: DecodedRecord, cur: WalkC
 export function pagedConsumeReaderSubbuf(
   rb: RingBuffer,
   cpu: number,
-  dec: DecodedRecord,
-  cur: WalkCursor,
+  cur: ReaderCursor,
 ): ReaderSubbufInfo {
-  const i = rb.i32
-  const f = rb.f64
+  const { i32: i, f64: f } = rb
   const c = rb.ctl(cpu)
   const x = rb.fx(cpu)
   const info: ReaderSubbufInfo = {
@@ -260,7 +243,7 @@ export function pagedConsumeReaderSubbuf(
   const commit =
     Atomics.load(i, (rb.subbufOffset(cpu, page) + rb.client.commitOffset) >> 2) & L.COMMIT_LEN_MASK
   if (i[c + L.C_READER_SEQ] !== -1 && info.read < commit) {
-    info.records = consumeRest(rb, cpu, dec, cur)
+    info.records = consumeRest(rb, cpu, cur)
     info.read = i[c + L.C_READER_READ]!
     return info
   }
@@ -290,7 +273,7 @@ export function pagedConsumeReaderSubbuf(
       if (after < before) f[x + L.F_BYTES_READ] = f[x + L.F_BYTES_READ]! + (before - after)
     }
   }
-  info.records = consumeRest(rb, cpu, dec, cur)
+  info.records = consumeRest(rb, cpu, cur)
   info.read = i[c + L.C_READER_READ]!
   return info
 }

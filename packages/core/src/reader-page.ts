@@ -13,9 +13,11 @@
  * @internal
  * @packageDocumentation
  */
+import { decodedRecord } from './client.js'
+import type { DecodedRecord } from './client.js'
 import * as L from './layout.js'
 import type { RingBuffer } from './ring-buffer.js'
-import type { WalkCursor } from './record-walk.js'
+import { WalkCursor } from './record-walk.js'
 
 /**
  * Swap the reader sub-buffer with the oldest ring sub-buffer that has data.
@@ -85,6 +87,41 @@ export function swapReaderPage(rb: RingBuffer, cpu: number): boolean {
     f[x + L.F_PAGES_READ] = f[x + L.F_PAGES_READ]! + 1
     return true
   }
+}
+
+/**
+ * A reader's walk over its sub-buffer, reused by every read of one `RingReader`: the cursor
+ * (`C_READER_READ`, `F_READ_TS`, `F_LOST_PENDING`), the decoded record, and where the reader
+ * sub-buffer is and how much of it is committed, as {@link loadReader} found them.
+ */
+export class ReaderCursor extends WalkCursor {
+  /** The decoded record the walk stopped on. */
+  readonly dec: DecodedRecord = decodedRecord()
+  /** Physical id of the reader sub-buffer (`C_READER_PAGE`). */
+  page = 0
+  /** Absolute offset of its first record. */
+  dataOff = 0
+  /** Its commit word: bytes of committed data. */
+  commit = 0
+}
+
+/**
+ * Load the reader sub-buffer of `cpu` into `cur`: its id and data offset, its commit word and
+ * the reader's position in it (see {@link loadCursor}). Returns the commit frontier
+ * (`C_COMMIT_SEQ`), loaded before the commit word. Call with the reader operation lock held.
+ */
+export function loadReader(rb: RingBuffer, cpu: number, cur: ReaderCursor): number {
+  const { i32: i, client } = rb
+  const c = rb.ctl(cpu)
+  cur.page = i[c + L.C_READER_PAGE]!
+  const pageOff = rb.subbufOffset(cpu, cur.page)
+  cur.dataOff = pageOff + client.subbufHeaderBytes
+  // the frontier before the commit word (docs/design.md §7): once the frontier is past this
+  // sub-buffer, the commit word loaded after it is final, so the reader may drain it and swap
+  const cs = Atomics.load(i, c + L.C_COMMIT_SEQ)
+  cur.commit = Atomics.load(i, (pageOff + client.commitOffset) >> 2) & L.COMMIT_LEN_MASK
+  loadCursor(rb, c, rb.fx(cpu), cur)
+  return cs
 }
 
 /**

@@ -18,6 +18,7 @@
  */
 import { RecordKind } from './client.js'
 import type { DecodedRecord, RingClient } from './client.js'
+import type { RingRecord } from './record.js'
 
 /** Where a walk stands in a sub-buffer: the kernel's `reader_page->read` and `read_stamp`. */
 export class WalkCursor {
@@ -131,4 +132,24 @@ export function peekData(
   }
   cur.read = read
   return -1
+}
+
+/**
+ * Hand out the data record a walk stopped on (`dec`) in the reader's reused `rec`: payload
+ * offset, length and size from `dec`, with its `timestamp` and the `lost` count reported with
+ * it. `rec.bytes` is the caller's (the buffer, or a reader's copy).
+ */
+export function handOut(
+  rec: RingRecord,
+  dec: DecodedRecord,
+  cpu: number,
+  timestamp: number,
+  lost: number,
+): void {
+  rec.cpu = cpu
+  rec.timestamp = timestamp
+  rec.offset = dec.payloadOffset
+  rec.length = dec.payloadLength
+  rec.size = dec.size
+  rec.lost = lost
 }
