@@ -53,19 +53,20 @@ export function pagedNext(
     if (start < cur.commit) {
       const at = peekData(rb.client, rb.dv, cur.dataOff, cur.commit, start, dec, cur, cpu, false)
       if (at >= 0) {
-        handOut(rec, dec, cpu, cur.ts + dec.delta, cur.lost)
+        const ts = cur.ts + dec.delta
+        const lost = cur.lost
+        handOut(rec, dec, cpu, ts, lost)
         rec.bytes = rb.u8
-        cur.read = at
         if (consume) {
           cur.read = at + dec.size
-          cur.ts = rec.timestamp
+          cur.ts = ts
           f[x + L.F_READ] = f[x + L.F_READ]! + 1
-          if (cur.lost !== 0) {
+          if (lost !== 0) {
             // reported once, with this record (ring_buffer_consume)
-            f[x + L.F_LOST] = f[x + L.F_LOST]! + cur.lost
+            f[x + L.F_LOST] = f[x + L.F_LOST]! + lost
             cur.lost = 0
           }
-        }
+        } else cur.read = at
       }
       // records passed count as read: padding, time and loss records, and the one consumed
       f[x + L.F_BYTES_READ] = f[x + L.F_BYTES_READ]! + (cur.read - start)
