@@ -178,7 +178,11 @@ console.log(
   `payload ${SIZE} B, ${N} records per run, ${ROUNDS} rounds, median of best-of-${REPS} (CPU time)`,
 )
 const pad = (s, n) => String(s).padEnd(n)
-console.log(pad('case', 22) + builds.map((b, k) => pad(`M rec/s [${k}]`, 14)).join('') + 'ratio to [0] (median of rounds)')
+console.log(
+  pad('case', 22) +
+    builds.map((b, k) => pad(`M rec/s [${k}]`, 14)).join('') +
+    'ratio to [0] (median of rounds)',
+)
 for (const [name, per] of Object.entries(results)) {
   const m = per.map(median)
   console.log(

@@ -130,7 +130,7 @@ export function loadReader(rb: RingBuffer, cpu: number, cur: ReaderCursor): numb
  * block is at `c` and Float64 block at `x` (`rb.ctl(cpu)`, `rb.fx(cpu)`). Call with the reader
  * operation lock held.
  */
-export function loadCursor(rb: RingBuffer, c: number, x: number, cur: WalkCursor): void {
+function loadCursor(rb: RingBuffer, c: number, x: number, cur: WalkCursor): void {
   cur.read = rb.i32[c + L.C_READER_READ]!
   cur.ts = rb.f64[x + L.F_READ_TS]!
   cur.lost = rb.f64[x + L.F_LOST_PENDING]!

@@ -1,14 +1,17 @@
 /**
  * The record walk of a paged sub-buffer: the one place that steps over records, applies time
  * records, padding and loss records, and stops at the next data record (the kernel's
- * `rb_buffer_peek`, `rb_update_read_stamp` and `rb_advance_reader`). Every paged reader walks
- * with it: consume, batch consume, the handoff copy, the in-place consume and the iterator.
+ * `rb_buffer_peek` and `rb_update_read_stamp`). Every paged reader walks with it: consume,
+ * batch consume, the handoff copy, the in-place consume and the iterator. What a reader does
+ * at a data record (hand it out, fill a chunk, count it, copy it) and its step past it (the
+ * kernel's `rb_advance_reader`) stay with the reader.
  *
  * The walk knows nothing of the live buffer: it reads any `DataView` that holds a sub-buffer's
  * data area (the shared memory, an iterator's private copy, a page of a file), decodes through
- * the client, and keeps its position in a {@link WalkCursor}. Positions are bytes from
- * `dataOff`, the first record; `commit` is the bytes of committed data after it. The caller
- * loads `commit` (and, on the live buffer, the commit frontier before it: docs/design.md §7).
+ * the client, and keeps the running time and loss count in a {@link WalkCursor}. Positions are
+ * bytes from `dataOff`, the first record; `commit` is the bytes of committed data after it.
+ * The caller loads `commit` (and, on the live buffer, the commit frontier before it:
+ * docs/design.md §7).
  *
  * No callback in the loop and no allocation: the caller owns the cursor and the decoded record
  * and reuses them.
