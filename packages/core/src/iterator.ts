@@ -225,6 +225,7 @@ export class RingIterator extends IteratorBase {
           this.have = commit
         }
         const d = this.dec
+        cur.origin = pageOff // the copy sits at the sub-buffer's own offsets
         const at = peekData(client, this.copyView, hdr, commit, cur.read, d, cur, this.cpu, false)
         if (at >= 0) {
           cur.read = at

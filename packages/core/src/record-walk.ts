@@ -31,6 +31,11 @@ export class WalkCursor {
   ts = 0
   /** Records lost: the starting count plus what the loss records passed report. */
   lost = 0
+  /**
+   * Where byte 0 of the walked `DataView` sits in the bytes the user knows (the buffer, a
+   * file): error messages name `origin + offset`. 0 when the walk reads the buffer itself.
+   */
+  origin = 0
 }
 
 /** Thrown (as a TypeError) when a ring's bytes do not decode; `where` is the byte offset. */
@@ -45,7 +50,7 @@ export function corrupt(cpu: number, where: number): never {
  * timestamp replaces the running time through the client's `fixAbsolute`, a loss record adds
  * its count. `End` has no effect; the position is the caller's.
  *
- * @throws TypeError on a `Corrupt` record, naming `at`.
+ * @throws TypeError on a `Corrupt` record, naming its offset (`cur.origin + at`).
  */
 export function applyRecord(
   client: RingClient,
@@ -60,7 +65,7 @@ export function applyRecord(
   else if (k === RecordKind.TimeAbsolute)
     cur.ts = client.fixAbsolute ? client.fixAbsolute(dec.delta, cur.ts) : dec.delta
   else if (k === RecordKind.Loss) cur.lost += dec.lost
-  else if (k === RecordKind.Corrupt) corrupt(cpu, at)
+  else if (k === RecordKind.Corrupt) corrupt(cpu, cur.origin + at)
 }
 
 /**
