@@ -44,14 +44,13 @@ export function pagedNext(
 ): boolean {
   if (rb.resetPending(cpu)) return false
   const f = rb.f64
-  const c = rb.ctl(cpu)
-  const x = rb.fx(cpu)
   const dec = cur.dec
   for (;;) {
     const cs = loadReader(rb, cpu, cur)
-    const start = cur.read
-    if (start < cur.commit) {
-      const at = peekData(rb.client, rb.dv, cur.dataOff, cur.commit, start, dec, cur, cpu, false)
+    // locals, not cursor fields, across the decode call
+    const { ctl: c, fx: x, read: start, commit } = cur
+    if (start < commit) {
+      const at = peekData(rb.client, rb.dv, cur.dataOff, commit, start, dec, cur, cpu, false)
       if (at >= 0) {
         const ts = cur.ts + dec.delta
         const lost = cur.lost
@@ -70,7 +69,7 @@ export function pagedNext(
       }
       // records passed count as read: padding, time and loss records, and the one consumed
       f[x + L.F_BYTES_READ] = f[x + L.F_BYTES_READ]! + (cur.read - start)
-      storeCursor(rb, c, x, cur)
+      storeCursor(rb, cur)
       if (at < 0) continue
       // open iterators restart at the new position
       if (consume) Atomics.add(rb.i32, c + L.C_READ_EPOCH, 1)
@@ -157,7 +156,7 @@ export function pagedConsumeChunk(
         f[x + L.F_LOST] = f[x + L.F_LOST]! + lost
         cur.lost = 0
       }
-      storeCursor(rb, c, x, cur)
+      storeCursor(rb, cur)
       if (n === 0) continue
       f[x + L.F_READ] = f[x + L.F_READ]! + n
       ch.n = n

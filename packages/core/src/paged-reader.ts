@@ -207,7 +207,7 @@ function consumeRest(rb: RingBuffer, cpu: number, cur: ReaderCursor): number {
     cur.ts += dec.delta
     records++
   }
-  storeCursor(rb, c, x, cur)
+  storeCursor(rb, cur)
   f[x + L.F_READ] = f[x + L.F_READ]! + records
   f[x + L.F_BYTES_READ] = f[x + L.F_BYTES_READ]! + (cur.read - start)
   if (cur.read !== start) Atomics.add(rb.i32, c + L.C_READ_EPOCH, 1)

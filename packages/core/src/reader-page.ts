@@ -103,16 +103,23 @@ export class ReaderCursor extends WalkCursor {
   dataOff = 0
   /** Its commit word: bytes of committed data. */
   commit = 0
+  /** Index of the loaded CPU's control block in `rb.i32` (`rb.ctl(cpu)`). */
+  ctl = 0
+  /** Index of the loaded CPU's Float64 block in `rb.f64` (`rb.fx(cpu)`). */
+  fx = 0
 }
 
 /**
  * Load the reader sub-buffer of `cpu` into `cur`: its id and data offset, its commit word and
- * the reader's position in it (see {@link loadCursor}). Returns the commit frontier
+ * the reader's position in it (`C_READER_READ`, `F_READ_TS`, `F_LOST_PENDING`). Returns the commit frontier
  * (`C_COMMIT_SEQ`), loaded before the commit word. Call with the reader operation lock held.
  */
 export function loadReader(rb: RingBuffer, cpu: number, cur: ReaderCursor): number {
   const { i32: i, client } = rb
   const c = rb.ctl(cpu)
+  const x = rb.fx(cpu)
+  cur.ctl = c
+  cur.fx = x
   cur.page = i[c + L.C_READER_PAGE]!
   const pageOff = rb.subbufOffset(cpu, cur.page)
   cur.dataOff = pageOff + client.subbufHeaderBytes
@@ -120,25 +127,19 @@ export function loadReader(rb: RingBuffer, cpu: number, cur: ReaderCursor): numb
   // sub-buffer, the commit word loaded after it is final, so the reader may drain it and swap
   const cs = Atomics.load(i, c + L.C_COMMIT_SEQ)
   cur.commit = Atomics.load(i, (pageOff + client.commitOffset) >> 2) & L.COMMIT_LEN_MASK
-  loadCursor(rb, c, rb.fx(cpu), cur)
+  cur.read = i[c + L.C_READER_READ]!
+  cur.ts = rb.f64[x + L.F_READ_TS]!
+  cur.lost = rb.f64[x + L.F_LOST_PENDING]!
   return cs
 }
 
 /**
- * Load the reader's position in its sub-buffer into `cur`: `C_READER_READ`, the running
- * timestamp `F_READ_TS` and the pending loss count `F_LOST_PENDING` of the CPU whose control
- * block is at `c` and Float64 block at `x` (`rb.ctl(cpu)`, `rb.fx(cpu)`). Call with the reader
- * operation lock held.
+ * Store `cur` back as the reader's position in its sub-buffer: `C_READER_READ`, the running
+ * timestamp `F_READ_TS` and the pending loss count `F_LOST_PENDING` of the CPU
+ * {@link loadReader} loaded. Call with the reader operation lock held.
  */
-function loadCursor(rb: RingBuffer, c: number, x: number, cur: WalkCursor): void {
-  cur.read = rb.i32[c + L.C_READER_READ]!
-  cur.ts = rb.f64[x + L.F_READ_TS]!
-  cur.lost = rb.f64[x + L.F_LOST_PENDING]!
-}
-
-/** Store `cur` back as the reader's position (see {@link loadCursor}). */
-export function storeCursor(rb: RingBuffer, c: number, x: number, cur: WalkCursor): void {
-  rb.i32[c + L.C_READER_READ] = cur.read
-  rb.f64[x + L.F_READ_TS] = cur.ts
-  rb.f64[x + L.F_LOST_PENDING] = cur.lost
+export function storeCursor(rb: RingBuffer, cur: ReaderCursor): void {
+  rb.i32[cur.ctl + L.C_READER_READ] = cur.read
+  rb.f64[cur.fx + L.F_READ_TS] = cur.ts
+  rb.f64[cur.fx + L.F_LOST_PENDING] = cur.lost
 }
