@@ -143,7 +143,7 @@ export function pagedConsumeChunk(
         size[n] = dec.size
         endAt[n] = next
         tss[n] = ts
-        if (++n === max) {
+        if (++n >= max) {
           cur.read = next
           break
         }
