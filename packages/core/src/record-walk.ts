@@ -121,10 +121,27 @@ export function peekData(
   cpu: number,
   afterData: boolean,
 ): number {
-  const end = dataOff + commit
+  // the common case, a data record right at `read`, without entering the loop below
+  if (read < commit) {
+    client.decode(dv, dataOff + read, dataOff + commit, dec)
+    if (dec.kind === RecordKind.Data) return read
+  }
+  return passRecords(client, dv, dataOff, commit, read, dec, cur, cpu, afterData)
+}
+
+/** {@link peekData} from a non-data record at `read`, already decoded in `dec`, onwards. */
+function passRecords(
+  client: RingClient,
+  dv: DataView,
+  dataOff: number,
+  commit: number,
+  read: number,
+  dec: DecodedRecord,
+  cur: WalkCursor,
+  cpu: number,
+  afterData: boolean,
+): number {
   while (read < commit) {
-    const at = dataOff + read
-    client.decode(dv, at, end, dec)
     const k = dec.kind
     if (k === RecordKind.Data) return read
     if (k === RecordKind.End) {
@@ -135,8 +152,9 @@ export function peekData(
       cur.read = read
       return -1
     }
-    applyRecord(client, cpu, at, dec, cur)
+    applyRecord(client, cpu, dataOff + read, dec, cur)
     read += dec.size
+    if (read < commit) client.decode(dv, dataOff + read, dataOff + commit, dec)
   }
   cur.read = read
   return -1
