@@ -100,9 +100,12 @@ const cases = {
   ),
   consumeReaderSubbuf: ringCase((r) => () => {
     let k = 0
-    for (;;) {
+    for (let read = -1; ;) {
       const info = r.consumeReaderSubbuf(0)
-      if (info.records === 0 && !info.swapped) break
+      // done when a call neither swapped nor moved the read position (a call may consume only
+      // the end padding of the sub-buffer the writer has just left)
+      if (!info.swapped && info.read === read) break
+      read = info.read
       k += info.records
     }
     return k
