@@ -121,40 +121,24 @@ export function peekData(
   cpu: number,
   afterData: boolean,
 ): number {
-  // the common case, a data record right at `read`, without entering the loop below
   if (read < commit) {
-    client.decode(dv, dataOff + read, dataOff + commit, dec)
+    const end = dataOff + commit
+    client.decode(dv, dataOff + read, end, dec)
+    // the common case, a data record right at `read`, returns without entering the loop
     if (dec.kind === RecordKind.Data) return read
-  }
-  return passRecords(client, dv, dataOff, commit, read, dec, cur, cpu, afterData)
-}
-
-/** {@link peekData} from a non-data record at `read`, already decoded in `dec`, onwards. */
-function passRecords(
-  client: RingClient,
-  dv: DataView,
-  dataOff: number,
-  commit: number,
-  read: number,
-  dec: DecodedRecord,
-  cur: WalkCursor,
-  cpu: number,
-  afterData: boolean,
-): number {
-  while (read < commit) {
-    const k = dec.kind
-    if (k === RecordKind.Data) return read
-    if (k === RecordKind.End) {
-      read = commit
-      break
+    for (;;) {
+      const k = dec.kind
+      if (k === RecordKind.Data) return read
+      if (k === RecordKind.End) {
+        read = commit
+        break
+      }
+      if (afterData && (k === RecordKind.Loss || k === RecordKind.Corrupt)) break
+      applyRecord(client, cpu, dataOff + read, dec, cur)
+      read += dec.size
+      if (read >= commit) break
+      client.decode(dv, dataOff + read, end, dec)
     }
-    if (afterData && (k === RecordKind.Loss || k === RecordKind.Corrupt)) {
-      cur.read = read
-      return -1
-    }
-    applyRecord(client, cpu, dataOff + read, dec, cur)
-    read += dec.size
-    if (read < commit) client.decode(dv, dataOff + read, dataOff + commit, dec)
   }
   cur.read = read
   return -1
