@@ -16,6 +16,7 @@ import type { RingBuffer } from './ring-buffer.js'
 import { RingRecord } from './record.js'
 import { ringGet } from './contiguous-writer.js'
 import { IteratorBase } from './iterator.js'
+import { handOut } from './record-walk.js'
 
 function pos(b64: BigInt64Array, idx: number): number {
   return Number(BigInt.asIntN(64, Atomics.load(b64, idx)))
@@ -120,15 +121,9 @@ export class ContiguousIterator extends IteratorBase {
         this.pos += d.size
         continue
       }
-      const r = this.rec
-      r.cpu = this.cpu
-      r.timestamp = d.delta
-      r.offset = d.payloadOffset
-      r.length = d.payloadLength
-      r.size = d.size
-      r.lost = this.lost
+      handOut(this.rec, d, this.cpu, d.delta, this.lost)
       this.peeked = true
-      return r
+      return this.rec
     }
     return null
   }

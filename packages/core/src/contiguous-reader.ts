@@ -16,6 +16,7 @@ import * as L from './layout.js'
 import type { RingBuffer } from './ring-buffer.js'
 import type { RingRecord } from './record.js'
 import { ringGet } from './contiguous-writer.js'
+import { handOut } from './record-walk.js'
 
 /** @internal Per-reader scratch space for wrapped records and headers. */
 export class ContiguousScratch {
@@ -116,14 +117,10 @@ export function contiguousNext(
       f[x + L.F_BYTES_READ] = f[x + L.F_BYTES_READ]! + size
       continue
     }
-    rec.cpu = cpu
-    rec.timestamp = dec.delta
-    rec.length = dec.payloadLength
-    rec.size = size
-    rec.lost = f[x + L.F_LOST_PENDING]!
+    handOut(rec, dec, cpu, dec.delta, f[x + L.F_LOST_PENDING]!)
     if (copy) {
       rec.bytes = sc.buf
-      rec.offset = payloadRel >= 0 && payloadRel < size ? dec.payloadOffset : 0
+      if (payloadRel < 0 || payloadRel >= size) rec.offset = 0
     } else {
       rec.bytes = rb.u8
       rec.offset = dataOff + at + payloadRel

@@ -1,14 +1,19 @@
 /**
  * Non-consuming iteration (the kernel's `ring_buffer_iter_*`): walks the unread records of
- * one ring in place, copying each record into a private buffer before handing it out, and
- * notices when the writer overwrote its position.
+ * one ring, copying the sub-buffer's committed bytes into a private buffer and walking the copy
+ * with the record walk (record-walk.ts), and notices when the writer overwrote its position.
+ *
+ * Invariant (docs/design.md §5.4): copy, then validate. The writer changes a slot word (CAS)
+ * before it writes a byte of the next lap, so a copy after which the slot still holds the lap
+ * the iterator is on (tag equal, C clear) is intact.
  *
  * @packageDocumentation
  */
-import { RecordKind, decodedRecord } from './client.js'
+import { decodedRecord } from './client.js'
 import * as L from './layout.js'
 import type { RingBuffer } from './ring-buffer.js'
 import { RingRecord } from './record.js'
+import { WalkCursor, handOut, peekData } from './record-walk.js'
 
 /**
  * What every non-consuming iterator offers (the kernel's `ring_buffer_iter_*`). Records it
@@ -89,13 +94,16 @@ export abstract class IteratorBase implements RecordIterator {
  */
 export class RingIterator extends IteratorBase {
   private readonly rec: RingRecord
+  /** The sub-buffer being walked, copied at its own offsets (`have` bytes of its data). */
   private readonly copy: Uint8Array
+  private readonly copyView: DataView
+  private have = 0
   private readonly dec = decodedRecord()
+  /** Position and running timestamp in the sub-buffer being walked. */
+  private readonly cur = new WalkCursor()
   /** -1: on the reader sub-buffer; otherwise the ring sequence number of the sub-buffer. */
   private seq = -1
   private slot = 0
-  private pos = 0
-  private ts = 0
   private epoch = 0
   /** The ring sub-buffer that followed the reader sub-buffer at the last reset. */
   private afterReader = 0
@@ -105,6 +113,7 @@ export class RingIterator extends IteratorBase {
   constructor(rb: RingBuffer, cpu: number) {
     super(rb, cpu)
     this.copy = new Uint8Array(rb.g.unit)
+    this.copyView = new DataView(this.copy.buffer)
     this.rec = new RingRecord(this.copy)
     this.reset()
   }
@@ -113,16 +122,17 @@ export class RingIterator extends IteratorBase {
   reset(): void {
     const rb = this.rb
     const c = rb.ctl(this.cpu)
+    const cur = this.cur
     rb.withReaderOpLock(this.cpu, () => {
       this.epoch = Atomics.load(rb.i32, c + L.C_READ_EPOCH)
       this.oldest()
       // on the reader sub-buffer: remember which ring sub-buffer follows it now
       this.afterReader = this.seq
       if (rb.i32[c + L.C_READER_SEQ] !== -1) this.seq = -1
-      this.pos = this.seq === -1 ? rb.i32[c + L.C_READER_READ]! : 0
-      this.ts =
-        this.seq === -1 ? rb.f64[rb.fx(this.cpu) + L.F_READ_TS]! : this.pageTs(this.pageId())
+      cur.read = this.seq === -1 ? rb.i32[c + L.C_READER_READ]! : 0
+      cur.ts = this.seq === -1 ? rb.f64[rb.fx(this.cpu) + L.F_READ_TS]! : this.pageTs(this.pageId())
     })
+    this.have = 0
     this.peeked = false
   }
 
@@ -184,6 +194,7 @@ export class RingIterator extends IteratorBase {
     const client = rb.client
     const hdr = client.subbufHeaderBytes
     const n = rb.g.subbufs
+    const cur = this.cur
     for (let guard = 0; guard < 4 * n + 8; guard++) {
       if (Atomics.load(i, c + L.C_READ_EPOCH) !== this.epoch) {
         this.reset()
@@ -198,45 +209,36 @@ export class RingIterator extends IteratorBase {
       }
       const id = this.pageId()
       // at the start of a ring sub-buffer (also when resuming at the frontier): its base time
-      if (this.seq !== -1 && this.pos === 0) this.ts = this.pageTs(id)
+      if (this.seq !== -1 && cur.read === 0) cur.ts = this.pageTs(id)
       const pageOff = rb.subbufOffset(this.cpu, id)
+      // loaded after the frontier (docs/design.md §7): the bytes below it are published
       const commit = Atomics.load(i, (pageOff + client.commitOffset) >> 2) & L.COMMIT_LEN_MASK
-      if (this.pos < commit) {
-        const at = pageOff + hdr + this.pos
-        client.decode(rb.dv, at, pageOff + hdr + commit, this.dec)
+      if (cur.read < commit) {
+        if (this.have < commit) {
+          // copy first, then check the writer did not take the sub-buffer meanwhile
+          const from = hdr + Math.max(this.have, cur.read)
+          this.copy.set(rb.u8.subarray(pageOff + from, pageOff + hdr + commit), from)
+          if (!this.valid()) {
+            this.resync()
+            continue
+          }
+          this.have = commit
+        }
         const d = this.dec
-        // copy first, then check the writer did not take the sub-buffer meanwhile
-        this.copy.set(rb.u8.subarray(at, at + Math.max(0, d.size)), 0)
-        if (!this.valid()) {
-          this.resync()
-          continue
-        }
-        if (d.kind === RecordKind.Corrupt)
-          throw new TypeError(`cpu: ring ${this.cpu} holds a corrupt record at byte ${at}`)
-        if (d.kind === RecordKind.End) {
-          this.pos = commit
-          continue
-        }
-        if (d.kind === RecordKind.Data) {
-          const r = this.rec
-          r.cpu = this.cpu
-          r.timestamp = this.ts + d.delta
-          r.offset = d.payloadOffset - at
-          r.length = d.payloadLength
-          r.size = d.size
-          r.lost = 0
+        cur.origin = pageOff // the copy sits at the sub-buffer's own offsets
+        const at = peekData(client, this.copyView, hdr, commit, cur.read, d, cur, this.cpu, false)
+        if (at >= 0) {
+          cur.read = at
+          // a copy: its losses are the consuming reader's to report
+          handOut(this.rec, d, this.cpu, cur.ts + d.delta, 0)
           this.peeked = true
-          return r
+          return this.rec
         }
-        if (d.kind === RecordKind.TimeDelta || d.kind === RecordKind.Padding) this.ts += d.delta
-        else if (d.kind === RecordKind.TimeAbsolute)
-          this.ts = client.fixAbsolute ? client.fixAbsolute(d.delta, this.ts) : d.delta
-        this.pos += d.size
         continue
       }
       // end of this sub-buffer: the next one in ring order, if the writer finished this one
-      const cur = this.seq === -1 ? i[c + L.C_READER_SEQ]! : this.seq
-      if (cur === cs) return null
+      const walked = this.seq === -1 ? i[c + L.C_READER_SEQ]! : this.seq
+      if (walked === cs) return null
       const next = this.seq === -1 ? i[c + L.C_HEAD_SEQ]! : (this.seq + 1) | 0
       if (((next - cs) | 0) > 0) return null
       if (this.seq !== -1) {
@@ -247,14 +249,15 @@ export class RingIterator extends IteratorBase {
         // the writer reclaimed what followed the reader sub-buffer since the reset
         if (this.seq !== this.afterReader) this.dropped_ = true
       }
-      this.pos = 0
+      cur.read = 0
+      this.have = 0
       // a nested writer reclaimed everything up to the frontier: nothing to read yet
       if (((this.seq - cs) | 0) > 0) return null
       if (!this.valid()) {
         this.resync()
         continue
       }
-      this.ts = this.pageTs(this.pageId())
+      cur.ts = this.pageTs(this.pageId())
     }
     return null
   }
@@ -262,8 +265,8 @@ export class RingIterator extends IteratorBase {
   /** Move past the record {@link RingIterator.peek} returned. */
   advance(): void {
     if (!this.peeked && this.peek() === null) return
-    this.ts = this.rec.timestamp
-    this.pos += this.rec.size
+    this.cur.ts = this.rec.timestamp
+    this.cur.read += this.rec.size
     this.peeked = false
   }
 }

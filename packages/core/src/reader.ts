@@ -7,20 +7,21 @@
  *
  * @packageDocumentation
  */
-import { decodedRecord } from './client.js'
 import { checkFunction, checkInt } from './errors.js'
 import * as L from './layout.js'
 import { RingRecord } from './record.js'
 import { ALL_CPUS } from './all-cpus.js'
 import type { RingBuffer } from './ring-buffer.js'
-import { pagedConsumeReaderSubbuf, pagedNext, pagedTakeSubbuf, putSpare } from './paged-reader.js'
+import { pagedConsumeReaderSubbuf, pagedTakeSubbuf } from './paged-reader.js'
 import type { ReaderSubbufInfo, SubbufLease } from './paged-reader.js'
 import { ContiguousScratch, contiguousNext, contiguousRelease } from './contiguous-reader.js'
 import { RingIterator } from './iterator.js'
 import type { RecordIterator } from './iterator.js'
 import { ContiguousIterator } from './contiguous-iterator.js'
 import { WAIT_SLICE_MS, arm, disarm, reached, targetFor } from './wait.js'
-import { BatchChunk, pagedConsumeChunk, pagedRollback } from './batch-reader.js'
+import { BatchChunk, pagedConsumeBatch, pagedNext } from './paged-consume.js'
+import type { SizedRecordVisitor } from './paged-consume.js'
+import { ReaderCursor } from './reader-page.js'
 import type { Watermark, WaitTarget } from './wait.js'
 
 /** Options of {@link RingReader.takeSubbuf}. */
@@ -48,12 +49,6 @@ export type RecordVisitor = (
 ) => void
 
 /**
- * A {@link RecordVisitor} also given the record's `size` in the ring (header and padding
- * included): the callback of the batched paged path.
- */
-type SizedRecordVisitor = (...args: [...Parameters<RecordVisitor>, size: number]) => void
-
-/**
  * Reads the rings of one buffer. Records returned by `peek`, `consume` and `next` are one
  * reused {@link RingRecord}: read it before the next call.
  */
@@ -61,7 +56,8 @@ export class RingReader {
   /** The buffer read. */
   readonly buffer: RingBuffer
   private readonly rec: RingRecord
-  private readonly dec = decodedRecord()
+  /** The walk state of peek/consume/batch/handoff, reused by every read. */
+  private readonly cur = new ReaderCursor()
   private readonly sc = new ContiguousScratch()
   /** next(): the oldest record's timestamp of each ring, valid while the ring's read epoch is unchanged */
   private headTs = new Float64Array(0)
@@ -86,8 +82,8 @@ export class RingReader {
     const rec = this.rec
     const ok = rb.withReaderOpLock(c, () =>
       rb.g.layout === L.LAYOUT_PAGED
-        ? pagedNext(rb, c, rec, consume, this.dec)
-        : contiguousNext(rb, c, rec, consume, this.dec, this.sc),
+        ? pagedNext(rb, c, rec, consume, this.cur)
+        : contiguousNext(rb, c, rec, consume, this.cur.dec, this.sc),
     )
     return ok ? rec : null
   }
@@ -232,35 +228,11 @@ export class RingReader {
   }
 
   private batch(cpu: number, max: number, fn: SizedRecordVisitor): number {
-    const rb = this.buffer
+    // a nested batch (fn reading the ring) gets a chunk of its own
     const ch = this.chunk ?? new BatchChunk()
     this.chunk = null
-    const dec = this.dec
-    let total = 0
-    const take = (): void => {
-      pagedConsumeChunk(rb, cpu, dec, ch, Math.min(max - total, ch.off.length))
-    }
     try {
-      while (total < max) {
-        rb.checkLive()
-        rb.withReaderOpLock(cpu, take)
-        const n = ch.n
-        if (n === 0) break
-        const u8 = rb.u8
-        const { off, len, ts, size } = ch
-        let k = 0
-        try {
-          fn(u8, off[0]!, len[0]!, ts[0]!, ch.lost, cpu, size[0]!)
-          for (k = 1; k < n; k++) fn(u8, off[k]!, len[k]!, ts[k]!, 0, cpu, size[k]!)
-        } catch (e) {
-          rb.withReaderOpLock(cpu, () => {
-            pagedRollback(rb, cpu, ch, k)
-          })
-          throw e
-        }
-        total += n
-      }
-      return total
+      return pagedConsumeBatch(this.buffer, cpu, this.cur, ch, max, fn)
     } finally {
       this.chunk = ch
     }
@@ -292,7 +264,7 @@ export class RingReader {
     const c = rb.checkCpu(cpu)
     if (rb.g.layout !== L.LAYOUT_PAGED) throw new TypeError('takeSubbuf: only for the paged layout')
     return rb.withReaderOpLock(c, () =>
-      pagedTakeSubbuf(rb, c, options.full === true, this.dec, options.copy === true),
+      pagedTakeSubbuf(rb, c, options.full === true, this.cur, options.copy === true),
     )
   }
 
@@ -310,7 +282,7 @@ export class RingReader {
     const c = rb.checkCpu(cpu)
     if (rb.g.layout !== L.LAYOUT_PAGED)
       throw new TypeError('consumeReaderSubbuf: only for the paged layout')
-    return rb.withReaderOpLock(c, () => pagedConsumeReaderSubbuf(rb, c, this.dec))
+    return rb.withReaderOpLock(c, () => pagedConsumeReaderSubbuf(rb, c, this.cur))
   }
 
   /** The reader sub-buffer of ring `cpu` (paged layout): its physical id and the bytes of it consumed. */
@@ -340,31 +312,31 @@ export class RingReader {
     return this.peek(cpu) !== null
   }
 
-  private check(cpu: number, targets: (WaitTarget | null)[]): boolean {
+  private check(cpu: number, target: WaitTarget | null): boolean {
     const rb = this.buffer
     if (rb.freed) return true
-    if (cpu !== ALL_CPUS) return reached(rb, cpu, targets[0]!, () => this.hasData(cpu))
+    if (target !== null) return reached(rb, cpu, target, () => this.hasData(cpu))
     for (let c = 0; c < rb.cpus; c++) if (this.hasData(c)) return true
     return false
   }
 
-  private prepare(
-    cpu: number,
-    wm: Watermark,
-  ): { targets: (WaitTarget | null)[]; word: number; deadline: number } {
+  /**
+   * Start a wait: validate the arguments, note the wake-up epoch and register as a waiter on
+   * ring `cpu` (or on every ring). Pair with {@link RingReader.leave}.
+   */
+  private enter(cpu: number, wm: Watermark): Waiting {
     const rb = this.buffer
     rb.checkLive()
     const c = rb.checkCpu(cpu, true)
     if (wm.timeout !== undefined) checkInt('watermark.timeout', wm.timeout, 0, 2 ** 31 - 1)
     const deadline = wm.timeout === undefined ? Infinity : Date.now() + wm.timeout
-    if (c === ALL_CPUS) return { targets: [], word: L.H_WAKE, deadline }
-    return { targets: [targetFor(rb, c, wm)], word: rb.ctl(c) + L.C_WAKE, deadline }
-  }
-
-  private enter(cpu: number, targets: (WaitTarget | null)[]): void {
-    const rb = this.buffer
-    if (cpu === ALL_CPUS) Atomics.add(rb.i32, L.H_GLOBAL_WAITERS, 1)
-    else arm(rb, cpu, targets[0]!)
+    const target = c === ALL_CPUS ? null : targetFor(rb, c, wm)
+    const word = c === ALL_CPUS ? L.H_WAKE : rb.ctl(c) + L.C_WAKE
+    // the epoch before arming: a wake-up from then on ends the wait
+    const w: Waiting = { cpu: c, target, word, deadline, epoch: rb.wakeEpoch(c), seen: 0 }
+    if (target === null) Atomics.add(rb.i32, L.H_GLOBAL_WAITERS, 1)
+    else arm(rb, c, target)
+    return w
   }
 
   private leave(cpu: number): void {
@@ -374,47 +346,49 @@ export class RingReader {
   }
 
   /**
+   * One turn of a wait loop: load the wake-up word (into `w.seen`), then return how many
+   * milliseconds to sleep on it, 0 when the wait is over (the ring reached the watermark, data
+   * came, a wake-up or the buffer was freed), or -1 on timeout.
+   */
+  private turn(w: Waiting): number {
+    w.seen = Atomics.load(this.buffer.i32, w.word)
+    if (this.check(w.cpu, w.target) || this.buffer.wakeEpoch(w.cpu) !== w.epoch) return 0
+    const left = w.deadline - Date.now()
+    return left <= 0 ? -1 : Math.min(left, WAIT_SLICE_MS)
+  }
+
+  /**
    * Block (with `Atomics.wait`; not on the main thread) until ring `cpu` reaches the
    * watermark, or any ring has data with {@link ALL_CPUS}. Returns false on timeout.
    */
   wait(cpu: number, watermark: Watermark = {}): boolean {
-    const { targets, word, deadline } = this.prepare(cpu, watermark)
-    const i = this.buffer.i32
-    const epoch = this.buffer.wakeEpoch(cpu)
-    this.enter(cpu, targets)
+    const w = this.enter(cpu, watermark)
     try {
       for (;;) {
-        const seen = Atomics.load(i, word)
-        if (this.check(cpu, targets) || this.buffer.wakeEpoch(cpu) !== epoch) return true
-        const left = deadline - Date.now()
-        if (left <= 0) return false
-        Atomics.wait(i, word, seen, Math.min(left, WAIT_SLICE_MS))
+        const ms = this.turn(w)
+        if (ms <= 0) return ms === 0
+        Atomics.wait(this.buffer.i32, w.word, w.seen, ms)
       }
     } finally {
-      this.leave(cpu)
+      this.leave(w.cpu)
     }
   }
 
   /** Like {@link RingReader.wait}, but awaits (`Atomics.waitAsync`), so it works on the main thread. */
   async waitAsync(cpu: number, watermark: Watermark = {}): Promise<boolean> {
-    const { targets, word, deadline } = this.prepare(cpu, watermark)
-    const i = this.buffer.i32
-    const epoch = this.buffer.wakeEpoch(cpu)
-    this.enter(cpu, targets)
+    const w = this.enter(cpu, watermark)
     // Atomics.waitAsync holds no reference on the event loop: keep the process alive meanwhile
     const keepAlive = setInterval(() => undefined, 1 << 30)
     try {
       for (;;) {
-        const seen = Atomics.load(i, word)
-        if (this.check(cpu, targets) || this.buffer.wakeEpoch(cpu) !== epoch) return true
-        const left = deadline - Date.now()
-        if (left <= 0) return false
-        const r = Atomics.waitAsync(i, word, seen, Math.min(left, WAIT_SLICE_MS))
+        const ms = this.turn(w)
+        if (ms <= 0) return ms === 0
+        const r = Atomics.waitAsync(this.buffer.i32, w.word, w.seen, ms)
         if (r.async) await r.value
       }
     } finally {
       clearInterval(keepAlive)
-      this.leave(cpu)
+      this.leave(w.cpu)
     }
   }
 
@@ -440,10 +414,21 @@ export class RingReader {
   }
 }
 
+/** A wait in progress (see `RingReader.turn`). */
+interface Waiting {
+  cpu: number
+  /** The watermark of ring `cpu` (null with ALL_CPUS). */
+  target: WaitTarget | null
+  /** Index of the word woken on. */
+  word: number
+  deadline: number
+  /** The buffer's wake-up epoch when the wait started. */
+  epoch: number
+  /** The word's value at the last turn. */
+  seen: number
+}
+
 /** Validates a record budget: an integer ≥ 0, or Infinity for no limit. */
 function checkMax(max: unknown): void {
   if (max !== Infinity) checkInt('max', max, 0, Number.MAX_SAFE_INTEGER)
 }
-
-export type { SubbufLease, ReaderSubbufInfo }
-export { putSpare }
