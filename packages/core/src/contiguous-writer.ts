@@ -66,11 +66,8 @@ export class ContiguousWriter extends WriterBase {
   private readonly dec = decodedRecord()
   private head = 0
   private tailSeen = 0
+  /** Drops not yet reported by a loss record (published as `F_WRITER_LOST`). */
   private lostPending = 0
-  // counters (published; entries, bytesWritten and discarded are the base's)
-  private overrun = 0
-  private bytesOverrun = 0
-  private dropped = 0
   /** Head decreases, records are laid below it (perf's write_backward). */
   private readonly backward: boolean
   /** In overwrite mode, ignore the tail (perf's read-only mapping). */
@@ -93,19 +90,11 @@ export class ContiguousWriter extends WriterBase {
   }
 
   protected load(): void {
-    const f = this.f64
-    const fx = this.fxIdx
     this.resetSeen = Atomics.load(this.i32, this.ctlIdx + L.C_RESET_REQ)
     this.head = Number(BigInt.asIntN(64, Atomics.load(this.b64, this.headIdx)))
     this.tailSeen = this.loadTail()
-    this.entries = f[fx + L.F_ENTRIES]!
-    this.bytesWritten = f[fx + L.F_BYTES]!
-    this.overrun = f[fx + L.F_OVERRUN]!
-    this.bytesOverrun = f[fx + L.F_BYTES_OVERRUN]!
-    this.dropped = f[fx + L.F_DROPPED]!
-    this.discarded = f[fx + L.F_DISCARDED]!
-    this.lastTs = f[fx + L.F_LAST_TS]!
-    this.lostPending = f[fx + L.F_WRITER_LOST]!
+    this.loadTotals()
+    this.lostPending = this.f64[this.fxIdx + L.F_WRITER_LOST]!
   }
 
   private loadTail(): number {
@@ -291,13 +280,7 @@ export class ContiguousWriter extends WriterBase {
   protected publishPositions(): boolean {
     const f = this.f64
     const fx = this.fxIdx
-    /* P2 */ f[fx + L.F_ENTRIES] = this.entries
-    f[fx + L.F_BYTES] = this.bytesWritten
-    f[fx + L.F_OVERRUN] = this.overrun
-    f[fx + L.F_BYTES_OVERRUN] = this.bytesOverrun
-    f[fx + L.F_DROPPED] = this.dropped
-    f[fx + L.F_DISCARDED] = this.discarded
-    f[fx + L.F_LAST_TS] = this.lastTs
+    /* P2 */ this.storeTotals()
     f[fx + L.F_WRITER_LOST] = this.lostPending
     f[fx + L.F_HEAD_POS] = this.head
     // P4 after P2 and the record bytes: a reader loads the head, then the tail, then reads below it

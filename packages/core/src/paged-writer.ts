@@ -33,28 +33,26 @@ export class PagedWriter extends WriterBase {
   private readonly hdr: number
   private readonly capacity: number
   private readonly commitOff: number
-  private readonly slotIdx: number
-  // position
+  /** Data end of the current sub-buffer once a failed switch closed it with padding, else -1. */
+  private closedReal = -1
+  // position: the current sub-buffer (seq, ring slot, physical id) and the write offset in it
   private seq = 0
   private slot = 0
   private pageId = 0
-  private pageOff = 0
-  private dataOff = 0
-  /** Int32 index of the current sub-buffer's page meta, and of its commit word. */
-  private metaIdx = 0
-  private commitIdx = 0
   private write_ = 0
-  /** Data end of the current sub-buffer once a failed switch closed it with padding, else -1. */
-  private closedReal = -1
-  private frontierSeq = 0
-  /** The commit frontier as last stored in C_COMMIT_SEQ. */
-  private publishedSeq = 0
-  private frontierSlot = 0
-  /** page ids, final commit bytes and entries of the sub-buffers from the commit frontier on, by slot */
+  /**
+   * Page ids, final commit bytes, data ends and entries of the sub-buffers from the commit
+   * frontier on, by slot: the sub-buffers the writer has finished but not yet published.
+   */
   private readonly pendId: Int32Array
   private readonly pendEnd: Int32Array
   private readonly pendReal: Int32Array
   private readonly pendEntries: Int32Array
+  /** The oldest sub-buffer whose final commit word is not stored yet, and its slot. */
+  private frontierSeq = 0
+  private frontierSlot = 0
+  /** The commit frontier as last stored in C_COMMIT_SEQ. */
+  private publishedSeq = 0
   /** `RecordFlag.FullTimestamp` after a rewinding discard (as LTTng does), else 0. */
   private fullTs = 0
   /**
@@ -63,10 +61,15 @@ export class PagedWriter extends WriterBase {
    * them all. Otherwise a publish that does not move the frontier takes the lean path.
    */
   private rareDirty = true
-  // counters (published; entries, bytesWritten and discarded are the base's)
-  private overrun = 0
-  private bytesOverrun = 0
-  private dropped = 0
+  /** Byte offsets of the current sub-buffer and of its data (`setPage`). */
+  private pageOff = 0
+  private dataOff = 0
+  /** Int32 index of the current sub-buffer's page meta, and of its commit word. */
+  private metaIdx = 0
+  private commitIdx = 0
+  /** Int32 index of this ring's slot words. */
+  private readonly slotIdx: number
+  // counters of the paged layout (the base keeps the others)
   private commitOverrun = 0
   private touched = 0
   private pagesLost = 0
@@ -113,16 +116,10 @@ export class PagedWriter extends WriterBase {
     this.pendEntries[this.slot] = i[meta + L.PM_ENTRIES]!
     const real = i[meta + L.PM_REAL_END]!
     this.closedReal = real < this.write_ ? real : -1
-    this.entries = f[fx + L.F_ENTRIES]!
-    this.bytesWritten = f[fx + L.F_BYTES]!
-    this.overrun = f[fx + L.F_OVERRUN]!
-    this.bytesOverrun = f[fx + L.F_BYTES_OVERRUN]!
-    this.dropped = f[fx + L.F_DROPPED]!
+    this.loadTotals()
     this.commitOverrun = f[fx + L.F_COMMIT_OVERRUN]!
-    this.discarded = f[fx + L.F_DISCARDED]!
     this.touched = f[fx + L.F_PAGES_TOUCHED]!
     this.pagesLost = f[fx + L.F_PAGES_LOST]!
-    this.lastTs = f[fx + L.F_LAST_TS]!
     this.fullTs = 0
     this.sincePublish = 0
     this.rareDirty = true
@@ -341,16 +338,10 @@ export class PagedWriter extends WriterBase {
     i[meta + L.PM_REAL_END] = this.closedReal >= 0 ? this.closedReal : this.write_
     const f = this.f64
     const fx = this.fxIdx
-    /* P2 */ f[fx + L.F_ENTRIES] = this.entries
-    f[fx + L.F_BYTES] = this.bytesWritten
-    f[fx + L.F_OVERRUN] = this.overrun
-    f[fx + L.F_BYTES_OVERRUN] = this.bytesOverrun
-    f[fx + L.F_DROPPED] = this.dropped
+    /* P2 */ this.storeTotals()
     f[fx + L.F_COMMIT_OVERRUN] = this.commitOverrun
-    f[fx + L.F_DISCARDED] = this.discarded
     f[fx + L.F_PAGES_TOUCHED] = this.touched
     f[fx + L.F_PAGES_LOST] = this.pagesLost
-    f[fx + L.F_LAST_TS] = this.lastTs
     this.rareDirty = false
     const ctl = this.ctlIdx
     /* P3 */ Atomics.store(i, this.commitIdx, this.write_)

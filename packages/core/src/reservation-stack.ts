@@ -9,6 +9,11 @@
 /** Deepest nesting of open reservations on one writer. */
 export const MAX_NESTING = 16
 
+/** One column of the stack: an entry per nesting level. */
+function column<T>(of: new (length: number) => T): T {
+  return new of(MAX_NESTING)
+}
+
 /**
  * @internal The columns of the stack. Every writer kind fills `start`, `size`, `ts` and
  * `prevTs`; the others belong to one kind each and stay unused in the rest. The depth is the
@@ -19,21 +24,21 @@ export class ReservationStack {
    * Where the record starts: its absolute byte offset in the buffer (paged), or its free-running
    * ring position (contiguous; a loss record in front of it included).
    */
-  readonly start: Float64Array = new Float64Array(MAX_NESTING)
+  readonly start: Float64Array = column(Float64Array)
   /** Bytes the record takes in the ring (headers, alignment, a loss record in front). */
-  readonly size: Int32Array = new Int32Array(MAX_NESTING)
+  readonly size: Int32Array = column(Int32Array)
   /** The record's timestamp. */
-  readonly ts: Float64Array = new Float64Array(MAX_NESTING)
+  readonly ts: Float64Array = column(Float64Array)
   /** The writer's last timestamp before the record: restored when a discard rewinds it. */
-  readonly prevTs: Float64Array = new Float64Array(MAX_NESTING)
+  readonly prevTs: Float64Array = column(Float64Array)
   /** Paged: the seq of the sub-buffer the record is in. */
-  readonly seq: Int32Array = new Int32Array(MAX_NESTING)
+  readonly seq: Int32Array = column(Int32Array)
   /** Paged per-CPU: the ring slot of that sub-buffer. */
-  readonly slot: Int32Array = new Int32Array(MAX_NESTING)
+  readonly slot: Int32Array = column(Int32Array)
   /** Paged shared: the physical id of that sub-buffer. */
-  readonly page: Int32Array = new Int32Array(MAX_NESTING)
+  readonly page: Int32Array = column(Int32Array)
   /** Contiguous: drops reported by the loss record in front of the record (0: none). */
-  readonly lost: Float64Array = new Float64Array(MAX_NESTING)
+  readonly lost: Float64Array = column(Float64Array)
   /** Contiguous: bytes of that loss record. */
-  readonly lossBytes: Int32Array = new Int32Array(MAX_NESTING)
+  readonly lossBytes: Int32Array = column(Int32Array)
 }

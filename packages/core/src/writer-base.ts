@@ -115,18 +115,14 @@ export abstract class WriterBase implements RingWriter {
   private readonly clockKind: number
   private readonly userClock: ClockFn | undefined
   private readonly batch: number
-  private readonly disabledIdx: number
-  private readonly resetIdx: number
-  /** The open reservations; `depth_` of its entries are in use. */
-  protected readonly stack: ReservationStack = new ReservationStack()
   protected depth_ = 0
   /** Timestamp of the last record reserved (restored when a discard rewinds it). */
   protected lastTs = 0
-  /** `C_RESET_REQ` as of the last reset this writer applied. */
-  protected resetSeen: number
   /** Outermost commits and discards since the last publish. */
   protected sincePublish = 0
   protected closed = false
+  /** The open reservations; `depth_` of its entries are in use. */
+  protected readonly stack: ReservationStack = new ReservationStack()
   /**
    * Records committed, bytes written (records and padding) and records discarded: totals for
    * the per-CPU kinds, deltas since the last counter flush for the shared one.
@@ -134,26 +130,36 @@ export abstract class WriterBase implements RingWriter {
   protected entries = 0
   protected bytesWritten = 0
   protected discarded = 0
+  /** `C_RESET_REQ` as of the last reset this writer applied. */
+  protected resetSeen: number
+  /**
+   * Records and bytes lost to overwriting, and records dropped: totals of the per-CPU kinds
+   * (a shared writer adds these to the ring's counters at once).
+   */
+  protected overrun = 0
+  protected bytesOverrun = 0
+  protected dropped = 0
 
   protected constructor(rb: RingBuffer, cpu: number, token: number, ordered: boolean) {
     this.rb = rb
     this.cpu = cpu
     this.token = token
     this.ordered = ordered
+    // the buffer's views and client, as every writer kind uses them
     this.client = rb.client
     this.i32 = rb.i32
     this.f64 = rb.f64
     this.bytes = rb.u8
     this.view = rb.dv
+    // this ring's words
+    this.ctlIdx = rb.ctl(cpu)
+    this.fxIdx = rb.fx(cpu)
+    // the header's settings
     this.clockKind = rb.clockKind
     this.userClock = rb.userClock
     this.batch = rb.publishBatch
     this.maxLen = rb.maxPayload
-    this.ctlIdx = rb.ctl(cpu)
-    this.fxIdx = rb.fx(cpu)
-    this.disabledIdx = this.ctlIdx + L.C_DISABLED
-    this.resetIdx = this.ctlIdx + L.C_RESET_REQ
-    this.resetSeen = Atomics.load(this.i32, this.resetIdx)
+    this.resetSeen = Atomics.load(this.i32, this.ctlIdx + L.C_RESET_REQ)
   }
 
   get depth(): number {
@@ -168,12 +174,12 @@ export abstract class WriterBase implements RingWriter {
     if (!(length >= 0 && length <= this.maxLen && (length | 0) === length)) this.badLength(length)
     if (this.closed) throw new TypeError('writer: closed')
     const i = this.i32
-    if ((i[L.H_RECORD]! | i[this.disabledIdx]! | (i[L.H_STATE]! ^ L.STATE_LIVE)) !== 0) {
+    if ((i[L.H_RECORD]! | i[this.ctlIdx + L.C_DISABLED]! | (i[L.H_STATE]! ^ L.STATE_LIVE)) !== 0) {
       // plain loads, as at publish: a free() in another worker is seen here or at a later call
       if (i[L.H_STATE] !== L.STATE_LIVE) throw new TypeError('buffer: the buffer was freed')
       return -1
     }
-    if (i[this.resetIdx] !== this.resetSeen && this.depth_ === 0) this.takeReset()
+    if (i[this.ctlIdx + L.C_RESET_REQ] !== this.resetSeen && this.depth_ === 0) this.takeReset()
     let t = recordTimestamp(this.clockKind, this.lastTs, this.userClock, timestamp)
     if (t < this.lastTs && this.ordered) t = this.lastTs
     if (this.depth_ === MAX_NESTING) {
@@ -244,7 +250,7 @@ export abstract class WriterBase implements RingWriter {
   flush(): void {
     if (this.closed) throw new TypeError('writer: closed')
     if (this.depth_ === 0) {
-      if (Atomics.load(this.i32, this.resetIdx) !== this.resetSeen) this.takeReset()
+      if (Atomics.load(this.i32, this.ctlIdx + L.C_RESET_REQ) !== this.resetSeen) this.takeReset()
       this.publish()
     }
   }
@@ -309,6 +315,35 @@ export abstract class WriterBase implements RingWriter {
       Atomics.add(i, L.H_WAKE, 1)
       Atomics.notify(i, L.H_WAKE)
     }
+  }
+
+  /** Per-CPU kinds: pick the totals up from the ring's counters (attach, reset). */
+  protected loadTotals(): void {
+    const f = this.f64
+    const fx = this.fxIdx
+    this.entries = f[fx + L.F_ENTRIES]!
+    this.bytesWritten = f[fx + L.F_BYTES]!
+    this.overrun = f[fx + L.F_OVERRUN]!
+    this.bytesOverrun = f[fx + L.F_BYTES_OVERRUN]!
+    this.dropped = f[fx + L.F_DROPPED]!
+    this.discarded = f[fx + L.F_DISCARDED]!
+    this.lastTs = f[fx + L.F_LAST_TS]!
+  }
+
+  /**
+   * Per-CPU kinds, P2 of a publish: store the totals (plain stores; the kind's atomic store
+   * that follows publishes them, and `endPublish`'s `C_PUB` add publishes them to `stats()`).
+   */
+  protected storeTotals(): void {
+    const f = this.f64
+    const fx = this.fxIdx
+    f[fx + L.F_ENTRIES] = this.entries
+    f[fx + L.F_BYTES] = this.bytesWritten
+    f[fx + L.F_OVERRUN] = this.overrun
+    f[fx + L.F_BYTES_OVERRUN] = this.bytesOverrun
+    f[fx + L.F_DROPPED] = this.dropped
+    f[fx + L.F_DISCARDED] = this.discarded
+    f[fx + L.F_LAST_TS] = this.lastTs
   }
 
   /** Copy `src` into a reserved payload at `offset` (see {@link RingWriter.put}). */
