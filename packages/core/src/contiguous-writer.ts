@@ -104,8 +104,7 @@ export class ContiguousWriter extends WriterBase {
   protected reserveSlot(length: number, t: number, tag: number): number {
     const flags = this.i32[L.H_CLIENT_FLAGS]! << 8
     const size = this.client.recordSize(length, t - this.lastTs, flags & ~RecordFlag.FullTimestamp)
-    const loss =
-      this.lostPending > 0 ? (this.client.lossRecordSize?.(tag) ?? this.client.lossRecordBytes) : 0
+    const loss = this.lostPending > 0 ? this.lossSize(tag) : 0
     const total = size + loss
     // bytes in use: forward head − tail, backward tail − head; one byte always stays free, so
     // head == tail always means empty (perf's CIRC_SPACE)
@@ -117,12 +116,8 @@ export class ContiguousWriter extends WriterBase {
     }
     // the record (loss record first) starts at the old head, or, backward, at the new one
     const start = this.backward ? this.head - total : this.head
-    let pos = start
-    const lost = loss > 0 ? this.lostPending : 0
-    if (loss > 0) {
-      this.writeLoss(pos, t, loss, tag)
-      pos += loss
-    }
+    const lost = this.lostPending
+    const pos = loss > 0 ? this.writeLoss(start, t, loss, tag) : start
     const at = pos & this.mask
     let payload: number
     if (at + size <= this.cap) {
@@ -137,16 +132,32 @@ export class ContiguousWriter extends WriterBase {
         tag,
       )
       this.wrapped = false
-    } else {
-      const hdr = this.client.writeRecord(this.sdv, 0, length, size, 0, t, flags, tag)
-      ringPut(this.bytes, this.dataOff, this.mask, pos, this.scratch, 0, hdr)
-      payload = this.dataOff + ((pos + hdr) & this.mask)
-      this.wrapped = payload + length > this.dataOff + this.cap
-    }
+    } else payload = this.writeWrapped(pos, length, size, t, flags, tag)
     const d = this.push(start, total, t)
-    this.stack.lost[d] = lost
+    this.stack.lost[d] = loss > 0 ? lost : 0
     this.stack.lossBytes[d] = loss
     this.head = this.backward ? start : this.head + total
+    return payload
+  }
+
+  /** Bytes of the loss record in front of the next record. */
+  private lossSize(tag: number): number {
+    return this.client.lossRecordSize?.(tag) ?? this.client.lossRecordBytes
+  }
+
+  /** Write the header of a record that wraps, through the scratch; returns the payload offset. */
+  private writeWrapped(
+    pos: number,
+    length: number,
+    size: number,
+    t: number,
+    flags: number,
+    tag: number,
+  ): number {
+    const hdr = this.client.writeRecord(this.sdv, 0, length, size, 0, t, flags, tag)
+    ringPut(this.bytes, this.dataOff, this.mask, pos, this.scratch, 0, hdr)
+    const payload = this.dataOff + ((pos + hdr) & this.mask)
+    this.wrapped = payload + length > this.dataOff + this.cap
     return payload
   }
 
@@ -219,7 +230,8 @@ export class ContiguousWriter extends WriterBase {
     return this.dec.kind === RecordKind.Corrupt ? 0 : this.dec.size
   }
 
-  private writeLoss(pos: number, t: number, n: number, tag: number): void {
+  /** Write the loss record of `n` bytes at `pos`; returns the position after it. */
+  private writeLoss(pos: number, t: number, n: number, tag: number): number {
     const at = pos & this.mask
     if (at + n <= this.cap)
       this.client.writeLoss!(this.view, this.dataOff + at, this.lostPending, t, tag)
@@ -229,6 +241,7 @@ export class ContiguousWriter extends WriterBase {
     }
     // its bytes count with the reservation it precedes (commit, or discard into padding)
     this.lostPending = 0
+    return pos + n
   }
 
   /** Copy `src` into a reserved payload at `offset`, wrapping at the end of the data area. */
