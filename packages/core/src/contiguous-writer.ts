@@ -77,7 +77,8 @@ export class ContiguousWriter extends WriterBase {
   constructor(rb: RingBuffer, cpu: number, token: number) {
     super(rb, cpu, token, true)
     this.b64 = rb.b64
-    this.cap = rb.g.unit
+    // an int32 (2^8..2^30), so V8 keeps it and the mask as small integers, not heap numbers
+    this.cap = rb.g.unit | 0
     this.mask = this.cap - 1
     this.dataOff = rb.subbufOffset(cpu, 0)
     this.headIdx = (rb.areaOffset(cpu) + rb.client.headOffset) >> 3
