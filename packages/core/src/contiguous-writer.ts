@@ -102,7 +102,8 @@ export class ContiguousWriter extends WriterBase {
     return Number(BigInt.asIntN(64, Atomics.load(this.b64, this.tailIdx)))
   }
 
-  protected reserveSlot(length: number, t: number, tag: number): number {
+  protected reserveSlot(length: number, tag: number): number {
+    const t = this.slotTs
     const flags = this.i32[L.H_CLIENT_FLAGS]! << 8
     const size = this.client.recordSize(length, t - this.lastTs, flags & ~RecordFlag.FullTimestamp)
     const loss = this.lostPending > 0 ? this.lossSize(tag) : 0

@@ -134,7 +134,8 @@ export class PagedWriter extends WriterBase {
     this.commitIdx = (this.pageOff + this.commitOff) >> 2
   }
 
-  protected reserveSlot(length: number, t: number, tag: number): number {
+  protected reserveSlot(length: number, tag: number): number {
+    const t = this.slotTs
     const flags = this.fullTs | (this.i32[L.H_CLIENT_FLAGS]! << 8)
     let w = this.write_
     // a sub-buffer's first record has delta 0: the sub-buffer header holds the base time

@@ -37,11 +37,6 @@ import { WriterBase } from './writer-base.js'
  */
 const PM_PINS = 7
 
-/** Indices in `SharedPagedWriter.space`. */
-const SPACE_PAGE = 0
-const SPACE_SEQ = 1
-const SPACE_SIZE = 2
-
 /**
  * @internal The base's `entries`, `bytesWritten` and `discarded` are this writer's deltas,
  * added to the shared counters under `C_STATS_LOCK` at each publish (every `publishBatch`
@@ -62,8 +57,6 @@ export class SharedPagedWriter extends WriterBase {
   private readonly offMask: number
   private readonly seqShift: number
   private readonly seqMask: number
-  /** The space `reserveSpace` took last: its sub-buffer's physical id and seq, and its size. */
-  private readonly space: Int32Array = new Int32Array(3)
 
   /** @internal */
   constructor(rb: RingBuffer, cpu: number) {
@@ -90,33 +83,11 @@ export class SharedPagedWriter extends WriterBase {
     return (this.rb.subbufOffset(this.cpu, id) + this.commitOff) >> 2
   }
 
-  protected reserveSlot(length: number, t: number, tag: number): number {
-    const flags = RecordFlag.FullTimestamp | (this.i32[L.H_CLIENT_FLAGS]! << 8)
-    const w = this.reserveSpace(length, flags)
-    if (w < 0) return -1
-    const space = this.space
-    const page = space[SPACE_PAGE]!
-    const subbufOff = this.rb.subbufOffset(this.cpu, page)
-    const at = subbufOff + this.hdr + w
-    if (w === 0) beginSubbuf(this.client, this.view, this.f64, subbufOff, this.meta(page), t)
-    const first = w === 0 ? flags & ~RecordFlag.FullTimestamp : flags
-    const size = space[SPACE_SIZE]!
-    const payload = this.client.writeRecord(this.view, at, length, size, 0, t, first, tag)
-    const d = this.push(at, size, t)
-    this.stack.page[d] = page
-    this.stack.seq[d] = space[SPACE_SEQ]!
-    return payload
-  }
-
-  /**
-   * The CAS loop on `C_RESV`: take the space of a record of `length` payload bytes in the
-   * current sub-buffer, switching when it does not fit. Returns its offset in the sub-buffer's
-   * data and leaves its sub-buffer and size in `space`; -1 when
-   * refused (counted). Integers only cross this call: the timestamp stays in `reserveSlot`.
-   */
-  private reserveSpace(length: number, flags: number): number {
+  protected reserveSlot(length: number, tag: number): number {
+    const t = this.slotTs
     const i = this.i32
     const resv = this.ctlIdx + L.C_RESV
+    const flags = RecordFlag.FullTimestamp | (i[L.H_CLIENT_FLAGS]! << 8)
     for (;;) {
       const r = Atomics.load(i, resv)
       const off = r & this.offMask
@@ -128,11 +99,8 @@ export class SharedPagedWriter extends WriterBase {
       const page = Atomics.load(i, this.ctlIdx + L.C_SHARED_PAGE)
       const seq = Atomics.load(i, this.ctlIdx + L.C_SHARED_SEQ)
       const w = off - this.hdr
-      const size = this.client.recordSize(
-        length,
-        0,
-        w === 0 ? flags & ~RecordFlag.FullTimestamp : flags,
-      )
+      const first = w === 0 ? flags & ~RecordFlag.FullTimestamp : flags
+      const size = this.client.recordSize(length, 0, first)
       if (w + size > this.capacity) {
         if (Atomics.compareExchange(i, resv, r, r | this.offMask) !== r) continue
         if (!this.reserveSlow(r, page, seq, w)) return -1
@@ -141,11 +109,14 @@ export class SharedPagedWriter extends WriterBase {
       // the only contended operation per record; a CAS against a later lap with the same
       // tag and offset is what the wide seq tag rules out
       if (Atomics.compareExchange(i, resv, r, r + size) !== r) continue
-      const space = this.space
-      space[SPACE_PAGE] = page
-      space[SPACE_SEQ] = seq
-      space[SPACE_SIZE] = size
-      return w
+      const subbufOff = this.rb.subbufOffset(this.cpu, page)
+      const at = subbufOff + this.hdr + w
+      if (w === 0) beginSubbuf(this.client, this.view, this.f64, subbufOff, this.meta(page), t)
+      const payload = this.client.writeRecord(this.view, at, length, size, 0, t, first, tag)
+      const d = this.push(at, size, t)
+      this.stack.page[d] = page
+      this.stack.seq[d] = seq
+      return payload
     }
   }
 

@@ -118,6 +118,11 @@ export abstract class WriterBase implements RingWriter {
   protected depth_ = 0
   /** Timestamp of the last record reserved (restored when a discard rewinds it). */
   protected lastTs = 0
+  /**
+   * Timestamp of the reservation `reserveSlot` is making. A field, not an argument: a double
+   * passed to a call V8 did not inline is boxed (an allocation per record).
+   */
+  protected slotTs = 0
   /** Outermost commits and discards since the last publish. */
   protected sincePublish = 0
   protected closed = false
@@ -179,6 +184,7 @@ export abstract class WriterBase implements RingWriter {
       if (i[L.H_STATE] !== L.STATE_LIVE) throw new TypeError('buffer: the buffer was freed')
       return -1
     }
+    // a reset is applied only with no reservation open: it empties the ring under them
     if (i[this.ctlIdx + L.C_RESET_REQ] !== this.resetSeen && this.depth_ === 0) this.takeReset()
     let t = recordTimestamp(this.clockKind, this.lastTs, this.userClock, timestamp)
     if (t < this.lastTs && this.ordered) t = this.lastTs
@@ -186,7 +192,8 @@ export abstract class WriterBase implements RingWriter {
       this.countDropped(1)
       return -1
     }
-    return this.reserveSlot(length, t, tag)
+    this.slotTs = t
+    return this.reserveSlot(length, tag)
   }
 
   private badLength(length: number): never {
@@ -222,6 +229,7 @@ export abstract class WriterBase implements RingWriter {
     this.entries++
     this.bytesWritten += this.stack.size[d]!
     this.commitSlot(d)
+    // only the outermost commit publishes: a nested record becomes visible with its outer one
     if (d === 0 && ++this.sincePublish >= this.batch) this.publish()
   }
 
@@ -349,11 +357,11 @@ export abstract class WriterBase implements RingWriter {
   /** Copy `src` into a reserved payload at `offset` (see {@link RingWriter.put}). */
   abstract put(offset: number, src: Uint8Array): void
   /**
-   * The fast path of `reserve`, after the common checks: size the record, take the space
-   * (calling `reserveSlow` when it does not fit), write the header(s), `push` the reservation.
-   * Returns the payload offset or -1 (a refusal it counted).
+   * The fast path of `reserve`, after the common checks: size the record with timestamp
+   * `slotTs`, take the space (calling `reserveSlow` when it does not fit), write the header(s),
+   * `push` the reservation. Returns the payload offset or -1 (a refusal it counted).
    */
-  protected abstract reserveSlot(length: number, t: number, tag: number): number
+  protected abstract reserveSlot(length: number, tag: number): number
   /** After `commit` counted the record at stack index `d`: the kind's part of a commit. */
   protected abstract commitSlot(d: number): void
   /**
