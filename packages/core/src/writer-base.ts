@@ -118,11 +118,6 @@ export abstract class WriterBase implements RingWriter {
   protected depth_ = 0
   /** Timestamp of the last record reserved (restored when a discard rewinds it). */
   protected lastTs = 0
-  /**
-   * Timestamp of the reservation `reserveSlot` is making. A field, not an argument: a double
-   * passed to a call V8 did not inline is boxed (an allocation per record).
-   */
-  protected slotTs = 0
   /** Outermost commits and discards since the last publish. */
   protected sincePublish = 0
   protected closed = false
@@ -137,6 +132,11 @@ export abstract class WriterBase implements RingWriter {
   protected discarded = 0
   /** `C_RESET_REQ` as of the last reset this writer applied. */
   protected resetSeen: number
+  /**
+   * Timestamp of the reservation `reserveSlot` is making. A field, not an argument: a double
+   * passed to a call V8 did not inline is boxed (an allocation per record).
+   */
+  protected slotTs = 0
   /**
    * Records and bytes lost to overwriting, and records dropped: totals of the per-CPU kinds
    * (a shared writer adds these to the ring's counters at once).
