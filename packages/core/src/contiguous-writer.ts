@@ -15,27 +15,25 @@
  * @packageDocumentation
  */
 import { RecordFlag, decodedRecord, RecordKind } from './client.js'
-import type { RingClient } from './client.js'
-import { recordTimestamp } from './clock.js'
-import type { ClockFn } from './clock.js'
-import { checkBytes } from './errors.js'
 import * as L from './layout.js'
 import type { RingBuffer } from './ring-buffer.js'
-import { MAX_NESTING } from './paged-writer.js'
-import type { RingWriter } from './paged-writer.js'
+import { WriterBase } from './writer-base.js'
 
 const SCRATCH = 256
 
-/** @internal Copy `len` bytes from `src` into the data area at ring position `pos`, wrapping. */
-export function ringPut(
+/** @internal A copy between the data area and `other`, wrapping at the end of the data area. */
+export type RingCopy = (
   u8: Uint8Array,
   dataOff: number,
   mask: number,
   pos: number,
-  src: Uint8Array,
-  srcOff: number,
+  other: Uint8Array,
+  otherOff: number,
   len: number,
-): void {
+) => void
+
+/** @internal Copy `len` bytes from `src` into the data area at ring position `pos`, wrapping. */
+export const ringPut: RingCopy = (u8, dataOff, mask, pos, src, srcOff, len) => {
   const at = pos & mask
   const first = Math.min(len, mask + 1 - at)
   u8.set(src.subarray(srcOff, srcOff + first), dataOff + at)
@@ -43,71 +41,33 @@ export function ringPut(
 }
 
 /** @internal Copy `len` bytes at ring position `pos` out into `dst`, wrapping. */
-export function ringGet(
-  u8: Uint8Array,
-  dataOff: number,
-  mask: number,
-  pos: number,
-  dst: Uint8Array,
-  dstOff: number,
-  len: number,
-): void {
-  const at = pos & mask
-  const first = Math.min(len, mask + 1 - at)
-  dst.set(u8.subarray(dataOff + at, dataOff + at + first), dstOff)
+export const ringGet: RingCopy = (u8, dataOff, mask, pos, dst, dstOff, len) => {
+  const first = Math.min(len, mask + 1 - (pos & mask))
+  dst.set(u8.subarray(dataOff + (pos & mask), dataOff + (pos & mask) + first), dstOff)
   if (first < len) dst.set(u8.subarray(dataOff, dataOff + len - first), dstOff + first)
 }
 
-/** @internal */
-export class ContiguousWriter implements RingWriter {
-  readonly cpu: number
-  readonly bytes: Uint8Array
-  readonly view: DataView
-  private readonly rb: RingBuffer
-  private readonly client: RingClient
-  private readonly i32: Int32Array
-  private readonly f64: Float64Array
+/**
+ * @internal The API contract is `writer-base.ts`'s; this class holds the reservation at the
+ * head, making room (re-reading the tail, or pushing it in overwrite mode), loss records, and
+ * the publish of the head (docs/design.md §6).
+ *
+ * Legend: `i` is the buffer's Int32 view, `f` its Float64 view.
+ */
+export class ContiguousWriter extends WriterBase {
   private readonly b64: BigInt64Array
-  private readonly token: number
-  private readonly clockKind: number
-  private readonly userClock: ClockFn | undefined
   private readonly cap: number
   private readonly mask: number
   private readonly dataOff: number
   private readonly headIdx: number
   private readonly tailIdx: number
-  private readonly ctlIdx: number
-  private readonly fxIdx: number
-  private readonly disIdx: number
-  private readonly batch: number
-  private readonly maxLen: number
   private readonly scratch = new Uint8Array(SCRATCH)
   private readonly sdv = new DataView(this.scratch.buffer)
   private readonly dec = decodedRecord()
   private head = 0
   private tailSeen = 0
-  private depth_ = 0
-  private readonly stPos = new Float64Array(MAX_NESTING)
-  private readonly stSize = new Int32Array(MAX_NESTING)
-  private readonly stPrevTs = new Float64Array(MAX_NESTING)
-  private readonly stTs = new Float64Array(MAX_NESTING)
-  /** Drops reported by the loss record in front of each open reservation (0: none). */
-  private readonly stLost = new Float64Array(MAX_NESTING)
-  /** Bytes of that loss record. */
-  private readonly stLossBytes = new Int32Array(MAX_NESTING)
-  private lastTs = 0
+  /** Drops not yet reported by a loss record (published as `F_WRITER_LOST`). */
   private lostPending = 0
-  private resetSeen = 0
-  private sincePublish = 0
-  private closed = false
-  private entries = 0
-  private bytesW = 0
-  private overrun = 0
-  private bytesOverrun = 0
-  private dropped = 0
-  private discarded = 0
-  /** True when the last reservation's payload wraps past the end of the data area. */
-  wrapped = false
   /** Head decreases, records are laid below it (perf's write_backward). */
   private readonly backward: boolean
   /** In overwrite mode, ignore the tail (perf's read-only mapping). */
@@ -115,27 +75,14 @@ export class ContiguousWriter implements RingWriter {
 
   /** @internal */
   constructor(rb: RingBuffer, cpu: number, token: number) {
-    this.rb = rb
-    this.cpu = cpu
-    this.token = token
-    this.client = rb.client
-    this.i32 = rb.i32
-    this.f64 = rb.f64
+    super(rb, cpu, token, true)
     this.b64 = rb.b64
-    this.bytes = rb.u8
-    this.view = rb.dv
-    this.clockKind = rb.clockKind
-    this.userClock = rb.userClock
-    this.cap = rb.g.unit
+    // an int32 (2^8..2^30), so V8 keeps it and the mask as small integers, not heap numbers
+    this.cap = rb.g.unit | 0
     this.mask = this.cap - 1
     this.dataOff = rb.subbufOffset(cpu, 0)
     this.headIdx = (rb.areaOffset(cpu) + rb.client.headOffset) >> 3
     this.tailIdx = (rb.areaOffset(cpu) + rb.client.tailOffset) >> 3
-    this.ctlIdx = rb.ctl(cpu)
-    this.fxIdx = rb.fx(cpu)
-    this.disIdx = this.ctlIdx + L.C_DISABLED
-    this.batch = rb.publishBatch
-    this.maxLen = rb.maxPayload
     const flags = Atomics.load(this.i32, L.H_FLAGS)
     this.backward = (flags & L.MODE_BACKWARD) !== 0
     this.ignoreTail = (flags & L.MODE_IGNORE_TAIL) !== 0
@@ -143,69 +90,36 @@ export class ContiguousWriter implements RingWriter {
     this.load()
   }
 
-  private load(): void {
-    const f = this.f64
-    const x = this.fxIdx
+  protected load(): void {
     this.resetSeen = Atomics.load(this.i32, this.ctlIdx + L.C_RESET_REQ)
     this.head = Number(BigInt.asIntN(64, Atomics.load(this.b64, this.headIdx)))
-    this.tailSeen = Number(BigInt.asIntN(64, Atomics.load(this.b64, this.tailIdx)))
-    this.entries = f[x + L.F_ENTRIES]!
-    this.bytesW = f[x + L.F_BYTES]!
-    this.overrun = f[x + L.F_OVERRUN]!
-    this.bytesOverrun = f[x + L.F_BYTES_OVERRUN]!
-    this.dropped = f[x + L.F_DROPPED]!
-    this.discarded = f[x + L.F_DISCARDED]!
-    this.lastTs = f[x + L.F_LAST_TS]!
-    this.lostPending = f[x + L.F_WRITER_LOST]!
+    this.tailSeen = this.loadTail()
+    this.loadTotals()
+    this.lostPending = this.f64[this.fxIdx + L.F_WRITER_LOST]!
   }
 
-  get depth(): number {
-    return this.depth_
+  private loadTail(): number {
+    return Number(BigInt.asIntN(64, Atomics.load(this.b64, this.tailIdx)))
   }
 
-  get timestamp(): number {
-    return this.depth_ > 0 ? this.stTs[this.depth_ - 1]! : this.lastTs
-  }
-
-  reserve(length: number, timestamp?: number, tag = 0): number {
-    if (!(length >= 0 && length <= this.maxLen && (length | 0) === length)) {
-      if (typeof length !== 'number')
-        throw new TypeError(`length: expected a number, got ${typeof length}`)
-      throw new RangeError(`length: ${length} is not an integer in [0, ${this.maxLen}]`)
-    }
-    if (this.closed) throw new TypeError('writer: closed')
-    const i = this.i32
-    if ((i[L.H_RECORD]! | i[this.disIdx]!) !== 0) return -1
-    if (i[this.ctlIdx + L.C_RESET_REQ] !== this.resetSeen && this.depth_ === 0) this.takeReset()
-    let t = recordTimestamp(this.clockKind, this.lastTs, this.userClock, timestamp)
-    if (t < this.lastTs) t = this.lastTs
-    if (this.depth_ === MAX_NESTING) {
-      this.dropped++
-      this.lostPending++
-      return -1
-    }
-    const flags = i[L.H_CLIENT_FLAGS]! << 8
+  protected reserveSlot(length: number, tag: number): number {
+    const t = this.slotTs
+    const flags = this.i32[L.H_CLIENT_FLAGS]! << 8
     const size = this.client.recordSize(length, t - this.lastTs, flags & ~RecordFlag.FullTimestamp)
-    const loss =
-      this.lostPending > 0 ? (this.client.lossRecordSize?.(tag) ?? this.client.lossRecordBytes) : 0
+    const loss = this.lostPending > 0 ? this.lossSize(tag) : 0
     const total = size + loss
-    // bytes in use: forward head − tail, backward tail − head; one byte always stays free
+    // bytes in use: forward head − tail, backward tail − head; one byte always stays free, so
+    // head == tail always means empty (perf's CIRC_SPACE)
     const used = this.backward ? this.tailSeen - this.head : this.head - this.tailSeen
-    if (used + total > this.mask && !this.makeRoom(total)) {
-      this.dropped++
-      this.lostPending++
+    if (used + total > this.mask && !this.reserveSlow(total)) {
       // a refusal is rare: publish at once so that stats count it
-      if (this.depth_ === 0) this.publish()
+      this.countDropped(1)
       return -1
     }
     // the record (loss record first) starts at the old head, or, backward, at the new one
     const start = this.backward ? this.head - total : this.head
-    let pos = start
-    const lost = loss > 0 ? this.lostPending : 0
-    if (loss > 0) {
-      this.writeLoss(pos, t, loss, tag)
-      pos += loss
-    }
+    const lost = this.lostPending
+    const pos = loss > 0 ? this.writeLoss(start, t, loss, tag) : start
     const at = pos & this.mask
     let payload: number
     if (at + size <= this.cap) {
@@ -220,37 +134,52 @@ export class ContiguousWriter implements RingWriter {
         tag,
       )
       this.wrapped = false
-    } else {
-      const hdr = this.client.writeRecord(this.sdv, 0, length, size, 0, t, flags, tag)
-      ringPut(this.bytes, this.dataOff, this.mask, pos, this.scratch, 0, hdr)
-      payload = this.dataOff + ((pos + hdr) & this.mask)
-      this.wrapped = payload + length > this.dataOff + this.cap
-    }
-    const d = this.depth_++
-    this.stPos[d] = start
-    this.stSize[d] = total
-    this.stPrevTs[d] = this.lastTs
-    this.stTs[d] = t
-    this.stLost[d] = lost
-    this.stLossBytes[d] = loss
+    } else payload = this.writeWrapped(pos, length, size, t, flags, tag)
+    const d = this.push(start, total, t)
+    this.stack.lost[d] = loss > 0 ? lost : 0
+    this.stack.lossBytes[d] = loss
     this.head = this.backward ? start : this.head + total
-    this.lastTs = t
     return payload
   }
 
-  /** Free `total` bytes: reread the tail (produce-consume) or push it over old records (overwrite). */
-  private makeRoom(total: number): boolean {
+  /** Bytes of the loss record in front of the next record. */
+  private lossSize(tag: number): number {
+    return this.client.lossRecordSize?.(tag) ?? this.client.lossRecordBytes
+  }
+
+  /** Write the header of a record that wraps, through the scratch; returns the payload offset. */
+  private writeWrapped(
+    pos: number,
+    length: number,
+    size: number,
+    t: number,
+    flags: number,
+    tag: number,
+  ): number {
+    const hdr = this.client.writeRecord(this.sdv, 0, length, size, 0, t, flags, tag)
+    ringPut(this.bytes, this.dataOff, this.mask, pos, this.scratch, 0, hdr)
+    const payload = this.dataOff + ((pos + hdr) & this.mask)
+    this.wrapped = payload + length > this.dataOff + this.cap
+    return payload
+  }
+
+  /**
+   * The slow path: free `total` bytes: reread the tail (produce-consume) or push it over old
+   * records (overwrite). The only place the writer reads the mode.
+   */
+  private reserveSlow(total: number): boolean {
     const overwrite = (Atomics.load(this.i32, L.H_FLAGS) & L.MODE_OVERWRITE) !== 0
     // perf's read-only mapping: the writer ignores the tail
     if (overwrite && this.ignoreTail) return true
-    this.tailSeen = Number(BigInt.asIntN(64, Atomics.load(this.b64, this.tailIdx)))
+    this.tailSeen = this.loadTail()
     const used = this.backward ? this.tailSeen - this.head : this.head - this.tailSeen
+    // one byte always stays free
     if (used + total <= this.mask) return true
     if (!overwrite || this.backward) return false
     // overwrite: push the tail over whole records, counting each, with one CAS per batch; free
     // at least 1/16 of the ring at a time so the CAS is rare. An open reservation's bytes must
     // not be overwritten.
-    const floor = this.depth_ > 0 ? this.stPos[0]! : this.head
+    const floor = this.depth_ > 0 ? this.stack.start[0]! : this.head
     const want = Math.min(Math.max(total, this.cap >> 4), this.mask)
     for (;;) {
       const tail = this.tailSeen
@@ -264,6 +193,8 @@ export class ContiguousWriter implements RingWriter {
         next += size
       }
       if (this.head + total - next > this.mask) return false
+      // the tail moves before the bytes are reused: a reader whose CAS from `tail` succeeds
+      // afterwards knows its copy preceded any overwrite
       const old = Number(
         BigInt.asIntN(
           64,
@@ -301,7 +232,8 @@ export class ContiguousWriter implements RingWriter {
     return this.dec.kind === RecordKind.Corrupt ? 0 : this.dec.size
   }
 
-  private writeLoss(pos: number, t: number, n: number, tag: number): void {
+  /** Write the loss record of `n` bytes at `pos`; returns the position after it. */
+  private writeLoss(pos: number, t: number, n: number, tag: number): number {
     const at = pos & this.mask
     if (at + n <= this.cap)
       this.client.writeLoss!(this.view, this.dataOff + at, this.lostPending, t, tag)
@@ -311,6 +243,7 @@ export class ContiguousWriter implements RingWriter {
     }
     // its bytes count with the reservation it precedes (commit, or discard into padding)
     this.lostPending = 0
+    return pos + n
   }
 
   /** Copy `src` into a reserved payload at `offset`, wrapping at the end of the data area. */
@@ -321,114 +254,63 @@ export class ContiguousWriter implements RingWriter {
     ringPut(this.bytes, this.dataOff, this.mask, pos, src, 0, src.length)
   }
 
-  drop(count = 1): void {
-    if (!(Number.isInteger(count) && count >= 0))
-      throw new RangeError(`count: ${count} is not a record count`)
-    this.dropped += count
-    this.lostPending += count
+  /** Dropped records are reported by the loss record in front of the next record. */
+  protected countDropped(n: number): void {
+    this.dropped += n
+    this.lostPending += n
     if (this.depth_ === 0) this.publish()
   }
 
-  commit(): void {
-    if (this.depth_ === 0) throw new TypeError('commit: no open reservation')
-    const d = --this.depth_
-    this.entries++
-    this.bytesW += this.stSize[d]!
-    if (d === 0 && ++this.sincePublish >= this.batch) this.publish()
+  protected commitSlot(): void {
+    // nothing per record: the next publish moves the head over it
   }
 
-  discard(): void {
-    if (this.depth_ === 0) throw new TypeError('discard: no open reservation')
-    const d = --this.depth_
-    const pos = this.stPos[d]!
-    const size = this.stSize[d]!
-    this.discarded++
+  protected discardSlot(d: number): void {
+    const st = this.stack
+    const pos = st.start[d]!
+    const size = st.size[d]!
     if (this.backward ? pos === this.head : pos + size === this.head) {
       this.head = this.backward ? pos + size : pos
-      this.lastTs = this.stPrevTs[d]!
+      this.lastTs = st.prevTs[d]!
       // the loss record went with it: report the drops in front of the next record
-      this.lostPending += this.stLost[d]!
+      this.lostPending += st.lost[d]!
     } else {
       // pad the record, keeping a loss record in front of it
-      const keep = this.stLossBytes[d]!
+      const keep = st.lossBytes[d]!
       const at = (pos + keep) & this.mask
       if (at + 8 <= this.cap) this.client.discard(this.view, this.dataOff + at, size - keep)
       else {
         this.client.discard(this.sdv, 0, size - keep)
         ringPut(this.bytes, this.dataOff, this.mask, pos + keep, this.scratch, 0, 8)
       }
-      this.bytesW += size
+      this.bytesWritten += size
     }
-    if (d === 0 && ++this.sincePublish >= this.batch) this.publish()
   }
 
-  write(data: Uint8Array, timestamp?: number): boolean {
-    const n = checkBytes('data', data).length
-    const off = this.reserve(n, timestamp)
-    if (off < 0) return false
-    if (this.wrapped) this.put(off, data)
-    else if (n <= 8) {
-      const b = this.bytes
-      for (let k = 0; k < n; k++) b[off + k] = data[k]!
-    } else this.bytes.set(data, off)
-    this.commit()
+  /**
+   * The counters (P2, plain stores), then the head (P4): one 64-bit `Atomics.store` of a
+   * `BigInt`, even when its high half did not change — a 32-bit store would not synchronise
+   * with a reader's 64-bit load (equal ranges only, docs/design.md §6).
+   */
+  protected publishPositions(): boolean {
+    const f = this.f64
+    const fx = this.fxIdx
+    /* P2 */ this.storeTotals()
+    f[fx + L.F_WRITER_LOST] = this.lostPending
+    f[fx + L.F_HEAD_POS] = this.head
+    // P4 after P2 and the record bytes: a reader loads the head, then the tail, then reads below it
+    /* P4 */ Atomics.store(this.b64, this.headIdx, BigInt(this.head))
     return true
   }
 
-  flush(): void {
-    if (this.closed) throw new TypeError('writer: closed')
-    if (this.depth_ === 0) {
-      if (Atomics.load(this.i32, this.ctlIdx + L.C_RESET_REQ) !== this.resetSeen) this.takeReset()
-      this.publish()
-    }
-  }
-
-  close(): void {
-    if (this.closed) return
-    if (this.depth_ !== 0) throw new TypeError('close: reservations are still open')
-    this.flush()
-    this.closed = true
-    this.rb.unlock(this.ctlIdx + L.C_WRITER_LOCK, this.token)
-  }
-
-  private takeReset(): void {
-    this.publish()
-    this.rb.applyReset(this.cpu)
-    this.load()
-  }
-
-  private publish(): void {
+  /** A page watermark wakes at every publish: the contiguous layout has no pages to count. */
+  protected watermarkReached(): boolean {
     const f = this.f64
-    const x = this.fxIdx
-    f[x + L.F_ENTRIES] = this.entries
-    f[x + L.F_BYTES] = this.bytesW
-    f[x + L.F_OVERRUN] = this.overrun
-    f[x + L.F_BYTES_OVERRUN] = this.bytesOverrun
-    f[x + L.F_DROPPED] = this.dropped
-    f[x + L.F_DISCARDED] = this.discarded
-    f[x + L.F_LAST_TS] = this.lastTs
-    f[x + L.F_WRITER_LOST] = this.lostPending
-    f[x + L.F_HEAD_POS] = this.head
-    const i = this.i32
-    Atomics.store(this.b64, this.headIdx, BigInt(this.head))
-    Atomics.add(i, this.ctlIdx + L.C_PUB, 1)
-    this.sincePublish = 0
-    if (Atomics.load(i, this.ctlIdx + L.C_WAITERS) !== 0) {
-      if (
-        this.entries >= f[x + L.F_WAKE_ENTRIES]! ||
-        this.bytesW >= f[x + L.F_WAKE_BYTES]! ||
-        f[x + L.F_WAKE_PAGES]! !== Infinity
-      ) {
-        Atomics.add(i, this.ctlIdx + L.C_WAKE, 1)
-        Atomics.notify(i, this.ctlIdx + L.C_WAKE)
-      }
-    }
-    if (Atomics.load(i, L.H_GLOBAL_WAITERS) !== 0) {
-      Atomics.add(i, L.H_WAKE, 1)
-      Atomics.notify(i, L.H_WAKE)
-    }
-    // a plain load, as in the paged writer: a free() in another worker is seen at a later
-    // publish at the latest (this thread's own free() at once)
-    if (i[L.H_STATE] !== L.STATE_LIVE) throw new TypeError('buffer: the buffer was freed')
+    const fx = this.fxIdx
+    return (
+      this.entries >= f[fx + L.F_WAKE_ENTRIES]! ||
+      this.bytesWritten >= f[fx + L.F_WAKE_BYTES]! ||
+      f[fx + L.F_WAKE_PAGES]! !== Infinity
+    )
   }
 }

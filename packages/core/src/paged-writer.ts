@@ -1,6 +1,8 @@
 /**
  * The per-CPU writer of the paged layout: one writer per ring, no compare-and-swap on the
- * write path, commits published in batches.
+ * write path, commits published in batches. The API contract is `writer-base.ts`'s; this file
+ * holds the reservation in the current sub-buffer, the switch to the next one, and the
+ * publish of commit words and the commit frontier (docs/design.md §4.1).
  *
  * Invariants (see docs/design.md):
  * - records are laid down in reservation order; a nested reservation is placed after the
@@ -8,176 +10,79 @@
  * - the writer owns its current sub-buffer and the sub-buffers between the published commit
  *   frontier and it; it claims the next ring slot with one CAS on the slot word, which is
  *   the only word it shares with the reader's swap;
- * - a publish stores the commit words of finished sub-buffers and of the current one, the
- *   counters, and last the commit frontier (`C_COMMIT_SEQ`), all with release semantics.
+ * - a publish stores, in this order, the page meta (P1), the counters (P2), the commit words
+ *   of finished sub-buffers and of the current one (P3), and last the commit frontier
+ *   `C_COMMIT_SEQ` (P4); readers load P4 before P3 (docs/design.md §7).
+ *
+ * Legend: `i` is the buffer's Int32 view, `f` its Float64 view.
  *
  * @packageDocumentation
  */
 import { RecordFlag } from './client.js'
-import type { RingClient } from './client.js'
-import { recordTimestamp } from './clock.js'
-import type { ClockFn } from './clock.js'
-import { checkBytes } from './errors.js'
 import * as L from './layout.js'
 import type { RingBuffer } from './ring-buffer.js'
+import { beginSubbuf, claimSlot } from './subbuf-switch.js'
+import { WriterBase } from './writer-base.js'
 
-/** Deepest nesting of open reservations on one writer. */
-export const MAX_NESTING = 16
-
-/** What every writer offers. */
-export interface RingWriter {
-  /** The ring this writer writes. */
-  readonly cpu: number
-  /** The whole buffer as bytes: write a reserved payload at the offset `reserve` returned. */
-  readonly bytes: Uint8Array
-  /** The whole buffer as a DataView, for the same purpose. */
-  readonly view: DataView
-  /** Open reservations (nesting depth). */
-  readonly depth: number
-  /** Timestamp of the innermost open reservation. */
-  readonly timestamp: number
-  /**
-   * True when the payload of the last reservation wraps past the end of the data area
-   * (contiguous layout): write it with {@link RingWriter.put}. Always false for the paged layout.
-   */
-  readonly wrapped: boolean
-  /**
-   * Reserve `length` payload bytes. Returns the absolute byte offset of the payload in
-   * {@link RingWriter.bytes}, or -1 when the record was not accepted (recording disabled,
-   * ring full in produce-consume mode, nested writers wrapped the ring); every refusal except
-   * disabled recording is counted. Follow with {@link RingWriter.commit} or {@link RingWriter.discard}.
-   *
-   * @param length - payload bytes, 0..`maxPayload`
-   * @param timestamp - an explicit timestamp instead of the buffer's clock
-   * @param tag - a client-defined context passed to the client's `writeRecord`/`writeLoss`
-   *   (perf: the event index); 0 by default
-   * @throws RangeError when `length` or `timestamp` is invalid.
-   */
-  reserve(length: number, timestamp?: number, tag?: number): number
-  /**
-   * Copy `src` into a reserved payload at `offset`. In the contiguous layout a payload may
-   * wrap past the end of the data area; `put` wraps it (`bytes.set` would not).
-   *
-   * @throws RangeError when `offset` is not inside the ring's data.
-   */
-  put(offset: number, src: Uint8Array): void
-  /**
-   * Count `count` records that were never reserved (e.g. the caller paused recording, as
-   * perf's PAUSE_OUTPUT) as dropped; where the client writes loss records, the next record
-   * carries one reporting them.
-   *
-   * @throws RangeError when `count` is not a non-negative integer.
-   */
-  drop(count?: number): void
-  /** Commit the innermost open reservation. */
-  commit(): void
-  /** Drop the innermost open reservation (rewound if it was the last thing written, else padding). */
-  discard(): void
-  /** Reserve, copy `data`, commit. Returns false when the record was not accepted. */
-  write(data: Uint8Array, timestamp?: number): boolean
-  /** Publish all commits now. */
-  flush(): void
-  /** Flush and give the ring up. */
-  close(): void
-}
+export { MAX_NESTING } from './reservation-stack.js'
+export type { RingWriter } from './writer-base.js'
 
 /** @internal */
-export class PagedWriter implements RingWriter {
-  readonly cpu: number
-  readonly wrapped: boolean = false
-  readonly bytes: Uint8Array
-  readonly view: DataView
-  private readonly rb: RingBuffer
-  private readonly client: RingClient
-  private readonly i32: Int32Array
-  private readonly f64: Float64Array
-  private readonly token: number
-  private readonly clockKind: number
-  private readonly userClock: ClockFn | undefined
+export class PagedWriter extends WriterBase {
   private readonly n: number
   private readonly hdr: number
   private readonly capacity: number
   private readonly commitOff: number
-  private readonly ctlIdx: number
-  private readonly fxIdx: number
-  private readonly slotIdx: number
-  private readonly disIdx: number
-  private readonly batch: number
-  private readonly maxLen: number
-  // position
+  /** Data end of the current sub-buffer once a failed switch closed it with padding, else -1. */
+  private closedReal = -1
+  // position: the current sub-buffer (seq, ring slot, physical id) and the write offset in it
   private seq = 0
   private slot = 0
   private pageId = 0
-  private pageOff = 0
-  private dataOff = 0
-  /** Int32 index of the current sub-buffer's page meta, and of its commit word. */
-  private metaIdx = 0
-  private commitIdx = 0
   private write_ = 0
-  /** Data end of the current sub-buffer once a failed switch closed it with padding, else -1. */
-  private closedReal = -1
-  private commitSeq = 0
-  /** The commit frontier as last stored in C_COMMIT_SEQ. */
-  private publishedSeq = 0
-  private commitSlot = 0
-  /** page ids, final commit bytes and entries of the sub-buffers from the commit frontier on, by slot */
+  /**
+   * Page ids, final commit bytes, data ends and entries of the sub-buffers from the commit
+   * frontier on, by slot: the sub-buffers the writer has finished but not yet published.
+   */
   private readonly pendId: Int32Array
   private readonly pendEnd: Int32Array
   private readonly pendReal: Int32Array
   private readonly pendEntries: Int32Array
-  // reservation stack
-  private depth_ = 0
-  private readonly stOff = new Int32Array(MAX_NESTING)
-  private readonly stSize = new Int32Array(MAX_NESTING)
-  private readonly stSeq = new Int32Array(MAX_NESTING)
-  private readonly stSlot = new Int32Array(MAX_NESTING)
-  private readonly stPrevTs = new Float64Array(MAX_NESTING)
-  private readonly stTs = new Float64Array(MAX_NESTING)
-  private lastTs = 0
+  /** The oldest sub-buffer whose final commit word is not stored yet, and its slot. */
+  private frontierSeq = 0
+  private frontierSlot = 0
+  /** The commit frontier as last stored in C_COMMIT_SEQ. */
+  private publishedSeq = 0
+  /** `RecordFlag.FullTimestamp` after a rewinding discard (as LTTng does), else 0. */
   private fullTs = 0
-  private resetSeen = 0
-  private sincePublish = 0
   /**
    * True when a counter other than entries/bytes/last timestamp changed since the last full
    * publish (overrun, drops, discards, sub-buffers touched or lost): the next publish stores
    * them all. Otherwise a publish that does not move the frontier takes the lean path.
    */
   private rareDirty = true
-  private closed = false
-  // counters (published)
-  private entries = 0
-  private bytesW = 0
-  private overrun = 0
-  private bytesOverrun = 0
-  private dropped = 0
+  /** Byte offsets of the current sub-buffer and of its data (`setPage`). */
+  private pageOff = 0
+  private dataOff = 0
+  /** Int32 index of the current sub-buffer's page meta, and of its commit word. */
+  private metaIdx = 0
+  private commitIdx = 0
+  /** Int32 index of this ring's slot words. */
+  private readonly slotIdx: number
+  // counters of the paged layout (the base keeps the others)
   private commitOverrun = 0
-  private discarded = 0
   private touched = 0
   private pagesLost = 0
 
   /** @internal */
   constructor(rb: RingBuffer, cpu: number, token: number) {
-    this.rb = rb
-    this.cpu = cpu
-    this.token = token
-    this.client = rb.client
-    this.i32 = rb.i32
-    this.f64 = rb.f64
-    this.bytes = rb.u8
-    this.view = rb.dv
-    this.clockKind = rb.clockKind
-    this.userClock = rb.userClock
+    super(rb, cpu, token, true)
     const g = rb.g
     this.n = g.subbufs
     this.hdr = rb.client.subbufHeaderBytes
     this.capacity = g.unit - this.hdr
     this.commitOff = rb.client.commitOffset
-    this.ctlIdx = rb.ctl(cpu)
-    this.fxIdx = rb.fx(cpu)
     this.slotIdx = rb.slots(cpu)
-    this.disIdx = this.ctlIdx + L.C_DISABLED
-    this.batch = rb.publishBatch
-    this.maxLen = rb.maxPayload
     this.pendId = new Int32Array(this.n)
     this.pendEnd = new Int32Array(this.n)
     this.pendReal = new Int32Array(this.n)
@@ -186,42 +91,35 @@ export class PagedWriter implements RingWriter {
     this.load()
   }
 
-  /** Pick up the ring's state from shared memory (attach, or after a reset). */
-  private load(): void {
+  protected load(): void {
     const i = this.i32
-    const c = this.ctlIdx
+    const ctl = this.ctlIdx
     const f = this.f64
-    const x = this.fxIdx
-    this.resetSeen = Atomics.load(i, c + L.C_RESET_REQ)
-    this.seq = Atomics.load(i, c + L.C_COMMIT_SEQ)
-    this.slot = i[c + L.C_COMMIT_SLOT]!
-    this.commitSeq = this.seq
+    const fx = this.fxIdx
+    this.resetSeen = Atomics.load(i, ctl + L.C_RESET_REQ)
+    this.seq = Atomics.load(i, ctl + L.C_COMMIT_SEQ)
+    this.slot = i[ctl + L.C_COMMIT_SLOT]!
+    this.frontierSeq = this.seq
     // differs from seq: the first publish after attaching stores every frontier word
     this.publishedSeq = (this.seq - 1) | 0
-    this.commitSlot = this.slot
+    this.frontierSlot = this.slot
     const slotWord = i[this.slotIdx + this.slot]!
     // the writer's sub-buffer may have been swapped out to the reader: C_WRITER_PAGE is authoritative
     this.pageId =
-      this.seq === 0 && i[c + L.C_WRITER_PAGE] === 0
+      this.seq === 0 && i[ctl + L.C_WRITER_PAGE] === 0
         ? slotWord & L.SLOT_ID_MASK
-        : i[c + L.C_WRITER_PAGE]!
+        : i[ctl + L.C_WRITER_PAGE]!
     this.setPage(this.pageId)
-    this.write_ = Atomics.load(i, (this.pageOff + this.commitOff) >> 2) & L.COMMIT_LEN_MASK
-    const meta = this.rb.metaOffset(this.cpu, this.pageId) >> 2
+    this.write_ = Atomics.load(i, this.commitIdx) & L.COMMIT_LEN_MASK
+    const meta = this.metaIdx
     this.pendId[this.slot] = this.pageId
     this.pendEntries[this.slot] = i[meta + L.PM_ENTRIES]!
     const real = i[meta + L.PM_REAL_END]!
     this.closedReal = real < this.write_ ? real : -1
-    this.entries = f[x + L.F_ENTRIES]!
-    this.bytesW = f[x + L.F_BYTES]!
-    this.overrun = f[x + L.F_OVERRUN]!
-    this.bytesOverrun = f[x + L.F_BYTES_OVERRUN]!
-    this.dropped = f[x + L.F_DROPPED]!
-    this.commitOverrun = f[x + L.F_COMMIT_OVERRUN]!
-    this.discarded = f[x + L.F_DISCARDED]!
-    this.touched = f[x + L.F_PAGES_TOUCHED]!
-    this.pagesLost = f[x + L.F_PAGES_LOST]!
-    this.lastTs = f[x + L.F_LAST_TS]!
+    this.loadTotals()
+    this.commitOverrun = f[fx + L.F_COMMIT_OVERRUN]!
+    this.touched = f[fx + L.F_PAGES_TOUCHED]!
+    this.pagesLost = f[fx + L.F_PAGES_LOST]!
     this.fullTs = 0
     this.sincePublish = 0
     this.rareDirty = true
@@ -236,33 +134,11 @@ export class PagedWriter implements RingWriter {
     this.commitIdx = (this.pageOff + this.commitOff) >> 2
   }
 
-  get depth(): number {
-    return this.depth_
-  }
-
-  get timestamp(): number {
-    return this.depth_ > 0 ? this.stTs[this.depth_ - 1]! : this.lastTs
-  }
-
-  reserve(length: number, timestamp?: number, tag = 0): number {
-    if (!(length >= 0 && length <= this.maxLen && (length | 0) === length)) this.badLength(length)
-    if (this.closed) throw new TypeError('writer: closed')
-    const i = this.i32
-    if ((i[L.H_RECORD]! | i[this.disIdx]! | (i[L.H_STATE]! ^ L.STATE_LIVE)) !== 0) {
-      // plain loads, as in publish: a free() in another worker is seen here or at a later call
-      if (i[L.H_STATE] !== L.STATE_LIVE) throw new TypeError('buffer: the buffer was freed')
-      return -1
-    }
-    if (i[this.ctlIdx + L.C_RESET_REQ] !== this.resetSeen && this.depth_ === 0) this.takeReset()
-    let t = recordTimestamp(this.clockKind, this.lastTs, this.userClock, timestamp)
-    if (t < this.lastTs) t = this.lastTs
-    if (this.depth_ === MAX_NESTING) {
-      this.dropped++
-      this.rareDirty = true
-      return -1
-    }
-    const flags = this.fullTs | (i[L.H_CLIENT_FLAGS]! << 8)
+  protected reserveSlot(length: number, tag: number): number {
+    const t = this.slotTs
+    const flags = this.fullTs | (this.i32[L.H_CLIENT_FLAGS]! << 8)
     let w = this.write_
+    // a sub-buffer's first record has delta 0: the sub-buffer header holds the base time
     let delta = w === 0 ? 0 : t - this.lastTs
     let size = this.client.recordSize(
       length,
@@ -270,7 +146,7 @@ export class PagedWriter implements RingWriter {
       w === 0 ? flags & ~RecordFlag.FullTimestamp : flags,
     )
     if (w + size > this.capacity) {
-      if (!this.advance()) {
+      if (!this.reserveSlow()) {
         // a refusal is rare: publish at once so that stats count it
         if (this.depth_ === 0) this.publish()
         return -1
@@ -280,7 +156,7 @@ export class PagedWriter implements RingWriter {
       size = this.client.recordSize(length, 0, flags & ~RecordFlag.FullTimestamp)
     }
     const off = this.dataOff + w
-    if (w === 0) this.beginPage(t)
+    if (w === 0) beginSubbuf(this.client, this.view, this.f64, this.pageOff, this.metaIdx, t)
     const payload = this.client.writeRecord(
       this.view,
       off,
@@ -291,120 +167,26 @@ export class PagedWriter implements RingWriter {
       w === 0 ? flags & ~RecordFlag.FullTimestamp : flags,
       tag,
     )
-    const d = this.depth_++
-    this.stOff[d] = off
-    this.stSize[d] = size
-    this.stSeq[d] = this.seq
-    this.stSlot[d] = this.slot
-    this.stPrevTs[d] = this.lastTs
-    this.stTs[d] = t
+    const d = this.push(off, size, t)
+    this.stack.seq[d] = this.seq
+    this.stack.slot[d] = this.slot
     this.write_ = w + size
-    this.lastTs = t
     this.fullTs = 0
     return payload
   }
 
-  private badLength(length: number): never {
-    if (typeof length !== 'number')
-      throw new TypeError(`length: expected a number, got ${typeof length}`)
-    throw new RangeError(`length: ${length} is not an integer in [0, ${this.maxLen}]`)
-  }
-
-  private beginPage(t: number): void {
-    this.client.subbufBegin?.(this.view, this.pageOff, t)
-    this.f64[(this.metaIdx >> 1) + L.PM_TS_F64] = t
-  }
-
-  put(offset: number, src: Uint8Array): void {
-    this.rb.checkSubbufRange(this.cpu, offset, src.length)
-    this.bytes.set(src, offset)
-  }
-
-  drop(count = 1): void {
-    if (!(Number.isInteger(count) && count >= 0))
-      throw new RangeError(`count: ${count} is not a record count`)
-    this.dropped += count
-    this.rareDirty = true
-    if (this.depth_ === 0) this.publish()
-  }
-
-  commit(): void {
-    if (this.depth_ === 0) throw new TypeError('commit: no open reservation')
-    const d = --this.depth_
-    this.entries++
-    this.bytesW += this.stSize[d]!
-    this.pendEntries[this.stSlot[d]!]!++
-    if (d === 0 && ++this.sincePublish >= this.batch) this.publish()
-  }
-
-  discard(): void {
-    if (this.depth_ === 0) throw new TypeError('discard: no open reservation')
-    const d = --this.depth_
-    const off = this.stOff[d]!
-    const size = this.stSize[d]!
-    this.discarded++
-    this.rareDirty = true
-    // the last record rewinds, unless a failed switch closed the sub-buffer meanwhile
-    if (
-      this.stSeq[d] === this.seq &&
-      off + size === this.dataOff + this.write_ &&
-      this.closedReal < 0
-    ) {
-      this.write_ -= size
-      this.lastTs = this.stPrevTs[d]!
-      this.fullTs = RecordFlag.FullTimestamp
-    } else {
-      this.client.discard(this.view, off, size)
-      this.bytesW += size
-    }
-    if (d === 0 && ++this.sincePublish >= this.batch) this.publish()
-  }
-
-  write(data: Uint8Array, timestamp?: number): boolean {
-    const n = checkBytes('data', data).length
-    const off = this.reserve(n, timestamp)
-    if (off < 0) return false
-    if (n <= 8) {
-      const b = this.bytes
-      for (let k = 0; k < n; k++) b[off + k] = data[k]!
-    } else this.bytes.set(data, off)
-    this.commit()
-    return true
-  }
-
-  flush(): void {
-    if (this.closed) throw new TypeError('writer: closed')
-    if (this.depth_ === 0) {
-      if (Atomics.load(this.i32, this.ctlIdx + L.C_RESET_REQ) !== this.resetSeen) this.takeReset()
-      this.publish()
-    }
-  }
-
-  close(): void {
-    if (this.closed) return
-    if (this.depth_ !== 0) throw new TypeError('close: reservations are still open')
-    this.flush()
-    this.closed = true
-    this.rb.unlock(this.ctlIdx + L.C_WRITER_LOCK, this.token)
-  }
-
-  private takeReset(): void {
-    this.publish()
-    this.rb.applyReset(this.cpu)
-    this.load()
-  }
-
   /**
-   * Move to the next sub-buffer. Returns false, counting the refusal, when the next slot
-   * still holds unread data in produce-consume mode or holds the outermost open reservation.
+   * The slow path: move to the next sub-buffer (the kernel's `rb_move_tail`). Returns false,
+   * counting the refusal, when the next slot still holds unread data in produce-consume mode
+   * or holds the outermost open reservation. The only place the writer reads the mode.
    */
-  private advance(): boolean {
+  private reserveSlow(): boolean {
     // every outcome changes a rare counter (commitOverrun, dropped, overrun, touched)
     this.rareDirty = true
     const n = this.n
     const nextSeq = (this.seq + 1) | 0
     const nextSlot = this.slot + 1 === n ? 0 : this.slot + 1
-    if (this.depth_ > 0 && ((nextSeq - this.stSeq[0]!) | 0) >= n) {
+    if (this.depth_ > 0 && ((nextSeq - this.stack.seq[0]!) | 0) >= n) {
       this.commitOverrun++
       this.closePage()
       return false
@@ -412,31 +194,25 @@ export class PagedWriter implements RingWriter {
     // The next slot may still hold an unpublished sub-buffer (nested writers moved on without
     // a publish): it is complete (no open reservation is in it, see above), so publish it
     // before its slot's pending state is reused.
-    if (((nextSeq - n - this.commitSeq) | 0) >= 0) this.publishPending()
+    if (((nextSeq - n - this.frontierSeq) | 0) >= 0) this.publishPending()
     const i = this.i32
     const overwrite = (Atomics.load(i, L.H_FLAGS) & L.MODE_OVERWRITE) !== 0
-    const idx = this.slotIdx + nextSlot
-    const want = (nextSeq & L.SLOT_TAG_MASK) << L.SLOT_TAG_SHIFT
-    let id: number
-    for (;;) {
-      const v = Atomics.load(i, idx)
-      id = v & L.SLOT_ID_MASK
-      const unread = (v & L.SLOT_CONSUMED) === 0
-      if (unread && !overwrite) {
-        this.dropped++
-        this.closePage()
-        return false
-      }
-      if (Atomics.compareExchange(i, idx, v, id | want) !== v) continue
-      if (unread) {
-        const meta = this.rb.metaOffset(this.cpu, id) >> 2
-        this.overrun += i[meta + L.PM_ENTRIES]!
-        this.bytesOverrun +=
-          Atomics.load(i, (this.rb.subbufOffset(this.cpu, id) + this.commitOff) >> 2) &
-          L.COMMIT_LEN_MASK
-        this.pagesLost++
-      }
-      break
+    const old = claimSlot(i, this.slotIdx + nextSlot, nextSeq, overwrite)
+    if (old < 0) {
+      // produce-consume and unread: the newest record is lost, as ftrace does
+      this.dropped++
+      this.closePage()
+      return false
+    }
+    const id = old & L.SLOT_ID_MASK
+    const meta = this.rb.metaOffset(this.cpu, id) >> 2
+    if ((old & L.SLOT_CONSUMED) === 0) {
+      // an overwrite claim: the whole unread sub-buffer is lost
+      this.overrun += i[meta + L.PM_ENTRIES]!
+      this.bytesOverrun +=
+        Atomics.load(i, (this.rb.subbufOffset(this.cpu, id) + this.commitOff) >> 2) &
+        L.COMMIT_LEN_MASK
+      this.pagesLost++
     }
     // finish the old sub-buffer: end padding, remember its data end
     this.closePage()
@@ -452,7 +228,6 @@ export class PagedWriter implements RingWriter {
     this.pendEntries[nextSlot] = 0
     this.pendEnd[nextSlot] = 0
     this.touched++
-    const meta = this.rb.metaOffset(this.cpu, id) >> 2
     i[meta + L.PM_ENTRIES] = 0
     i[meta + L.PM_REAL_END] = 0
     if (this.depth_ === 0) this.publish()
@@ -471,21 +246,61 @@ export class PagedWriter implements RingWriter {
       this.dataOff + this.write_,
       this.capacity - this.write_,
     )
-    this.bytesW += padded
+    this.bytesWritten += padded
     this.write_ += padded
   }
 
-  /** Store the meta and final commit word of the oldest finished, unpublished sub-buffer. */
+  put(offset: number, src: Uint8Array): void {
+    this.rb.checkSubbufRange(this.cpu, offset, src.length)
+    this.bytes.set(src, offset)
+  }
+
+  protected countDropped(n: number): void {
+    this.dropped += n
+    this.rareDirty = true
+    if (this.depth_ === 0) this.publish()
+  }
+
+  protected commitSlot(d: number): void {
+    this.pendEntries[this.stack.slot[d]!]!++
+  }
+
+  protected discardSlot(d: number): void {
+    const st = this.stack
+    const off = st.start[d]!
+    const size = st.size[d]!
+    this.rareDirty = true
+    // the last record rewinds, unless a failed switch closed the sub-buffer meanwhile
+    if (
+      st.seq[d] === this.seq &&
+      off + size === this.dataOff + this.write_ &&
+      this.closedReal < 0
+    ) {
+      this.write_ -= size
+      this.lastTs = st.prevTs[d]!
+      this.fullTs = RecordFlag.FullTimestamp
+    } else {
+      this.client.discard(this.view, off, size)
+      this.bytesWritten += size
+    }
+  }
+
+  /** Store P1 and P3 of the oldest finished, unpublished sub-buffer (its final commit word). */
   private publishPending(): void {
     const i = this.i32
-    const s = this.commitSlot
+    const s = this.frontierSlot
     const id = this.pendId[s]!
     const meta = this.rb.metaOffset(this.cpu, id) >> 2
-    i[meta + L.PM_ENTRIES] = this.pendEntries[s]!
+    /* P1 */ i[meta + L.PM_ENTRIES] = this.pendEntries[s]!
     i[meta + L.PM_REAL_END] = this.pendReal[s]!
-    Atomics.store(i, (this.rb.subbufOffset(this.cpu, id) + this.commitOff) >> 2, this.pendEnd[s]!)
-    this.commitSeq = (this.commitSeq + 1) | 0
-    this.commitSlot = s + 1 === this.n ? 0 : s + 1
+    // P3 after P1: a reader that loads the commit word reads the meta stored before it
+    /* P3 */ Atomics.store(
+      i,
+      (this.rb.subbufOffset(this.cpu, id) + this.commitOff) >> 2,
+      this.pendEnd[s]!,
+    )
+    this.frontierSeq = (this.frontierSeq + 1) | 0
+    this.frontierSlot = s + 1 === this.n ? 0 : s + 1
   }
 
   /**
@@ -494,81 +309,65 @@ export class PagedWriter implements RingWriter {
    * The lean path, taken when the frontier did not move and only entries, bytes and the last
    * timestamp changed (every commit of a `publishBatch: 1` writer inside one sub-buffer):
    * plain stores of the page meta and those three counters, then the same atomic sequence as
-   * the full path: `Atomics.store` of the commit word (readers acquire it), `Atomics.add` of
-   * `C_PUB` (`stats()` and waiters acquire it), `Atomics.load` of both waiter counts (the
-   * writer half of the wake-up handshake, after the publishing writes). The counters it skips
-   * hold the values of the last full publish, which are still current.
+   * the full path: `Atomics.store` of the commit word (readers acquire it), then the base's
+   * `endPublish`. The counters it skips hold the values of the last full publish, which are
+   * still current.
    */
-  private publish(): void {
+  protected publishPositions(): boolean {
     const i = this.i32
-    const c = this.ctlIdx
-    const f = this.f64
-    const x = this.fxIdx
-    if (this.seq === this.publishedSeq && this.commitSeq === this.seq && !this.rareDirty) {
-      const m = this.metaIdx
-      i[m + L.PM_ENTRIES] = this.pendEntries[this.slot]!
-      i[m + L.PM_REAL_END] = this.closedReal >= 0 ? this.closedReal : this.write_
-      f[x + L.F_ENTRIES] = this.entries
-      f[x + L.F_BYTES] = this.bytesW
-      f[x + L.F_LAST_TS] = this.lastTs
-      Atomics.store(i, this.commitIdx, this.write_)
+    if (this.seq === this.publishedSeq && this.frontierSeq === this.seq && !this.rareDirty) {
+      const f = this.f64
+      const fx = this.fxIdx
+      const meta = this.metaIdx
+      /* P1 */ i[meta + L.PM_ENTRIES] = this.pendEntries[this.slot]!
+      i[meta + L.PM_REAL_END] = this.closedReal >= 0 ? this.closedReal : this.write_
+      /* P2 */ f[fx + L.F_ENTRIES] = this.entries
+      f[fx + L.F_BYTES] = this.bytesWritten
+      f[fx + L.F_LAST_TS] = this.lastTs
+      // P3 after P1, P2: the commit word publishes the record bytes, meta and counters before it
+      /* P3 */ Atomics.store(i, this.commitIdx, this.write_)
     } else this.publishFull()
-    Atomics.add(i, c + L.C_PUB, 1)
-    this.sincePublish = 0
-    if (Atomics.load(i, c + L.C_WAITERS) !== 0) this.maybeWake()
-    if (Atomics.load(i, L.H_GLOBAL_WAITERS) !== 0) {
-      Atomics.add(i, L.H_WAKE, 1)
-      Atomics.notify(i, L.H_WAKE)
-    }
-    // a plain load: a free() in another worker is seen at a later publish at the latest
-    if (i[L.H_STATE] !== L.STATE_LIVE) throw new TypeError('buffer: the buffer was freed')
+    return true
   }
 
   /** The stores of a publish that moves the frontier or changed a rare counter. */
   private publishFull(): void {
     const i = this.i32
-    while (this.commitSeq !== this.seq) this.publishPending()
+    while (this.frontierSeq !== this.seq) this.publishPending()
     const meta = this.metaIdx
-    i[meta + L.PM_ENTRIES] = this.pendEntries[this.slot]!
+    /* P1 */ i[meta + L.PM_ENTRIES] = this.pendEntries[this.slot]!
     i[meta + L.PM_REAL_END] = this.closedReal >= 0 ? this.closedReal : this.write_
     const f = this.f64
-    const x = this.fxIdx
-    f[x + L.F_ENTRIES] = this.entries
-    f[x + L.F_BYTES] = this.bytesW
-    f[x + L.F_OVERRUN] = this.overrun
-    f[x + L.F_BYTES_OVERRUN] = this.bytesOverrun
-    f[x + L.F_DROPPED] = this.dropped
-    f[x + L.F_COMMIT_OVERRUN] = this.commitOverrun
-    f[x + L.F_DISCARDED] = this.discarded
-    f[x + L.F_PAGES_TOUCHED] = this.touched
-    f[x + L.F_PAGES_LOST] = this.pagesLost
-    f[x + L.F_LAST_TS] = this.lastTs
+    const fx = this.fxIdx
+    /* P2 */ this.storeTotals()
+    f[fx + L.F_COMMIT_OVERRUN] = this.commitOverrun
+    f[fx + L.F_PAGES_TOUCHED] = this.touched
+    f[fx + L.F_PAGES_LOST] = this.pagesLost
     this.rareDirty = false
-    const c = this.ctlIdx
-    Atomics.store(i, this.commitIdx, this.write_)
+    const ctl = this.ctlIdx
+    /* P3 */ Atomics.store(i, this.commitIdx, this.write_)
     // the frontier moves only at a sub-buffer switch: most publishes store just the commit word
     // (readers synchronise on it) and C_PUB (stats and waiters synchronise on that)
     if (this.seq !== this.publishedSeq) {
-      i[c + L.C_WRITER_PAGE] = this.pageId
-      i[c + L.C_TAIL_SEQ] = this.seq
-      i[c + L.C_TAIL_SLOT] = this.slot
-      i[c + L.C_COMMIT_SLOT] = this.slot
-      Atomics.store(i, c + L.C_COMMIT_SEQ, this.seq)
+      i[ctl + L.C_WRITER_PAGE] = this.pageId
+      i[ctl + L.C_TAIL_SEQ] = this.seq
+      i[ctl + L.C_TAIL_SLOT] = this.slot
+      i[ctl + L.C_COMMIT_SLOT] = this.slot
+      // P4 last, after every P3: a reader that loads a frontier past its sub-buffer, then the
+      // commit word, gets the final one
+      /* P4 */ Atomics.store(i, ctl + L.C_COMMIT_SEQ, this.seq)
       this.publishedSeq = this.seq
     }
   }
 
-  private maybeWake(): void {
+  protected watermarkReached(): boolean {
     const f = this.f64
-    const x = this.fxIdx
-    const dirty = this.touched - this.pagesLost - f[x + L.F_PAGES_READ]!
-    if (
-      this.entries >= f[x + L.F_WAKE_ENTRIES]! ||
-      this.bytesW >= f[x + L.F_WAKE_BYTES]! ||
-      dirty >= f[x + L.F_WAKE_PAGES]!
-    ) {
-      Atomics.add(this.i32, this.ctlIdx + L.C_WAKE, 1)
-      Atomics.notify(this.i32, this.ctlIdx + L.C_WAKE)
-    }
+    const fx = this.fxIdx
+    const dirty = this.touched - this.pagesLost - f[fx + L.F_PAGES_READ]!
+    return (
+      this.entries >= f[fx + L.F_WAKE_ENTRIES]! ||
+      this.bytesWritten >= f[fx + L.F_WAKE_BYTES]! ||
+      dirty >= f[fx + L.F_WAKE_PAGES]!
+    )
   }
 }

@@ -1,6 +1,8 @@
 /**
  * The shared-sync writer of the paged layout: any number of writers (in any workers)
- * reserve concurrently in one ring, as LTTng's per-channel sync.
+ * reserve concurrently in one ring, as LTTng's per-channel sync. The API contract is
+ * `writer-base.ts`'s; this file holds the CAS reservation, the switch, and the completion
+ * of sub-buffers by committed counters (docs/design.md §4.2).
  *
  * Invariants (see docs/design.md):
  * - `C_RESV = (seq & seqMask) << seqShift | offset` (seqShift = unitShift + 1) is the only
@@ -9,8 +11,8 @@
  *   installed it;
  * - every commit adds its size to the sub-buffer's committed counter; when the counter equals
  *   the reserved end, every reservation before it has committed, so that prefix is published
- *   (CAS-max on the commit word);
- * - the commit frontier `C_COMMIT_SEQ` advances over a switched sub-buffer only when its
+ *   (CAS-max on the commit word, P3);
+ * - the commit frontier `C_COMMIT_SEQ` (P4) advances over a switched sub-buffer only when its
  *   committed counter reaches its final reserved end; whoever sees that last advances it;
  * - every record carries a full timestamp: concurrent writers have no common previous record;
  * - a commit word is written only while the sub-buffer is **pinned** (`PM_PINS`) and the frontier
@@ -18,18 +20,16 @@
  *   must not raise the commit word of the sub-buffer's next lap (the switch that reopens a
  *   sub-buffer waits for its pins to drop before it resets the commit word).
  *
+ * Legend: `i` is the buffer's Int32 view, `f` its Float64 view.
+ *
  * @internal
  * @packageDocumentation
  */
 import { RecordFlag } from './client.js'
-import type { RingClient } from './client.js'
-import { recordTimestamp } from './clock.js'
-import type { ClockFn } from './clock.js'
-import { checkBytes } from './errors.js'
 import * as L from './layout.js'
 import type { RingBuffer } from './ring-buffer.js'
-import { MAX_NESTING } from './paged-writer.js'
-import type { RingWriter } from './paged-writer.js'
+import { beginSubbuf, claimSlot } from './subbuf-switch.js'
+import { WriterBase } from './writer-base.js'
 
 /**
  * Int32 index (in the page meta, byte 28) of the pin count: writers that are about to write the
@@ -37,26 +37,16 @@ import type { RingWriter } from './paged-writer.js'
  */
 const PM_PINS = 7
 
-/** @internal */
-export class SharedPagedWriter implements RingWriter {
-  readonly cpu: number
-  readonly wrapped: boolean = false
-  readonly bytes: Uint8Array
-  readonly view: DataView
-  private readonly rb: RingBuffer
-  private readonly client: RingClient
-  private readonly i32: Int32Array
-  private readonly f64: Float64Array
-  private readonly clockKind: number
-  private readonly userClock: ClockFn | undefined
+/**
+ * @internal The base's `entries`, `bytesWritten` and `discarded` are this writer's deltas,
+ * added to the shared counters under `C_STATS_LOCK` at each publish (every `publishBatch`
+ * outermost commits, and on `flush`).
+ */
+export class SharedPagedWriter extends WriterBase {
   private readonly n: number
   private readonly hdr: number
   private readonly capacity: number
   private readonly commitOff: number
-  private readonly c: number
-  private readonly x: number
-  private readonly batch: number
-  private readonly maxLen: number
   /**
    * Split of `C_RESV`: the offset takes `unitShift + 1` bits (offsets go up to the sub-buffer
    * size, and all ones is the switching value), the seq tag the other 31 − (unitShift + 1):
@@ -67,225 +57,169 @@ export class SharedPagedWriter implements RingWriter {
   private readonly offMask: number
   private readonly seqShift: number
   private readonly seqMask: number
-  private depth_ = 0
-  private readonly stOff = new Int32Array(MAX_NESTING)
-  private readonly stSize = new Int32Array(MAX_NESTING)
-  private readonly stPage = new Int32Array(MAX_NESTING)
-  private readonly stSeq = new Int32Array(MAX_NESTING)
-  private readonly stTs = new Float64Array(MAX_NESTING)
-  private lastTs = 0
-  private closed = false
-  private sincePublish = 0
-  // local deltas, added to the shared counters under the stats lock
-  private dEntries = 0
-  private dBytes = 0
-  private dDiscarded = 0
 
   /** @internal */
   constructor(rb: RingBuffer, cpu: number) {
-    this.rb = rb
-    this.cpu = cpu
-    this.client = rb.client
-    this.i32 = rb.i32
-    this.f64 = rb.f64
-    this.bytes = rb.u8
-    this.view = rb.dv
-    this.clockKind = rb.clockKind
-    this.userClock = rb.userClock
+    super(rb, cpu, 0, false)
     this.n = rb.g.subbufs
     this.hdr = rb.client.subbufHeaderBytes
     this.capacity = rb.g.unit - this.hdr
     this.commitOff = rb.client.commitOffset
-    this.c = rb.ctl(cpu)
-    this.x = rb.fx(cpu)
-    this.batch = rb.publishBatch
-    this.maxLen = rb.maxPayload
     this.seqShift = rb.g.unitShift + 1
     this.offMask = (1 << this.seqShift) - 1
     this.seqMask = (1 << (31 - this.seqShift)) - 1
   }
 
-  get depth(): number {
-    return this.depth_
-  }
-
-  get timestamp(): number {
-    return this.depth_ > 0 ? this.stTs[this.depth_ - 1]! : this.lastTs
+  /** A shared writer keeps no ring state of its own: nothing to reload. */
+  protected load(): void {
+    this.resetSeen = Atomics.load(this.i32, this.ctlIdx + L.C_RESET_REQ)
   }
 
   private meta(id: number): number {
     return this.rb.metaOffset(this.cpu, id) >> 2
   }
 
-  reserve(length: number, timestamp?: number, tag = 0): number {
-    if (!(length >= 0 && length <= this.maxLen && (length | 0) === length)) {
-      if (typeof length !== 'number')
-        throw new TypeError(`length: expected a number, got ${typeof length}`)
-      throw new RangeError(`length: ${length} is not an integer in [0, ${this.maxLen}]`)
-    }
-    if (this.closed) throw new TypeError('writer: closed')
+  private commitWordIdx(id: number): number {
+    return (this.rb.subbufOffset(this.cpu, id) + this.commitOff) >> 2
+  }
+
+  protected reserveSlot(length: number, tag: number): number {
+    const t = this.slotTs
     const i = this.i32
-    const c = this.c
-    if ((i[L.H_RECORD]! | i[c + L.C_DISABLED]!) !== 0) return -1
-    const t = recordTimestamp(this.clockKind, this.lastTs, this.userClock, timestamp)
-    if (this.depth_ === MAX_NESTING) {
-      this.countDrop()
-      return -1
-    }
+    const resv = this.ctlIdx + L.C_RESV
     const flags = RecordFlag.FullTimestamp | (i[L.H_CLIENT_FLAGS]! << 8)
     for (;;) {
-      const r = Atomics.load(i, c + L.C_RESV)
+      const r = Atomics.load(i, resv)
       const off = r & this.offMask
       if (off === this.offMask) {
-        Atomics.wait(i, c + L.C_RESV, r, 1)
+        // a switch is in progress: its winner stores the new C_RESV and notifies
+        Atomics.wait(i, resv, r, 1)
         continue
       }
-      const page = Atomics.load(i, c + L.C_SHARED_PAGE)
-      const seq = Atomics.load(i, c + L.C_SHARED_SEQ)
+      const page = Atomics.load(i, this.ctlIdx + L.C_SHARED_PAGE)
+      const seq = Atomics.load(i, this.ctlIdx + L.C_SHARED_SEQ)
       const w = off - this.hdr
-      const size = this.client.recordSize(
-        length,
-        0,
-        w === 0 ? flags & ~RecordFlag.FullTimestamp : flags,
-      )
+      const first = w === 0 ? flags & ~RecordFlag.FullTimestamp : flags
+      const size = this.client.recordSize(length, 0, first)
       if (w + size > this.capacity) {
-        const lock = r | this.offMask
-        if (Atomics.compareExchange(i, c + L.C_RESV, r, lock) !== r) continue
-        if (!this.switchPage(r, page, seq, w)) return -1
+        if (Atomics.compareExchange(i, resv, r, r | this.offMask) !== r) continue
+        if (!this.reserveSlow(r, page, seq, w)) return -1
         continue
       }
-      if (Atomics.compareExchange(i, c + L.C_RESV, r, r + size) !== r) continue
-      const pageOff = this.rb.subbufOffset(this.cpu, page)
-      const at = pageOff + this.hdr + w
-      if (w === 0) {
-        this.client.subbufBegin?.(this.view, pageOff, t)
-        this.f64[(this.rb.metaOffset(this.cpu, page) >> 3) + L.PM_TS_F64] = t
-      }
-      const payload = this.client.writeRecord(
-        this.view,
-        at,
-        length,
-        size,
-        0,
-        t,
-        w === 0 ? flags & ~RecordFlag.FullTimestamp : flags,
-        tag,
-      )
-      const d = this.depth_++
-      this.stOff[d] = at
-      this.stSize[d] = size
-      this.stPage[d] = page
-      this.stSeq[d] = seq
-      this.stTs[d] = t
-      this.lastTs = t
+      // the only contended operation per record; a CAS against a later lap with the same
+      // tag and offset is what the wide seq tag rules out
+      if (Atomics.compareExchange(i, resv, r, r + size) !== r) continue
+      const subbufOff = this.rb.subbufOffset(this.cpu, page)
+      const at = subbufOff + this.hdr + w
+      if (w === 0) beginSubbuf(this.client, this.view, this.f64, subbufOff, this.meta(page), t)
+      const payload = this.client.writeRecord(this.view, at, length, size, 0, t, first, tag)
+      const d = this.push(at, size, t)
+      this.stack.page[d] = page
+      this.stack.seq[d] = seq
       return payload
     }
   }
 
-  /** Count a refused reservation (rare: under the stats lock at once). */
-  private countDrop(commitOverrun = false, n = 1): void {
-    this.withStats(() => {
-      const k = this.x + (commitOverrun ? L.F_COMMIT_OVERRUN : L.F_DROPPED)
-      this.f64[k] = this.f64[k]! + n
-    })
+  /** Take the per-CPU stats lock (held for a few plain counter updates). */
+  private lockStats(): void {
+    const i = this.i32
+    const idx = this.ctlIdx + L.C_STATS_LOCK
+    while (Atomics.compareExchange(i, idx, 0, 1) !== 0) Atomics.wait(i, idx, 1, 1)
   }
 
-  private withStats(fn: () => void): void {
-    const i = this.i32
-    const idx = this.c + L.C_STATS_LOCK
-    while (Atomics.compareExchange(i, idx, 0, 1) !== 0) Atomics.wait(i, idx, 1, 1)
-    try {
-      fn()
-    } finally {
-      Atomics.store(i, idx, 0)
-      Atomics.notify(i, idx, 1)
-    }
+  private unlockStats(): void {
+    const idx = this.ctlIdx + L.C_STATS_LOCK
+    Atomics.store(this.i32, idx, 0)
+    Atomics.notify(this.i32, idx, 1)
+  }
+
+  /** Add `n` to the shared counter `F_*` at `counter` at once (refusals are rare). */
+  private addShared(counter: number, n: number): void {
+    const f = this.f64
+    const k = this.fxIdx + counter
+    this.lockStats()
+    f[k] = f[k]! + n
+    this.unlockStats()
+  }
+
+  protected countDropped(n: number): void {
+    this.addShared(L.F_DROPPED, n)
+  }
+
+  /** Give the switch lock back with the value it replaced, after a refused switch. */
+  private abandonSwitch(old: number): void {
+    Atomics.store(this.i32, this.ctlIdx + L.C_RESV, old)
+    Atomics.notify(this.i32, this.ctlIdx + L.C_RESV)
   }
 
   /**
-   * Called holding the switch lock (C_RESV = switching). Pads the old sub-buffer, claims the
-   * next slot and opens it, then releases the lock. Returns false when the next slot is not
-   * available (the lock is released with the old value).
+   * The slow path, called holding the switch lock (C_RESV = switching): claims the next slot,
+   * opens it, pads and closes the old sub-buffer, then releases the lock. Returns false when
+   * the next slot is not available (the lock is released with the old value). The only place
+   * the writer reads the mode.
    */
-  private switchPage(old: number, page: number, seq: number, w: number): boolean {
+  private reserveSlow(old: number, page: number, seq: number, w: number): boolean {
     const i = this.i32
-    const c = this.c
-    const n = this.n
+    const ctl = this.ctlIdx
     const nextSeq = (seq + 1) | 0
-    const slot = (i[c + L.C_TAIL_SLOT]! + 1) % n
-    const cs = Atomics.load(i, c + L.C_COMMIT_SEQ)
-    if (((nextSeq - cs) | 0) >= n) {
-      Atomics.store(i, c + L.C_RESV, old)
-      Atomics.notify(i, c + L.C_RESV)
-      this.countDrop(true)
+    const slot = (i[ctl + L.C_TAIL_SLOT]! + 1) % this.n
+    if (((nextSeq - Atomics.load(i, ctl + L.C_COMMIT_SEQ)) | 0) >= this.n) {
+      this.abandonSwitch(old)
+      this.addShared(L.F_COMMIT_OVERRUN, 1)
       return false
     }
     const overwrite = (Atomics.load(i, L.H_FLAGS) & L.MODE_OVERWRITE) !== 0
-    const idx = this.rb.slots(this.cpu) + slot
-    const want = (nextSeq & L.SLOT_TAG_MASK) << L.SLOT_TAG_SHIFT
-    let id: number
-    let lostEntries = 0
-    let lostBytes = 0
-    for (;;) {
-      const v = Atomics.load(i, idx)
-      id = v & L.SLOT_ID_MASK
-      const unread = (v & L.SLOT_CONSUMED) === 0
-      if (unread && !overwrite) {
-        Atomics.store(i, c + L.C_RESV, old)
-        Atomics.notify(i, c + L.C_RESV)
-        this.countDrop()
-        return false
-      }
-      if (Atomics.compareExchange(i, idx, v, id | want) !== v) continue
-      // the slot is ours, and the frontier has passed the sub-buffer's previous lap: a committer
-      // of that lap that pinned it before it saw the frontier move may still write its commit
-      // word; wait for it (a few instructions) before reading and resetting the sub-buffer
-      this.waitUnpinned(this.meta(id) + PM_PINS)
-      if (unread) {
-        lostEntries = i[this.meta(id) + L.PM_ENTRIES]!
-        lostBytes =
-          Atomics.load(i, (this.rb.subbufOffset(this.cpu, id) + this.commitOff) >> 2) &
-          L.COMMIT_LEN_MASK
-      }
-      break
+    const claimed = claimSlot(i, this.rb.slots(this.cpu) + slot, nextSeq, overwrite)
+    if (claimed < 0) {
+      this.abandonSwitch(old)
+      this.countDropped(1)
+      return false
     }
+    const id = claimed & L.SLOT_ID_MASK
+    const m = this.meta(id)
+    // the slot is ours, and the frontier has passed the sub-buffer's previous lap: a committer
+    // of that lap that pinned it before it saw the frontier move may still write its commit
+    // word; wait for it (a few instructions) before reading and resetting the sub-buffer
+    this.waitUnpinned(m + PM_PINS)
+    const unread = (claimed & L.SLOT_CONSUMED) === 0
+    const lostEntries = unread ? i[m + L.PM_ENTRIES]! : 0
+    const lostBytes = unread ? Atomics.load(i, this.commitWordIdx(id)) & L.COMMIT_LEN_MASK : 0
     // open the new one first: once the old one has its final size, a writer committing into it
     // may advance the commit frontier onto the next slot, which must then already hold the new
     // sub-buffer (final -1, commit 0), not the complete one of the previous lap
-    const m = this.meta(id)
     i[m + L.PM_SLOT] = slot
     Atomics.store(i, this.rb.pageBySlot(this.cpu) + slot, id)
     i[m + L.PM_ENTRIES] = 0
     i[m + L.PM_REAL_END] = 0
     Atomics.store(i, m + L.PM_COMMITTED, 0)
     Atomics.store(i, m + L.PM_FINAL, -1)
-    Atomics.store(i, (this.rb.subbufOffset(this.cpu, id) + this.commitOff) >> 2, 0)
-    // close the old sub-buffer
-    const pageOff = this.rb.subbufOffset(this.cpu, page)
-    const padded = this.client.endPadding(this.view, pageOff + this.hdr + w, this.capacity - w)
+    Atomics.store(i, this.commitWordIdx(id), 0)
+    // close the old sub-buffer (the kernel's `rb_reset_tail`)
+    const padAt = this.rb.subbufOffset(this.cpu, page) + this.hdr + w
+    const padded = this.client.endPadding(this.view, padAt, this.capacity - w)
     const om = this.meta(page)
     i[om + L.PM_REAL_END] = w
-    const final = w + padded
-    Atomics.store(i, om + L.PM_FINAL, final)
+    Atomics.store(i, om + L.PM_FINAL, w + padded)
     if (padded > 0) Atomics.add(i, om + L.PM_COMMITTED, padded)
-    this.withStats(() => {
-      const f = this.f64
-      const x = this.x
-      f[x + L.F_BYTES] = f[x + L.F_BYTES]! + padded
-      f[x + L.F_PAGES_TOUCHED] = f[x + L.F_PAGES_TOUCHED]! + 1
-      if (lostEntries > 0 || lostBytes > 0) {
-        f[x + L.F_OVERRUN] = f[x + L.F_OVERRUN]! + lostEntries
-        f[x + L.F_BYTES_OVERRUN] = f[x + L.F_BYTES_OVERRUN]! + lostBytes
-        f[x + L.F_PAGES_LOST] = f[x + L.F_PAGES_LOST]! + 1
-      }
-    })
-    i[c + L.C_TAIL_SLOT] = slot
-    i[c + L.C_WRITER_PAGE] = id
-    Atomics.store(i, c + L.C_SHARED_PAGE, id)
-    Atomics.store(i, c + L.C_SHARED_SEQ, nextSeq)
-    Atomics.store(i, c + L.C_TAIL_SEQ, nextSeq)
-    Atomics.store(i, c + L.C_RESV, ((nextSeq & this.seqMask) << this.seqShift) | this.hdr)
-    Atomics.notify(i, c + L.C_RESV)
+    const f = this.f64
+    const fx = this.fxIdx
+    this.lockStats()
+    f[fx + L.F_BYTES] = f[fx + L.F_BYTES]! + padded
+    f[fx + L.F_PAGES_TOUCHED] = f[fx + L.F_PAGES_TOUCHED]! + 1
+    if (lostEntries > 0 || lostBytes > 0) {
+      f[fx + L.F_OVERRUN] = f[fx + L.F_OVERRUN]! + lostEntries
+      f[fx + L.F_BYTES_OVERRUN] = f[fx + L.F_BYTES_OVERRUN]! + lostBytes
+      f[fx + L.F_PAGES_LOST] = f[fx + L.F_PAGES_LOST]! + 1
+    }
+    this.unlockStats()
+    i[ctl + L.C_TAIL_SLOT] = slot
+    i[ctl + L.C_WRITER_PAGE] = id
+    Atomics.store(i, ctl + L.C_SHARED_PAGE, id)
+    Atomics.store(i, ctl + L.C_SHARED_SEQ, nextSeq)
+    Atomics.store(i, ctl + L.C_TAIL_SEQ, nextSeq)
+    // releases the switch lock: reservations go on in the new sub-buffer
+    Atomics.store(i, ctl + L.C_RESV, ((nextSeq & this.seqMask) << this.seqShift) | this.hdr)
+    Atomics.notify(i, ctl + L.C_RESV)
     this.tryComplete(page, seq)
     return true
   }
@@ -293,42 +227,43 @@ export class SharedPagedWriter implements RingWriter {
   /** After a commit into (or the switch away from) `page` at `seq`: publish what is complete. */
   private tryComplete(page: number, seq: number): void {
     const i = this.i32
-    const c = this.c
+    const ctl = this.ctlIdx
     const m = this.meta(page)
     const committed = Atomics.load(i, m + L.PM_COMMITTED)
     const final = Atomics.load(i, m + L.PM_FINAL)
-    const commitIdx = (this.rb.subbufOffset(this.cpu, page) + this.commitOff) >> 2
+    const commitIdx = this.commitWordIdx(page)
     if (final < 0) {
       // still the current sub-buffer: publish the prefix when every reservation so far committed
-      const r = Atomics.load(i, c + L.C_RESV)
+      const r = Atomics.load(i, ctl + L.C_RESV)
       if (
         r >>> this.seqShift === (seq & this.seqMask) &&
         (r & this.offMask) - this.hdr === committed
       )
-        this.publishCommit(m, commitIdx, seq, committed)
-      this.notifyWaiters()
+        /* P3 */ this.publishCommit(m, commitIdx, seq, committed)
+      this.notifyWaiters(true)
       return
     }
     if (committed !== final) return
-    if (!this.publishCommit(m, commitIdx, seq, final)) return
+    /* P3 */ if (!this.publishCommit(m, commitIdx, seq, final)) return
     // advance the frontier over this and every following complete sub-buffer
     // (the page-by-slot table, unlike the slot words, is never touched by the reader's swap)
     let s = seq
     let slot = i[m + L.PM_SLOT]!
     for (;;) {
-      if (Atomics.compareExchange(i, c + L.C_COMMIT_SEQ, s, (s + 1) | 0) !== s) break
+      // P4 after P3: the CAS from s succeeds only once s − 1 was passed, so the frontier
+      // advances in order even when commits finish out of order
+      /* P4 */ if (Atomics.compareExchange(i, ctl + L.C_COMMIT_SEQ, s, (s + 1) | 0) !== s) break
       s = (s + 1) | 0
       slot = slot + 1 === this.n ? 0 : slot + 1
-      if (((s - Atomics.load(i, c + L.C_SHARED_SEQ)) | 0) >= 0) break
+      // `≥`, not `===`: the frontier never walks onto a stale sub-buffer of the previous lap
+      if (((s - Atomics.load(i, ctl + L.C_SHARED_SEQ)) | 0) >= 0) break
       const id = Atomics.load(i, this.rb.pageBySlot(this.cpu) + slot)
       const mm = this.meta(id)
       const f2 = Atomics.load(i, mm + L.PM_FINAL)
       if (f2 < 0 || Atomics.load(i, mm + L.PM_COMMITTED) !== f2) break
-      const idx = (this.rb.subbufOffset(this.cpu, id) + this.commitOff) >> 2
-      if (!this.publishCommit(mm, idx, s, f2)) break
+      /* P3 */ if (!this.publishCommit(mm, this.commitWordIdx(id), s, f2)) break
     }
-    Atomics.add(i, c + L.C_PUB, 1)
-    this.notifyWaiters()
+    this.endPublish(true)
   }
 
   /**
@@ -346,7 +281,8 @@ export class SharedPagedWriter implements RingWriter {
     const i = this.i32
     const pin = m + PM_PINS
     Atomics.add(i, pin, 1)
-    const live = ((Atomics.load(i, this.c + L.C_COMMIT_SEQ) - seq) | 0) <= 0
+    // pinned, then the frontier loaded: the switch that reopens this sub-buffer waits for the pin
+    const live = ((Atomics.load(i, this.ctlIdx + L.C_COMMIT_SEQ) - seq) | 0) <= 0
     if (live) this.storeMax(commitIdx, v)
     Atomics.sub(i, pin, 1)
     return live
@@ -372,69 +308,42 @@ export class SharedPagedWriter implements RingWriter {
   }
 
   /**
-   * The writer's half of the wake-up handshake (§8), after a publish (a commit word, the
-   * frontier, or the counters at a flush): one `Atomics.load` of each waiter count. A waiter
-   * of this ring is woken only when its armed watermark (`F_WAKE_*`, the lowest of the armed
-   * targets) is reached, as the per-CPU writer's `maybeWake`. The published counters lag by
-   * this and the other writers' unflushed deltas, so this writer counts its own delta in, and a
-   * publish of records counts as at least one more record (a waiter without a watermark arms
-   * "one more record" and returns as soon as there is data). `flushCounters` checks again
-   * after it published the counters, so a waiter whose target the published counters reach is
-   * woken then at the latest; a wake-up that comes early costs the waiter one re-check.
+   * The published counters lag by this and the other writers' unflushed deltas, so this
+   * writer counts its own delta in, and a publish of records (`uncounted`) counts as at least
+   * one more record (a waiter without a watermark arms "one more record" and returns as soon
+   * as there is data). A counter publish checks again after it published the counters, so a
+   * waiter whose target the published counters reach is woken then at the latest; a wake-up
+   * that comes early costs the waiter one re-check.
    */
-  private notifyWaiters(published = true): void {
-    const i = this.i32
-    const c = this.c
-    if (Atomics.load(i, c + L.C_WAITERS) !== 0) {
-      const f = this.f64
-      const x = this.x
-      if (
-        f[x + L.F_ENTRIES]! + (published && this.dEntries === 0 ? 1 : this.dEntries) >=
-          f[x + L.F_WAKE_ENTRIES]! ||
-        f[x + L.F_BYTES]! + this.dBytes >= f[x + L.F_WAKE_BYTES]! ||
-        f[x + L.F_PAGES_TOUCHED]! - f[x + L.F_PAGES_LOST]! - f[x + L.F_PAGES_READ]! >=
-          f[x + L.F_WAKE_PAGES]!
-      ) {
-        Atomics.add(i, c + L.C_WAKE, 1)
-        Atomics.notify(i, c + L.C_WAKE)
-      }
-    }
-    if (Atomics.load(i, L.H_GLOBAL_WAITERS) !== 0) {
-      Atomics.add(i, L.H_WAKE, 1)
-      Atomics.notify(i, L.H_WAKE)
-    }
+  protected watermarkReached(uncounted: boolean): boolean {
+    const f = this.f64
+    const fx = this.fxIdx
+    return (
+      f[fx + L.F_ENTRIES]! + (uncounted && this.entries === 0 ? 1 : this.entries) >=
+        f[fx + L.F_WAKE_ENTRIES]! ||
+      f[fx + L.F_BYTES]! + this.bytesWritten >= f[fx + L.F_WAKE_BYTES]! ||
+      f[fx + L.F_PAGES_TOUCHED]! - f[fx + L.F_PAGES_LOST]! - f[fx + L.F_PAGES_READ]! >=
+        f[fx + L.F_WAKE_PAGES]!
+    )
   }
 
-  drop(count = 1): void {
-    if (!(Number.isInteger(count) && count >= 0))
-      throw new RangeError(`count: ${count} is not a record count`)
-    this.countDrop(false, count)
+  protected commitSlot(d: number): void {
+    Atomics.add(this.i32, this.meta(this.stack.page[d]!) + L.PM_ENTRIES, 1)
+    this.endSlot(d)
   }
 
-  commit(): void {
-    if (this.depth_ === 0) throw new TypeError('commit: no open reservation')
-    const d = --this.depth_
-    const page = this.stPage[d]!
-    const m = this.meta(page)
-    Atomics.add(this.i32, m + L.PM_ENTRIES, 1)
-    this.dEntries++
-    this.dBytes += this.stSize[d]!
-    this.finish(d, page)
+  /** Shared writers never rewind: another writer may have reserved after the record. */
+  protected discardSlot(d: number): void {
+    this.client.discard(this.view, this.stack.start[d]!, this.stack.size[d]!)
+    this.bytesWritten += this.stack.size[d]!
+    this.endSlot(d)
   }
 
-  private finish(d: number, page: number): void {
-    Atomics.add(this.i32, this.meta(page) + L.PM_COMMITTED, this.stSize[d]!)
-    this.tryComplete(page, this.stSeq[d]!)
-    if (d === 0 && ++this.sincePublish >= this.batch) this.flushCounters()
-  }
-
-  discard(): void {
-    if (this.depth_ === 0) throw new TypeError('discard: no open reservation')
-    const d = --this.depth_
-    this.client.discard(this.view, this.stOff[d]!, this.stSize[d]!)
-    this.dDiscarded++
-    this.dBytes += this.stSize[d]!
-    this.finish(d, this.stPage[d]!)
+  /** Add the record's bytes to its sub-buffer's committed counter and publish what is complete. */
+  private endSlot(d: number): void {
+    const page = this.stack.page[d]!
+    Atomics.add(this.i32, this.meta(page) + L.PM_COMMITTED, this.stack.size[d]!)
+    this.tryComplete(page, this.stack.seq[d]!)
   }
 
   put(offset: number, src: Uint8Array): void {
@@ -442,43 +351,20 @@ export class SharedPagedWriter implements RingWriter {
     this.bytes.set(src, offset)
   }
 
-  write(data: Uint8Array, timestamp?: number): boolean {
-    const off = this.reserve(checkBytes('data', data).length, timestamp)
-    if (off < 0) return false
-    this.bytes.set(data, off)
-    this.commit()
+  /** Add the deltas to the shared counters (P2, under the stats lock); false when there were none. */
+  protected publishPositions(): boolean {
+    if (this.entries === 0 && this.bytesWritten === 0 && this.discarded === 0) return false
+    const f = this.f64
+    const fx = this.fxIdx
+    this.lockStats()
+    /* P2 */ f[fx + L.F_ENTRIES] = f[fx + L.F_ENTRIES]! + this.entries
+    f[fx + L.F_BYTES] = f[fx + L.F_BYTES]! + this.bytesWritten
+    f[fx + L.F_DISCARDED] = f[fx + L.F_DISCARDED]! + this.discarded
+    if (this.lastTs > f[fx + L.F_LAST_TS]!) f[fx + L.F_LAST_TS] = this.lastTs
+    this.unlockStats()
+    this.entries = 0
+    this.bytesWritten = 0
+    this.discarded = 0
     return true
-  }
-
-  private flushCounters(): void {
-    if (this.dEntries === 0 && this.dBytes === 0 && this.dDiscarded === 0) return
-    this.withStats(() => {
-      const f = this.f64
-      const x = this.x
-      f[x + L.F_ENTRIES] = f[x + L.F_ENTRIES]! + this.dEntries
-      f[x + L.F_BYTES] = f[x + L.F_BYTES]! + this.dBytes
-      f[x + L.F_DISCARDED] = f[x + L.F_DISCARDED]! + this.dDiscarded
-      if (this.lastTs > f[x + L.F_LAST_TS]!) f[x + L.F_LAST_TS] = this.lastTs
-    })
-    this.dEntries = 0
-    this.dBytes = 0
-    this.dDiscarded = 0
-    this.sincePublish = 0
-    Atomics.add(this.i32, this.c + L.C_PUB, 1)
-    // the counters a watermark is armed on moved only now
-    this.notifyWaiters(false)
-  }
-
-  flush(): void {
-    if (this.closed) throw new TypeError('writer: closed')
-    this.flushCounters()
-  }
-
-  close(): void {
-    if (this.closed) return
-    if (this.depth_ !== 0) throw new TypeError('close: reservations are still open')
-    this.flushCounters()
-    this.closed = true
-    Atomics.sub(this.i32, this.c + L.C_WRITER_LOCK, 1)
   }
 }
