@@ -24,8 +24,6 @@ import type { RingBuffer } from './ring-buffer.js'
 import { beginSubbuf, claimSlot } from './subbuf-switch.js'
 import { WriterBase } from './writer-base.js'
 
-export { MAX_NESTING } from './reservation-stack.js'
-export type { RingWriter } from './writer-base.js'
 
 /** @internal */
 export class PagedWriter extends WriterBase {

@@ -47,7 +47,7 @@ import { wakeEpoch, wakeWaiters } from './wait.js'
 
 import { ALL_CPUS } from './all-cpus.js'
 import { PagedWriter } from './paged-writer.js'
-import type { RingWriter } from './paged-writer.js'
+import type { RingWriter } from './writer-base.js'
 import { ContiguousWriter } from './contiguous-writer.js'
 import { SharedPagedWriter } from './shared-writer.js'
 import { RingReader } from './reader.js'
