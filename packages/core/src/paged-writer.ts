@@ -24,7 +24,6 @@ import type { RingBuffer } from './ring-buffer.js'
 import { beginSubbuf, claimSlot } from './subbuf-switch.js'
 import { WriterBase } from './writer-base.js'
 
-
 /** @internal */
 export class PagedWriter extends WriterBase {
   private readonly n: number
