@@ -61,6 +61,8 @@ export class TraceBuffer {
   /** @internal */ readonly writers: (RingWriter | undefined)[] = []
   /** @internal */ clock: TraceClock | undefined
   /** @internal */ nest = 0
+  /** @internal a view over the ring's bytes for the trace-event encoders */
+  eventView: DataView | undefined
   /** @internal */ readonly iterators: Set<RecordIterator> = new Set<RecordIterator>()
 
   /** @internal */
