@@ -1,0 +1,186 @@
+/**
+ * Writing an onering ftrace buffer as a trace.dat: every ring is a CPU. The pages move from
+ * the ring to the file as `ring_buffer_read_page` hands them out (no event is re-encoded), each
+ * CPU's pages wait in a {@link PageSpool} (memory, or a file per CPU for a long recording), and
+ * the file is assembled at the end, when the formats of every event that occurred and the
+ * names of every pid are known.
+ *
+ * @packageDocumentation
+ */
+import { closeSync, openSync } from 'node:fs'
+import * as os from 'node:os'
+import {
+  SubbufReader,
+  TraceBuffer,
+  ring_buffer_alloc_read_page,
+  ring_buffer_free_read_page,
+  ring_buffer_read_page,
+  ring_buffer_read_page_data,
+} from '@onering/ftrace'
+import type { EventDefinition } from '@onering/trace-events'
+import { TraceDatError } from './errors.js'
+import { unameText, WRITER_VERSION } from './file-options.js'
+import { buildMetadata } from './metadata.js'
+import { FileSpool, MemorySpool } from './page-spool.js'
+import type { PageSpool } from './page-spool.js'
+import { writeV6 } from './trace-dat-v6.js'
+import { writeV7 } from './trace-dat-v7.js'
+
+/** Options of a {@link TraceDatRecorder}. */
+export interface TraceDatRecorderOptions {
+  /** Every event that may occur in the buffer (`ftrace/print` is always known). */
+  readonly definitions?: readonly EventDefinition[]
+  /**
+   * Spool each CPU's pages to a file in this directory (bounded memory for long recordings);
+   * without it pages are kept in memory until {@link TraceDatRecorder.finish}.
+   */
+  readonly spoolDir?: string
+  /** Thread names by pid (`common_pid`); others are named from `/proc/self/task/<tid>/comm`. */
+  readonly comms?: ReadonlyMap<number, string>
+  /** The clock name for TRACECLOCK; by default the buffer's (`mono`, or `counter`). */
+  readonly clock?: string
+  /** The UNAME option; by default this machine's `sysname nodename release machine`. */
+  readonly uname?: string
+}
+
+/** Options of {@link TraceDatRecorder.finish}. */
+export interface TraceDatWriteOptions {
+  /** trace.dat version: 6, or 7 (uncompressed). @defaultValue 7 */
+  readonly version?: 6 | 7
+}
+
+/**
+ * Moves an ftrace buffer's pages into a trace.dat. Call {@link TraceDatRecorder.drain} while
+ * writers run (it takes every complete page), then {@link TraceDatRecorder.finish} (it takes
+ * the rest, partial pages included, and writes the file).
+ */
+export class TraceDatRecorder {
+  /** The buffer read. */
+  readonly buffer: TraceBuffer
+  readonly #spools: PageSpool[]
+  readonly #ids = new Map<number, string>()
+  readonly #pids = new Set<number>()
+  readonly #options: TraceDatRecorderOptions
+  #closed = false
+
+  /**
+   * @param buffer the ftrace buffer: one trace.dat CPU per ring.
+   * @throws TypeError for a non-TraceBuffer.
+   */
+  constructor(buffer: TraceBuffer, options: TraceDatRecorderOptions = {}) {
+    if (!(buffer instanceof TraceBuffer)) throw new TypeError('buffer: expected a TraceBuffer')
+    this.buffer = buffer
+    this.#options = options
+    const dir = options.spoolDir
+    this.#spools = Array.from({ length: buffer.rb.cpus }, (_, cpu) =>
+      dir === undefined ? new MemorySpool() : new FileSpool(dir, cpu),
+    )
+  }
+
+  /** Bytes of pages spooled so far, per CPU. */
+  get spooledBytes(): readonly number[] {
+    return this.#spools.map((s) => s.size)
+  }
+
+  /**
+   * Move pages from every ring to its spool: complete pages only (`full`, the default, for a
+   * running recording), or everything including the page being written. Returns the number of
+   * pages moved.
+   */
+  drain(full = true): number {
+    if (this.#closed) throw new TypeError('recorder: already finished')
+    const b = this.buffer
+    const size = b.rb.subbufSize
+    let moved = 0
+    for (let cpu = 0; cpu < b.rb.cpus; cpu++) {
+      const page = ring_buffer_alloc_read_page(b, cpu)
+      try {
+        while (ring_buffer_read_page(b, page, size, cpu, full ? 1 : 0) === 0) {
+          const bytes = ring_buffer_read_page_data(page)
+          this.#scan(bytes, cpu)
+          this.#spools[cpu]!.append(bytes)
+          moved++
+        }
+      } finally {
+        ring_buffer_free_read_page(b, cpu, page)
+      }
+    }
+    return moved
+  }
+
+  /** Note the event ids and pids of a page. */
+  #scan(bytes: Uint8Array, cpu: number): void {
+    const r = new SubbufReader(bytes, bytes.length).load(0)
+    for (let ev = r.next(); ev !== null; ev = r.next()) {
+      const o = ev.offset
+      if (ev.length < 8) {
+        this.#ids.set(-1, `cpu ${cpu} data`)
+        continue
+      }
+      const id = bytes[o]! | (bytes[o + 1]! << 8)
+      if (!this.#ids.has(id)) this.#ids.set(id, `cpu ${cpu} data`)
+      this.#pids.add(
+        bytes[o + 4]! | (bytes[o + 5]! << 8) | (bytes[o + 6]! << 16) | (bytes[o + 7]! << 24),
+      )
+    }
+  }
+
+  /**
+   * Take the remaining pages and write the trace.dat to `path`. Returns the file size. The
+   * spools are released (spool files removed) whatever happens.
+   *
+   * @throws TraceDatError when an event id occurs without a definition (naming the CPU).
+   */
+  finish(path: string, options: TraceDatWriteOptions = {}): number {
+    const version = options.version ?? 7
+    if (version !== 6 && version !== 7)
+      throw new RangeError(`version: ${String(version)} is not 6 or 7`)
+    try {
+      this.drain(false)
+      this.#closed = true
+      if (this.#ids.has(-1))
+        throw new TraceDatError(
+          this.#ids.get(-1)!,
+          0,
+          'an event shorter than the 8 bytes of the common fields is not a trace event',
+        )
+      const b = this.buffer
+      const meta = buildMetadata(
+        b.rb.subbufSize,
+        this.#options.definitions ?? [],
+        this.#ids,
+        this.#pids,
+        this.#options.comms ?? new Map(),
+      )
+      const fileOptions = {
+        clock: this.#options.clock ?? b.clockName,
+        uname: this.#options.uname ?? unameText(os),
+        version: WRITER_VERSION,
+        cpus: b.rb.cpus,
+      }
+      const fd = openSync(path, 'w')
+      try {
+        return version === 6
+          ? writeV6(fd, meta, this.#spools, fileOptions)
+          : writeV7(fd, meta, this.#spools, fileOptions)
+      } finally {
+        closeSync(fd)
+      }
+    } finally {
+      this.#closed = true
+      for (const s of this.#spools) s.close()
+    }
+  }
+}
+
+/**
+ * Dump a buffer as a trace.dat at once (a flight recorder after the fact): every page of every
+ * ring, partial ones included. Returns the file size.
+ */
+export function writeTraceDat(
+  buffer: TraceBuffer,
+  path: string,
+  options: TraceDatRecorderOptions & TraceDatWriteOptions = {},
+): number {
+  return new TraceDatRecorder(buffer, options).finish(path, options)
+}
