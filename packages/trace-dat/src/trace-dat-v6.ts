@@ -55,6 +55,8 @@ export function writeV6(
   }
   const head = w.zeros(pageAlign(w.length, meta.pageSize) - w.length).bytes()
   writeSync(fd, head, 0, head.length, 0)
-  spools.forEach((s, k) => s.writeTo(fd, offsets[k]!))
+  spools.forEach((s, k) => {
+    s.writeTo(fd, offsets[k]!)
+  })
   return at
 }

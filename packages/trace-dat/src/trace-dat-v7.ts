@@ -130,7 +130,9 @@ export function writeV7(
   w.zeros(dataStart - w.length)
   const head = w.bytes()
   writeSync(fd, head, 0, head.length, 0)
-  spools.forEach((s, k) => s.writeTo(fd, dataAt[k]!))
+  spools.forEach((s, k) => {
+    s.writeTo(fd, dataAt[k]!)
+  })
   const tail = new ByteWriter()
   tail.u16(O.STRINGS).u16(0).u32(strings.id('strings')).u64(strings.bytes.length).raw(strings.bytes)
   const t = tail.bytes()
