@@ -5,6 +5,8 @@
  * @packageDocumentation
  */
 export { TraceDatError } from './errors.js'
+export type { Compression } from './compression.js'
+export { PAGES_IN_CHUNK, zstdCompression } from './compression.js'
 export type { TracecmdOptionName } from './options.js'
 export { TRACECMD_OPTION, TRACE_CLOCKS, traceClockText } from './options.js'
 export { WRITER_VERSION } from './file-options.js'

@@ -19,6 +19,8 @@ export interface PageSpool {
   append(page: Uint8Array): void
   /** Write every spooled byte to `fd` at `position`. */
   writeTo(fd: number, position: number): void
+  /** Call `fn` with the spooled bytes in order, `chunk` bytes at a time (the last may be shorter). */
+  forEachChunk(chunk: number, fn: (bytes: Uint8Array) => void): void
   /** Release the memory or remove the spool file. */
   close(): void
 }
@@ -39,6 +41,24 @@ export class MemorySpool implements PageSpool {
       writeSync(fd, p, 0, p.length, at)
       at += p.length
     }
+  }
+
+  forEachChunk(chunk: number, fn: (bytes: Uint8Array) => void): void {
+    const buf = new Uint8Array(chunk)
+    let n = 0
+    for (const p of this.#pages) {
+      for (let at = 0; at < p.length;) {
+        const take = Math.min(chunk - n, p.length - at)
+        buf.set(p.subarray(at, at + take), n)
+        n += take
+        at += take
+        if (n === chunk) {
+          fn(buf)
+          n = 0
+        }
+      }
+    }
+    if (n > 0) fn(buf.subarray(0, n))
   }
 
   close(): void {
@@ -70,6 +90,22 @@ export class FileSpool implements PageSpool {
       if (n <= 0) throw new Error(`${this.path}: spool file ended at ${done} of ${this.size} bytes`)
       writeSync(fd, chunk, 0, n, position + done)
       done += n
+    }
+  }
+
+  forEachChunk(chunk: number, fn: (bytes: Uint8Array) => void): void {
+    const buf = new Uint8Array(chunk)
+    for (let done = 0; done < this.size;) {
+      const want = Math.min(chunk, this.size - done)
+      let got = 0
+      while (got < want) {
+        const n = readSync(this.#fd, buf, got, want - got, done + got)
+        if (n <= 0)
+          throw new Error(`${this.path}: spool file ended at ${done + got} of ${this.size} bytes`)
+        got += n
+      }
+      fn(buf.subarray(0, want))
+      done += want
     }
   }
 

@@ -18,6 +18,7 @@ import {
   ring_buffer_read_page_data,
 } from '@onering/ftrace'
 import type { EventDefinition } from '@onering/trace-events'
+import type { Compression } from './compression.js'
 import { TraceDatError } from './errors.js'
 import { unameText, WRITER_VERSION } from './file-options.js'
 import { buildMetadata } from './metadata.js'
@@ -45,8 +46,13 @@ export interface TraceDatRecorderOptions {
 
 /** Options of {@link TraceDatRecorder.finish}. */
 export interface TraceDatWriteOptions {
-  /** trace.dat version: 6, or 7 (uncompressed). @defaultValue 7 */
+  /** trace.dat version: 6, or 7. @defaultValue 7 */
   readonly version?: 6 | 7
+  /**
+   * Version 7 only: compress the metadata sections and the CPU data with this codec
+   * (`await zstdCompression()`, what trace-cmd writes by default).
+   */
+  readonly compression?: Compression
 }
 
 /**
@@ -135,6 +141,8 @@ export class TraceDatRecorder {
     const version = options.version ?? 7
     if (version !== 6 && version !== 7)
       throw new RangeError(`version: ${String(version)} is not 6 or 7`)
+    if (options.compression !== undefined && version !== 7)
+      throw new RangeError('compression: only version 7 files are compressed')
     try {
       this.drain(false)
       this.#closed = true
@@ -162,7 +170,7 @@ export class TraceDatRecorder {
       try {
         return version === 6
           ? writeV6(fd, meta, this.#spools, fileOptions)
-          : writeV7(fd, meta, this.#spools, fileOptions)
+          : writeV7(fd, meta, this.#spools, fileOptions, options.compression)
       } finally {
         closeSync(fd)
       }

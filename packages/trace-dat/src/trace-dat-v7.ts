@@ -1,15 +1,19 @@
 /**
- * trace.dat version 7 (trace-cmd.dat.v7(5)), uncompressed: the 18-byte start, `none` as the
- * compression, the offset of the options section, then sections {u16 id, u16 flags, u32 string
- * id, u64 size}: headers, ftrace events, events format, kallsyms, printk, command lines; one
- * options section (pointers to those, the common options, BUFFER, DONE 0); the flyrecord buffer
- * section (zeros to a page boundary, each CPU's pages verbatim); the strings section last.
+ * trace.dat version 7 (trace-cmd.dat.v7(5)): the 18-byte start, the compression (`none`, or
+ * `zstd` and its version), the offset of the first options section, then sections {u16 id, u16
+ * flags, u32 string id, u64 size}: headers, ftrace events, events format, kallsyms, printk,
+ * command lines; the flyrecord buffer section (zeros to a page boundary, then each CPU's pages
+ * verbatim — or, compressed, per CPU a u32 chunk count and chunks {u32 compressed size, u32
+ * size, frame} of {@link PAGES_IN_CHUNK} pages); one options section (pointers to the sections,
+ * the common options, BUFFER, DONE 0); the strings section last.
  *
  * @packageDocumentation
  */
 import { writeSync } from 'node:fs'
 import { TRACING_MAGIC } from '@onering/trace-events'
 import { ByteWriter, utf8 } from './byte-writer.js'
+import type { Compression } from './compression.js'
+import { PAGES_IN_CHUNK } from './compression.js'
 import type { FileOptions } from './file-options.js'
 import { writeCommonOptions } from './file-options.js'
 import type { TraceMetadata } from './metadata.js'
@@ -31,6 +35,9 @@ const DESCRIPTIONS = [
 ] as const
 type Description = (typeof DESCRIPTIONS)[number]
 
+/** Flag of a compressed section. */
+const SECTION_COMPRESSED = 1
+
 function stringsSection(): { bytes: Uint8Array; id: (d: Description) => number } {
   const w = new ByteWriter()
   const ids = new Map<string, number>()
@@ -46,27 +53,54 @@ function textWithU64(w: ByteWriter, name: string, text: string): void {
   w.cstring(name).u64(b.length).raw(b)
 }
 
-/** Write a version 7 file to `fd`; returns its size. */
+/** Sequential writes to a file descriptor. */
+class FileOut {
+  at = 0
+  constructor(readonly fd: number) {}
+  write(b: Uint8Array): void {
+    writeSync(this.fd, b, 0, b.length, this.at)
+    this.at += b.length
+  }
+}
+
+/** Write a version 7 file to `fd`, compressed with `compression` if given; returns its size. */
 export function writeV7(
   fd: number,
   meta: TraceMetadata,
   spools: readonly PageSpool[],
   options: FileOptions,
+  compression?: Compression,
 ): number {
+  const out = new FileOut(fd)
   const strings = stringsSection()
-  const w = new ByteWriter()
-  w.raw(new Uint8Array(TRACING_MAGIC)).cstring('7')
-  w.raw(new Uint8Array([0, 8])).u32(meta.pageSize)
-  w.cstring('none').cstring('')
-  const firstOptions = w.length
-  w.u64(0)
+  const head = new ByteWriter()
+  head.raw(new Uint8Array(TRACING_MAGIC)).cstring('7')
+  head.raw(new Uint8Array([0, 8])).u32(meta.pageSize)
+  head.cstring(compression?.name ?? 'none').cstring(compression?.version ?? '')
+  const firstOptions = head.length
+  head.u64(0) // patched once the options section's place is known
+  out.write(head.bytes())
 
   const sectionAt = new Map<number, number>()
-  const section = (id: number, d: Description, body: (b: ByteWriter) => void): void => {
+  const section = (
+    id: number,
+    d: Description,
+    body: (b: ByteWriter) => void,
+    pack = true,
+  ): void => {
     const b = new ByteWriter()
     body(b)
-    sectionAt.set(id, w.length)
-    w.u16(id).u16(0).u32(strings.id(d)).u64(b.length).raw(b.bytes())
+    sectionAt.set(id, out.at)
+    const h = new ByteWriter()
+    if (compression !== undefined && pack) {
+      const c = compression.compress(b.bytes())
+      h.u16(id)
+        .u16(SECTION_COMPRESSED)
+        .u32(strings.id(d))
+        .u64(8 + c.length)
+      h.u32(c.length).u32(b.length).raw(c)
+    } else h.u16(id).u16(0).u32(strings.id(d)).u64(b.length).raw(b.bytes())
+    out.write(h.bytes())
   }
   section(O.HEADER_INFO, 'headers', (b) => {
     textWithU64(b, 'header_page', meta.headerPage)
@@ -87,55 +121,76 @@ export function writeV7(
   section(O.PRINTK, 'printk', (b) => b.u32(0))
   section(O.CMDLINES, 'command lines', (b) => b.u64(utf8(meta.cmdlines).length).text(meta.cmdlines))
 
-  // the options section: its size does not depend on the offsets it holds
-  const optionsAt = w.length
-  w.setU64(firstOptions, optionsAt)
-  const optionsBody = (bufferAt: number, dataAt: readonly number[]): Uint8Array => {
-    const b = new ByteWriter()
-    for (const id of [
-      O.HEADER_INFO,
-      O.FTRACE_EVENTS,
-      O.EVENT_FORMATS,
-      O.KALLSYMS,
-      O.PRINTK,
-      O.CMDLINES,
-    ])
-      b.u16(id).u32(8).u64(sectionAt.get(id)!)
-    writeCommonOptions(b, options)
-    const buf = new ByteWriter()
-    buf.u64(bufferAt).cstring('').cstring(options.clock).u32(meta.pageSize).u32(spools.length)
-    spools.forEach((s, k) => buf.u32(k).u64(dataAt[k]!).u64(s.size))
-    b.u16(O.BUFFER).u32(buf.length).raw(buf.bytes())
-    b.u16(O.DONE).u32(8).u64(0)
-    return b.bytes().slice()
-  }
-  const probe = optionsBody(
-    0,
-    spools.map(() => 0),
+  // the buffer section: header (size patched), zeros to a page boundary, the CPU blocks
+  const bufferAt = out.at
+  out.write(
+    new ByteWriter()
+      .u16(O.BUFFER)
+      .u16(compression === undefined ? 0 : SECTION_COMPRESSED)
+      .u32(strings.id('buffer flyrecord'))
+      .u64(0)
+      .bytes(),
   )
-  const bufferAt = optionsAt + 16 + probe.length
-  let at = pageAlign(bufferAt + 16, meta.pageSize)
+  out.write(new Uint8Array(pageAlign(out.at, meta.pageSize) - out.at))
   const dataAt: number[] = []
+  const dataSize: number[] = []
   for (const s of spools) {
-    dataAt.push(at)
-    at += s.size
+    const start = out.at
+    dataAt.push(start)
+    if (compression === undefined) {
+      s.writeTo(fd, start)
+      out.at += s.size
+    } else {
+      const chunk = PAGES_IN_CHUNK * meta.pageSize
+      out.write(new ByteWriter().u32(Math.ceil(s.size / chunk)).bytes())
+      s.forEachChunk(chunk, (bytes) => {
+        const c = compression.compress(bytes)
+        out.write(new ByteWriter().u32(c.length).u32(bytes.length).bytes())
+        out.write(c)
+      })
+    }
+    dataSize.push(out.at - start)
   }
-  const body = optionsBody(bufferAt, dataAt)
-  w.u16(O.DONE).u16(0).u32(strings.id('options')).u64(body.length).raw(body)
-  const dataStart = dataAt[0] ?? pageAlign(bufferAt + 16, meta.pageSize)
-  w.u16(O.BUFFER)
-    .u16(0)
-    .u32(strings.id('buffer flyrecord'))
-    .u64(at - (bufferAt + 16))
-  w.zeros(dataStart - w.length)
-  const head = w.bytes()
-  writeSync(fd, head, 0, head.length, 0)
-  spools.forEach((s, k) => {
-    s.writeTo(fd, dataAt[k]!)
-  })
-  const tail = new ByteWriter()
-  tail.u16(O.STRINGS).u16(0).u32(strings.id('strings')).u64(strings.bytes.length).raw(strings.bytes)
-  const t = tail.bytes()
-  writeSync(fd, t, 0, t.length, at)
-  return at + t.length
+  const sizeField = new ByteWriter().u64(out.at - (bufferAt + 16)).bytes()
+  writeSync(fd, sizeField, 0, 8, bufferAt + 8)
+
+  // the options section, then the strings
+  const optionsAt = out.at
+  const b = new ByteWriter()
+  for (const id of [
+    O.HEADER_INFO,
+    O.FTRACE_EVENTS,
+    O.EVENT_FORMATS,
+    O.KALLSYMS,
+    O.PRINTK,
+    O.CMDLINES,
+  ])
+    b.u16(id).u32(8).u64(sectionAt.get(id)!)
+  writeCommonOptions(b, options)
+  const buf = new ByteWriter()
+  buf.u64(bufferAt).cstring('').cstring(options.clock).u32(meta.pageSize).u32(spools.length)
+  spools.forEach((_, k) => buf.u32(k).u64(dataAt[k]!).u64(dataSize[k]!))
+  b.u16(O.BUFFER).u32(buf.length).raw(buf.bytes())
+  b.u16(O.DONE).u32(8).u64(0)
+  out.write(
+    new ByteWriter()
+      .u16(O.DONE)
+      .u16(0)
+      .u32(strings.id('options'))
+      .u64(b.length)
+      .raw(b.bytes())
+      .bytes(),
+  )
+  out.write(
+    new ByteWriter()
+      .u16(O.STRINGS)
+      .u16(0)
+      .u32(strings.id('strings'))
+      .u64(strings.bytes.length)
+      .raw(strings.bytes)
+      .bytes(),
+  )
+  const first = new ByteWriter().u64(optionsAt).bytes()
+  writeSync(fd, first, 0, 8, firstOptions)
+  return out.at
 }

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ring_buffer_alloc, ring_buffer_write } from '@onering/ftrace'
-import { TraceDatError, TraceDatRecorder, writeTraceDat } from '../src/index.js'
+import { TraceDatError, TraceDatRecorder, writeTraceDat, zstdCompression } from '../src/index.js'
 import { DEFINITIONS } from './definitions.mjs'
 import type { Logged } from './emit.js'
 import { byTime, mainMarkers, reportLine, startWorkers } from './emit.js'
@@ -69,12 +69,22 @@ function expected(log: Logged[], comms: Map<number, string>): string[] {
 }
 
 describe.skipIf(!hasTraceCmd)('trace-cmd report reads our trace.dat', () => {
-  for (const version of [6, 7] as const) {
-    it(`version ${version}: every event the program wrote, with name, CPU, ns time, comm-pid, fields`, async () => {
+  for (const [version, zstd] of [
+    [6, false],
+    [7, false],
+    [7, true],
+  ] as const) {
+    it(`version ${version}${zstd ? ' zstd' : ''}: every event the program wrote, with name, CPU, ns time, comm-pid, fields`, async () => {
       const { tb, log, comms } = await emitAll(600)
       expect(new Set(log.map((e) => e.tid)).size).toBe(3)
-      const path = join(tmp, `ours.v${version}.dat`)
-      const size = writeTraceDat(tb, path, { definitions: DEFINITIONS, comms, version })
+      const path = join(tmp, `ours.v${version}${zstd ? 'z' : ''}.dat`)
+      const compression = zstd ? await zstdCompression() : undefined
+      const size = writeTraceDat(tb, path, {
+        definitions: DEFINITIONS,
+        comms,
+        version,
+        ...(compression === undefined ? {} : { compression }),
+      })
       expect(statSync(path).size).toBe(size)
       const lines = traceCmd(['report', '-t', path])
       expect(lines[0]).toBe('cpus=3')
@@ -104,6 +114,17 @@ describe.skipIf(!hasTraceCmd)('trace-cmd report reads our trace.dat', () => {
       const opts = traceCmd(['dump', '--options', '-i', path]).join('\n')
       expect(opts).toContain('[mono] mono_raw')
       expect(opts).not.toMatch(/DATE/)
+      if (version === 7) {
+        // every metadata section and the CPU data compressed (flag 1) or not, as asked
+        const sections = traceCmd(['dump', '--sections', '-i', path]).filter((l) =>
+          /^\[Section (1[6-9]|2[01]|3) @/.test(l),
+        )
+        expect(sections).toHaveLength(7)
+        for (const l of sections) expect(l).toContain(zstd ? 'flags 0x1' : 'flags 0x0')
+        expect(traceCmd(['dump', '--summary', '-i', path]).join('\n')).toContain(
+          zstd ? 'zstd' : 'none',
+        )
+      }
     })
   }
 
@@ -189,6 +210,9 @@ describe('what the writer refuses', () => {
     const tb = ring_buffer_alloc(65536, 0)
     expect(() => new TraceDatRecorder({} as never)).toThrow(TypeError)
     expect(() => writeTraceDat(tb, join(tmp, 'v5.dat'), { version: 5 as 6 })).toThrow(RangeError)
+    expect(() =>
+      writeTraceDat(tb, join(tmp, 'v6z.dat'), { version: 6, compression: {} as never }),
+    ).toThrow(/only version 7/)
     expect(() => writeTraceDat(tb, join(tmp, 'clock.dat'), { clock: 'sundial' })).toThrow(/sundial/)
   })
 })
