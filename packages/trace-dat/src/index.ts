@@ -15,3 +15,13 @@ export type { PageSpool } from './page-spool.js'
 export { FileSpool, MemorySpool } from './page-spool.js'
 export type { TraceDatRecorderOptions, TraceDatWriteOptions } from './trace-dat-recorder.js'
 export { TraceDatRecorder, writeTraceDat } from './trace-dat-recorder.js'
+export type {
+  ReadTraceDatOptions,
+  TraceDatBuffer,
+  TraceDatCpu,
+  TraceDatFile,
+  TraceDatFileOptions,
+} from './trace-dat-reader.js'
+export { clockOf, readTraceDat } from './trace-dat-reader.js'
+export type { ListingOptions, TraceDatEvent } from './trace-dat-events.js'
+export { eventFields, fileFormats, traceDatEvents, traceDatListing } from './trace-dat-events.js'
