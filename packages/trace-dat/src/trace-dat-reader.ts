@@ -250,8 +250,7 @@ function readV7(bytes: Uint8Array, r: ByteReader, options: ReadTraceDatOptions):
     throw r.error(`page size ${pageSize}`, r.at - 4)
   r.section = 'compression'
   const compression = r.cstring('compression name')
-  const compressionVersion = r.cstring('compression version')
-  void compressionVersion
+  r.cstring('compression version')
   const codec = compression === 'none' ? undefined : options.compression
   if (compression !== 'none' && codec?.name !== compression)
     throw r.error(`a ${compression}-compressed file needs its codec (pass compression)`)
@@ -267,13 +266,12 @@ function readV7(bytes: Uint8Array, r: ByteReader, options: ReadTraceDatOptions):
     const flags = h.u16('flags')
     h.u32('string id')
     const size = h.u64('size')
-    const body = h.raw(size, 'body')
+    h.raw(size, 'body') // the whole body lies inside the file
     if ((flags & 1) === 0) return new ByteReader(bytes, at + 16, name, at + 16 + size)
     const c = new ByteReader(bytes, at + 16, name, at + 16 + size)
     const csize = c.u32('compressed size')
     const usize = c.u32('uncompressed size')
     const out = decompress(c, codec, c.raw(csize, 'compressed data'), usize)
-    void body
     return new ByteReader(out, 0, `${name} (decompressed)`)
   }
 
@@ -291,7 +289,6 @@ function readV7(bytes: Uint8Array, r: ByteReader, options: ReadTraceDatOptions):
     if (seen.has(next)) throw new TraceDatError('options section', next, 'options chain loops')
     seen.add(next)
     const s = section(next, O.DONE)
-    next = 0
     for (;;) {
       const id = s.u16('option id')
       const size = s.u32('option size')
