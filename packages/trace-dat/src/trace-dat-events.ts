@@ -38,6 +38,11 @@ export interface TraceDatEvent {
   readonly offset: number
   /** Payload length (rounded up to 4, as stored). */
   readonly length: number
+  /**
+   * Events lost before this one (on its page's first event only): the stored count, -1 when the
+   * page says events were lost without a count, else 0.
+   */
+  readonly missed: number
 }
 
 interface Cursor {
@@ -48,6 +53,7 @@ interface Cursor {
   ts: number
   offset: number
   length: number
+  missed: number
   done: boolean
 }
 
@@ -58,6 +64,7 @@ function advance(c: Cursor): void {
       c.ts = ev.timestamp
       c.offset = ev.offset
       c.length = ev.length
+      c.missed = ev.missed
       return
     }
     const next = c.page + c.reader.subbufSize
@@ -109,6 +116,7 @@ export function* traceDatEvents(file: TraceDatFile, buffer = 0): Generator<Trace
       ts: 0,
       offset: 0,
       length: 0,
+      missed: 0,
       done: false,
     }
     reader.load(0)
@@ -136,6 +144,7 @@ export function* traceDatEvents(file: TraceDatFile, buffer = 0): Generator<Trace
       bytes,
       offset: o,
       length: best.length,
+      missed: best.missed,
     }
     advance(best)
   }
@@ -189,6 +198,12 @@ export function traceDatListing(file: TraceDatFile, options: ListingOptions = {}
   const lines = [`cpus=${file.options.cpuCount ?? b.cpus.length}`]
   for (const ev of traceDatEvents(file, buffer)) {
     if (options.cpus !== undefined && !options.cpus.includes(ev.cpu)) continue
+    if (ev.missed !== 0)
+      lines.push(
+        ev.missed > 0
+          ? `CPU:${ev.cpu} [${ev.missed} EVENTS DROPPED]`
+          : `CPU:${ev.cpu} [EVENTS DROPPED]`,
+      )
     let info: string
     let name: string
     if (ev.format === undefined) {
