@@ -7,6 +7,7 @@
  * thread ids (the main thread's tid is the process id; a worker's is another task of
  * /proc/self/task).
  */
+import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
@@ -196,5 +197,24 @@ describe('common_pid: the OS thread id', () => {
     for (const page of readAllPages(tb, 1))
       decodeRawStream(page, 4096, (ev) => pids.push(u32(page, ev.offset + 4)))
     expect(pids).toEqual([tid])
+  })
+})
+
+describe('no allocation per event', () => {
+  it('reserve/commit, trace_event_write and tracing_mark_write allocate nothing per event', () => {
+    // 400k events per kind after a warm-up; an object per event would be >= 16 bytes per event,
+    // what is left is one-off (JIT) allocation spread over the events
+    const out = execFileSync(
+      process.execPath,
+      ['--expose-gc', new URL('./workers/alloc-check.mjs', import.meta.url).pathname, '400000'],
+      { encoding: 'utf8' },
+    )
+    const perEvent = JSON.parse(out) as Record<string, number>
+    expect(Object.keys(perEvent)).toEqual([
+      'reserve_commit',
+      'trace_event_write',
+      'tracing_mark_write',
+    ])
+    for (const [kind, bytes] of Object.entries(perEvent)) expect(bytes, kind).toBeLessThan(4)
   })
 })
