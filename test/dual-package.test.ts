@@ -48,6 +48,8 @@ describe('a buffer made by one build attaches through the other', () => {
     execFileSync(process.execPath, ['--input-type=module', '-e', source], {
       cwd: fileURLToPath(new URL('.', import.meta.url)),
       encoding: 'utf8',
+      // plain output whatever the runner's terminal settings (console.log colours numbers)
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
     })
   const script = (coreFrom: 'esm' | 'cjs', ftraceFrom: 'esm' | 'cjs'): string => `
     import { createRequire } from 'node:module'
