@@ -16,11 +16,12 @@ import {
   ring_buffer_free_read_page,
   ring_buffer_read_page,
   ring_buffer_read_page_data,
+  ring_buffer_time_stamp,
 } from '@onering/ftrace'
 import type { EventDefinition } from '@onering/trace-events'
 import type { Compression } from './compression.js'
 import { TraceDatError } from './errors.js'
-import { unameText, WRITER_VERSION } from './file-options.js'
+import { cpuStatText, unameText, WRITER_VERSION } from './file-options.js'
 import { buildMetadata } from './metadata.js'
 import { FileSpool, MemorySpool } from './page-spool.js'
 import type { PageSpool } from './page-spool.js'
@@ -160,8 +161,14 @@ export class TraceDatRecorder {
         this.#pids,
         this.#options.comms ?? new Map(),
       )
+      const clock = this.#options.clock ?? b.clockName
+      const now = ring_buffer_time_stamp(b)
+      const cpuStats = Array.from({ length: b.rb.cpus }, (_, cpu) =>
+        cpuStatText(cpu, b.counters(cpu), now, clock !== 'counter'),
+      )
       const fileOptions = {
-        clock: this.#options.clock ?? b.clockName,
+        clock,
+        cpuStats,
         uname: this.#options.uname ?? unameText(os),
         version: WRITER_VERSION,
         cpus: b.rb.cpus,

@@ -109,6 +109,15 @@ describe.skipIf(!hasTraceCmd)('trace-cmd report reads our trace.dat', () => {
           comms,
         ),
       )
+      // --stat: the CPUSTAT options, the ring counters after the pages were taken: nothing
+      // left, every event the writers logged read, none dropped
+      const stat = traceCmd(['report', '--stat', path]).join('\n')
+      for (const cpu of [0, 1, 2])
+        expect(stat).toContain(`CPU: ${cpu}\nentries: 0\noverrun: 0\ncommit overrun: 0\nbytes: 0\n`)
+      expect([...stat.matchAll(/read events: (\d+)/g)].map((m) => Number(m[1]))).toEqual(
+        [0, 1, 2].map((cpu) => log.filter((e) => e.cpu === cpu).length),
+      )
+      expect([...stat.matchAll(/dropped events: (\d+)/g)].map((m) => m[1])).toEqual(['0', '0', '0'])
       const dump = spawnSync('trace-cmd', ['dump', '-v', '-i', path], { encoding: 'utf8' })
       expect(dump.stdout + dump.stderr).toContain('is a valid trace-cmd file')
       const opts = traceCmd(['dump', '--options', '-i', path]).join('\n')
