@@ -11,7 +11,7 @@
  *
  * @packageDocumentation
  */
-import { EventEncoder, FTRACE_PRINT, printEventSize } from '@onering/trace-events'
+import { EventEncoder, FTRACE_PRINT, printEventSize, utf8Length } from '@onering/trace-events'
 import type { RingWriter } from '@onering/core'
 import { TraceBuffer } from './trace-buffer.js'
 
@@ -149,24 +149,7 @@ function dynamicSize(encoder: EventEncoder, values: ArrayLike<TraceEventValue>):
     const f = fields[k]!
     if (f.kind !== 'dynamic' && f.kind !== 'trailing') continue
     const v = values[k]!
-    n += typeof v === 'string' ? utf8Bytes(v) + 1 : (v as ArrayLike<number>).length * f.elementSize
-  }
-  return n
-}
-
-function utf8Bytes(s: string): number {
-  let n = 0
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (c < 0x80) n += 1
-    else if (c < 0x800) n += 2
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1)
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n += 4
-        i++
-      } else n += 3
-    } else n += 3
+    n += typeof v === 'string' ? utf8Length(v) + 1 : (v as ArrayLike<number>).length * f.elementSize
   }
   return n
 }
@@ -221,5 +204,5 @@ export function tracing_mark_write(buffer: TraceBuffer, text: string): number {
   e.setNumber64(0, TRACING_MARK_WRITE_IP.high, TRACING_MARK_WRITE_IP.low)
   e.setMarkerText(1, text)
   buffer.openWriter().commit()
-  return utf8Bytes(text)
+  return utf8Length(text)
 }

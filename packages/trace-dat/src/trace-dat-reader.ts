@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 import { readTracingData, TracingDataError, TRACING_MAGIC } from '@onering/trace-events'
-import type { TracingSystem } from '@onering/trace-events'
+import type { TracingData, TracingSystem } from '@onering/trace-events'
 import { ByteReader } from './byte-reader.js'
 import type { Compression } from './compression.js'
 import { TraceDatError } from './errors.js'
@@ -52,30 +52,15 @@ export interface TraceDatFileOptions {
   readonly cpuStats: readonly string[]
 }
 
-/** A trace.dat's contents. */
-export interface TraceDatFile {
+/**
+ * A trace.dat's contents: the tracing-data parts (as `@onering/trace-events` reads them from a
+ * version 6 block), the options and the buffers.
+ */
+export interface TraceDatFile extends Omit<TracingData, 'version' | 'bigEndian'> {
   /** 6 or 7. */
   readonly version: 6 | 7
-  /** `sizeof(long)` of the traced machine. */
-  readonly longSize: number
-  /** Page size of the traced machine. */
-  readonly pageSize: number
   /** Compression algorithm (`none` for version 6 and uncompressed version 7). */
   readonly compression: string
-  /** `events/header_page` text. */
-  readonly headerPage: string
-  /** `events/header_event` text. */
-  readonly headerEvent: string
-  /** ftrace event formats. */
-  readonly ftraceFormats: readonly string[]
-  /** The other systems' formats. */
-  readonly systems: readonly TracingSystem[]
-  /** kallsyms text. */
-  readonly kallsyms: string
-  /** printk formats text. */
-  readonly printkFormats: string
-  /** saved cmdlines text. */
-  readonly cmdlines: string
   /** Options. */
   readonly options: TraceDatFileOptions
   /** Buffers with page data: the top-level one first. */

@@ -25,6 +25,7 @@ import {
   zstdCompression,
 } from '../src/index.js'
 import { DEFINITIONS } from './definitions.mjs'
+import { hasTraceCmd, requireTraceCmd } from './trace-cmd-env.js'
 import { mainMarkers, startWorkers } from './emit.js'
 
 const fixture = (n: string): Uint8Array =>
@@ -40,21 +41,7 @@ const stats = (n: string): Record<string, number> =>
       }),
   )
 
-const inCi = !['', '0', 'false'].includes((process.env['CI'] ?? '').toLowerCase())
-const hasTraceCmd = spawnSync('trace-cmd', ['--version'], { stdio: 'ignore' }).error === undefined
-if (!hasTraceCmd) {
-  if (inCi) {
-    describe('trace-cmd (CI)', () => {
-      it('is installed', () => {
-        throw new Error('trace-cmd is missing: CI must run this suite (.ci/run installs it).')
-      })
-    })
-  } else {
-    console.warn(
-      '\n[trace-dat reader] trace-cmd SKIPPED: not installed (Debian: apt-get install trace-cmd); with CI set this is a failure.\n',
-    )
-  }
-}
+requireTraceCmd('trace-dat reader')
 
 const tmp = mkdtempSync(join(os.tmpdir(), 'onering-trace-dat-read-'))
 afterAll(() => {

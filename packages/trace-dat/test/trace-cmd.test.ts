@@ -15,24 +15,11 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { ring_buffer_alloc, ring_buffer_write } from '@onering/ftrace'
 import { TraceDatError, TraceDatRecorder, writeTraceDat, zstdCompression } from '../src/index.js'
 import { DEFINITIONS } from './definitions.mjs'
+import { hasTraceCmd, requireTraceCmd } from './trace-cmd-env.js'
 import type { Logged } from './emit.js'
 import { byTime, mainMarkers, reportLine, startWorkers } from './emit.js'
 
-const inCi = !['', '0', 'false'].includes((process.env['CI'] ?? '').toLowerCase())
-const hasTraceCmd = spawnSync('trace-cmd', ['--version'], { stdio: 'ignore' }).error === undefined
-if (!hasTraceCmd) {
-  if (inCi) {
-    describe('trace-cmd (CI)', () => {
-      it('is installed', () => {
-        throw new Error('trace-cmd is missing: CI must run this suite (.ci/run installs it).')
-      })
-    })
-  } else {
-    console.warn(
-      '\n[trace-dat] trace-cmd SKIPPED: not installed (Debian: apt-get install trace-cmd); with CI set this is a failure.\n',
-    )
-  }
-}
+requireTraceCmd('trace-dat writer')
 
 const tmp = mkdtempSync(join(tmpdir(), 'onering-trace-dat-'))
 afterAll(() => {
