@@ -124,31 +124,37 @@ describe.skipIf(!hasTraceCmd)('trace-cmd report reads our trace.dat', () => {
     })
   }
 
-  it('streaming: rings smaller than the recording, drained into per-CPU spool files while writers run', async () => {
-    // 16 KiB rings, produce-consume: the writers retry while their ring is full, the recorder
-    // moves complete pages into spool files; the file holds every event
-    const tb = ring_buffer_alloc(16384, 0, { cpus: 2 })
-    const spoolDir = mkdtempSync(join(tmp, 'spool-'))
-    const comms = new Map<number, string>()
-    const rec = new TraceDatRecorder(tb, { definitions: DEFINITIONS, spoolDir, comms })
-    const done = new SharedArrayBuffer(4)
-    const running = startWorkers(tb, [0, 1], 3000, done)
-    const d = new Int32Array(done)
-    let pages = 0
-    while (Atomics.load(d, 0) < 2) {
-      pages += rec.drain()
-      Atomics.wait(d, 0, Atomics.load(d, 0), 1)
-    }
-    const workers = await running
-    workers.forEach((w, k) => comms.set(w.tid, `worker-${k}`))
-    expect(pages).toBeGreaterThan(2 * 8) // more pages than the rings hold
-    const path = join(tmp, 'streamed.dat')
-    rec.finish(path, { version: 7 })
-    const log = workers.flatMap((w) => w.log)
-    expect(traceCmd(['report', '-t', path]).slice(1)).toEqual(expected(log, comms))
-    // the spool files are gone
-    expect(spawnSync('ls', [spoolDir], { encoding: 'utf8' }).stdout).toBe('')
-  })
+  it.each([
+    ['uncompressed', false],
+    ['zstd', true],
+  ] as const)(
+    'streaming, %s: rings smaller than the recording, drained into per-CPU spool files while writers run',
+    async (_, zstd) => {
+      // 16 KiB rings, produce-consume: the writers retry while their ring is full, the recorder
+      // moves complete pages into spool files; the file holds every event
+      const tb = ring_buffer_alloc(16384, 0, { cpus: 2 })
+      const spoolDir = mkdtempSync(join(tmp, 'spool-'))
+      const comms = new Map<number, string>()
+      const rec = new TraceDatRecorder(tb, { definitions: DEFINITIONS, spoolDir, comms })
+      const done = new SharedArrayBuffer(4)
+      const running = startWorkers(tb, [0, 1], 3000, done)
+      const d = new Int32Array(done)
+      let pages = 0
+      while (Atomics.load(d, 0) < 2) {
+        pages += rec.drain()
+        Atomics.wait(d, 0, Atomics.load(d, 0), 1)
+      }
+      const workers = await running
+      workers.forEach((w, k) => comms.set(w.tid, `worker-${k}`))
+      expect(pages).toBeGreaterThan(2 * 8) // more pages than the rings hold
+      const path = join(tmp, `streamed${zstd ? '.z' : ''}.dat`)
+      rec.finish(path, zstd ? { version: 7, compression: await zstdCompression() } : { version: 7 })
+      const log = workers.flatMap((w) => w.log)
+      expect(traceCmd(['report', '-t', path]).slice(1)).toEqual(expected(log, comms))
+      // the spool files are gone
+      expect(spawnSync('ls', [spoolDir], { encoding: 'utf8' }).stdout).toBe('')
+    },
+  )
 
   it("the buffer's own mono clock is CLOCK_MONOTONIC: report's time lies between two hrtime reads", async () => {
     const { tracing_mark_write } = await import('@onering/ftrace')
