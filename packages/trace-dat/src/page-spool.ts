@@ -72,8 +72,8 @@ export class FileSpool implements PageSpool {
   #fd: number
   size = 0
 
-  /** @param dir an existing directory; @param cpu the CPU whose pages it holds. */
-  constructor(dir: string, cpu: number) {
+  /** @param dir an existing directory; @param cpu the CPU whose pages it holds (names the file). */
+  constructor(dir: string, cpu: number | string) {
     this.path = join(dir, `cpu${cpu}.spool`)
     this.#fd = openSync(this.path, 'w+')
   }

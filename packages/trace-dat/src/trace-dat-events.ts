@@ -20,6 +20,8 @@ import type { TraceDatFile } from './trace-dat-reader.js'
 
 /** One event of a trace.dat. */
 export interface TraceDatEvent {
+  /** Name of the buffer it is in: `""` for the top-level buffer, else the instance's. */
+  readonly buffer: string
   /** CPU it was recorded on. */
   readonly cpu: number
   /** Timestamp (clock units: ns for the nanosecond clocks), DATE offset applied. */
@@ -46,6 +48,7 @@ export interface TraceDatEvent {
 }
 
 interface Cursor {
+  readonly buffer: string
   readonly cpu: number
   readonly reader: SubbufReader
   readonly size: number
@@ -93,22 +96,37 @@ export function fileFormats(file: TraceDatFile): Map<number, EventFormat> {
   return out
 }
 
+function checkBuffers(file: TraceDatFile, buffers: readonly number[] | undefined): number[] {
+  const list = buffers === undefined ? file.buffers.map((_, k) => k) : [...buffers]
+  for (const k of list)
+    if (file.buffers[k] === undefined)
+      throw new RangeError(`buffers: ${k} is not a buffer of the file`)
+  return list
+}
+
 /**
- * The events of buffer `buffer` (0 = the top-level one) in time order across CPUs (ties: the
- * lower CPU first), as `trace-cmd report` lists them.
+ * The events of the file's buffers (all by default; indexes into `file.buffers`, 0 = the
+ * top-level one) in time order across CPUs and buffers (ties: the earlier buffer, then the
+ * lower CPU), as `trace-cmd report` lists them.
  */
-export function* traceDatEvents(file: TraceDatFile, buffer = 0): Generator<TraceDatEvent> {
-  const b = file.buffers[buffer]
-  if (b === undefined) throw new RangeError(`buffer: ${buffer} is not a buffer of the file`)
+export function* traceDatEvents(
+  file: TraceDatFile,
+  buffers?: readonly number[],
+): Generator<TraceDatEvent> {
+  const list = checkBuffers(file, buffers)
   const formats = fileFormats(file)
   const comms = parseCmdlines(file.cmdlines)
   const date = file.options.date === undefined ? 0 : Number(file.options.date)
   const shift = Number.isSafeInteger(date) ? date : 0
   const cursors: Cursor[] = []
-  for (const c of b.cpus) {
+  for (const c of list.flatMap((k) =>
+    file.buffers[k]!.cpus.map((cpu) => ({ ...cpu, b: file.buffers[k]! })),
+  )) {
+    const b = c.b
     if (c.data.length < b.pageSize) continue
     const reader = new SubbufReader(c.data, b.pageSize)
     const cur: Cursor = {
+      buffer: b.name,
       cpu: c.cpu,
       reader,
       size: c.data.length,
@@ -135,6 +153,7 @@ export function* traceDatEvents(file: TraceDatFile, buffer = 0): Generator<Trace
         ? bytes[o + 4]! | (bytes[o + 5]! << 8) | (bytes[o + 6]! << 16) | (bytes[o + 7]! << 24)
         : 0
     yield {
+      buffer: best.buffer,
       cpu: best.cpu,
       timestamp: best.ts + shift,
       pid,
@@ -162,8 +181,8 @@ export interface ListingOptions {
   readonly ns?: boolean
   /** Only these CPUs (`--cpu`). */
   readonly cpus?: readonly number[]
-  /** Buffer index. @defaultValue 0 */
-  readonly buffer?: number
+  /** Indexes of the buffers to list (`file.buffers`); all by default, as trace-cmd does. */
+  readonly buffers?: readonly number[]
 }
 
 function time(ts: number, raw: boolean, ns: boolean): string {
@@ -187,16 +206,18 @@ function time(ts: number, raw: boolean, ns: boolean): string {
  * trace-cmd's).
  */
 export function traceDatListing(file: TraceDatFile, options: ListingOptions = {}): string[] {
-  const buffer = options.buffer ?? 0
-  const b = file.buffers[buffer]
-  if (b === undefined) throw new RangeError(`buffer: ${buffer} is not a buffer of the file`)
+  const list = checkBuffers(file, options.buffers)
+  // the top-level buffer's clock decides how trace-cmd prints every timestamp
+  const b = file.buffers[0]!
+  // with instances, every line starts with the buffer's name (`foo: `), padded to the longest
+  const pad = file.buffers.length > 1 ? Math.max(...file.buffers.map((x) => x.name.length)) + 2 : 0
   const symbols = Kallsyms.parse(file.kallsyms)
   const printers = new Map<number, EventPrinter | null>()
   const raw = b.clock === 'counter' || b.clock === 'x86-tsc'
   // trace-cmd's widths: a raw count in 11 columns, sec.usec in 12, sec.nsec in 15
   const width = raw ? 11 : options.ns === true ? 15 : 12
   const lines = [`cpus=${file.options.cpuCount ?? b.cpus.length}`]
-  for (const ev of traceDatEvents(file, buffer)) {
+  for (const ev of traceDatEvents(file, list)) {
     if (options.cpus !== undefined && !options.cpus.includes(ev.cpu)) continue
     if (ev.missed !== 0)
       lines.push(
@@ -231,7 +252,7 @@ export function traceDatListing(file: TraceDatFile, options: ListingOptions = {}
         if (info.endsWith('\n')) info = info.slice(0, -1)
       }
     }
-    const who = `${ev.comm.padStart(16)}-${String(ev.pid).padEnd(5)}`
+    const who = `${(ev.buffer === '' ? '' : `${ev.buffer}:`).padEnd(pad)}${ev.comm.padStart(16)}-${String(ev.pid).padEnd(5)}`
     lines.push(
       `${who} [${String(ev.cpu).padStart(3, '0')}] ${time(ev.timestamp, raw, options.ns === true).padStart(width)}: ${`${name}:`.padEnd(21)} ${info}`,
     )

@@ -43,6 +43,11 @@ export interface TraceDatRecorderOptions {
   readonly clock?: string
   /** The UNAME option; by default this machine's `sysname nodename release machine`. */
   readonly uname?: string
+  /**
+   * Additional named buffers (the kernel's tracefs instances), written as BUFFER options with
+   * their own data (version 7 only); their sub-buffer size must be the main buffer's.
+   */
+  readonly instances?: readonly { readonly name: string; readonly buffer: TraceBuffer }[]
 }
 
 /** Options of {@link TraceDatRecorder.finish}. */
@@ -64,7 +69,7 @@ export interface TraceDatWriteOptions {
 export class TraceDatRecorder {
   /** The buffer read. */
   readonly buffer: TraceBuffer
-  readonly #spools: PageSpool[]
+  readonly #sources: { name: string; buffer: TraceBuffer; spools: PageSpool[] }[]
   readonly #ids = new Map<number, string>()
   readonly #pids = new Set<number>()
   readonly #options: TraceDatRecorderOptions
@@ -79,14 +84,36 @@ export class TraceDatRecorder {
     this.buffer = buffer
     this.#options = options
     const dir = options.spoolDir
-    this.#spools = Array.from({ length: buffer.rb.cpus }, (_, cpu) =>
-      dir === undefined ? new MemorySpool() : new FileSpool(dir, cpu),
-    )
+    const names = new Set<string>()
+    const sources = [{ name: '', buffer }, ...(options.instances ?? [])]
+    sources.forEach(({ name, buffer: b }, k) => {
+      if (!(b instanceof TraceBuffer))
+        throw new TypeError(`instances[${k - 1}].buffer: expected a TraceBuffer`)
+      if (
+        k > 0 &&
+        (typeof name !== 'string' || name === '' || name.includes('\0') || names.has(name))
+      )
+        throw new RangeError(
+          `instances[${k - 1}].name: ${String(name)} is empty, repeated or holds a NUL`,
+        )
+      if (b.rb.subbufSize !== buffer.rb.subbufSize)
+        throw new RangeError(
+          `instances[${k - 1}].buffer: sub-buffers of ${b.rb.subbufSize} bytes, not the main buffer's ${buffer.rb.subbufSize}`,
+        )
+      names.add(name)
+    })
+    this.#sources = sources.map(({ name, buffer: b }, k) => ({
+      name,
+      buffer: b,
+      spools: Array.from({ length: b.rb.cpus }, (_, cpu) =>
+        dir === undefined ? new MemorySpool() : new FileSpool(dir, k === 0 ? cpu : `${k}-${cpu}`),
+      ),
+    }))
   }
 
-  /** Bytes of pages spooled so far, per CPU. */
+  /** Bytes of pages spooled so far, per CPU of the main buffer. */
   get spooledBytes(): readonly number[] {
-    return this.#spools.map((s) => s.size)
+    return this.#sources[0]!.spools.map((s) => s.size)
   }
 
   /**
@@ -96,20 +123,21 @@ export class TraceDatRecorder {
    */
   drain(full = true): number {
     if (this.#closed) throw new TypeError('recorder: already finished')
-    const b = this.buffer
-    const size = b.rb.subbufSize
     let moved = 0
-    for (let cpu = 0; cpu < b.rb.cpus; cpu++) {
-      const page = ring_buffer_alloc_read_page(b, cpu)
-      try {
-        while (ring_buffer_read_page(b, page, size, cpu, full ? 1 : 0) === 0) {
-          const bytes = ring_buffer_read_page_data(page)
-          this.#scan(bytes, cpu)
-          this.#spools[cpu]!.append(bytes)
-          moved++
+    for (const { buffer: b, spools } of this.#sources) {
+      const size = b.rb.subbufSize
+      for (let cpu = 0; cpu < b.rb.cpus; cpu++) {
+        const page = ring_buffer_alloc_read_page(b, cpu)
+        try {
+          while (ring_buffer_read_page(b, page, size, cpu, full ? 1 : 0) === 0) {
+            const bytes = ring_buffer_read_page_data(page)
+            this.#scan(bytes, cpu)
+            spools[cpu]!.append(bytes)
+            moved++
+          }
+        } finally {
+          ring_buffer_free_read_page(b, cpu, page)
         }
-      } finally {
-        ring_buffer_free_read_page(b, cpu, page)
       }
     }
     return moved
@@ -144,6 +172,8 @@ export class TraceDatRecorder {
       throw new RangeError(`version: ${String(version)} is not 6 or 7`)
     if (options.compression !== undefined && version !== 7)
       throw new RangeError('compression: only version 7 files are compressed')
+    if (this.#sources.length > 1 && version !== 7)
+      throw new RangeError('instances: only version 7 files are written with instances')
     try {
       this.drain(false)
       this.#closed = true
@@ -176,14 +206,24 @@ export class TraceDatRecorder {
       const fd = openSync(path, 'w')
       try {
         return version === 6
-          ? writeV6(fd, meta, this.#spools, fileOptions)
-          : writeV7(fd, meta, this.#spools, fileOptions, options.compression)
+          ? writeV6(fd, meta, this.#sources[0]!.spools, fileOptions)
+          : writeV7(
+              fd,
+              meta,
+              this.#sources.map((s) => ({
+                name: s.name,
+                clock: s.name === '' ? clock : s.buffer.clockName,
+                spools: s.spools,
+              })),
+              fileOptions,
+              options.compression,
+            )
       } finally {
         closeSync(fd)
       }
     } finally {
       this.#closed = true
-      for (const s of this.#spools) s.close()
+      for (const src of this.#sources) for (const s of src.spools) s.close()
     }
   }
 }

@@ -63,11 +63,24 @@ class FileOut {
   }
 }
 
-/** Write a version 7 file to `fd`, compressed with `compression` if given; returns its size. */
+/** One buffer of a version 7 file: the top-level one (name `""`) or an instance. */
+export interface V7Buffer {
+  /** Instance name, `""` for the top-level buffer. */
+  readonly name: string
+  /** Its trace clock name. */
+  readonly clock: string
+  /** Its CPUs' pages. */
+  readonly spools: readonly PageSpool[]
+}
+
+/**
+ * Write a version 7 file to `fd` with one buffer section and BUFFER option per buffer,
+ * compressed with `compression` if given; returns its size.
+ */
 export function writeV7(
   fd: number,
   meta: TraceMetadata,
-  spools: readonly PageSpool[],
+  buffers: readonly V7Buffer[],
   options: FileOptions,
   compression?: Compression,
 ): number {
@@ -121,38 +134,37 @@ export function writeV7(
   section(O.PRINTK, 'printk', (b) => b.u32(0))
   section(O.CMDLINES, 'command lines', (b) => b.u64(utf8(meta.cmdlines).length).text(meta.cmdlines))
 
-  // the buffer section: header (size patched), zeros to a page boundary, the CPU blocks
-  const bufferAt = out.at
-  out.write(
-    new ByteWriter()
-      .u16(O.BUFFER)
-      .u16(compression === undefined ? 0 : SECTION_COMPRESSED)
-      .u32(strings.id('buffer flyrecord'))
-      .u64(0)
-      .bytes(),
-  )
-  out.write(new Uint8Array(pageAlign(out.at, meta.pageSize) - out.at))
-  const dataAt: number[] = []
-  const dataSize: number[] = []
-  for (const s of spools) {
-    const start = out.at
-    dataAt.push(start)
-    if (compression === undefined) {
-      s.writeTo(fd, start)
-      out.at += s.size
-    } else {
-      const chunk = PAGES_IN_CHUNK * meta.pageSize
-      out.write(new ByteWriter().u32(Math.ceil(s.size / chunk)).bytes())
-      s.forEachChunk(chunk, (bytes) => {
-        const c = compression.compress(bytes)
-        out.write(new ByteWriter().u32(c.length).u32(bytes.length).bytes())
-        out.write(c)
-      })
+  // per buffer, a buffer section: header (size patched), zeros to a page boundary, CPU blocks
+  const placed = buffers.map((buffer) => {
+    const bufferAt = out.at
+    const flags = compression === undefined ? 0 : SECTION_COMPRESSED
+    out.write(
+      new ByteWriter().u16(O.BUFFER).u16(flags).u32(strings.id('buffer flyrecord')).u64(0).bytes(),
+    )
+    out.write(new Uint8Array(pageAlign(out.at, meta.pageSize) - out.at))
+    const dataAt: number[] = []
+    const dataSize: number[] = []
+    for (const s of buffer.spools) {
+      const start = out.at
+      dataAt.push(start)
+      if (compression === undefined) {
+        s.writeTo(fd, start)
+        out.at += s.size
+      } else {
+        const chunk = PAGES_IN_CHUNK * meta.pageSize
+        out.write(new ByteWriter().u32(Math.ceil(s.size / chunk)).bytes())
+        s.forEachChunk(chunk, (bytes) => {
+          const c = compression.compress(bytes)
+          out.write(new ByteWriter().u32(c.length).u32(bytes.length).bytes())
+          out.write(c)
+        })
+      }
+      dataSize.push(out.at - start)
     }
-    dataSize.push(out.at - start)
-  }
-  const sizeField = new ByteWriter().u64(out.at - (bufferAt + 16)).bytes()
-  writeSync(fd, sizeField, 0, 8, bufferAt + 8)
+    const sizeField = new ByteWriter().u64(out.at - (bufferAt + 16)).bytes()
+    writeSync(fd, sizeField, 0, 8, bufferAt + 8)
+    return { buffer, bufferAt, dataAt, dataSize }
+  })
 
   // the options section, then the strings
   const optionsAt = out.at
@@ -167,10 +179,13 @@ export function writeV7(
   ])
     b.u16(id).u32(8).u64(sectionAt.get(id)!)
   writeCommonOptions(b, options)
-  const buf = new ByteWriter()
-  buf.u64(bufferAt).cstring('').cstring(options.clock).u32(meta.pageSize).u32(spools.length)
-  spools.forEach((_, k) => buf.u32(k).u64(dataAt[k]!).u64(dataSize[k]!))
-  b.u16(O.BUFFER).u32(buf.length).raw(buf.bytes())
+  for (const { buffer, bufferAt, dataAt, dataSize } of placed) {
+    const buf = new ByteWriter()
+    buf.u64(bufferAt).cstring(buffer.name).cstring(buffer.clock)
+    buf.u32(meta.pageSize).u32(buffer.spools.length)
+    buffer.spools.forEach((_, k) => buf.u32(k).u64(dataAt[k]!).u64(dataSize[k]!))
+    b.u16(O.BUFFER).u32(buf.length).raw(buf.bytes())
+  }
   b.u16(O.DONE).u32(8).u64(0)
   out.write(
     new ByteWriter()

@@ -8,12 +8,19 @@
  * validates the file. Needs trace-cmd: skipped with a warning without it, a failure under CI.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ring_buffer_alloc, ring_buffer_write } from '@onering/ftrace'
-import { TraceDatError, TraceDatRecorder, writeTraceDat, zstdCompression } from '../src/index.js'
+import {
+  readTraceDat,
+  traceDatListing,
+  TraceDatError,
+  TraceDatRecorder,
+  writeTraceDat,
+  zstdCompression,
+} from '../src/index.js'
 import { DEFINITIONS } from './definitions.mjs'
 import { hasTraceCmd, requireTraceCmd } from './trace-cmd-env.js'
 import type { Logged } from './emit.js'
@@ -155,6 +162,33 @@ describe.skipIf(!hasTraceCmd)('trace-cmd report reads our trace.dat', () => {
       expect(spawnSync('ls', [spoolDir], { encoding: 'utf8' }).stdout).toBe('')
     },
   )
+
+  it('an instance: a second buffer written as its own BUFFER, listed by trace-cmd with its name', async () => {
+    const top = ring_buffer_alloc(65536, 0, { cpus: 2 })
+    const foo = ring_buffer_alloc(65536, 0, { cpus: 1 })
+    const log = [...mainMarkers(top, 1, 5), ...mainMarkers(foo, 0, 5), ...mainMarkers(top, 0, 5)]
+    const inFoo = new Set(log.slice(5, 10))
+    const path = join(tmp, 'instance.dat')
+    writeTraceDat(top, path, { instances: [{ name: 'foo', buffer: foo }] })
+    const comms = new Map([[process.pid, 'node']])
+    expect(traceCmd(['report', '-t', path]).slice(1)).toEqual(
+      byTime(log).map((e) => `${inFoo.has(e) ? 'foo: ' : ''}${reportLine(e, comms.get(e.tid)!)}`),
+    )
+    // our reader lists it as trace-cmd does, byte for byte
+    const file = readTraceDat(new Uint8Array(readFileSync(path)))
+    expect(file.buffers.map((b) => b.name)).toEqual(['', 'foo'])
+    const r = spawnSync('trace-cmd', ['report', path], { encoding: 'utf8' })
+    expect(traceDatListing(file)).toEqual(r.stdout.trimEnd().split('\n'))
+    expect(() =>
+      writeTraceDat(top, join(tmp, 'i6.dat'), {
+        version: 6,
+        instances: [{ name: 'x', buffer: foo }],
+      }),
+    ).toThrow(/only version 7/)
+    expect(() =>
+      writeTraceDat(top, join(tmp, 'i.dat'), { instances: [{ name: '', buffer: foo }] }),
+    ).toThrow(/instances\[0\]\.name/)
+  })
 
   it("the buffer's own mono clock is CLOCK_MONOTONIC: report's time lies between two hrtime reads", async () => {
     const { tracing_mark_write } = await import('@onering/ftrace')
