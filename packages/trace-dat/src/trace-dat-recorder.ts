@@ -93,9 +93,7 @@ export class TraceDatRecorder {
         k > 0 &&
         (typeof name !== 'string' || name === '' || name.includes('\0') || names.has(name))
       )
-        throw new RangeError(
-          `instances[${k - 1}].name: ${String(name)} is empty, repeated or holds a NUL`,
-        )
+        throw new RangeError(`instances[${k - 1}].name: ${name} is empty, repeated or holds a NUL`)
       if (b.rb.subbufSize !== buffer.rb.subbufSize)
         throw new RangeError(
           `instances[${k - 1}].buffer: sub-buffers of ${b.rb.subbufSize} bytes, not the main buffer's ${buffer.rb.subbufSize}`,

@@ -163,7 +163,7 @@ describe.skipIf(!hasTraceCmd)('trace-cmd report reads our trace.dat', () => {
     },
   )
 
-  it('an instance: a second buffer written as its own BUFFER, listed by trace-cmd with its name', async () => {
+  it('an instance: a second buffer written as its own BUFFER, listed by trace-cmd with its name', () => {
     const top = ring_buffer_alloc(65536, 0, { cpus: 2 })
     const foo = ring_buffer_alloc(65536, 0, { cpus: 1 })
     const log = [...mainMarkers(top, 1, 5), ...mainMarkers(foo, 0, 5), ...mainMarkers(top, 0, 5)]
