@@ -6,6 +6,7 @@ import * as esmCore from '@onering/core'
 import * as esmFtrace from '@onering/ftrace'
 import * as esmPerf from '@onering/perf'
 import * as esmTraceEvents from '@onering/trace-events'
+import * as esmTraceDat from '@onering/trace-dat'
 
 const require = createRequire(import.meta.url)
 
@@ -14,6 +15,7 @@ for (const [name, esm] of [
   ['@onering/ftrace', esmFtrace],
   ['@onering/perf', esmPerf],
   ['@onering/trace-events', esmTraceEvents],
+  ['@onering/trace-dat', esmTraceDat],
 ] as const) {
   describe(`${name} dual package (built dist)`, () => {
     it('exposes the same non-empty set of exports from ESM and CJS', () => {
@@ -46,6 +48,8 @@ describe('a buffer made by one build attaches through the other', () => {
     execFileSync(process.execPath, ['--input-type=module', '-e', source], {
       cwd: fileURLToPath(new URL('.', import.meta.url)),
       encoding: 'utf8',
+      // plain output whatever the runner's terminal settings (console.log colours numbers)
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
     })
   const script = (coreFrom: 'esm' | 'cjs', ftraceFrom: 'esm' | 'cjs'): string => `
     import { createRequire } from 'node:module'

@@ -24,6 +24,7 @@ const TARGETS = [
   'perf.decodeControlPage',
   'perf.PerfMmap',
   'perf.decodeRecord',
+  'trace-dat.readTraceDat',
 ]
 
 it(

@@ -27,6 +27,7 @@ import {
   perf_mmap__read_event,
   perf_mmap__read_init,
 } from '@onering/perf'
+import { readTraceDat, traceDatListing } from '@onering/trace-dat'
 
 const fixtures = new URL('../../test/fixtures/kernel/', import.meta.url)
 const file = (dir, name) => new Uint8Array(readFileSync(new URL(`${dir}/${name}`, fixtures)))
@@ -145,7 +146,23 @@ function coreFocus(bytes) {
   return ranges
 }
 
+/** trace.dat files made by trace-cmd 3.1.6 from the kernel pages (packages/trace-dat/test/fixtures). */
+function traceDatFiles() {
+  const dir = new URL('../../packages/trace-dat/test/fixtures/', import.meta.url)
+  return ['kernel.v6.dat', 'kernel.v7.dat', 'kernel.v7z.dat'].map((n) => ({
+    name: `trace-dat/${n}`,
+    bytes: new Uint8Array(readFileSync(new URL(n, dir))),
+  }))
+}
+
 export const targets = {
+  'trace-dat.readTraceDat': {
+    corpus: traceDatFiles,
+    /** Read the file and list every event as `trace-cmd report` would. */
+    run(bytes) {
+      return traceDatListing(readTraceDat(bytes)).length
+    },
+  },
   'ftrace.decodeRawStream': {
     corpus: () => [
       ...files('ftrace', /\.raw$/),

@@ -17,7 +17,19 @@ export {
 export { ftraceClient, decodeEvent, FTRACE_FLAG_ABSOLUTE } from './client.js'
 export { SubbufReader, decodeRawStream } from './subbuf-reader.js'
 export type { SubbufEvent } from './subbuf-reader.js'
-export { pageHeaderText, entryHeaderText } from './header-text.js'
+export { pageHeaderText, entryHeaderText } from '@onering/trace-events'
+export {
+  trace_event_buffer_reserve,
+  trace_event_buffer_commit,
+  trace_event_write,
+  tracing_mark_write,
+  currentTid,
+  EBADF,
+  TRACING_MARK_WRITE_IP,
+  TRACING_MARK_WRITE_KALLSYMS,
+  TRACE_MARKER_PREEMPT_COUNT,
+} from './trace-event.js'
+export type { TraceEventValue } from './trace-event.js'
 export { TraceBuffer, RingBufferEvent, BufferDataReadPage } from './trace-buffer.js'
 export type { TraceClock } from './trace-buffer.js'
 export * from './ring-buffer-api.js'

@@ -12,6 +12,9 @@ import type { AllocOptions, ConsumedEvent, RingBufferIter } from './ring-buffer-
 import * as mmap from './mmap.js'
 import type { TraceBufferMapping } from './mmap.js'
 
+/** The engine's `H_CLOCK` value of the counter clock (docs/design.md §3.2). */
+const COUNTER_CLOCK = 1
+
 /** The clock of a trace buffer: returns integer nanoseconds (`trace_clock_local` by default). */
 export type TraceClock = () => number
 
@@ -61,6 +64,8 @@ export class TraceBuffer {
   /** @internal */ readonly writers: (RingWriter | undefined)[] = []
   /** @internal */ clock: TraceClock | undefined
   /** @internal */ nest = 0
+  /** @internal a view over the ring's bytes for the trace-event encoders */
+  eventView: DataView | undefined
   /** @internal */ readonly iterators: Set<RecordIterator> = new Set<RecordIterator>()
 
   /** @internal */
@@ -83,6 +88,14 @@ export class TraceBuffer {
     const tb = new TraceBuffer(rb)
     if (options.cpu !== undefined) tb.setCpu(options.cpu)
     return tb
+  }
+
+  /**
+   * The buffer's trace clock under its kernel `trace_clock` name: `'counter'` for the counter
+   * clock, else `'mono'` (CLOCK_MONOTONIC nanoseconds, Node's `performance.now()` time base).
+   */
+  get clockName(): 'mono' | 'counter' {
+    return this.rb.clockKind === COUNTER_CLOCK ? 'counter' : 'mono'
   }
 
   /** The shared memory: post it to other workers. */

@@ -1,0 +1,239 @@
+/**
+ * Writing an onering ftrace buffer as a trace.dat: every ring is a CPU. The pages move from
+ * the ring to the file as `ring_buffer_read_page` hands them out (no event is re-encoded), each
+ * CPU's pages wait in a {@link PageSpool} (memory, or a file per CPU for a long recording), and
+ * the file is assembled at the end, when the formats of every event that occurred and the
+ * names of every pid are known.
+ *
+ * @packageDocumentation
+ */
+import { closeSync, openSync } from 'node:fs'
+import * as os from 'node:os'
+import {
+  SubbufReader,
+  TraceBuffer,
+  ring_buffer_alloc_read_page,
+  ring_buffer_free_read_page,
+  ring_buffer_read_page,
+  ring_buffer_read_page_data,
+  ring_buffer_time_stamp,
+} from '@onering/ftrace'
+import type { EventDefinition } from '@onering/trace-events'
+import type { Compression } from './compression.js'
+import { TraceDatError } from './errors.js'
+import { cpuStatText, unameText, WRITER_VERSION } from './file-options.js'
+import { buildMetadata } from './metadata.js'
+import { FileSpool, MemorySpool } from './page-spool.js'
+import type { PageSpool } from './page-spool.js'
+import { writeV6 } from './trace-dat-v6.js'
+import { writeV7 } from './trace-dat-v7.js'
+
+/** Options of a {@link TraceDatRecorder}. */
+export interface TraceDatRecorderOptions {
+  /** Every event that may occur in the buffer (`ftrace/print` is always known). */
+  readonly definitions?: readonly EventDefinition[]
+  /**
+   * Spool each CPU's pages to a file in this directory (bounded memory for long recordings);
+   * without it pages are kept in memory until {@link TraceDatRecorder.finish}.
+   */
+  readonly spoolDir?: string
+  /** Thread names by pid (`common_pid`); others are named from `/proc/self/task/<tid>/comm`. */
+  readonly comms?: ReadonlyMap<number, string>
+  /** The clock name for TRACECLOCK; by default the buffer's (`mono`, or `counter`). */
+  readonly clock?: string
+  /** The UNAME option; by default this machine's `sysname nodename release machine`. */
+  readonly uname?: string
+  /**
+   * Additional named buffers (the kernel's tracefs instances), written as BUFFER options with
+   * their own data (version 7 only); their sub-buffer size must be the main buffer's.
+   */
+  readonly instances?: readonly { readonly name: string; readonly buffer: TraceBuffer }[]
+}
+
+/** Options of {@link TraceDatRecorder.finish}. */
+export interface TraceDatWriteOptions {
+  /** trace.dat version: 6, or 7. @defaultValue 7 */
+  readonly version?: 6 | 7
+  /**
+   * Version 7 only: compress the metadata sections and the CPU data with this codec
+   * (`await zstdCompression()`, what trace-cmd writes by default).
+   */
+  readonly compression?: Compression
+}
+
+/**
+ * Moves an ftrace buffer's pages into a trace.dat. Call {@link TraceDatRecorder.drain} while
+ * writers run (it takes every complete page), then {@link TraceDatRecorder.finish} (it takes
+ * the rest, partial pages included, and writes the file).
+ */
+export class TraceDatRecorder {
+  /** The buffer read. */
+  readonly buffer: TraceBuffer
+  readonly #sources: { name: string; buffer: TraceBuffer; spools: PageSpool[] }[]
+  readonly #ids = new Map<number, string>()
+  readonly #pids = new Set<number>()
+  readonly #options: TraceDatRecorderOptions
+  #closed = false
+
+  /**
+   * @param buffer the ftrace buffer: one trace.dat CPU per ring.
+   * @throws TypeError for a non-TraceBuffer.
+   */
+  constructor(buffer: TraceBuffer, options: TraceDatRecorderOptions = {}) {
+    if (!(buffer instanceof TraceBuffer)) throw new TypeError('buffer: expected a TraceBuffer')
+    this.buffer = buffer
+    this.#options = options
+    const dir = options.spoolDir
+    const names = new Set<string>()
+    const sources = [{ name: '', buffer }, ...(options.instances ?? [])]
+    sources.forEach(({ name, buffer: b }, k) => {
+      if (!(b instanceof TraceBuffer))
+        throw new TypeError(`instances[${k - 1}].buffer: expected a TraceBuffer`)
+      if (
+        k > 0 &&
+        (typeof name !== 'string' || name === '' || name.includes('\0') || names.has(name))
+      )
+        throw new RangeError(`instances[${k - 1}].name: ${name} is empty, repeated or holds a NUL`)
+      if (b.rb.subbufSize !== buffer.rb.subbufSize)
+        throw new RangeError(
+          `instances[${k - 1}].buffer: sub-buffers of ${b.rb.subbufSize} bytes, not the main buffer's ${buffer.rb.subbufSize}`,
+        )
+      names.add(name)
+    })
+    this.#sources = sources.map(({ name, buffer: b }, k) => ({
+      name,
+      buffer: b,
+      spools: Array.from({ length: b.rb.cpus }, (_, cpu) =>
+        dir === undefined ? new MemorySpool() : new FileSpool(dir, k === 0 ? cpu : `${k}-${cpu}`),
+      ),
+    }))
+  }
+
+  /** Bytes of pages spooled so far, per CPU of the main buffer. */
+  get spooledBytes(): readonly number[] {
+    return this.#sources[0]!.spools.map((s) => s.size)
+  }
+
+  /**
+   * Move pages from every ring to its spool: complete pages only (`full`, the default, for a
+   * running recording), or everything including the page being written. Returns the number of
+   * pages moved.
+   */
+  drain(full = true): number {
+    if (this.#closed) throw new TypeError('recorder: already finished')
+    let moved = 0
+    for (const { buffer: b, spools } of this.#sources) {
+      const size = b.rb.subbufSize
+      for (let cpu = 0; cpu < b.rb.cpus; cpu++) {
+        const page = ring_buffer_alloc_read_page(b, cpu)
+        try {
+          while (ring_buffer_read_page(b, page, size, cpu, full ? 1 : 0) === 0) {
+            const bytes = ring_buffer_read_page_data(page)
+            this.#scan(bytes, cpu)
+            spools[cpu]!.append(bytes)
+            moved++
+          }
+        } finally {
+          ring_buffer_free_read_page(b, cpu, page)
+        }
+      }
+    }
+    return moved
+  }
+
+  /** Note the event ids and pids of a page. */
+  #scan(bytes: Uint8Array, cpu: number): void {
+    const r = new SubbufReader(bytes, bytes.length).load(0)
+    for (let ev = r.next(); ev !== null; ev = r.next()) {
+      const o = ev.offset
+      if (ev.length < 8) {
+        this.#ids.set(-1, `cpu ${cpu} data`)
+        continue
+      }
+      const id = bytes[o]! | (bytes[o + 1]! << 8)
+      if (!this.#ids.has(id)) this.#ids.set(id, `cpu ${cpu} data`)
+      this.#pids.add(
+        bytes[o + 4]! | (bytes[o + 5]! << 8) | (bytes[o + 6]! << 16) | (bytes[o + 7]! << 24),
+      )
+    }
+  }
+
+  /**
+   * Take the remaining pages and write the trace.dat to `path`. Returns the file size. The
+   * spools are released (spool files removed) whatever happens.
+   *
+   * @throws TraceDatError when an event id occurs without a definition (naming the CPU).
+   */
+  finish(path: string, options: TraceDatWriteOptions = {}): number {
+    const version = options.version ?? 7
+    if (version !== 6 && version !== 7)
+      throw new RangeError(`version: ${String(version)} is not 6 or 7`)
+    if (options.compression !== undefined && version !== 7)
+      throw new RangeError('compression: only version 7 files are compressed')
+    if (this.#sources.length > 1 && version !== 7)
+      throw new RangeError('instances: only version 7 files are written with instances')
+    try {
+      this.drain(false)
+      this.#closed = true
+      if (this.#ids.has(-1))
+        throw new TraceDatError(
+          this.#ids.get(-1)!,
+          0,
+          'an event shorter than the 8 bytes of the common fields is not a trace event',
+        )
+      const b = this.buffer
+      const meta = buildMetadata(
+        b.rb.subbufSize,
+        this.#options.definitions ?? [],
+        this.#ids,
+        this.#pids,
+        this.#options.comms ?? new Map(),
+      )
+      const clock = this.#options.clock ?? b.clockName
+      const now = ring_buffer_time_stamp(b)
+      const cpuStats = Array.from({ length: b.rb.cpus }, (_, cpu) =>
+        cpuStatText(cpu, b.counters(cpu), now, clock !== 'counter'),
+      )
+      const fileOptions = {
+        clock,
+        cpuStats,
+        uname: this.#options.uname ?? unameText(os),
+        version: WRITER_VERSION,
+        cpus: b.rb.cpus,
+      }
+      const fd = openSync(path, 'w')
+      try {
+        return version === 6
+          ? writeV6(fd, meta, this.#sources[0]!.spools, fileOptions)
+          : writeV7(
+              fd,
+              meta,
+              this.#sources.map((s) => ({
+                name: s.name,
+                clock: s.name === '' ? clock : s.buffer.clockName,
+                spools: s.spools,
+              })),
+              fileOptions,
+              options.compression,
+            )
+      } finally {
+        closeSync(fd)
+      }
+    } finally {
+      this.#closed = true
+      for (const src of this.#sources) for (const s of src.spools) s.close()
+    }
+  }
+}
+
+/**
+ * Dump a buffer as a trace.dat at once (a flight recorder after the fact): every page of every
+ * ring, partial ones included. Returns the file size.
+ */
+export function writeTraceDat(
+  buffer: TraceBuffer,
+  path: string,
+  options: TraceDatRecorderOptions & TraceDatWriteOptions = {},
+): number {
+  return new TraceDatRecorder(buffer, options).finish(path, options)
+}
