@@ -208,7 +208,9 @@ function time(ts: number, raw: boolean, ns: boolean): string {
 export function traceDatListing(file: TraceDatFile, options: ListingOptions = {}): string[] {
   const list = checkBuffers(file, options.buffers)
   // the top-level buffer's clock decides how trace-cmd prints every timestamp
-  const b = file.buffers[0]!
+  const b = file.buffers[0]
+  // a file without a data section (metadata only): nothing to list
+  if (b === undefined) return [`cpus=${file.options.cpuCount ?? 0}`]
   // with instances, every line starts with the buffer's name (`foo: `), padded to the longest
   const pad = file.buffers.length > 1 ? Math.max(...file.buffers.map((x) => x.name.length)) + 2 : 0
   const symbols = Kallsyms.parse(file.kallsyms)

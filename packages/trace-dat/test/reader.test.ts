@@ -155,6 +155,13 @@ describe('our own files', () => {
 })
 
 describe('bad input: a TraceDatError naming the section and byte offset', () => {
+  it('a file with no data section lists nothing (found by the fuzz slice: it threw a JS TypeError)', () => {
+    const file = readTraceDat(fixture('kernel.v7.dat'))
+    expect(traceDatListing({ ...file, buffers: [] })).toEqual([
+      `cpus=${file.options.cpuCount ?? 0}`,
+    ])
+  })
+
   for (const name of ['kernel.v6.dat', 'kernel.v7.dat'] as const) {
     it(`${name}: every truncation of the metadata, and cuts into the page data`, () => {
       const bytes = fixture(name)
