@@ -175,6 +175,13 @@ export function pagedTakeSubbuf(
   return { cpu, id: spare, dataBytes, lost, timestamp: ts0, epoch }
 }
 
+/**
+ * @internal A test seam: `betweenLoads` runs between `pagedConsumeReaderSubbuf`'s load of the
+ * commit frontier and its load of the reader sub-buffer's commit word, so a test can play a
+ * writer's steps exactly there. Checked only in that function (not on the record path).
+ */
+export const readerSubbufHooks: { betweenLoads: (() => void) | null } = { betweenLoads: null }
+
 /** What `RingReader.consumeReaderSubbuf` did. */
 export interface ReaderSubbufInfo {
   /** Physical id of the reader sub-buffer afterwards. */
@@ -242,6 +249,7 @@ export function pagedConsumeReaderSubbuf(
   // forbids; kept as it is until the reliability issue fixes it with its own failing test
   const commit =
     Atomics.load(i, (rb.subbufOffset(cpu, page) + rb.client.commitOffset) >> 2) & L.COMMIT_LEN_MASK
+  readerSubbufHooks.betweenLoads?.()
   if (i[c + L.C_READER_SEQ] !== -1 && info.read < commit) {
     info.records = consumeRest(rb, cpu, cur)
     info.read = i[c + L.C_READER_READ]!
