@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { RingBuffer } from '../src/index.js'
 import { readerSubbufHooks } from '../src/paged-reader.js'
+import { swapReaderPage } from '../src/reader-page.js'
 import { payloadOf } from './helpers.js'
 
 afterEach(() => {
@@ -46,5 +47,30 @@ describe('consumeReaderSubbuf: frontier before commit word (docs/design.md §7)'
     expect({ delivered, lost }).toEqual({ delivered: written, lost: 0 })
     const s = rb.stats(0)
     expect([s.written, s.read, s.overrun, s.entries]).toEqual([written, written, 0, 0])
+  })
+})
+
+describe('swapReaderPage: never discards unread records uncounted (docs/design.md §5.1, §9)', () => {
+  it('counts what its old sub-buffer still held as overrun and reports it as lost', () => {
+    const rb = RingBuffer.create({
+      size: 3 * 240,
+      subbufSize: 256,
+      clock: 'counter',
+      publishBatch: 1,
+    })
+    const w = rb.writer(0)
+    // five records fill the first sub-buffer, two more go into the second
+    for (let k = 0; k < 7; k++) w.write(payloadOf(k, 40), 100 + k)
+    const r = rb.reader()
+    expect(r.consume(0)?.timestamp).toBe(100)
+    // a swap while four records of the reader sub-buffer are unread (as a wrong caller would)
+    expect(rb.withReaderOpLock(0, () => swapReaderPage(rb, 0))).toBe(true)
+    const rec = r.consume(0)
+    expect(rec?.timestamp).toBe(105)
+    expect(rec?.lost).toBe(4)
+    expect(r.consume(0)?.timestamp).toBe(106)
+    expect(r.consume(0)).toBeNull()
+    const s = rb.stats(0)
+    expect([s.written, s.read, s.overrun, s.lost, s.entries, s.bytes]).toEqual([7, 3, 4, 4, 0, 0])
   })
 })
