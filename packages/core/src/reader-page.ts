@@ -51,6 +51,11 @@ export function swapReaderPage(rb: RingBuffer, cpu: number): boolean {
       continue
     }
     const id = v & L.SLOT_ID_MASK
+    // re-read from shared memory: bounded before it is used as an offset
+    if (id >= rb.g.physical)
+      throw new TypeError(
+        `sab: ring ${cpu}'s slot word ${hs} holds sub-buffer id ${id} (corrupt buffer)`,
+      )
     // the writer's current sub-buffer: its commit word, loaded after the frontier, says whether
     // it holds data yet (docs/design.md §7)
     if (

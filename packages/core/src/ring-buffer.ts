@@ -29,6 +29,7 @@ import { checkSubbufRange, mapViews, refreshGeometry, subbufsFor } from './geome
 import type { Geometry } from './geometry.js'
 import { allocateBuffer, checkLive, freeBuffer, goLive, isFreed, openBuffer } from './lifecycle.js'
 import type { BufferParts } from './lifecycle.js'
+import { checkRings } from './ring-check.js'
 import { describeHolder, newToken, tryLock, unlock, withReaderOpLock } from './locks.js'
 import {
   getClientFlags,
@@ -106,7 +107,9 @@ export class RingBuffer {
    *   when the client it was created with is neither registered nor given.
    */
   static attach(sab: SharedArrayBuffer, options: AttachOptions = {}): RingBuffer {
-    return new RingBuffer(openBuffer(sab, options))
+    const rb = new RingBuffer(openBuffer(sab, options))
+    checkRings(rb)
+    return rb
   }
 
   /** Number of ring sub-buffers the kernel's sizing rule gives for `size` bytes per CPU. */
