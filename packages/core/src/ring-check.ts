@@ -88,16 +88,26 @@ function checkPagedRing(rb: RingBuffer, cpu: number): void {
   }
 }
 
-/** Check the head and tail of contiguous ring `cpu`: exact numbers. */
-function checkContiguousRing(rb: RingBuffer, cpu: number): void {
-  const area = rb.areaOffset(cpu)
-  for (const [word, off] of [
-    ['head', rb.client.headOffset],
-    ['tail', rb.client.tailOffset],
-  ] as const) {
-    const v = Number(BigInt.asIntN(64, Atomics.load(rb.b64, (area + off) >> 3)))
-    if (!Number.isSafeInteger(v)) badWord(cpu, `${word} position`, v, '±(2^53 − 1)')
-  }
+/** A contiguous position word (BigInt64 at `off` of the client area), checked exact. */
+function position(rb: RingBuffer, cpu: number, word: string, off: number): number {
+  const v = Number(BigInt.asIntN(64, Atomics.load(rb.b64, (rb.areaOffset(cpu) + off) >> 3)))
+  if (!Number.isSafeInteger(v)) badWord(cpu, `${word} position`, v, '±(2^53 − 1)')
+  return v
+}
+
+/**
+ * Check the head and tail of contiguous ring `cpu` (exact numbers; in produce-consume, at most
+ * the data area apart) and the reader's pending tail `F_TAIL_POS` (an exact number, not past
+ * the head), which the next read stores as the tail.
+ */
+function checkContiguousRing(rb: RingBuffer, cpu: number, flags: number): void {
+  const head = position(rb, cpu, 'head', rb.client.headOffset)
+  const tail = position(rb, cpu, 'tail', rb.client.tailOffset)
+  if ((flags & (L.MODE_OVERWRITE | L.MODE_BACKWARD)) === 0)
+    inRange(cpu, 'head − tail', head - tail, 0, rb.g.unit)
+  const pending = rb.f64[rb.fx(cpu) + L.F_TAIL_POS]!
+  if (!Number.isSafeInteger(pending) || pending > Math.max(head, tail))
+    badWord(cpu, 'F_TAIL_POS', pending, `exact positions up to the head (${head})`)
 }
 
 /**
@@ -115,5 +125,5 @@ export function checkRings(rb: RingBuffer): void {
     throw new TypeError(`sab: corrupted header (H_FLAGS = ${flags}, unknown mode bits)`)
   for (let cpu = 0; cpu < rb.g.cpus; cpu++)
     if (paged) checkPagedRing(rb, cpu)
-    else checkContiguousRing(rb, cpu)
+    else checkContiguousRing(rb, cpu, flags)
 }

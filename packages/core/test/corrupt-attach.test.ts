@@ -142,3 +142,32 @@ describe('attach checks the contiguous head and tail', () => {
     expect(() => RingBuffer.attach(sab)).toThrow(/^sab: ring 0's head position/)
   })
 })
+
+describe('attach checks the contiguous reader position', () => {
+  it('refuses a pending tail (F_TAIL_POS) that is not an exact position up to the head', () => {
+    const rb = RingBuffer.create({
+      size: 4096,
+      client: rawContiguousClient,
+      mode: 'produce-consume',
+    })
+    const w = rb.writer(0)
+    w.write(new Uint8Array(10))
+    w.close()
+    for (const bad of [232.015380859375, 5e-323, 1e6]) {
+      const sab = corrupted(rb, () => {})
+      new Float64Array(sab)[rb.fx(0) + L.F_TAIL_POS] = bad
+      expect(() => RingBuffer.attach(sab)).toThrow(/^sab: ring 0's F_TAIL_POS holds/)
+    }
+  })
+
+  it('refuses, in produce-consume, a head more than the data area past the tail', () => {
+    const rb = RingBuffer.create({
+      size: 4096,
+      client: rawContiguousClient,
+      mode: 'produce-consume',
+    })
+    const sab = corrupted(rb, () => {})
+    new BigInt64Array(sab)[(rb.areaOffset(0) + rawContiguousClient.headOffset) >> 3] = 5000n
+    expect(() => RingBuffer.attach(sab)).toThrow(/^sab: ring 0's head − tail holds 5000/)
+  })
+})
