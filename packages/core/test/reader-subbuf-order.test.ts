@@ -4,6 +4,11 @@ import { readerSubbufHooks } from '../src/paged-reader.js'
 import { swapReaderPage } from '../src/reader-page.js'
 import { payloadOf } from './helpers.js'
 
+/** 256-byte sub-buffers hold five 48-byte records (40-byte payloads); three ring slots. */
+function paged(): RingBuffer {
+  return RingBuffer.create({ size: 3 * 240, subbufSize: 256, clock: 'counter', publishBatch: 1 })
+}
+
 afterEach(() => {
   readerSubbufHooks.betweenLoads = null
 })
@@ -15,12 +20,7 @@ afterEach(() => {
  */
 describe('consumeReaderSubbuf: frontier before commit word (docs/design.md §7)', () => {
   it('delivers the records a writer appends between the two loads, then leaves', () => {
-    const rb = RingBuffer.create({
-      size: 3 * 240,
-      subbufSize: 256,
-      clock: 'counter',
-      publishBatch: 1,
-    })
+    const rb = paged()
     const w = rb.writer(0)
     const r = rb.reader()
     w.write(payloadOf(0, 40), 100)
@@ -52,12 +52,7 @@ describe('consumeReaderSubbuf: frontier before commit word (docs/design.md §7)'
 
 describe('swapReaderPage: never discards unread records uncounted (docs/design.md §5.1, §9)', () => {
   it('counts what its old sub-buffer still held as overrun and reports it as lost', () => {
-    const rb = RingBuffer.create({
-      size: 3 * 240,
-      subbufSize: 256,
-      clock: 'counter',
-      publishBatch: 1,
-    })
+    const rb = paged()
     const w = rb.writer(0)
     // five records fill the first sub-buffer, two more go into the second
     for (let k = 0; k < 7; k++) w.write(payloadOf(k, 40), 100 + k)
