@@ -14,9 +14,10 @@ import { expect, it } from 'vitest'
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const BUDGET_S = 24
 
-// core.attach joins the slice with the reliability work on corrupt shared memory (issue
-// "Reliability", point 4): today a corrupt control word still makes it hang or throw untyped.
+// core.attach: RingBuffer.attach on mutated core buffers (per-CPU control and lock words with
+// the header checksum recomputed), then every ring read, the stats and a write.
 const TARGETS = [
+  'core.attach',
   'ftrace.decodeRawStream',
   'ftrace.SubbufReader',
   'ftrace.decodeTraceBufferMeta',

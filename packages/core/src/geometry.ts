@@ -191,16 +191,45 @@ export function writeGeometry(i32: Int32Array, g: Geometry): void {
   i32[L.H_CHECK] = L.headerChecksum(i32)
 }
 
-/** The geometry the header's words describe. */
-function readGeometry(i32: Int32Array): Geometry {
-  return computeGeometry(
-    i32[L.H_LAYOUT]!,
-    i32[L.H_CPUS]!,
-    i32[L.H_UNIT_SHIFT]!,
-    i32[L.H_SUBBUFS]!,
-    i32[L.H_SPARES]!,
-    i32[L.H_CLIENT_AREA]!,
-  )
+function badHeader(word: string, v: number, what: string): never {
+  throw new TypeError(`sab: corrupted header (${word} = ${v}, ${what})`)
+}
+
+/**
+ * The geometry the header's words describe, checked: the checksum only proves the words were
+ * written together, so each is range-checked and the derived stride, base and size must be
+ * the stored ones (`docs/design.md §3.2`).
+ *
+ * @throws TypeError naming the header word that is out of range.
+ */
+function readGeometry(i32: Int32Array, byteLength: number): Geometry {
+  const layout = i32[L.H_LAYOUT]!
+  if (layout !== L.LAYOUT_PAGED && layout !== L.LAYOUT_CONTIGUOUS)
+    badHeader('H_LAYOUT', layout, 'not 0 or 1')
+  const paged = layout === L.LAYOUT_PAGED
+  const cpus = i32[L.H_CPUS]!
+  if (!(cpus >= 1 && cpus <= MAX_CPUS)) badHeader('H_CPUS', cpus, `not in [1, ${MAX_CPUS}]`)
+  const shift = i32[L.H_UNIT_SHIFT]!
+  const maxShift = paged ? MAX_SUBBUF_SHIFT : MAX_DATA_SHIFT
+  if (!(shift >= MIN_UNIT_SHIFT && shift <= maxShift))
+    badHeader('H_UNIT_SHIFT', shift, `not in [${MIN_UNIT_SHIFT}, ${maxShift}]`)
+  const subbufs = i32[L.H_SUBBUFS]!
+  if (paged ? !(subbufs >= 2 && subbufs <= MAX_SUBBUFS) : subbufs !== 1)
+    badHeader('H_SUBBUFS', subbufs, paged ? `not in [2, ${MAX_SUBBUFS}]` : 'not 1')
+  const spares = i32[L.H_SPARES]!
+  if (paged ? !(spares >= 1 && spares <= L.MAX_SPARES) : spares !== 0)
+    badHeader('H_SPARES', spares, paged ? `not in [1, ${L.MAX_SPARES}]` : 'not 0')
+  const area = i32[L.H_CLIENT_AREA]!
+  if (!(area >= 0 && area <= 1 << 30 && area % 8 === 0))
+    badHeader('H_CLIENT_AREA', area, 'not a multiple of 8 in [0, 2^30]')
+  const g = computeGeometry(layout, cpus, shift, subbufs, spares, area)
+  if (i32[L.H_CPU_BASE] !== g.cpuBase)
+    badHeader('H_CPU_BASE', i32[L.H_CPU_BASE]!, `not ${g.cpuBase}`)
+  if (i32[L.H_CPU_STRIDE] !== g.cpuStride)
+    badHeader('H_CPU_STRIDE', i32[L.H_CPU_STRIDE]!, `not ${g.cpuStride}`)
+  if (i32[L.H_TOTAL_BYTES] !== g.total || g.total > byteLength)
+    badHeader('H_TOTAL_BYTES', i32[L.H_TOTAL_BYTES]!, `the geometry needs ${g.total} bytes`)
+  return g
 }
 
 /** (Re)create a handle's typed-array views over the whole buffer (after it grew). */
@@ -221,7 +250,7 @@ export function refreshGeometry(rb: RingBuffer): boolean {
   const gen = Atomics.load(rb.i32, L.H_GEN)
   if (rb.g !== undefined && gen === rb.gen) return false
   if (rb.sab.byteLength !== rb.u8.byteLength) mapViews(rb)
-  rb.g = readGeometry(rb.i32)
+  rb.g = readGeometry(rb.i32, rb.sab.byteLength)
   rb.gen = gen
   return true
 }

@@ -157,6 +157,11 @@ export const F_HEAD_POS = 20
 export const F_LOST_PENDING = 21
 /** Contiguous writer: records dropped since its last loss record (writer-owned; the reader's is F_LOST_PENDING). */
 export const F_WRITER_LOST = 22
+/**
+ * Paged reader: records a swap found still unread in the reader's old sub-buffer and gave up
+ * (reader-owned; `stats()` adds it to `overrun`, and the records are reported as lost).
+ */
+export const F_READER_DROPPED = 23
 
 // ---- slot words (paged) ------------------------------------------------------------
 /** A slot word: physical id (bits 0..15), sequence tag (bits 16..29), consumed bit 30. */

@@ -175,6 +175,13 @@ export function openBuffer(sab: SharedArrayBuffer, input: AttachOptions | undefi
     throw new TypeError('sab: corrupted header (checksum mismatch)')
   if (i32[L.H_TOTAL_BYTES]! > sab.byteLength)
     throw new TypeError('sab: corrupted header (size exceeds the buffer)')
+  const clockKind = i32[L.H_CLOCK]!
+  if (
+    clockKind !== L.CLOCK_MONOTONIC &&
+    clockKind !== L.CLOCK_COUNTER &&
+    clockKind !== L.CLOCK_USER
+  )
+    throw new TypeError(`sab: corrupted header (H_CLOCK = ${clockKind}, not 0, 1 or 2)`)
   const hash = i32[L.H_CLIENT]!
   let client = options.client
   if (client !== undefined) {

@@ -175,6 +175,13 @@ export function pagedTakeSubbuf(
   return { cpu, id: spare, dataBytes, lost, timestamp: ts0, epoch }
 }
 
+/**
+ * @internal A test seam: `betweenLoads` runs between `pagedConsumeReaderSubbuf`'s two loads (the commit
+ * frontier, then the reader sub-buffer's commit word), so a test can play a
+ * writer's steps exactly there. Checked only in that function (not on the record path).
+ */
+export const readerSubbufHooks: { betweenLoads: (() => void) | null } = { betweenLoads: null }
+
 /** What `RingReader.consumeReaderSubbuf` did. */
 export interface ReaderSubbufInfo {
   /** Physical id of the reader sub-buffer afterwards. */
@@ -238,8 +245,11 @@ export function pagedConsumeReaderSubbuf(
   }
   if (rb.resetPending(cpu)) return info
   const page = info.id
-  // NOTE: this loads the commit word before C_COMMIT_SEQ (below), the order docs/design.md §7
-  // forbids; kept as it is until the reliability issue fixes it with its own failing test
+  // the frontier before the commit word (docs/design.md §7): if the frontier is past the reader
+  // sub-buffer, the commit word loaded after it is final, so "nothing unread" means the writer
+  // left it with nothing more, and the swap below discards no record
+  const cs = Atomics.load(i, c + L.C_COMMIT_SEQ)
+  readerSubbufHooks.betweenLoads?.()
   const commit =
     Atomics.load(i, (rb.subbufOffset(cpu, page) + rb.client.commitOffset) >> 2) & L.COMMIT_LEN_MASK
   if (i[c + L.C_READER_SEQ] !== -1 && info.read < commit) {
@@ -247,7 +257,6 @@ export function pagedConsumeReaderSubbuf(
     info.read = i[c + L.C_READER_READ]!
     return info
   }
-  const cs = Atomics.load(i, c + L.C_COMMIT_SEQ)
   if (i[c + L.C_READER_SEQ] === cs || !swapReaderPage(rb, cpu)) return info
   info.swapped = true
   info.id = i[c + L.C_READER_PAGE]!

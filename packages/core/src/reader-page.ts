@@ -17,7 +17,7 @@ import { decodedRecord } from './client.js'
 import type { DecodedRecord } from './client.js'
 import * as L from './layout.js'
 import type { RingBuffer } from './ring-buffer.js'
-import { WalkCursor } from './record-walk.js'
+import { WalkCursor, peekData } from './record-walk.js'
 
 /**
  * Swap the reader sub-buffer with the oldest ring sub-buffer that has data.
@@ -51,6 +51,11 @@ export function swapReaderPage(rb: RingBuffer, cpu: number): boolean {
       continue
     }
     const id = v & L.SLOT_ID_MASK
+    // re-read from shared memory: bounded before it is used as an offset
+    if (id >= rb.g.physical)
+      throw new TypeError(
+        `sab: ring ${cpu}'s slot word ${hs} holds sub-buffer id ${id} (corrupt buffer)`,
+      )
     // the writer's current sub-buffer: its commit word, loaded after the frontier, says whether
     // it holds data yet (docs/design.md §7)
     if (
@@ -60,6 +65,7 @@ export function swapReaderPage(rb: RingBuffer, cpu: number): boolean {
       return false
     // reset our old sub-buffer before the CAS hands it to the writer (docs/design.md §7)
     const mine = i[c + L.C_READER_PAGE]!
+    if (i[c + L.C_READER_SEQ]! !== -1) countUnread(rb, cpu, mine)
     Atomics.store(i, (rb.subbufOffset(cpu, mine) + commitOff) >> 2, 0)
     const mm = rb.metaOffset(cpu, mine) >> 2
     i[mm + L.PM_ENTRIES] = 0
@@ -87,6 +93,37 @@ export function swapReaderPage(rb: RingBuffer, cpu: number): boolean {
     f[x + L.F_PAGES_READ] = f[x + L.F_PAGES_READ]! + 1
     return true
   }
+}
+
+/**
+ * Count what the reader's old sub-buffer `mine` still holds unread before a swap gives it up:
+ * its data records become `F_READER_DROPPED` (overrun, in `stats()`) and pending losses, its
+ * bytes are read. Callers swap only once the sub-buffer is drained, so this finds nothing
+ * unless a caller got the order of §7 wrong; it allocates only then.
+ */
+function countUnread(rb: RingBuffer, cpu: number, mine: number): void {
+  const i = rb.i32
+  const c = rb.ctl(cpu)
+  const pageOff = rb.subbufOffset(cpu, mine)
+  const commit = Atomics.load(i, (pageOff + rb.client.commitOffset) >> 2) & L.COMMIT_LEN_MASK
+  const read = i[c + L.C_READER_READ]!
+  if (read >= commit) return
+  const cur = new WalkCursor()
+  const dec = decodedRecord()
+  const dataOff = pageOff + rb.client.subbufHeaderBytes
+  let records = 0
+  for (
+    let at = peekData(rb.client, rb.dv, dataOff, commit, read, dec, cur, cpu, false);
+    at >= 0;
+    at = peekData(rb.client, rb.dv, dataOff, commit, at + dec.size, dec, cur, cpu, false)
+  )
+    records++
+  const f = rb.f64
+  const x = rb.fx(cpu)
+  f[x + L.F_READER_DROPPED] = f[x + L.F_READER_DROPPED]! + records
+  f[x + L.F_LOST_PENDING] = f[x + L.F_LOST_PENDING]! + records + cur.lost
+  f[x + L.F_BYTES_READ] = f[x + L.F_BYTES_READ]! + (commit - read)
+  i[c + L.C_READER_READ] = commit
 }
 
 /**

@@ -29,7 +29,8 @@ import { checkSubbufRange, mapViews, refreshGeometry, subbufsFor } from './geome
 import type { Geometry } from './geometry.js'
 import { allocateBuffer, checkLive, freeBuffer, goLive, isFreed, openBuffer } from './lifecycle.js'
 import type { BufferParts } from './lifecycle.js'
-import { tryLock, unlock, withReaderOpLock } from './locks.js'
+import { checkRings } from './ring-check.js'
+import { describeHolder, newToken, tryLock, unlock, withReaderOpLock } from './locks.js'
 import {
   getClientFlags,
   getMode,
@@ -76,8 +77,8 @@ export class RingBuffer {
   /** @internal */ gen = 0
   /** @internal */ readonly userClock: ClockFn | undefined
   /** @internal */ readonly clockKind: number
-  /** @internal This handle's lock token (non-zero, distinct per handle with high probability). */
-  readonly token: number = (Math.random() * 0x7ffffffe + 1) | 0
+  /** @internal This handle's lock token: names this thread as its owner (locks.ts). */
+  readonly token: number = newToken()
 
   private constructor(parts: BufferParts) {
     this.sab = parts.sab
@@ -106,7 +107,9 @@ export class RingBuffer {
    *   when the client it was created with is neither registered nor given.
    */
   static attach(sab: SharedArrayBuffer, options: AttachOptions = {}): RingBuffer {
-    return new RingBuffer(openBuffer(sab, options))
+    const rb = new RingBuffer(openBuffer(sab, options))
+    checkRings(rb)
+    return rb
   }
 
   /** Number of ring sub-buffers the kernel's sizing rule gives for `size` bytes per CPU. */
@@ -241,9 +244,13 @@ export class RingBuffer {
     }
     let token = this.tryLock(idx)
     if (token === 0) {
+      const holder = Atomics.load(this.i32, idx)
       if (options.force !== true)
-        throw new BusyError(`cpu: ring ${c} already has a writer (per-cpu sync)`)
-      token = (Math.random() * 0x7ffffffe + 1) | 0
+        throw new BusyError(
+          `cpu: ring ${c} already has a writer (per-cpu sync), ${describeHolder(holder)}`,
+        )
+      token = newToken()
+      if (token === holder) token = newToken()
       Atomics.store(this.i32, idx, token)
     }
     try {

@@ -28,6 +28,7 @@
 import { RecordFlag } from './client.js'
 import * as L from './layout.js'
 import type { RingBuffer } from './ring-buffer.js'
+import { lockShort, unlockShort } from './locks.js'
 import { beginSubbuf, claimSlot } from './subbuf-switch.js'
 import { WriterBase } from './writer-base.js'
 
@@ -122,14 +123,12 @@ export class SharedPagedWriter extends WriterBase {
 
   /** Take the per-CPU stats lock (held for a few plain counter updates). */
   private lockStats(): void {
-    const i = this.i32
-    const idx = this.ctlIdx + L.C_STATS_LOCK
-    while (Atomics.compareExchange(i, idx, 0, 1) !== 0) Atomics.wait(i, idx, 1, 1)
+    lockShort(this.rb, this.ctlIdx + L.C_STATS_LOCK, this.cpu, 'stats lock (C_STATS_LOCK)')
   }
 
   private unlockStats(): void {
     const idx = this.ctlIdx + L.C_STATS_LOCK
-    Atomics.store(this.i32, idx, 0)
+    unlockShort(this.rb, idx, this.rb.token)
     Atomics.notify(this.i32, idx, 1)
   }
 

@@ -109,7 +109,8 @@ function cpuStats(rb: RingBuffer, cpu: number): RingStats {
   const f = rb.f64
   const fxIdx = rb.fx(cpu)
   s.written = f[fxIdx + L.F_ENTRIES]!
-  s.overrun = f[fxIdx + L.F_OVERRUN]!
+  // the reader's own drops (a swap that gave up unread records) count as overrun too
+  s.overrun = f[fxIdx + L.F_OVERRUN]! + f[fxIdx + L.F_READER_DROPPED]!
   s.commitOverrun = f[fxIdx + L.F_COMMIT_OVERRUN]!
   s.dropped = f[fxIdx + L.F_DROPPED]!
   s.read = f[fxIdx + L.F_READ]!
