@@ -72,6 +72,11 @@ export interface Row {
    * findings — the row fails once they are fixed, so that the entry is removed.
    */
   open?: readonly string[]
+  /**
+   * Not called: a RingClient callback, whose caller is the engine with its own arguments (the
+   * reason is the value). The row still has to exist.
+   */
+  engineOnly?: string
   /** keys of object arguments not to vary one by one (`'fields'`: none of its keys) */
   shallow?: readonly string[]
 }
@@ -102,21 +107,31 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Does a thrown value name `path` (an argument, or `arg.key`)? */
-function names(e: unknown, path: string, aka: readonly string[]): boolean {
+function names(e: unknown, path: string, aka: readonly string[], objectArg: boolean): boolean {
   if (classify(e) !== 'typed') return false
+  // a bad options/fields object: the error names the key of it that is wrong
+  if (objectArg && !path.includes('.')) return true
   const err = e as Error & { field?: unknown }
-  const accepted = [path, ...aka, ...(path.includes('.') ? [path.split('.').pop()!] : [])]
+  // the argument, the key inside it, or (for a key) the argument holding it; an error may
+  // qualify a key by its record (`COMM.pid` for `fields.pid`)
+  const segs = path.split('.')
+  const accepted = [path, ...aka, segs[0]!, segs.at(-1)!]
   const matches = (head: string): boolean =>
     accepted.some(
       (n) =>
         head === n ||
+        head.endsWith(`.${n}`) ||
         head.startsWith(`${n}.`) ||
         head.startsWith(`${n}[`) ||
         head.startsWith(`${n} `) ||
         head.startsWith(`${n}(`),
     )
   if (err.constructor.name === 'PerfError')
-    return typeof err.field !== 'string' || matches(err.field)
+    return (
+      typeof err.field !== 'string' ||
+      matches(err.field) ||
+      accepted.some((n) => err.message.includes(` ${n}:`))
+    )
   if (PACKAGE_ERRORS.has(err.constructor.name)) return true
   return matches(err.message.slice(0, err.message.indexOf(':')))
 }
@@ -190,6 +205,13 @@ function* variants(
   }
 }
 
+/** The valid value at an argument path (`'fields'`, `'fields.pid'`). */
+function validAt(args: unknown[], names: string[], path: string): unknown {
+  const [arg, key] = path.split('.')
+  const v = args[names.indexOf(arg!)]
+  return key === undefined ? v : (v as Record<string, unknown> | undefined)?.[key]
+}
+
 /** Run every bad variant of a row; return the findings (empty when the row holds). */
 export async function runRow(
   label: string,
@@ -198,6 +220,7 @@ export async function runRow(
   count: { calls: number; open: number },
 ): Promise<Outcome[]> {
   const findings: Outcome[] = []
+  if (row.engineOnly !== undefined) return findings
   // the valid call itself must work
   {
     const m = row.make()
@@ -211,6 +234,8 @@ export async function runRow(
     }
   }
   const cases = [...variants(row)]
+  const sample = row.make().args
+  const objectArgs = new Set(row.names.filter((_, i) => isPlainObject(sample[i])))
   if (row.freed) cases.push(['this', 'freed' as BadName, () => row.freed!()])
   for (const [path, bad, build] of cases) {
     const m = build(row.make())
@@ -226,15 +251,21 @@ export async function runRow(
     }
     if (returned) {
       const okList = row.ok?.[path]
+      // a value of the documented type (a string for a string, a bigint for a bigint, …) is
+      // no misuse of type: only numbers, whose bad values share their type, are always tried
+      const valid = validAt(sample, row.names, path)
+      const sameType =
+        ['string', 'bigint', 'boolean', 'function'].includes(typeof valid) &&
+        typeof valid === typeof BAD[bad as BadName]
       const fine =
         bad === ('freed' as BadName)
           ? row.freedOk === true
-          : okList === '*' || okList?.includes(bad)
+          : sameType || okList === '*' || okList?.includes(bad)
       if (!fine) findings.push({ call, path, what: 'accepted' })
     } else if (threw instanceof Error && threw.message === 'HANG') {
       findings.push({ call, path, what: 'never settled' })
       continue
-    } else if (!names(threw, path === 'this' ? 'this' : path, row.aka?.[path] ?? [])) {
+    } else if (!names(threw, path, row.aka?.[path] ?? [], objectArgs.has(path))) {
       if (!(bad === ('freed' as BadName) && classify(threw) === 'typed'))
         findings.push({
           call,
