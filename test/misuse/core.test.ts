@@ -7,10 +7,7 @@ import { describe, expect } from 'vitest'
 import * as core from '@onering/core'
 import {
   RingBuffer,
-  RingReader,
   RingRecord,
-  RingIterator,
-  ContiguousIterator,
   rawContiguousClient,
   rawPagedClient,
   type RingWriter,
@@ -95,7 +92,13 @@ function readerRow(
   return {
     make: () => {
       const rb = filled()
-      return { self: rb.reader(), args: args(rb), probe: () => usable(rb) }
+      return {
+        self: rb.reader(),
+        args: args(rb),
+        probe: () => {
+          usable(rb)
+        },
+      }
     },
     freed: () => {
       const rb = filled()
@@ -114,7 +117,13 @@ function iteratorRow(kind: 'paged' | 'contiguous'): Row {
   return {
     make: () => {
       const rb = filled(kind)
-      return { self: rb.reader().iterator(0), args: [], probe: () => usable(rb) }
+      return {
+        self: rb.reader().iterator(0),
+        args: [],
+        probe: () => {
+          usable(rb)
+        },
+      }
     },
     names: [],
   }
@@ -214,7 +223,12 @@ const table: Table = {
   'RingBuffer.attach': {
     make: () => {
       const rb = buffer()
-      return { args: [rb.sab, {}], probe: () => usable(rb) }
+      return {
+        args: [rb.sab, {}],
+        probe: () => {
+          usable(rb)
+        },
+      }
     },
     freed: () => {
       const rb = buffer()
@@ -274,7 +288,11 @@ const table: Table = {
     ['cpu'],
     { ok: { cpu: ['undefined', 'negative'] } },
   ),
-  'RingBuffer#recordOff': rbRow(() => [], [], { restore: (rb) => rb.recordOn() }),
+  'RingBuffer#recordOff': rbRow(() => [], [], {
+    restore: (rb) => {
+      rb.recordOn()
+    },
+  }),
   'RingBuffer#recordOn': rbRow(() => [], []),
   'RingBuffer#isOn': rbRow(() => [1], ['cpu'], {
     ok: { cpu: ['undefined', 'negative'] },
@@ -297,7 +315,12 @@ const table: Table = {
   'new RingReader': {
     make: () => {
       const rb = filled()
-      return { args: [rb], probe: () => usable(rb) }
+      return {
+        args: [rb],
+        probe: () => {
+          usable(rb)
+        },
+      }
     },
     names: ['buffer'],
   },
@@ -359,17 +382,11 @@ const table: Table = {
 }
 
 describe('@onering/core misuse table', () => {
-  // the writers are not exported classes: list their methods from the objects writer() returns
-  const writers = Object.fromEntries(
-    (['paged', 'contiguous', 'shared'] as const).map((f) => [f, buffer(f).writer(0)]),
-  )
+  // the writers are not exported classes: their methods are those RingWriter declares
   const extra: Record<string, (m: Made) => unknown> = {}
-  for (const [flavor, w] of Object.entries(writers))
+  for (const flavor of ['paged', 'contiguous', 'shared'])
     for (const name of interfaceMethods('@onering/core', 'RingWriter'))
       extra[`RingWriter(${flavor})#${name}`] = (m) =>
         (m.self as Record<string, (...a: unknown[]) => unknown>)[name]!(...m.args)
-  checkTable('@onering/core', core as unknown as Record<string, unknown>, table, extra)
-  void RingIterator
-  void ContiguousIterator
-  void RingReader
+  checkTable('@onering/core', core, table, extra)
 })

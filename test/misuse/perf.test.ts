@@ -85,7 +85,12 @@ function EV(rest: (e: Env) => unknown[], names: string[], extra: Partial<Row> = 
     aka: { event: ['fd'] }, // the kernel's word for an event
     make: () => {
       const e = env()
-      return { args: [e.ev, ...rest(e)], probe: () => usable(e) }
+      return {
+        args: [e.ev, ...rest(e)],
+        probe: () => {
+          usable(e)
+        },
+      }
     },
     names: ['event', ...names],
     ...extra,
@@ -98,7 +103,12 @@ function MAP(rest: (e: Env) => unknown[], names: string[], extra: Partial<Row> =
     make: () => {
       const e = env()
       perf_event_output_ip(e.ev, 0x99n)
-      return { args: [e.map, ...rest(e)], probe: () => usable(e) }
+      return {
+        args: [e.map, ...rest(e)],
+        probe: () => {
+          usable(e)
+        },
+      }
     },
     names: ['map', ...names],
     ...extra,
@@ -111,7 +121,13 @@ function MAPM(rest: (e: Env) => unknown[], names: string[], extra: Partial<Row> 
     make: () => {
       const e = env()
       perf_event_output_ip(e.ev, 0x99n)
-      return { self: e.map, args: rest(e), probe: () => usable(e) }
+      return {
+        self: e.map,
+        args: rest(e),
+        probe: () => {
+          usable(e)
+        },
+      }
     },
     names,
     ...extra,
@@ -135,7 +151,12 @@ function AUX(rest: () => unknown[], names: string[], extra: Partial<Row> = {}): 
     make: () => {
       const e = auxEnv()
       const h = perf_aux_output_begin(e.ev)
-      return { args: [h, ...rest()], probe: () => usable(e) }
+      return {
+        args: [h, ...rest()],
+        probe: () => {
+          usable(e)
+        },
+      }
     },
     names: ['handle', ...names],
     ...extra,
@@ -322,7 +343,12 @@ const table: Table = {
   'new PerfMmap': {
     make: () => {
       const e = env()
-      return { args: [e.m.bytes, { overwrite: false }], probe: () => usable(e) }
+      return {
+        args: [e.m.bytes, { overwrite: false }],
+        probe: () => {
+          usable(e)
+        },
+      }
     },
     names: ['bytes', 'options'],
     ok: { options: ['undefined', 'object'] },
@@ -370,7 +396,7 @@ const table: Table = {
         make: () => ({ self: new perf.PerfClient(PAGE), args: [] }),
         names: [],
         engineOnly: 'a RingClient callback: the engine calls it with the arguments it computed',
-      } as Row,
+      },
     ]),
   ),
   // ---- the kernel side
@@ -384,7 +410,13 @@ const table: Table = {
   'PerfEvent#sampleId': {
     make: () => {
       const e = env()
-      return { self: e.ev, args: [5], probe: () => usable(e) }
+      return {
+        self: e.ev,
+        args: [5],
+        probe: () => {
+          usable(e)
+        },
+      }
     },
     names: ['time'],
   },
@@ -459,7 +491,7 @@ const table: Table = {
     ok: { fn: ['function'] },
   }),
   perf_evlist__mmaps: EL(() => [false], ['overwrite']),
-  perf_evlist__id2evsel: EL((l) => [l.entries[0]!.events[0]!.id], ['id']),
+  perf_evlist__id2evsel: EL((l) => [l.entries[0]!.fds[0]!.id], ['id']),
   perf_evlist__enable: EL(() => [], []),
   perf_evlist__disable: EL(() => [], []),
   perf_evlist__munmap: EL(() => [], []),
@@ -468,7 +500,12 @@ const table: Table = {
   perf_aux_output_begin: {
     make: () => {
       const e = auxEnv()
-      return { args: [e.ev], probe: () => usable(e) }
+      return {
+        args: [e.ev],
+        probe: () => {
+          usable(e)
+        },
+      }
     },
     names: ['event'],
   },
@@ -507,5 +544,5 @@ const table: Table = {
 }
 
 describe('@onering/perf misuse table', () => {
-  checkTable('@onering/perf', perf as unknown as Record<string, unknown>, table)
+  checkTable('@onering/perf', perf, table)
 })

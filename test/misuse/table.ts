@@ -19,10 +19,30 @@ import { appendFileSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { expect, it } from 'vitest'
 // @ts-expect-error plain .mjs module without types
-import { classify } from '../../tools/fuzz/classify.mjs'
+import * as classifier from '../../tools/fuzz/classify.mjs'
+import { BACKLOG } from './backlog.js'
+
+/** The names of the bad values. */
+export type BadName =
+  | 'string'
+  | 'numeric'
+  | 'NaN'
+  | 'Infinity'
+  | '-Infinity'
+  | 'negative'
+  | 'fraction'
+  | 'huge'
+  | 'bigint'
+  | 'boolean'
+  | 'null'
+  | 'undefined'
+  | 'object'
+  | 'array'
+  | 'function'
+  | 'bytes'
 
 /** The bad values tried at every argument position. */
-export const BAD = {
+const BAD: Readonly<Record<BadName, unknown>> = {
   string: 'x',
   numeric: '1',
   NaN: Number.NaN,
@@ -37,10 +57,9 @@ export const BAD = {
   undefined: undefined,
   object: {},
   array: [],
-  function: () => 0,
+  function: (): number => 0,
   bytes: new Uint8Array(3),
-} as const satisfies Record<string, unknown>
-export type BadName = keyof typeof BAD
+}
 
 /** What one call of the row needs: fresh valid arguments, and a check that the buffer works. */
 export interface Made {
@@ -64,7 +83,7 @@ export interface Row {
   /** other names an error may give for an argument (e.g. the kernel's field name) */
   aka?: Record<string, readonly string[]>
   /** make a `this`/first argument that was freed: the call must refuse it, typed */
-  freed?: () => Made
+  freed?: (() => Made) | undefined
   /** the call is documented to work on a freed buffer (a pure computation, or a loop that ends) */
   freedOk?: true
   /**
@@ -106,6 +125,9 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   )
 }
 
+/** The project's rule for a typed error (tools/fuzz/classify.mjs). */
+const { classify } = classifier as { classify: (e: unknown) => 'typed' | 'untyped' }
+
 /** Does a thrown value name `path` (an argument, or `arg.key`)? */
 function names(e: unknown, path: string, aka: readonly string[], objectArg: boolean): boolean {
   if (classify(e) !== 'typed') return false
@@ -145,7 +167,7 @@ async function settle(v: unknown): Promise<unknown> {
     typeof (v as AsyncIterator<unknown>).next === 'function' &&
     Symbol.asyncIterator in v
   ) {
-    const it = v as AsyncGenerator<unknown>
+    const it = v as AsyncGenerator
     const r = await settle(it.next())
     await it.return(undefined)
     return r
@@ -153,7 +175,9 @@ async function settle(v: unknown): Promise<unknown> {
   if (v instanceof Promise) {
     let timer: NodeJS.Timeout | undefined
     const hang = new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error('HANG')), HANG_MS)
+      timer = setTimeout(() => {
+        reject(new Error('HANG'))
+      }, HANG_MS)
     })
     try {
       return await Promise.race([v, hang])
@@ -236,7 +260,7 @@ export async function runRow(
   const cases = [...variants(row)]
   const sample = row.make().args
   const objectArgs = new Set(row.names.filter((_, i) => isPlainObject(sample[i])))
-  if (row.freed) cases.push(['this', 'freed' as BadName, () => row.freed!()])
+  if (row.freed) cases.push(['this', 'freed', () => row.freed!()])
   for (const [path, bad, build] of cases) {
     const m = build(row.make())
     const call = `${label}: ${path} = ${bad}`
@@ -260,7 +284,7 @@ export async function runRow(
       const fine =
         bad === ('freed' as BadName)
           ? row.freedOk === true
-          : sameType || okList === '*' || okList?.includes(bad)
+          : sameType || okList === '*' || okList?.includes(bad as BadName)
       if (!fine) findings.push({ call, path, what: 'accepted' })
     } else if (threw instanceof Error && threw.message === 'HANG') {
       findings.push({ call, path, what: 'never settled' })
@@ -328,7 +352,7 @@ export function callables(pkg: string, mod: Record<string, unknown>): Map<string
     const C = fn as unknown as new (...a: unknown[]) => unknown
     if (
       !(hidden.get(name)?.has('constructor') ?? false) &&
-      !/private constructor\(\);/.test(classBlock(dts, name))
+      !classBlock(dts, name).includes('private constructor();')
     )
       out.set(`new ${name}`, (m) => new C(...m.args))
     for (const s of Object.getOwnPropertyNames(fn)) {
@@ -339,7 +363,7 @@ export function callables(pkg: string, mod: Record<string, unknown>): Map<string
     for (
       let p = fn.prototype as object;
       p && p !== Object.prototype && p !== Error.prototype;
-      p = Object.getPrototypeOf(p)
+      p = Object.getPrototypeOf(p) as object
     ) {
       const owner = (p.constructor as { name: string }).name
       for (const k of Object.getOwnPropertyNames(p)) {
@@ -378,6 +402,7 @@ export function checkTable(
   table: Table,
   extra: Record<string, Invoke> = {},
 ): void {
+  const backlog = BACKLOG[pkg] ?? {}
   const all = callables(pkg, mod)
   for (const [k, v] of Object.entries(extra)) all.set(k, v)
   const count = { calls: 0, open: 0 }
@@ -391,10 +416,10 @@ export function checkTable(
     it(label, async () => {
       const all = await runRow(label, row, invoke, count)
       const text = (fs: Outcome[]): string[] => fs.map((f) => `${f.call} → ${f.what}`)
-      const open = row.open ?? []
+      const open = [...(row.open ?? []), ...(backlog[label] ?? [])]
       const findings = text(all.filter((f) => !open.includes(f.path)))
-      if (process.env.MISUSE_DUMP)
-        appendFileSync(process.env.MISUSE_DUMP, findings.map((f) => `${f}\n`).join(''))
+      if (process.env['MISUSE_DUMP'])
+        appendFileSync(process.env['MISUSE_DUMP'], findings.map((f) => `${f}\n`).join(''))
       expect(findings).toEqual([])
       // a known open finding that is gone: remove it from the row
       expect(open.filter((p) => !all.some((f) => f.path === p))).toEqual([])
