@@ -3,7 +3,7 @@
  * and public method, and every method of the writers `RingBuffer#writer` returns (paged,
  * contiguous, shared), called with bad arguments.
  */
-import { describe, expect } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as core from '@onering/core'
 import {
   RingBuffer,
@@ -389,4 +389,13 @@ describe('@onering/core misuse table', () => {
       extra[`RingWriter(${flavor})#${name}`] = (m) =>
         (m.self as Record<string, (...a: unknown[]) => unknown>)[name]!(...m.args)
   checkTable('@onering/core', core, table, extra)
+})
+
+describe('documented behaviours the table counts as working', () => {
+  it('resize(3) rounds up to two whole sub-buffers, as the kernel does, and the buffer works', () => {
+    const rb = filled()
+    rb.resize(3)
+    expect(rb.subbufs).toBe(2)
+    usable(rb)
+  })
 })

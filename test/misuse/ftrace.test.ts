@@ -68,70 +68,48 @@ function usable(b: TraceBuffer): void {
   expect(last).toEqual([1, 2, 3, 4, 5])
 }
 
-/** A row whose first argument is a live buffer (and a freed one for the freed variant). */
-function B(
-  rest: (b: TraceBuffer) => unknown[],
-  names: string[],
-  { restore, ...extra }: Partial<Row> & { restore?: (b: TraceBuffer) => void } = {},
-): Row {
-  return {
-    make: () => {
-      const b = fresh()
-      return {
-        args: [b, ...rest(b)],
-        probe: () => {
-          try {
-            restore?.(b)
-          } catch {
-            // the bad call changed nothing to restore
-          }
-          usable(b)
-        },
-      }
-    },
-    freed: () => {
-      const b = fresh()
-      const r = rest(b)
-      ring_buffer_free(b)
-      return { args: [b, ...r] }
-    },
-    names: ['buffer', ...names],
-    ...extra,
-  }
-}
+type BufferRowOptions = Partial<Row> & { restore?: (b: TraceBuffer) => void }
 
-/** A row of a TraceBuffer method. */
-function M(
+/**
+ * A row on a fresh buffer: the buffer is the first argument (`B`) or `this` (`M`, a
+ * TraceBuffer method). `restore` undoes what the valid call changes (recording off, …) before
+ * the probe.
+ */
+function bufferRow(
+  asThis: boolean,
   args: (b: TraceBuffer) => unknown[],
   names: string[],
-  { restore, ...extra }: Partial<Row> & { restore?: (b: TraceBuffer) => void } = {},
+  { restore, ...extra }: BufferRowOptions,
 ): Row {
+  const made = (b: TraceBuffer, a: unknown[]): Made =>
+    asThis ? { self: b, args: a } : { args: [b, ...a] }
   return {
     make: () => {
       const b = fresh()
-      return {
-        self: b,
-        args: args(b),
-        probe: () => {
-          try {
-            restore?.(b)
-          } catch {
-            // the bad call changed nothing to restore
-          }
-          usable(b)
-        },
+      const probe = (): void => {
+        try {
+          restore?.(b)
+        } catch {
+          // the bad call changed nothing to restore
+        }
+        usable(b)
       }
+      return { ...made(b, args(b)), probe }
     },
     freed: () => {
       const b = fresh()
       const a = args(b)
-      b.free()
-      return { self: b, args: a }
+      ring_buffer_free(b)
+      return made(b, a)
     },
-    names,
+    names: asThis ? names : ['buffer', ...names],
     ...extra,
   }
 }
+const B = (rest: (b: TraceBuffer) => unknown[], names: string[], o: BufferRowOptions = {}): Row =>
+  bufferRow(false, rest, names, o)
+const M = (args: (b: TraceBuffer) => unknown[], names: string[], o: BufferRowOptions = {}): Row =>
+  bufferRow(true, args, names, o)
 
 /** A row of an iterator function or method: the iterator is finished before the probe. */
 function I(asThis: boolean): Row {
@@ -188,7 +166,7 @@ const pure = (args: () => unknown[], names: string[], extra: Partial<Row> = {}):
   ...extra,
 })
 const ALL = { cpu: ['negative'] } as const // RING_BUFFER_ALL_CPUS is -1
-const cpuRow = (extra: Parameters<typeof B>[2] = {}): Row => B(() => [0], ['cpu'], extra)
+const cpuRow = (extra: BufferRowOptions = {}): Row => B(() => [0], ['cpu'], extra)
 
 const table: Table = {
   // ---- event encoding (event.ts, client.ts)
@@ -517,5 +495,3 @@ const table: Table = {
 describe('@onering/ftrace misuse table', () => {
   checkTable('@onering/ftrace', ftrace, table)
 })
-
-export type { Made }

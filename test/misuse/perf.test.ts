@@ -97,42 +97,31 @@ function EV(rest: (e: Env) => unknown[], names: string[], extra: Partial<Row> = 
   }
 }
 
-/** A row whose first argument is the consumer of an event's ring. */
-function MAP(rest: (e: Env) => unknown[], names: string[], extra: Partial<Row> = {}): Row {
+/** A row on the consumer of an event's ring (one record ready): its first argument, or `this`. */
+function mapRow(
+  asThis: boolean,
+  rest: (e: Env) => unknown[],
+  names: string[],
+  extra: Partial<Row>,
+): Row {
   return {
     make: () => {
       const e = env()
       perf_event_output_ip(e.ev, 0x99n)
+      const a = rest(e)
       return {
-        args: [e.map, ...rest(e)],
-        probe: () => {
-          usable(e)
-        },
+        ...(asThis ? { self: e.map, args: a } : { args: [e.map, ...a] }),
+        probe: () => usable(e),
       }
     },
-    names: ['map', ...names],
+    names: asThis ? names : ['map', ...names],
     ...extra,
   }
 }
-
-/** A row of a PerfMmap method. */
-function MAPM(rest: (e: Env) => unknown[], names: string[], extra: Partial<Row> = {}): Row {
-  return {
-    make: () => {
-      const e = env()
-      perf_event_output_ip(e.ev, 0x99n)
-      return {
-        self: e.map,
-        args: rest(e),
-        probe: () => {
-          usable(e)
-        },
-      }
-    },
-    names,
-    ...extra,
-  }
-}
+const MAP = (rest: (e: Env) => unknown[], names: string[], extra: Partial<Row> = {}): Row =>
+  mapRow(false, rest, names, extra)
+const MAPM = (rest: (e: Env) => unknown[], names: string[], extra: Partial<Row> = {}): Row =>
+  mapRow(true, rest, names, extra)
 
 /** An event with an AUX area mapped. */
 function auxEnv(): Env & { aux: PerfAuxMapping } {

@@ -20,11 +20,11 @@ import type { RecordIterator } from './iterator.js'
 import { ContiguousIterator } from './contiguous-iterator.js'
 import {
   WAIT_SLICE_MS,
-  WATERMARK_KEYS,
   arm,
   checkWatermark,
   disarm,
   reached,
+  recordsArgs,
   targetFor,
 } from './wait.js'
 import { BatchChunk, pagedConsumeBatch, pagedNext } from './paged-consume.js'
@@ -414,15 +414,8 @@ export class RingReader {
   async *records(
     options: { cpu?: number; signal?: AbortSignal } & Watermark = {},
   ): AsyncGenerator<RingRecord, void, undefined> {
-    const o = checkOptions<RecordsOptions>('options', options, RECORDS_OPTIONS)
     const rb = this.buffer
-    const cpu = o.cpu === undefined ? ALL_CPUS : rb.checkCpu(o.cpu, true)
-    const signal = o.signal
-    if (signal !== undefined && typeof (signal as Partial<AbortSignal>).aborted !== 'boolean')
-      throw new TypeError('options.signal: expected an AbortSignal')
-    checkWatermark('options', o)
-    const wm: Watermark = { timeout: o.timeout ?? WAIT_SLICE_MS }
-    for (const k of ['records', 'bytes', 'percent'] as const) if (o[k] !== undefined) wm[k] = o[k]
+    const { cpu, signal, wm } = recordsArgs(rb, options)
     for (;;) {
       if (signal?.aborted === true || rb.freed) return
       const r = cpu === ALL_CPUS ? this.next() : this.consume(cpu)
@@ -434,10 +427,6 @@ export class RingReader {
     }
   }
 }
-
-/** The options of {@link RingReader.records}. */
-type RecordsOptions = { cpu?: number; signal?: AbortSignal } & Watermark
-const RECORDS_OPTIONS: readonly (keyof RecordsOptions)[] = ['cpu', 'signal', ...WATERMARK_KEYS]
 
 /** A wait in progress (see `RingReader.turn`). */
 interface Waiting {

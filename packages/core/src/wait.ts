@@ -60,6 +60,29 @@ export function checkWatermark(name: string, wm: Watermark): void {
   if (wm.timeout !== undefined) checkInt(`${name}.timeout`, wm.timeout, 0, 2 ** 31 - 1)
 }
 
+/** @internal The options of `RingReader.records`. */
+export type RecordsOptions = { cpu?: number; signal?: AbortSignal } & Watermark
+const RECORDS_OPTIONS: readonly (keyof RecordsOptions)[] = ['cpu', 'signal', ...WATERMARK_KEYS]
+
+/**
+ * @internal Check the options of `RingReader.records`: the ring (ALL_CPUS when absent), the
+ * abort signal, and the watermark of each wait (a wait slice when no timeout is given).
+ */
+export function recordsArgs(
+  rb: RingBuffer,
+  options: unknown,
+): { cpu: number; signal: AbortSignal | undefined; wm: Watermark } {
+  const o = checkOptions<RecordsOptions>('options', options, RECORDS_OPTIONS)
+  const cpu = o.cpu === undefined ? ALL_CPUS : rb.checkCpu(o.cpu, true)
+  const signal = o.signal
+  if (signal !== undefined && typeof (signal as Partial<AbortSignal>).aborted !== 'boolean')
+    throw new TypeError('options.signal: expected an AbortSignal')
+  checkWatermark('options', o)
+  const wm: Watermark = { timeout: o.timeout ?? WAIT_SLICE_MS }
+  for (const k of ['records', 'bytes', 'percent'] as const) if (o[k] !== undefined) wm[k] = o[k]
+  return { cpu, signal, wm }
+}
+
 /** @internal The per-CPU targets, as absolute counter values. */
 export interface WaitTarget {
   entries: number

@@ -571,7 +571,9 @@ function waitArgs(
     timeout !== undefined &&
     !(Number.isInteger(timeout) && (timeout as number) >= 0 && (timeout as number) < 2 ** 31)
   )
-    throw new RangeError(`timeout: expected milliseconds in [0, 2^31), got ${String(timeout)}`)
+    throw new RangeError(
+      `timeout: expected milliseconds in [0, 2^31), got ${typeof timeout === 'number' ? timeout : typeof timeout}`,
+    )
 }
 
 /**
