@@ -111,7 +111,9 @@ function mapRow(
       const a = rest(e)
       return {
         ...(asThis ? { self: e.map, args: a } : { args: [e.map, ...a] }),
-        probe: () => usable(e),
+        probe: () => {
+          usable(e)
+        },
       }
     },
     names: asThis ? names : ['map', ...names],
