@@ -4,7 +4,7 @@
  * findings — an untyped JavaScript error, a typed error naming something else, or a quiet
  * acceptance. They are not fixed yet; each listed path must still be a finding (a row fails
  * once a path is fixed and still listed, so that this list only shrinks). Regenerate the list
- * with `MISUSE_DUMP=<file> npx vitest run misuse` (one line per finding).
+ * with `MISUSE_NO_BACKLOG=1 MISUSE_DUMP=<file> npx vitest run misuse` (one line per finding).
  *
  * Most of them are the raw encoders of the write paths (ftrace `event.ts`, trace-events
  * `EventEncoder`, the field decoders), which check nothing by design today, and the
@@ -112,18 +112,15 @@ export const BACKLOG: Record<string, Record<string, readonly string[]>> = {
     'new EventIdAllocator': ['first'],
     'EventIdAllocator#isTaken': ['id'],
     'EventIdAllocator#reserve': ['id'],
-    'new EventPrinter': ['format', 'options', 'options.encoding'],
+    'new EventPrinter': ['options', 'options.encoding'],
     'EventPrinter#print': ['base', 'bytes', 'length'],
     'Kallsyms.parse': ['text'],
     'Kallsyms#lookup': ['address'],
     'new PrintFmtError': ['position'],
     'new TracingDataError': ['offset', 'section'],
-    decodeEvent: ['base', 'bytes', 'format', 'length'],
+    decodeEvent: ['base', 'bytes', 'length'],
     defineEvent: ['ids', 'spec', 'spec.fields', 'spec.name', 'spec.system'],
     fieldLocation: ['base', 'bytes', 'field', 'length'],
-    findAnyField: ['format', 'name'],
-    findCommonField: ['format', 'name'],
-    findField: ['format', 'name'],
     formatCmdlines: ['comms'],
     layoutEvent: ['id', 'spec', 'spec.fields', 'spec.name', 'spec.system'],
     pageHeaderText: ['subbufSize'],
@@ -132,7 +129,7 @@ export const BACKLOG: Record<string, Record<string, readonly string[]>> = {
     parsePrintFmt: ['text'],
     printEventSize: ['text'],
     readField: ['base', 'bytes', 'field', 'length'],
-    readNumber: ['at', 'size', 'view'],
+    readNumber: ['at'],
     readNumberField: ['base', 'bytes', 'field', 'length'],
     readTracingData: ['bytes', 'offset'],
     stringFieldSize: ['text'],

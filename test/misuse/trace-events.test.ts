@@ -105,7 +105,9 @@ const table: Table = {
   findAnyField: pure(() => [def().format, 'seq'], ['format', 'name'], { shallow: ['format'] }),
   parsePrintFmt: pure(() => ['"%d", REC->seq'], ['text']),
   // ---- decoding
-  readNumber: pure(() => [new DataView(new ArrayBuffer(16)), 0, 4], ['view', 'at', 'size']),
+  readNumber: pure(() => [new DataView(new ArrayBuffer(16)), 0, 4], ['view', 'at', 'size'], {
+    ok: { size: '*' }, // "other sizes give 0, as libtraceevent does"
+  }),
   readNumberField: pure(() => [field(), ...decodeArgs()], ['field', 'bytes', 'base', 'length'], {
     shallow: ['field'],
   }),
