@@ -9,6 +9,7 @@
  *
  * @packageDocumentation
  */
+import { checkClientShape } from './errors.js'
 
 /** Which of the two layouts a client is written for. */
 export type LayoutKind = 'paged' | 'contiguous'
@@ -198,6 +199,7 @@ const registry: Map<number, RingClient> = ((globalThis as Record<symbol, unknown
 
 /** 32-bit FNV-1a hash of a client id, as stored in the buffer header. */
 export function clientHash(id: string): number {
+  if (typeof id !== 'string') throw new TypeError(`id: expected a string, got ${typeof id}`)
   let h = 0x811c9dc5
   for (let i = 0; i < id.length; i++) {
     h ^= id.charCodeAt(i)
@@ -214,6 +216,7 @@ export function clientHash(id: string): number {
  * @throws TypeError when another client with the same hash is registered.
  */
 export function registerClient(client: RingClient): void {
+  checkClientShape('client', client)
   const h = clientHash(client.id)
   const prev = registry.get(h)
   if (prev !== undefined && prev !== client && prev.id !== client.id)

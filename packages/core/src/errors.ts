@@ -63,8 +63,59 @@ export function checkOptions<T extends object>(
   if (v === undefined) return {}
   if (typeof v !== 'object' || v === null || Array.isArray(v))
     throw new TypeError(`${name}: expected an object, got ${v === null ? 'null' : typeof v}`)
-  for (const key of Object.keys(v))
+  for (const key of Object.keys(v)) {
     if (!(known as readonly string[]).includes(key))
       throw new TypeError(`${name}: unknown option '${key}' (known: ${known.join(', ')})`)
+    // null is not "absent": leave the key out (or undefined) for the default
+    if ((v as Record<string, unknown>)[key] === null)
+      throw new TypeError(`${name}.${key}: null is not a value (omit it for the default)`)
+  }
   return v
+}
+
+/** @internal An optional boolean option: undefined or a boolean. */
+export function checkFlag(name: string, v: unknown): boolean | undefined {
+  if (v !== undefined && typeof v !== 'boolean')
+    throw new TypeError(`${name}: expected a boolean, got ${typeof v}`)
+  return v
+}
+
+/**
+ * The explicit arguments of `RingWriter.reserve` (checked only when given, off the default
+ * path): a timestamp is a non-negative safe integer — a fraction or a string would be stored
+ * and shift the deltas of the records after it — and a tag an index in `[0, 2^31)`.
+ *
+ * @internal
+ */
+export function checkReserveArgs(timestamp: unknown, tag: unknown): void {
+  if (timestamp !== undefined) {
+    if (typeof timestamp !== 'number')
+      throw new TypeError(`timestamp: expected a number, got ${typeof timestamp}`)
+    if (!Number.isSafeInteger(timestamp) || timestamp < 0)
+      throw new RangeError(`timestamp: ${timestamp} is not a non-negative safe integer`)
+  }
+  checkInt('tag', tag, 0, 0x7fffffff)
+}
+
+/**
+ * A RingClient given as an argument: an object with a string id, a layout and the functions
+ * the engine calls first. (The client is code the engine calls; its answers are checked where
+ * they are used.)
+ *
+ * @internal
+ */
+export function checkClientShape(name: string, v: unknown): void {
+  const c = v as {
+    id?: unknown
+    layout?: unknown
+    recordSize?: unknown
+    subbufHeaderBytes?: unknown
+  }
+  if (typeof v !== 'object' || v === null || typeof c.id !== 'string')
+    throw new TypeError(`${name}: expected a RingClient (an object with a string id)`)
+  if (c.layout !== 'paged' && c.layout !== 'contiguous')
+    throw new TypeError(`${name}.layout: expected 'paged' or 'contiguous'`)
+  if (typeof c.recordSize !== 'function')
+    throw new TypeError(`${name}.recordSize: expected a function`)
+  checkInt(`${name}.subbufHeaderBytes`, c.subbufHeaderBytes, 0, 1 << 16)
 }

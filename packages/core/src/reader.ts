@@ -7,7 +7,7 @@
  *
  * @packageDocumentation
  */
-import { checkFunction, checkInt } from './errors.js'
+import { checkFlag, checkFunction, checkInt, checkOptions } from './errors.js'
 import * as L from './layout.js'
 import { RingRecord } from './record.js'
 import { ALL_CPUS } from './all-cpus.js'
@@ -18,7 +18,15 @@ import { ContiguousScratch, contiguousNext, contiguousRelease } from './contiguo
 import { RingIterator } from './iterator.js'
 import type { RecordIterator } from './iterator.js'
 import { ContiguousIterator } from './contiguous-iterator.js'
-import { WAIT_SLICE_MS, arm, disarm, reached, targetFor } from './wait.js'
+import {
+  WAIT_SLICE_MS,
+  arm,
+  checkWatermark,
+  disarm,
+  reached,
+  recordsArgs,
+  targetFor,
+} from './wait.js'
 import { BatchChunk, pagedConsumeBatch, pagedNext } from './paged-consume.js'
 import type { SizedRecordVisitor } from './paged-consume.js'
 import { ReaderCursor } from './reader-page.js'
@@ -67,6 +75,8 @@ export class RingReader {
 
   /** @param buffer - the buffer to read (any attached handle) */
   constructor(buffer: RingBuffer) {
+    if (typeof (buffer as Partial<RingBuffer> | null)?.checkLive !== 'function')
+      throw new TypeError('buffer: expected a RingBuffer')
     this.buffer = buffer
     this.rec = new RingRecord(buffer.u8)
   }
@@ -262,10 +272,11 @@ export class RingReader {
     const rb = this.buffer
     rb.checkLive()
     const c = rb.checkCpu(cpu)
+    const o = checkOptions<TakeSubbufOptions>('options', options, ['full', 'copy'])
+    const full = checkFlag('options.full', o.full) === true
+    const copy = checkFlag('options.copy', o.copy) === true
     if (rb.g.layout !== L.LAYOUT_PAGED) throw new TypeError('takeSubbuf: only for the paged layout')
-    return rb.withReaderOpLock(c, () =>
-      pagedTakeSubbuf(rb, c, options.full === true, this.cur, options.copy === true),
-    )
+    return rb.withReaderOpLock(c, () => pagedTakeSubbuf(rb, c, full, this.cur, copy))
   }
 
   /**
@@ -328,7 +339,7 @@ export class RingReader {
     const rb = this.buffer
     rb.checkLive()
     const c = rb.checkCpu(cpu, true)
-    if (wm.timeout !== undefined) checkInt('watermark.timeout', wm.timeout, 0, 2 ** 31 - 1)
+    checkWatermark('watermark', wm)
     const deadline = wm.timeout === undefined ? Infinity : Date.now() + wm.timeout
     const target = c === ALL_CPUS ? null : targetFor(rb, c, wm)
     const word = c === ALL_CPUS ? L.H_WAKE : rb.ctl(c) + L.C_WAKE
@@ -396,20 +407,23 @@ export class RingReader {
    * Consume records as they come, in timestamp order over all rings (or of one ring), waiting
    * with `Atomics.waitAsync` when there are none. Ends when `signal` aborts or the buffer is
    * freed. The yielded record is reused: read it before the loop continues.
+   *
+   * @throws TypeError or RangeError naming the option (an unknown key, a `signal` that is no
+   *   AbortSignal, a bad watermark), at the first iteration.
    */
   async *records(
     options: { cpu?: number; signal?: AbortSignal } & Watermark = {},
   ): AsyncGenerator<RingRecord, void, undefined> {
-    const cpu = options.cpu ?? ALL_CPUS
     const rb = this.buffer
+    const { cpu, signal, wm } = recordsArgs(rb, options)
     for (;;) {
-      if (options.signal?.aborted === true || rb.freed) return
+      if (signal?.aborted === true || rb.freed) return
       const r = cpu === ALL_CPUS ? this.next() : this.consume(cpu)
       if (r !== null) {
         yield r
         continue
       }
-      await this.waitAsync(cpu, { ...options, timeout: options.timeout ?? WAIT_SLICE_MS })
+      await this.waitAsync(cpu, wm)
     }
   }
 }

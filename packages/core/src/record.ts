@@ -3,6 +3,7 @@
  *
  * @packageDocumentation
  */
+import { checkBytes } from './errors.js'
 
 /**
  * A record read from a ring. Readers reuse one instance per call site: copy what you need
@@ -26,7 +27,7 @@ export class RingRecord {
   bytes: Uint8Array
   /** @param bytes - see {@link RingRecord.bytes} */
   constructor(bytes: Uint8Array) {
-    this.bytes = bytes
+    this.bytes = checkBytes('bytes', bytes)
   }
   /** The payload as a view (no copy; valid until the ring reuses the space). */
   payload(): Uint8Array {

@@ -17,7 +17,7 @@
  *
  * @packageDocumentation
  */
-import { BusyError, checkInt } from './errors.js'
+import { BusyError, checkClientShape, checkFlag, checkInt, checkOptions } from './errors.js'
 import type { RingClient } from './client.js'
 import { rawPagedClient } from './raw-client.js'
 import type { ClockFn } from './clock.js'
@@ -25,7 +25,7 @@ import type { AttachOptions, RingBufferOptions, RingMode } from './options.js'
 import { ringStats } from './stats.js'
 import type { RingStats } from './stats.js'
 import * as L from './layout.js'
-import { checkSubbufRange, mapViews, refreshGeometry, subbufsFor } from './geometry.js'
+import { checkSubbufRange, mapViews, refreshGeometry, sizeRing } from './geometry.js'
 import type { Geometry } from './geometry.js'
 import { allocateBuffer, checkLive, freeBuffer, goLive, isFreed, openBuffer } from './lifecycle.js'
 import type { BufferParts } from './lifecycle.js'
@@ -114,7 +114,8 @@ export class RingBuffer {
 
   /** Number of ring sub-buffers the kernel's sizing rule gives for `size` bytes per CPU. */
   static subbufsFor(size: number, subbufSize: number, client: RingClient = rawPagedClient): number {
-    return subbufsFor(size, subbufSize, client)
+    checkClientShape('client', client)
+    return sizeRing(true, size, subbufSize, client, false).subbufs
   }
 
   /** @internal Throw unless the buffer is live; pick up a resize made through another handle. */
@@ -237,6 +238,10 @@ export class RingBuffer {
   writer(cpu: number, options: { force?: boolean } = {}): RingWriter {
     this.checkLive()
     const c = this.checkCpu(cpu)
+    checkFlag(
+      'options.force',
+      checkOptions<{ force: boolean }>('options', options, ['force']).force,
+    )
     const idx = this.ctl(c) + L.C_WRITER_LOCK
     if (this.sync === 'shared') {
       Atomics.add(this.i32, idx, 1)
@@ -281,6 +286,11 @@ export class RingBuffer {
     this.checkLive()
     const c = this.checkCpu(lease.cpu)
     checkInt('lease.id', lease.id, 0, this.g.physical - 1)
+    // an epoch that is no reset count would leave the sub-buffer leased for good
+    if (typeof lease.epoch !== 'number' || (lease.epoch | 0) !== lease.epoch)
+      throw new TypeError(
+        `lease.epoch: expected the epoch takeSubbuf gave, got ${String(lease.epoch)}`,
+      )
     if (Atomics.load(this.i32, this.ctl(c) + L.C_RESET_DONE) !== lease.epoch) return
     putSpare(this, c, lease.id)
   }
@@ -292,6 +302,7 @@ export class RingBuffer {
 
   /** A view of one physical sub-buffer (paged) or the data area (contiguous); no copy. */
   subbufBytes(cpu: number, id = 0): Uint8Array {
+    this.checkLive()
     const c = this.checkCpu(cpu)
     checkInt('id', id, 0, this.g.physical - 1)
     const off = this.subbufOffset(c, id)
@@ -384,7 +395,9 @@ export class RingBuffer {
   /**
    * Change the ring size (bytes of data per CPU) and, for the paged layout, the sub-buffer
    * size. All rings are emptied and their counters zeroed. The buffer grows in place when it
-   * was created with a larger `maxByteLength`.
+   * was created with a larger `maxByteLength`. As the kernel's `ring_buffer_resize`, the paged
+   * layout rounds `size` up to whole sub-buffers, at least two (`resize(3)` gives two); the
+   * contiguous layout takes a power of two.
    *
    * @throws BusyError while any writer or reader holds a ring.
    * @throws RangeError when the new geometry is invalid or does not fit the buffer.

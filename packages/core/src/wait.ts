@@ -6,12 +6,13 @@
  * @packageDocumentation
  */
 import { ALL_CPUS } from './all-cpus.js'
-import { checkInt } from './errors.js'
+import { checkInt, checkOptions } from './errors.js'
 import * as L from './layout.js'
 import type { RingBuffer } from './ring-buffer.js'
 
 /**
- * When a waiting consumer wakes up. Give one field; with none, any committed record wakes it.
+ * When a waiting consumer wakes up. Give at most one of `records`, `bytes` and `percent` (two
+ * are refused); with none, any committed record wakes it.
  */
 export interface Watermark {
   /** Wake once this many records were committed after the call. */
@@ -25,6 +26,61 @@ export interface Watermark {
   percent?: number
   /** Give up after this many milliseconds (the wait then returns false). */
   timeout?: number
+}
+
+/** @internal The keys of a {@link Watermark}. */
+export const WATERMARK_KEYS: readonly (keyof Watermark)[] = [
+  'records',
+  'bytes',
+  'percent',
+  'timeout',
+]
+
+/**
+ * @internal Check a watermark (or an options object holding one, named `name`): an object
+ * whose thresholds are integers in range, at most one of `records`, `bytes`, `percent`.
+ */
+export function checkWatermark(name: string, wm: Watermark): void {
+  if (name === 'watermark') checkOptions<Watermark>(name, wm, WATERMARK_KEYS)
+  let given = 0
+  if (wm.records !== undefined) {
+    checkInt(`${name}.records`, wm.records, 1, 2 ** 40)
+    given++
+  }
+  if (wm.bytes !== undefined) {
+    checkInt(`${name}.bytes`, wm.bytes, 1, 2 ** 40)
+    given++
+  }
+  if (wm.percent !== undefined) {
+    checkInt(`${name}.percent`, wm.percent, 0, 100)
+    given++
+  }
+  if (given > 1)
+    throw new TypeError(`${name}: give one of records, bytes and percent, not ${given}`)
+  if (wm.timeout !== undefined) checkInt(`${name}.timeout`, wm.timeout, 0, 2 ** 31 - 1)
+}
+
+/** @internal The options of `RingReader.records`. */
+export type RecordsOptions = { cpu?: number; signal?: AbortSignal } & Watermark
+const RECORDS_OPTIONS: readonly (keyof RecordsOptions)[] = ['cpu', 'signal', ...WATERMARK_KEYS]
+
+/**
+ * @internal Check the options of `RingReader.records`: the ring (ALL_CPUS when absent), the
+ * abort signal, and the watermark of each wait (a wait slice when no timeout is given).
+ */
+export function recordsArgs(
+  rb: RingBuffer,
+  options: unknown,
+): { cpu: number; signal: AbortSignal | undefined; wm: Watermark } {
+  const o = checkOptions<RecordsOptions>('options', options, RECORDS_OPTIONS)
+  const cpu = o.cpu === undefined ? ALL_CPUS : rb.checkCpu(o.cpu, true)
+  const signal = o.signal
+  if (signal !== undefined && typeof (signal as Partial<AbortSignal>).aborted !== 'boolean')
+    throw new TypeError('options.signal: expected an AbortSignal')
+  checkWatermark('options', o)
+  const wm: Watermark = { timeout: o.timeout ?? WAIT_SLICE_MS }
+  for (const k of ['records', 'bytes', 'percent'] as const) if (o[k] !== undefined) wm[k] = o[k]
+  return { cpu, signal, wm }
 }
 
 /** @internal The per-CPU targets, as absolute counter values. */
@@ -41,12 +97,9 @@ export function targetFor(rb: RingBuffer, cpu: number, wm: Watermark): WaitTarge
   const f = rb.f64
   const x = rb.fx(cpu)
   const t: WaitTarget = { entries: Infinity, bytes: Infinity, pages: Infinity, any: false }
-  if (wm.records !== undefined)
-    t.entries = f[x + L.F_ENTRIES]! + checkInt('watermark.records', wm.records, 1, 2 ** 40)
-  else if (wm.bytes !== undefined)
-    t.bytes = f[x + L.F_BYTES]! + checkInt('watermark.bytes', wm.bytes, 1, 2 ** 40)
+  if (wm.records !== undefined) t.entries = f[x + L.F_ENTRIES]! + wm.records
+  else if (wm.bytes !== undefined) t.bytes = f[x + L.F_BYTES]! + wm.bytes
   else if (wm.percent !== undefined && wm.percent > 0) {
-    checkInt('watermark.percent', wm.percent, 0, 100)
     t.pages = Math.ceil((wm.percent * rb.g.subbufs) / 100)
   } else {
     t.entries = f[x + L.F_ENTRIES]! + 1

@@ -23,7 +23,7 @@
 import type { RingClient } from './client.js'
 import { recordTimestamp } from './clock.js'
 import type { ClockFn } from './clock.js'
-import { checkBytes } from './errors.js'
+import { checkBytes, checkInt, checkReserveArgs } from './errors.js'
 import * as L from './layout.js'
 import type { RingBuffer } from './ring-buffer.js'
 import { MAX_NESTING, ReservationStack } from './reservation-stack.js'
@@ -176,7 +176,12 @@ export abstract class WriterBase implements RingWriter {
   }
 
   reserve(length: number, timestamp?: number, tag = 0): number {
-    if (!(length >= 0 && length <= this.maxLen && (length | 0) === length)) this.badLength(length)
+    if (
+      typeof length !== 'number' ||
+      !(length >= 0 && length <= this.maxLen && (length | 0) === length)
+    )
+      this.badLength(length)
+    if (timestamp !== undefined || tag !== 0) checkReserveArgs(timestamp, tag)
     if (this.closed) throw new TypeError('writer: closed')
     const i = this.i32
     if ((i[L.H_RECORD]! | i[this.ctlIdx + L.C_DISABLED]! | (i[L.H_STATE]! ^ L.STATE_LIVE)) !== 0) {
@@ -218,8 +223,8 @@ export abstract class WriterBase implements RingWriter {
   }
 
   drop(count = 1): void {
-    if (!(Number.isInteger(count) && count >= 0))
-      throw new RangeError(`count: ${count} is not a record count`)
+    checkInt('count', count, 0, 0xffffffff)
+    if (this.i32[L.H_STATE] !== L.STATE_LIVE) throw new TypeError('buffer: the buffer was freed')
     this.countDropped(count)
   }
 

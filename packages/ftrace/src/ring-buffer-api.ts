@@ -62,6 +62,12 @@ function anyMapped(buffer: TraceBuffer): boolean {
   return false
 }
 
+/** An options object: a plain object (undefined is replaced by the default before this). */
+function checkObject(name: string, v: unknown): void {
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new TypeError(`${name}: expected an object, got ${v === null ? 'null' : typeof v}`)
+}
+
 function checkBuffer(buffer: unknown): TraceBuffer {
   if (!(buffer instanceof TraceBuffer)) throw new TypeError('buffer: expected a TraceBuffer')
   buffer.rb.checkLive()
@@ -78,6 +84,7 @@ export function ring_buffer_alloc(
   options: AllocOptions = {},
 ): TraceBuffer {
   checkFlags(flags)
+  checkObject('options', options)
   const order = options.order ?? 0
   if (!Number.isInteger(order) || order < 0 || order > MAX_ORDER)
     throw new RangeError(`order: ${order} is not in [0, ${MAX_ORDER}]`)
@@ -151,6 +158,10 @@ export function ring_buffer_resize(buffer: TraceBuffer, size: number, cpu: numbe
 
 /** `ring_buffer_change_overwrite(buffer, val)`. */
 export function ring_buffer_change_overwrite(buffer: TraceBuffer, val: number | boolean): void {
+  if (typeof val !== 'boolean' && !Number.isInteger(val))
+    throw new TypeError(
+      `val: expected a boolean or an integer (the kernel's int), got ${String(val)}`,
+    )
   checkBuffer(buffer).rb.mode = val ? 'overwrite' : 'produce-consume'
 }
 
@@ -544,12 +555,25 @@ function sleepUntil(cpu: number, left: number): { records?: number; timeout: num
     : { records: 1, timeout: Math.min(left, 50) }
 }
 
-function waitArgs(buffer: TraceBuffer, cpu: number, full: number, cond: unknown): void {
+function waitArgs(
+  buffer: TraceBuffer,
+  cpu: number,
+  full: number,
+  cond: unknown,
+  timeout: unknown,
+): void {
   checkBuffer(buffer)
   buffer.rb.checkCpu(cpu, true)
   checkFull(full)
   if (cond !== undefined && typeof cond !== 'function')
     throw new TypeError('cond: expected a function')
+  if (
+    timeout !== undefined &&
+    !(Number.isInteger(timeout) && (timeout as number) >= 0 && (timeout as number) < 2 ** 31)
+  )
+    throw new RangeError(
+      `timeout: expected milliseconds in [0, 2^31), got ${typeof timeout === 'number' ? timeout : typeof timeout}`,
+    )
 }
 
 /**
@@ -567,7 +591,7 @@ export function ring_buffer_wait(
   data?: unknown,
   timeout?: number,
 ): number {
-  waitArgs(buffer, cpu, full, cond)
+  waitArgs(buffer, cpu, full, cond, timeout)
   const deadline = timeout === undefined ? Infinity : Date.now() + timeout
   const epoch = buffer.rb.wakeEpoch(cpu)
   for (;;) {
@@ -588,7 +612,7 @@ export async function ring_buffer_wait_async(
   data?: unknown,
   timeout?: number,
 ): Promise<number> {
-  waitArgs(buffer, cpu, full, cond)
+  waitArgs(buffer, cpu, full, cond, timeout)
   const deadline = timeout === undefined ? Infinity : Date.now() + timeout
   const epoch = buffer.rb.wakeEpoch(cpu)
   for (;;) {
@@ -605,7 +629,7 @@ export async function ring_buffer_wait_async(
  * when the `full` watermark is reached now, else 0 (never blocks).
  */
 export function ring_buffer_poll_wait(buffer: TraceBuffer, cpu: number, full = 0): number {
-  waitArgs(buffer, cpu, full, undefined)
+  waitArgs(buffer, cpu, full, undefined, undefined)
   return watermarkHit(buffer, cpu, full) ? EPOLLIN_RDNORM : 0
 }
 
@@ -737,10 +761,13 @@ export function ring_buffer_normalize_time_stamp(
   ts: number,
 ): number {
   checkBuffer(buffer).rb.checkCpu(cpu)
+  if (!Number.isSafeInteger(ts) || ts < 0)
+    throw new RangeError(`ts: expected a non-negative safe integer, got ${String(ts)}`)
   return ts
 }
 /** `ring_buffer_set_time_stamp_abs(buffer, abs)`: precede every event with an absolute TIME_STAMP. */
 export function ring_buffer_set_time_stamp_abs(buffer: TraceBuffer, abs: boolean): void {
+  if (typeof abs !== 'boolean') throw new TypeError(`abs: expected a boolean, got ${typeof abs}`)
   const rb = checkBuffer(buffer).rb
   rb.clientFlags = abs
     ? rb.clientFlags | FTRACE_FLAG_ABSOLUTE

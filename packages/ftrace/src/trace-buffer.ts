@@ -34,6 +34,12 @@ export class RingBufferEvent {
   timestamp = 0
 }
 
+/** A page that {@link TraceBuffer.allocReadPage} gave. */
+function checkPage(page: unknown): void {
+  if (!(page instanceof BufferDataReadPage))
+    throw new TypeError('page: expected a page from allocReadPage / ring_buffer_alloc_read_page')
+}
+
 /** `struct buffer_data_read_page`: a page for `ring_buffer_read_page`, owned by its caller. */
 export class BufferDataReadPage {
   /** The CPU it was allocated for. */
@@ -79,6 +85,8 @@ export class TraceBuffer {
     sab: SharedArrayBuffer,
     options: { cpu?: number; clock?: TraceClock } = {},
   ): TraceBuffer {
+    if (typeof options !== 'object' || options === null || Array.isArray(options))
+      throw new TypeError('options: expected an object')
     const rb = RingBuffer.attach(
       sab,
       options.clock === undefined
@@ -139,6 +147,8 @@ export class TraceBuffer {
 
   /** Allocate a buffer (`ring_buffer_alloc`): `size` bytes of data per CPU, `overwrite` for a flight recorder. */
   static alloc(size: number, overwrite = false, options: AllocOptions = {}): TraceBuffer {
+    if (typeof overwrite !== 'boolean')
+      throw new TypeError(`overwrite: expected a boolean, got ${typeof overwrite}`)
     return api.ring_buffer_alloc(size, overwrite ? api.RB_FL_OVERWRITE : 0, options)
   }
   /** Reserve an event of `length` payload bytes on {@link TraceBuffer.cpu} (`ring_buffer_lock_reserve`). */
@@ -185,10 +195,14 @@ export class TraceBuffer {
   }
   /** Move the oldest data of `page.cpu` into `page` (`ring_buffer_read_page`); false when there is none. */
   readPage(page: BufferDataReadPage, full = false): boolean {
+    checkPage(page)
+    if (typeof full !== 'boolean')
+      throw new TypeError(`full: expected a boolean, got ${typeof full}`)
     return api.ring_buffer_read_page(this, page, this.rb.subbufSize, page.cpu, full) === 0
   }
   /** Give a read page back (`ring_buffer_free_read_page`). */
   freeReadPage(page: BufferDataReadPage): void {
+    checkPage(page)
     api.ring_buffer_free_read_page(this, page.cpu, page)
   }
   /** Open a non-consuming iterator (`ring_buffer_read_start`). */

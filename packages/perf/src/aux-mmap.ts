@@ -85,6 +85,11 @@ export class PerfAuxMmap {
   }
 }
 
+/** `mm` is an AUX consumer made by `new PerfAuxMmap`. */
+function checkAuxMmap(mm: unknown): void {
+  if (!(mm instanceof PerfAuxMmap)) fail('EINVAL', 'mm', 'not a PerfAuxMmap')
+}
+
 /**
  * `auxtrace_mmap__read_head`: `aux_head`, loaded with acquire semantics (`Atomics.load` on
  * shared memory): the AUX bytes before it are in place.
@@ -93,6 +98,7 @@ export class PerfAuxMmap {
  * @returns the head
  */
 export function auxtrace_mmap__read_head(mm: PerfAuxMmap): number {
+  checkAuxMmap(mm)
   return Number(mm.page.aux_head)
 }
 
@@ -103,6 +109,7 @@ export function auxtrace_mmap__read_head(mm: PerfAuxMmap): number {
  * @returns the tail
  */
 export function auxtrace_mmap__read_tail(mm: PerfAuxMmap): number {
+  checkAuxMmap(mm)
   return Number(mm.page.aux_tail)
 }
 
@@ -114,6 +121,7 @@ export function auxtrace_mmap__read_tail(mm: PerfAuxMmap): number {
  * @param tail - the new tail
  */
 export function auxtrace_mmap__write_tail(mm: PerfAuxMmap, tail: number): void {
+  checkAuxMmap(mm)
   if (!Number.isSafeInteger(tail) || tail < 0)
     throw new RangeError(`tail: ${String(tail)} is not an AUX position`)
   mm.page.aux_tail = BigInt(tail)
@@ -143,6 +151,7 @@ function handOver(mm: PerfAuxMmap, head: number, size: number, fn: PerfAuxtraceF
  * @returns 1 when bytes were handed over, 0 when there were none
  */
 export function auxtrace_mmap__read(mm: PerfAuxMmap, fn: PerfAuxtraceFn): number {
+  checkAuxMmap(mm)
   if (mm.snapshot)
     throw new TypeError('mm: a snapshot map is read with auxtrace_mmap__read_snapshot')
   const head = auxtrace_mmap__read_head(mm)
@@ -173,6 +182,7 @@ export function auxtrace_mmap__read_snapshot(
   snapshot_size: number,
   fn: PerfAuxtraceFn,
 ): number {
+  checkAuxMmap(mm)
   if (!mm.snapshot) throw new TypeError('mm: not a snapshot map')
   if (!Number.isSafeInteger(snapshot_size) || snapshot_size <= 0)
     throw new RangeError(`snapshot_size: ${String(snapshot_size)} is not a positive byte count`)

@@ -193,6 +193,8 @@ function mmapAux(event: PerfEvent, length: number, prot: number, offset: number)
  * @param mapping - a mapping from {@link mmap}
  */
 export function munmap(mapping: PerfMapping | PerfAuxMapping): void {
+  if (typeof mapping !== 'object' || mapping === null || !(mapping.event instanceof PerfEvent))
+    fail('EINVAL', 'mapping', 'not a mapping that mmap returned')
   const ev = mapping.event
   const ring = ev._ring
   if ('offset' in mapping) {

@@ -203,6 +203,7 @@ export function perf_event_comm(
   fields: PerfCommFields,
   time?: bigint | number,
 ): boolean {
+  if (!(event instanceof PerfEvent)) fail('EBADF', 'event', 'not a perf event')
   return sideband(event, event.attr.comm, fields, time, sizeOfComm, writeComm)
 }
 
@@ -217,6 +218,7 @@ export function perf_event_mmap2(
   fields: PerfMmap2Fields,
   time?: bigint | number,
 ): boolean {
+  if (!(event instanceof PerfEvent)) fail('EBADF', 'event', 'not a perf event')
   const a = event.attr
   return sideband(event, a.mmap2 && (a.mmap || a.mmap_data), fields, time, sizeOfMmap2, writeMmap2)
 }
@@ -232,5 +234,6 @@ export function perf_event_switch(
   fields: PerfSwitchFields = {},
   time?: bigint | number,
 ): boolean {
+  if (!(event instanceof PerfEvent)) fail('EBADF', 'event', 'not a perf event')
   return sideband(event, event.attr.context_switch, fields, time, sizeOfSwitch, writeSwitch)
 }

@@ -7,8 +7,8 @@
  * @packageDocumentation
  */
 import { POLLHUP, POLLIN } from './constants.js'
-import { checkInt } from './errors.js'
-import type { PerfEvent } from './event.js'
+import { checkInt, fail } from './errors.js'
+import { PerfEvent } from './event.js'
 import type { PerfRing } from './perf-buffer.js'
 
 /**
@@ -34,6 +34,7 @@ function due(event: PerfEvent, ring: PerfRing): boolean {
  * @returns POLLIN | POLLHUP bits
  */
 export function perf_event_poll(event: PerfEvent): number {
+  if (!(event instanceof PerfEvent)) fail('EBADF', 'event', 'not a perf event')
   let r = event.hup ? POLLHUP : 0
   const ring = event._ring
   if (ring?.auxPoll) {
@@ -58,6 +59,7 @@ export function perf_event_poll(event: PerfEvent): number {
  * @returns the poll bits (0 on timeout)
  */
 export async function perf_event_wait(event: PerfEvent, timeoutMs: number): Promise<number> {
+  if (!(event instanceof PerfEvent)) fail('EBADF', 'event', 'not a perf event')
   checkInt('timeoutMs', timeoutMs, 0, 2 ** 31 - 1)
   const deadline = Date.now() + timeoutMs
   for (;;) {

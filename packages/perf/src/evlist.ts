@@ -280,6 +280,7 @@ export function perf_evlist__id2evsel(
   id: bigint,
 ): { evsel: PerfEvsel; cpu: number } | null {
   const l = checkEvlist(evlist)
+  if (typeof id !== 'bigint') fail('EINVAL', 'id', `expected a bigint sample id, got ${typeof id}`)
   for (const evsel of l.entries)
     for (const [i, fd] of evsel.fds.entries())
       if (ioctl(fd, PERF_EVENT_IOC_ID) === id) return { evsel, cpu: l.cpus[i] ?? -1 }

@@ -68,6 +68,14 @@ export class PerfClient implements RingClient {
 
   /** Register an event this worker writes for; returns its tag. */
   register(event: PerfOutputEvent): number {
+    const e = event as Partial<PerfOutputEvent> | null
+    if (
+      typeof e !== 'object' ||
+      e === null ||
+      typeof e.sampleId !== 'function' ||
+      typeof e.id !== 'bigint'
+    )
+      throw new TypeError('event: expected a PerfOutputEvent (an event with ctx, id and sampleId)')
     this.events.push(event)
     return this.events.length - 1
   }

@@ -283,6 +283,8 @@ export class PerfMmap {
   writeTail(tail: bigint): void {
     if (this.refcnt === 0) fail('ENOENT', 'map', 'is unmapped')
     checkU64('tail', tail)
+    // records are 8-byte aligned: a tail between two would make the consumer lose its place
+    if ((tail & 7n) !== 0n) fail('EINVAL', 'tail', `${tail} is not 8-byte aligned`)
     // a forward map's tail may not pass the head: the kernel would take the space behind it as
     // free and overwrite records nobody read (data_head − data_tail is computed modulo 2^64)
     if (!this.overwrite) {

@@ -412,9 +412,15 @@ describe('write_tail / read_head', () => {
   it.each([false, true])('shared %s: at the kernel offsets', (shared) => {
     const bytes = mapping(256, shared)
     const map = new PerfMmap(bytes)
-    perf_mmap__write_tail(map, U64 - 1n)
+    // the highest tail (records are 8-byte aligned: a tail between two is refused)
+    perf_mmap__write_tail(map, U64 - 8n)
     const dv = new DataView(bytes.buffer)
-    expect(dv.getBigUint64(1032, true)).toBe(U64 - 1n)
+    expect(dv.getBigUint64(1032, true)).toBe(U64 - 8n)
+    expect(
+      errnoOf(() => {
+        perf_mmap__write_tail(map, U64 - 1n)
+      }),
+    ).toBe('EINVAL')
     dv.setBigUint64(1024, 0x1234_5678_9abc_def0n, true)
     expect(perf_mmap__read_head(map)).toBe(0x1234_5678_9abc_def0n)
     expect(

@@ -225,13 +225,32 @@ export function parseEventFormat(
   return { system, name, id, commonFields, fields, printFmt }
 }
 
+/**
+ * @internal An EventFormat argument: an object with the field lists `parseEventFormat` (or a
+ * definition's `format`) gives.
+ */
+export function checkFormat(format: unknown): void {
+  const f = format as Partial<EventFormat> | null
+  if (
+    typeof f !== 'object' ||
+    f === null ||
+    !Array.isArray(f.fields) ||
+    !Array.isArray(f.commonFields)
+  )
+    throw new TypeError('format: expected an EventFormat (from parseEventFormat or a definition)')
+}
+
 /** libtraceevent `tep_find_field`: an event field (not a common one) by name. */
 export function findField(format: EventFormat, name: string): FormatField | undefined {
+  checkFormat(format)
+  if (typeof name !== 'string') throw new TypeError(`name: expected a string, got ${typeof name}`)
   return format.fields.find((f) => f.name === name)
 }
 
 /** libtraceevent `tep_find_common_field`: a common field by name. */
 export function findCommonField(format: EventFormat, name: string): FormatField | undefined {
+  checkFormat(format)
+  if (typeof name !== 'string') throw new TypeError(`name: expected a string, got ${typeof name}`)
   return format.commonFields.find((f) => f.name === name)
 }
 

@@ -14,7 +14,7 @@
  */
 import { PrintFmtError } from './errors.js'
 import type { EventFormat } from './event-format.js'
-import { findAnyField } from './event-format.js'
+import { checkFormat, findAnyField } from './event-format.js'
 import type { FormatField } from './format-field.js'
 import { FIELD_IS_ARRAY, FIELD_IS_RELATIVE } from './format-field.js'
 import type { Kallsyms } from './kallsyms.js'
@@ -413,6 +413,7 @@ export class EventPrinter {
    * @throws PrintFmtError if the print fmt uses what this printer does not support.
    */
   constructor(format: EventFormat, options: PrinterOptions = {}) {
+    checkFormat(format)
     this.format = format
     if (format.system === 'ftrace' && format.name === 'bprint')
       throw new PrintFmtError('ftrace/bprint prints its binary trace_printk arguments', 0)

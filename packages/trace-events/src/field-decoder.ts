@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 import type { EventFormat } from './event-format.js'
+import { checkFormat } from './event-format.js'
 import type { FormatField } from './format-field.js'
 import {
   DATA_LOC_LENGTH_SHIFT,
@@ -37,6 +38,7 @@ function viewOf(bytes: Uint8Array): DataView {
  * (a number for 1, 2 and 4 bytes, a bigint for 8). Other sizes give 0, as libtraceevent does.
  */
 export function readNumber(view: DataView, at: number, size: number): number | bigint {
+  if (!(view instanceof DataView)) throw new TypeError('view: expected a DataView')
   switch (size) {
     case 1:
       return view.getUint8(at)
@@ -200,6 +202,7 @@ export function decodeEvent(
   base: number,
   length: number,
 ): Record<string, FieldValue> {
+  checkFormat(format)
   checkPayload(bytes, base, length)
   const out: Record<string, FieldValue> = {}
   for (const f of format.commonFields) out[f.name] = readField(f, bytes, base, length)
