@@ -31,6 +31,7 @@ import {
   type RingBufferIter,
 } from '@onering/ftrace'
 import { decodedRecord } from '@onering/core'
+import { EventEncoder, EventIdAllocator, defineEvent } from '@onering/trace-events'
 import { checkTable, type Made, type Row, type Table } from './table.js'
 
 function fresh(): TraceBuffer {
@@ -38,6 +39,23 @@ function fresh(): TraceBuffer {
   b.setCpu(0)
   ring_buffer_write(b, 3, Uint8Array.of(9, 9, 9))
   return b
+}
+
+/** An encoder of a small user event: a u32, a string and an s64. */
+function encoder(): EventEncoder {
+  const def = defineEvent(
+    {
+      system: 'misuse',
+      name: 'ev',
+      fields: [
+        { name: 'n', type: 'u32' },
+        { name: 's', type: 'string' },
+        { name: 'v', type: 's64' },
+      ],
+    },
+    new EventIdAllocator(),
+  )
+  return new EventEncoder(def)
 }
 
 /** Close what a bad call may have left open (a reservation, an iterator, a mapping, recording off). */
@@ -258,6 +276,30 @@ const table: Table = {
     freed: undefined,
   }),
   ring_buffer_write: B(() => [3, Uint8Array.of(1, 2, 3)], ['length', 'data']),
+  // ---- trace events (trace-event.ts)
+  currentTid: pure(() => [], []),
+  trace_event_buffer_reserve: B(() => [encoder(), 8], ['encoder', 'dynamicBytes'], {
+    // a reservation stays open: commit it before the probe
+    restore: (b) => {
+      ftrace.trace_event_buffer_commit(b)
+    },
+    freed: undefined,
+    ok: { dynamicBytes: ['undefined'] },
+  }),
+  trace_event_buffer_commit: B(
+    (b) => {
+      const e = encoder()
+      ftrace.trace_event_buffer_reserve(b, e, 2)
+      e.setNumber(0, 1)
+      e.setString(1, 'x')
+      e.setNumber(2, 2)
+      return []
+    },
+    [],
+    { freed: undefined },
+  ),
+  trace_event_write: B(() => [encoder(), [1, 'hello', -5]], ['encoder', 'values']),
+  tracing_mark_write: B(() => ['hello'], ['text']),
   ring_buffer_event_data: E(['event']),
   ring_buffer_event_length: E(['event']),
   ring_buffer_event_time_stamp: {

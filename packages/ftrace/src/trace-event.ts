@@ -120,9 +120,11 @@ export function trace_event_buffer_reserve(
   dynamicBytes = 0,
 ): EventEncoder | null {
   const e = checkEncoder(encoder)
-  const length = e.definition.fixedSize + dynamicBytes
+  if (typeof dynamicBytes !== 'number')
+    throw new TypeError(`dynamicBytes: expected a byte count, got ${typeof dynamicBytes}`)
   if (!(dynamicBytes >= 0 && (dynamicBytes | 0) === dynamicBytes))
     throw new RangeError(`dynamicBytes: ${dynamicBytes} is not a byte count`)
+  const length = e.definition.fixedSize + dynamicBytes
   return reserveFor(buffer, e, length, 0) ? e : null
 }
 
@@ -140,6 +142,8 @@ export type TraceEventValue = number | string | ArrayLike<number>
 
 function dynamicSize(encoder: EventEncoder, values: ArrayLike<TraceEventValue>): number {
   const fields = encoder.definition.fields
+  if (typeof values !== 'object' || values === null || typeof values.length !== 'number')
+    throw new TypeError('values: expected an array of the field values')
   if (values.length !== fields.length)
     throw new RangeError(
       `values: ${values.length} values for the ${fields.length} fields of ${encoder.definition.name}`,
@@ -149,7 +153,10 @@ function dynamicSize(encoder: EventEncoder, values: ArrayLike<TraceEventValue>):
     const f = fields[k]!
     if (f.kind !== 'dynamic' && f.kind !== 'trailing') continue
     const v = values[k]!
-    n += typeof v === 'string' ? utf8Length(v) + 1 : (v as ArrayLike<number>).length * f.elementSize
+    if (typeof v === 'string') n += utf8Length(v) + 1
+    else if (typeof v === 'object' && v !== null && typeof v.length === 'number')
+      n += v.length * f.elementSize
+    else throw new TypeError(`values[${k}]: expected a string or an array for ${f.name}`)
   }
   return n
 }
