@@ -96,6 +96,8 @@ export class ContiguousWriter extends WriterBase {
     this.tailSeen = this.loadTail()
     this.loadTotals()
     this.lostPending = this.f64[this.fxIdx + L.F_WRITER_LOST]!
+    // the published head is committed (a recovery starts from it)
+    this.f64[this.markIdx] = this.head * 2
   }
 
   private loadTail(): number {
@@ -116,6 +118,8 @@ export class ContiguousWriter extends WriterBase {
       this.countDropped(1)
       return -1
     }
+    // the writer mark (recovery-mark.ts): an outermost reservation opens at the head
+    if (this.depth_ === 0) this.f64[this.markIdx] = this.head * 2 + 1
     // the record (loss record first) starts at the old head, or, backward, at the new one
     const start = this.backward ? this.head - total : this.head
     const lost = this.lostPending
@@ -261,8 +265,10 @@ export class ContiguousWriter extends WriterBase {
     if (this.depth_ === 0) this.publish()
   }
 
-  protected commitSlot(): void {
-    // nothing per record: the next publish moves the head over it
+  protected commitSlot(d: number): void {
+    // nothing else per record: the next publish moves the head over it. The writer mark:
+    // everything up to the head is committed
+    if (d === 0) this.f64[this.markIdx] = this.head * 2
   }
 
   protected discardSlot(d: number): void {
@@ -285,6 +291,7 @@ export class ContiguousWriter extends WriterBase {
       }
       this.bytesWritten += size
     }
+    if (d === 0) this.f64[this.markIdx] = this.head * 2
   }
 
   /**

@@ -20,6 +20,7 @@
  */
 import { RecordFlag } from './client.js'
 import * as L from './layout.js'
+import { pagedMark } from './recovery-mark.js'
 import type { RingBuffer } from './ring-buffer.js'
 import { beginSubbuf, claimSlot } from './subbuf-switch.js'
 import { WriterBase } from './writer-base.js'
@@ -113,6 +114,9 @@ export class PagedWriter extends WriterBase {
     this.pendEntries[this.slot] = i[meta + L.PM_ENTRIES]!
     const real = i[meta + L.PM_REAL_END]!
     this.closedReal = real < this.write_ ? real : -1
+    if (this.closedReal < 0) i[meta + L.PM_FINAL] = -1
+    // the published position is committed (a recovery starts from it)
+    f[this.markIdx] = pagedMark(this.seq, this.write_) * 2
     this.loadTotals()
     this.commitOverrun = f[fx + L.F_COMMIT_OVERRUN]!
     this.touched = f[fx + L.F_PAGES_TOUCHED]!
@@ -153,6 +157,8 @@ export class PagedWriter extends WriterBase {
       size = this.client.recordSize(length, 0, flags & ~RecordFlag.FullTimestamp)
     }
     const off = this.dataOff + w
+    // the writer mark (recovery-mark.ts): an outermost reservation opens at (seq, w)
+    if (this.depth_ === 0) this.f64[this.markIdx] = pagedMark(this.seq, w) * 2 + 1
     if (w === 0) beginSubbuf(this.client, this.view, this.f64, this.pageOff, this.metaIdx, t)
     const payload = this.client.writeRecord(
       this.view,
@@ -227,6 +233,7 @@ export class PagedWriter extends WriterBase {
     this.touched++
     i[meta + L.PM_ENTRIES] = 0
     i[meta + L.PM_REAL_END] = 0
+    i[meta + L.PM_FINAL] = -1
     if (this.depth_ === 0) this.publish()
     return true
   }
@@ -245,6 +252,11 @@ export class PagedWriter extends WriterBase {
     )
     this.bytesWritten += padded
     this.write_ += padded
+    // for a recovery (§4.3): the data end and the final commit word of the closed sub-buffer,
+    // in meta words the per-CPU readers do not read
+    const i = this.i32
+    i[this.metaIdx + L.PM_COMMITTED] = this.closedReal
+    i[this.metaIdx + L.PM_FINAL] = this.write_
   }
 
   put(offset: number, src: Uint8Array): void {
@@ -260,6 +272,8 @@ export class PagedWriter extends WriterBase {
 
   protected commitSlot(d: number): void {
     this.pendEntries[this.stack.slot[d]!]!++
+    // the writer mark: everything up to the write position is committed
+    if (d === 0) this.f64[this.markIdx] = pagedMark(this.seq, this.write_) * 2
   }
 
   protected discardSlot(d: number): void {
@@ -280,6 +294,7 @@ export class PagedWriter extends WriterBase {
       this.client.discard(this.view, off, size)
       this.bytesWritten += size
     }
+    if (d === 0) this.f64[this.markIdx] = pagedMark(this.seq, this.write_) * 2
   }
 
   /** Store P1 and P3 of the oldest finished, unpublished sub-buffer (its final commit word). */

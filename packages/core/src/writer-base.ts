@@ -25,6 +25,7 @@ import { recordTimestamp } from './clock.js'
 import type { ClockFn } from './clock.js'
 import { checkBytes } from './errors.js'
 import * as L from './layout.js'
+import { F_WRITER_MARK } from './recovery-mark.js'
 import type { RingBuffer } from './ring-buffer.js'
 import { MAX_NESTING, ReservationStack } from './reservation-stack.js'
 
@@ -106,6 +107,11 @@ export abstract class WriterBase implements RingWriter {
   protected readonly ctlIdx: number
   /** Float64 index of this ring's counters (`F_*`). */
   protected readonly fxIdx: number
+  /**
+   * Float64 index of this ring's writer mark (`recovery-mark.ts`): the per-CPU kinds store
+   * their committed position there at every outermost reserve, commit and discard.
+   */
+  protected readonly markIdx: number
   /** Largest payload `reserve` accepts. */
   protected readonly maxLen: number
   /** The per-CPU writer lock's token; 0 for a shared writer, which counts itself in the lock word. */
@@ -159,6 +165,7 @@ export abstract class WriterBase implements RingWriter {
     // this ring's words
     this.ctlIdx = rb.ctl(cpu)
     this.fxIdx = rb.fx(cpu)
+    this.markIdx = this.fxIdx + F_WRITER_MARK
     // the header's settings
     this.clockKind = rb.clockKind
     this.userClock = rb.userClock
