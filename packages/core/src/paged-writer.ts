@@ -38,6 +38,8 @@ export class PagedWriter extends WriterBase {
   private slot = 0
   private pageId = 0
   private write_ = 0
+  /** The writer mark of offset 0 of the current sub-buffer, doubled (`2 × pagedMark(seq, 0)`). */
+  private markBase = 0
   /**
    * Page ids, final commit bytes, data ends and entries of the sub-buffers from the commit
    * frontier on, by slot: the sub-buffers the writer has finished but not yet published.
@@ -116,7 +118,8 @@ export class PagedWriter extends WriterBase {
     this.closedReal = real < this.write_ ? real : -1
     if (this.closedReal < 0) i[meta + L.PM_FINAL] = -1
     // the published position is committed (a recovery starts from it)
-    f[this.markIdx] = pagedMark(this.seq, this.write_) * 2
+    this.markBase = pagedMark(this.seq, 0) * 2
+    f[this.markIdx] = this.markBase + this.write_ * 2
     this.loadTotals()
     this.commitOverrun = f[fx + L.F_COMMIT_OVERRUN]!
     this.touched = f[fx + L.F_PAGES_TOUCHED]!
@@ -158,7 +161,7 @@ export class PagedWriter extends WriterBase {
     }
     const off = this.dataOff + w
     // the writer mark (recovery-mark.ts): an outermost reservation opens at (seq, w)
-    if (this.depth_ === 0) this.f64[this.markIdx] = pagedMark(this.seq, w) * 2 + 1
+    if (this.depth_ === 0) this.f64[this.markIdx] = this.markBase + w * 2 + 1
     if (w === 0) beginSubbuf(this.client, this.view, this.f64, this.pageOff, this.metaIdx, t)
     const payload = this.client.writeRecord(
       this.view,
@@ -224,6 +227,7 @@ export class PagedWriter extends WriterBase {
     this.closedReal = -1
     // enter the new one
     this.seq = nextSeq
+    this.markBase = pagedMark(nextSeq, 0) * 2
     this.slot = nextSlot
     this.setPage(id)
     this.write_ = 0
@@ -273,7 +277,7 @@ export class PagedWriter extends WriterBase {
   protected commitSlot(d: number): void {
     this.pendEntries[this.stack.slot[d]!]!++
     // the writer mark: everything up to the write position is committed
-    if (d === 0) this.f64[this.markIdx] = pagedMark(this.seq, this.write_) * 2
+    if (d === 0) this.f64[this.markIdx] = this.markBase + this.write_ * 2
   }
 
   protected discardSlot(d: number): void {
@@ -294,7 +298,7 @@ export class PagedWriter extends WriterBase {
       this.client.discard(this.view, off, size)
       this.bytesWritten += size
     }
-    if (d === 0) this.f64[this.markIdx] = pagedMark(this.seq, this.write_) * 2
+    if (d === 0) this.f64[this.markIdx] = this.markBase + this.write_ * 2
   }
 
   /** Store P1 and P3 of the oldest finished, unpublished sub-buffer (its final commit word). */

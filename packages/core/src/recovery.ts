@@ -159,7 +159,7 @@ function recoverPaged(rb: RingBuffer, cpu: number): WriterRecovery {
   f[fx + L.F_PAGES_TOUCHED] = f[fx + L.F_PAGES_TOUCHED]! + ahead
   f[fx + L.F_LAST_TS] = lastTs
   for (let k = 0; k <= ahead; k++) {
-    /* P3 */ Atomics.store(i, (rb.subbufOffset(cpu, ids[k]!) + commitOff) >> 2, ends[k]!)
+    /* P3 */ Atomics.store(i, (rb.subbufOffset(cpu, ids[k]) + commitOff) >> 2, ends[k]!)
   }
   // the writer's sub-buffer, always: a writer that died before its first publish never
   // stored C_WRITER_PAGE, and the reader may swap that sub-buffer out once it is published
