@@ -154,15 +154,21 @@ describe.each(layouts)('a dying writer, $name', ({ layout }) => {
       },
     )
 
-    it('a writer terminated at random points while writing: every counted commit delivered', async () => {
+    it('a writer killed at random points while writing: every counted commit delivered', async () => {
       for (let iter = 0; iter < 12; iter++) {
         const rb = createPerCpu(layout, mode)
         const cpu = iter & 1
-        const { w, ctl } = dyingWriter(rb, cpu, 3, 15_000, 'run')
-        await w.message('attached')
-        // a random point: 0..15 ms into the run, or after it finished
-        await new Promise((res) => setTimeout(res, Math.random() * 15))
-        await w.worker.terminate()
+        // even iterations: terminated 0..15 ms into the run (or after it finished); odd ones:
+        // process.exit() after a random number of commits
+        const exit = (iter & 1) === 1
+        const count = exit ? 1 + Math.floor(Math.random() * 15_000) : 15_000
+        const { w, ctl } = dyingWriter(rb, cpu, 3, count, exit ? 'exit' : 'run')
+        if (exit) await kill(w, 'exit')
+        else {
+          await w.message('attached')
+          await new Promise((res) => setTimeout(res, Math.random() * 15))
+          await w.worker.terminate()
+        }
         const committed = Atomics.load(ctl, 3)
         recover(rb, cpu)
         const got = delivered()

@@ -33,3 +33,17 @@ export const PAGED_MARK_SEQ_MASK = 0xffffff
 export function pagedMark(seq: number, write: number): number {
   return (seq & PAGED_MARK_SEQ_MASK) * PAGED_MARK_OFFSET + write
 }
+
+/**
+ * Lock tokens of the per-CPU writers open in this thread, with how many writers hold each (the
+ * writers a handle opens without `force` share its token): a recovery refuses a ring whose lock
+ * one of them holds. A writer of another thread cannot be told alive or dead.
+ */
+export const liveWriterTokens: Map<number, number> = new Map()
+
+/** Count a writer of this thread holding `token` in (`+1`) or out (`-1`). */
+export function countLiveWriter(token: number, delta: 1 | -1): void {
+  const n = (liveWriterTokens.get(token) ?? 0) + delta
+  if (n > 0) liveWriterTokens.set(token, n)
+  else liveWriterTokens.delete(token)
+}

@@ -24,6 +24,7 @@ import * as L from './layout.js'
 import { WalkCursor, stepRecord } from './record-walk.js'
 import {
   F_WRITER_MARK,
+  liveWriterTokens,
   PAGED_MARK_OFFSET,
   PAGED_MARK_SEQ_MASK,
   pagedMark,
@@ -46,7 +47,8 @@ const dec = decodedRecord()
  * Recover ring `ringCpu` (per-CPU sync) after its writer's thread exited.
  *
  * @throws RangeError for a bad CPU, TypeError on a shared ring or a freed buffer.
- * @throws BusyError when a writer attached to the ring while the recovery started.
+ * @throws BusyError when the ring's writer is open in this thread, or a writer attached to the
+ *   ring while the recovery started.
  */
 export function recoverWriter(rb: RingBuffer, ringCpu: number): WriterRecovery {
   rb.checkLive()
@@ -57,6 +59,8 @@ export function recoverWriter(rb: RingBuffer, ringCpu: number): WriterRecovery {
   const lock = rb.ctl(cpu) + L.C_WRITER_LOCK
   // act as the ring's writer: take the lock over from the dead one (or from nobody)
   const held = Atomics.load(i, lock)
+  if (held !== 0 && liveWriterTokens.has(held))
+    throw new BusyError(`cpu: ring ${cpu}'s writer is open in this thread; close it instead`)
   const token = rb.token
   if (Atomics.compareExchange(i, lock, held, token) !== held)
     throw new BusyError(`cpu: a writer attached to ring ${cpu} during its recovery`)

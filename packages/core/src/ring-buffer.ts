@@ -267,7 +267,8 @@ export class RingBuffer {
    * told from a dead one.
    *
    * @throws RangeError for a bad CPU; TypeError on a shared ring or a freed buffer.
-   * @throws BusyError when a writer attached to the ring meanwhile.
+   * @throws BusyError when the ring's writer is open in this thread (close it instead), or a
+   *   writer attached to the ring meanwhile.
    */
   recoverWriter(cpu: number): WriterRecovery {
     return recoverWriter(this, cpu)

@@ -25,7 +25,7 @@ import { recordTimestamp } from './clock.js'
 import type { ClockFn } from './clock.js'
 import { checkBytes } from './errors.js'
 import * as L from './layout.js'
-import { F_WRITER_MARK } from './recovery-mark.js'
+import { F_WRITER_MARK, countLiveWriter } from './recovery-mark.js'
 import type { RingBuffer } from './ring-buffer.js'
 import { MAX_NESTING, ReservationStack } from './reservation-stack.js'
 
@@ -172,6 +172,7 @@ export abstract class WriterBase implements RingWriter {
     this.batch = rb.publishBatch
     this.maxLen = rb.maxPayload
     this.resetSeen = Atomics.load(this.i32, this.ctlIdx + L.C_RESET_REQ)
+    if (token !== 0) countLiveWriter(token, 1)
   }
 
   get depth(): number {
@@ -277,7 +278,10 @@ export abstract class WriterBase implements RingWriter {
     this.closed = true
     const lock = this.ctlIdx + L.C_WRITER_LOCK
     if (this.token === 0) Atomics.sub(this.i32, lock, 1)
-    else this.rb.unlock(lock, this.token)
+    else {
+      countLiveWriter(this.token, -1)
+      this.rb.unlock(lock, this.token)
+    }
   }
 
   /** Apply the requested reset (no reservation open): publish, reset the ring, reload. */
