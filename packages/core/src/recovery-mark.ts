@@ -39,7 +39,7 @@ export function pagedMark(seq: number, write: number): number {
  * writers a handle opens without `force` share its token): a recovery refuses a ring whose lock
  * one of them holds. A writer of another thread cannot be told alive or dead.
  */
-export const liveWriterTokens: Map<number, number> = new Map()
+export const liveWriterTokens: Map<number, number> = new Map<number, number>()
 
 /** Count a writer of this thread holding `token` in (`+1`) or out (`-1`). */
 export function countLiveWriter(token: number, delta: 1 | -1): void {
