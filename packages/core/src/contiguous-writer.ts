@@ -17,6 +17,7 @@
 import { RecordFlag, decodedRecord, RecordKind } from './client.js'
 import * as L from './layout.js'
 import type { RingBuffer } from './ring-buffer.js'
+import { F_WRITER_COUNTED } from './recovery-mark.js'
 import { WriterBase } from './writer-base.js'
 
 const SCRATCH = 256
@@ -98,6 +99,7 @@ export class ContiguousWriter extends WriterBase {
     this.lostPending = this.f64[this.fxIdx + L.F_WRITER_LOST]!
     // the published head is committed (a recovery starts from it)
     this.f64[this.markIdx] = this.head * 2
+    this.f64[this.fxIdx + F_WRITER_COUNTED] = this.head * 2
   }
 
   private loadTail(): number {
@@ -302,7 +304,7 @@ export class ContiguousWriter extends WriterBase {
   protected publishPositions(): boolean {
     const f = this.f64
     const fx = this.fxIdx
-    /* P2 */ this.storeTotals()
+    /* P2 */ this.storeTotals(this.head * 2)
     f[fx + L.F_WRITER_LOST] = this.lostPending
     f[fx + L.F_HEAD_POS] = this.head
     // P4 after P2 and the record bytes: a reader loads the head, then the tail, then reads below it

@@ -20,7 +20,7 @@
  */
 import { RecordFlag } from './client.js'
 import * as L from './layout.js'
-import { pagedMark } from './recovery-mark.js'
+import { F_WRITER_COUNTED, pagedMark } from './recovery-mark.js'
 import type { RingBuffer } from './ring-buffer.js'
 import { beginSubbuf, claimSlot } from './subbuf-switch.js'
 import { WriterBase } from './writer-base.js'
@@ -120,6 +120,7 @@ export class PagedWriter extends WriterBase {
     // the published position is committed (a recovery starts from it)
     this.markBase = pagedMark(this.seq, 0) * 2
     f[this.markIdx] = this.markBase + this.write_ * 2
+    f[fx + F_WRITER_COUNTED] = f[this.markIdx]!
     this.loadTotals()
     this.commitOverrun = f[fx + L.F_COMMIT_OVERRUN]!
     this.touched = f[fx + L.F_PAGES_TOUCHED]!
@@ -340,6 +341,7 @@ export class PagedWriter extends WriterBase {
       /* P2 */ f[fx + L.F_ENTRIES] = this.entries
       f[fx + L.F_BYTES] = this.bytesWritten
       f[fx + L.F_LAST_TS] = this.lastTs
+      f[fx + F_WRITER_COUNTED] = this.markBase + this.write_ * 2
       // P3 after P1, P2: the commit word publishes the record bytes, meta and counters before it
       /* P3 */ Atomics.store(i, this.commitIdx, this.write_)
     } else this.publishFull()
@@ -349,16 +351,18 @@ export class PagedWriter extends WriterBase {
   /** The stores of a publish that moves the frontier or changed a rare counter. */
   private publishFull(): void {
     const i = this.i32
+    const f = this.f64
+    const fx = this.fxIdx
+    // P2 before the finished sub-buffers' P3: the counters are never behind a published commit
+    // word, so a recovery counts from F_WRITER_COUNTED on (docs/design.md §4.3)
+    f[fx + L.F_COMMIT_OVERRUN] = this.commitOverrun
+    f[fx + L.F_PAGES_TOUCHED] = this.touched
+    f[fx + L.F_PAGES_LOST] = this.pagesLost
+    /* P2 */ this.storeTotals(this.markBase + this.write_ * 2)
     while (this.frontierSeq !== this.seq) this.publishPending()
     const meta = this.metaIdx
     /* P1 */ i[meta + L.PM_ENTRIES] = this.pendEntries[this.slot]!
     i[meta + L.PM_REAL_END] = this.closedReal >= 0 ? this.closedReal : this.write_
-    const f = this.f64
-    const fx = this.fxIdx
-    /* P2 */ this.storeTotals()
-    f[fx + L.F_COMMIT_OVERRUN] = this.commitOverrun
-    f[fx + L.F_PAGES_TOUCHED] = this.touched
-    f[fx + L.F_PAGES_LOST] = this.pagesLost
     this.rareDirty = false
     const ctl = this.ctlIdx
     /* P3 */ Atomics.store(i, this.commitIdx, this.write_)

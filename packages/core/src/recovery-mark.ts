@@ -23,6 +23,12 @@
 
 /** Float64 index of the writer mark, relative to a ring's counters (`F_*`, §3.4: 31 is unused). */
 export const F_WRITER_MARK = 31
+/**
+ * Float64 index of the counted mark: `2 × position` of the writer when it last stored its
+ * counters (P2), stored in the same straight-line block as them (no call or loop between, so a
+ * terminated thread stored all of them or none). A recovery counts the records after it.
+ */
+export const F_WRITER_COUNTED = 30
 
 /** Bits of a paged mark's position that hold the write offset. */
 export const PAGED_MARK_OFFSET: number = 2 ** 28

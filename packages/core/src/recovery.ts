@@ -23,6 +23,7 @@ import { BusyError } from './errors.js'
 import * as L from './layout.js'
 import { WalkCursor, stepRecord } from './record-walk.js'
 import {
+  F_WRITER_COUNTED,
   F_WRITER_MARK,
   liveWriterTokens,
   PAGED_MARK_OFFSET,
@@ -77,10 +78,15 @@ export function recoverWriter(rb: RingBuffer, ringCpu: number): WriterRecovery {
 }
 
 /** The mark's position and whether a reservation was open there. */
-function readMark(rb: RingBuffer, cpu: number): { pos: number; open: boolean } {
-  const m = rb.f64[rb.fx(cpu) + F_WRITER_MARK]!
+function readMark(rb: RingBuffer, cpu: number): { pos: number; open: boolean; counted: number } {
+  const f = rb.f64
+  const m = f[rb.fx(cpu) + F_WRITER_MARK]!
   const pos = Math.floor(m / 2)
-  return { pos, open: m - pos * 2 === 1 }
+  return {
+    pos,
+    open: m - pos * 2 === 1,
+    counted: Math.floor(f[rb.fx(cpu) + F_WRITER_COUNTED]! / 2),
+  }
 }
 
 /**
@@ -97,14 +103,32 @@ function recoverPaged(rb: RingBuffer, cpu: number): WriterRecovery {
   const client = rb.client
   const commitOff = client.commitOffset
   const hdr = client.subbufHeaderBytes
-  const { pos, open } = readMark(rb, cpu)
+  const { pos, open, counted } = readMark(rb, cpu)
   const markSeq = Math.floor(pos / PAGED_MARK_OFFSET)
-  const markOff = pos - markSeq * PAGED_MARK_OFFSET
+  let markOff = pos - markSeq * PAGED_MARK_OFFSET
   const seqP = Atomics.load(i, ctl + L.C_COMMIT_SEQ)
   const slotP = i[ctl + L.C_COMMIT_SLOT]!
-  const ahead = (markSeq - seqP) & PAGED_MARK_SEQ_MASK
+  let ahead = (markSeq - seqP) & PAGED_MARK_SEQ_MASK
+  // where the counters stand: never behind the published commit words; past the mark when the
+  // writer died in the publish of a switch, after its counters and before its frontier
+  const countedSeq = Math.floor(counted / PAGED_MARK_OFFSET)
+  let countedOff = counted - countedSeq * PAGED_MARK_OFFSET
+  let countedAhead = (countedSeq - seqP) & PAGED_MARK_SEQ_MASK
+  if (
+    countedAhead < n &&
+    (ahead >= n || countedAhead > ahead || (countedAhead === ahead && countedOff > markOff))
+  ) {
+    // publish up to the counted position (nothing after it to count)
+    ahead = countedAhead
+    markOff = countedOff
+  }
   // a mark outside the ring's window is not this lap's: nothing to recover
   if (ahead >= n) return { recovered: 0, lost: 0 }
+  if (countedAhead > ahead) {
+    // counters of no lap of this ring: count from the published commit word
+    countedAhead = 0
+    countedOff = -1
+  }
   const slotIdx = rb.slots(cpu)
   const writerPage = i[ctl + L.C_WRITER_PAGE]!
   const idP = seqP === 0 && writerPage === 0 ? i[slotIdx + slotP]! & L.SLOT_ID_MASK : writerPage
@@ -131,36 +155,42 @@ function recoverPaged(rb: RingBuffer, cpu: number): WriterRecovery {
       end = closedFinal
     } else real = end = markOff
     if (end < published) end = published
-    // walk from the start for the running time; count data records past the published part
+    // the counters count this sub-buffer's records from `from` on
+    let from = k < countedAhead ? Infinity : k === countedAhead ? countedOff : 0
+    if (from < 0) from = published
+    // walk from the start for the running time: every data record (the sub-buffer's entries)
+    // and those the counters do not count yet
     cur.read = 0
     cur.ts = f[(meta >> 1) + L.PM_TS_F64]!
     let count = 0
     while (cur.read < real) {
       const at = cur.read
       const kind = stepRecord(client, rb.dv, pageOff + hdr, real, dec, cur, cpu)
-      if (kind === RecordKind.Data && at >= published) {
+      if (kind === RecordKind.Data) {
         count++
-        if (cur.ts > lastTs) lastTs = cur.ts
+        if (at >= from) {
+          recovered++
+          if (cur.ts > lastTs) lastTs = cur.ts
+        }
       }
     }
     ids.push(id)
     ends.push(end)
-    reals.push(Math.max(real, i[meta + L.PM_REAL_END]!))
+    reals.push(real)
     counts.push(count)
-    recovered += count
-    bytes += end - published
+    if (from !== Infinity && end > from) bytes += end - from
   }
   const lost = open ? 1 : 0
   // pass 2, the writer's publish order: P1 meta, P2 counters, P3 commit words, P4 frontier
   for (let k = 0; k <= ahead; k++) {
     const meta = rb.metaOffset(cpu, ids[k]!) >> 2
-    /* P1 */ i[meta + L.PM_ENTRIES] = (k === 0 ? i[meta + L.PM_ENTRIES]! : 0) + counts[k]!
+    /* P1 */ i[meta + L.PM_ENTRIES] = counts[k]!
     i[meta + L.PM_REAL_END] = reals[k]!
   }
   /* P2 */ f[fx + L.F_ENTRIES] = f[fx + L.F_ENTRIES]! + recovered
   f[fx + L.F_BYTES] = f[fx + L.F_BYTES]! + bytes
   f[fx + L.F_DROPPED] = f[fx + L.F_DROPPED]! + lost
-  f[fx + L.F_PAGES_TOUCHED] = f[fx + L.F_PAGES_TOUCHED]! + ahead
+  f[fx + L.F_PAGES_TOUCHED] = f[fx + L.F_PAGES_TOUCHED]! + ahead - countedAhead
   f[fx + L.F_LAST_TS] = lastTs
   for (let k = 0; k <= ahead; k++) {
     /* P3 */ Atomics.store(i, (rb.subbufOffset(cpu, ids[k]) + commitOff) >> 2, ends[k]!)
@@ -184,6 +214,7 @@ function recoverPaged(rb: RingBuffer, cpu: number): WriterRecovery {
     Atomics.compareExchange(i, idx, w, w | L.SLOT_CONSUMED)
   }
   f[fx + F_WRITER_MARK] = pagedMark(seqM, ends[ahead]!) * 2
+  f[fx + F_WRITER_COUNTED] = f[fx + F_WRITER_MARK]!
   return { recovered, lost }
 }
 
@@ -197,11 +228,12 @@ function recoverContiguous(rb: RingBuffer, cpu: number): WriterRecovery {
   const client = rb.client
   const headIdx = (rb.areaOffset(cpu) + client.headOffset) >> 3
   const head = Number(BigInt.asIntN(64, Atomics.load(rb.b64, headIdx)))
-  const { pos, open } = readMark(rb, cpu)
+  const { pos, open, counted } = readMark(rb, cpu)
   const backward = (Atomics.load(rb.i32, L.H_FLAGS) & L.MODE_BACKWARD) !== 0
-  // the committed range between the published head and the mark (empty when the mark is behind)
-  const lo = backward ? pos : head
-  const hi = backward ? head : pos
+  // the committed range the counters do not count yet, between where they stand (never behind
+  // the published head) and the mark; empty when the mark is not past it
+  const lo = backward ? pos : counted
+  const hi = backward ? counted : pos
   const cap = rb.g.unit
   const mask = cap - 1
   const dataOff = rb.subbufOffset(cpu, 0)
@@ -228,7 +260,8 @@ function recoverContiguous(rb: RingBuffer, cpu: number): WriterRecovery {
     }
   }
   const lost = open ? 1 : 0
-  const newHead = hi > lo ? pos : head
+  // the head moves to the mark when the mark is past it
+  const newHead = (backward ? pos < head : pos > head) ? pos : head
   /* P2 */ f[fx + L.F_ENTRIES] = f[fx + L.F_ENTRIES]! + recovered
   f[fx + L.F_BYTES] = f[fx + L.F_BYTES]! + (hi > lo ? hi - lo : 0)
   f[fx + L.F_DROPPED] = f[fx + L.F_DROPPED]! + lost
@@ -238,5 +271,6 @@ function recoverContiguous(rb: RingBuffer, cpu: number): WriterRecovery {
   f[fx + L.F_HEAD_POS] = newHead
   /* P4 */ Atomics.store(rb.b64, headIdx, BigInt(newHead))
   f[fx + F_WRITER_MARK] = newHead * 2
+  f[fx + F_WRITER_COUNTED] = newHead * 2
   return { recovered, lost }
 }

@@ -25,7 +25,7 @@ import { recordTimestamp } from './clock.js'
 import type { ClockFn } from './clock.js'
 import { checkBytes } from './errors.js'
 import * as L from './layout.js'
-import { F_WRITER_MARK, countLiveWriter } from './recovery-mark.js'
+import { F_WRITER_COUNTED, F_WRITER_MARK, countLiveWriter } from './recovery-mark.js'
 import type { RingBuffer } from './ring-buffer.js'
 import { MAX_NESTING, ReservationStack } from './reservation-stack.js'
 
@@ -351,11 +351,14 @@ export abstract class WriterBase implements RingWriter {
 
   /**
    * Per-CPU kinds, P2 of a publish: store the totals (plain stores; the kind's atomic store
-   * that follows publishes them, and `endPublish`'s `C_PUB` add publishes them to `stats()`).
+   * that follows publishes them, and `endPublish`'s `C_PUB` add publishes them to `stats()`),
+   * with `counted`, the doubled position they count up to (`F_WRITER_COUNTED`), in the same
+   * straight-line block.
    */
-  protected storeTotals(): void {
+  protected storeTotals(counted: number): void {
     const f = this.f64
     const fx = this.fxIdx
+    f[fx + F_WRITER_COUNTED] = counted
     f[fx + L.F_ENTRIES] = this.entries
     f[fx + L.F_BYTES] = this.bytesWritten
     f[fx + L.F_OVERRUN] = this.overrun
