@@ -240,11 +240,14 @@ export async function runAccounting<F extends ReaderFinal>(
 }
 
 /**
- * The exact accounting of an {@link runAccounting} run, per ring and in total: attempts =
- * written + dropped + commitOverrun; written = read + overrun + entries while records were
- * still buffered and after the drain; per writer, received + gaps = accepted, the gaps being
- * exactly the overrun; every overwritten record reported lost, and a dropped one too when
- * `lostOnDrop`; at least 10^6 records read.
+ * The exact accounting of an {@link runAccounting} run, per ring and in total, from counts
+ * made outside the engine: the writers count what they wrote (`accepted`) and what was refused;
+ * the consumer counts, by per-writer sequence numbers, what it read before the pause, what the
+ * drain read, the gaps (records lost to overwriting) and what the in-band loss reports said.
+ * Accepted = read before the pause + drained + gaps; then `stats()` must equal those counts
+ * (`written`, `read`, `entries` while records were buffered, `overrun`, `dropped` +
+ * `commitOverrun`, `lost`). (`stats()` derives `entries` as written − overrun − read, so an
+ * identity among its own fields would hold by construction.) At least 10^6 records read.
  */
 export function expectExactAccounting(
   run: AccountingRun<ReaderFinal>,
@@ -263,16 +266,20 @@ export function expectExactAccounting(
     expect(sum(mine, (d) => d.attempts)).toBe(a.written + a.dropped + a.commitOverrun)
     expect(sum(mine, (d) => d.accepted)).toBe(a.written)
     expect(sum(mine, (d) => d.refused)).toBe(a.dropped + a.commitOverrun)
-    // while records were still buffered: written = read + overrun + entries, and the drain
-    // then read exactly those entries
+    // the consumer's own counts: every accepted record was read before the pause, drained,
+    // or is a gap in its writer's sequence numbers (overwritten)
+    expect(sum(mine, (d) => d.accepted)).toBe(r.readBeforePause + r.drained + r.gaps)
+    expect(r.read).toBe(r.readBeforePause + r.drained)
+    expect(paused.read[cpu]).toBe(r.readBeforePause)
+    // while records were still buffered, stats() against those counts: the entries are
+    // exactly what the drain then found
     expect(b.written).toBe(a.written)
-    expect(b.read).toBe(paused.read[cpu])
-    expect(b.written - b.read - b.overrun).toBe(b.entries)
-    expect(r.drained).toBe(b.entries)
+    expect(b.read).toBe(r.readBeforePause)
+    expect(b.entries).toBe(r.drained)
+    expect(b.overrun).toBe(r.gaps)
     // after the drain: nothing buffered
     expect(a.entries).toBe(0)
-    expect(a.written).toBe(a.read + a.overrun + a.entries)
-    expect(a.read).toBe(r.read)
+    expect(a.read).toBe(r.readBeforePause + r.drained)
     expect(a.overrun).toBe(b.overrun)
     expect(a.bytes).toBe(0)
     expect(a.bytesWritten).toBe(a.bytesRead + a.bytesOverrun)
@@ -286,8 +293,10 @@ export function expectExactAccounting(
     }
     expect(sum(mine, (d) => d.accepted) - sum(got, (w) => w.received)).toBe(a.overrun)
     expect(r.gaps).toBe(a.overrun)
-    // what the reader was told it lost
+    // what the reader was told it lost (in-band), against the writers' and its own counts
     expect(r.lost).toBe(a.lost)
+    if (c.overwrite) expect(r.lost).toBe(r.gaps)
+    else expect(r.lost).toBe(c.lostOnDrop ? sum(mine, (d) => d.refused) : 0)
     // every overwritten record was reported lost with the record after it; drops too where
     // the client writes loss records
     if (c.overwrite) {
@@ -301,12 +310,15 @@ export function expectExactAccounting(
     }
   }
 
-  // the same identities over all rings
+  // the same counts over all rings
   const t = after.total
   expect(sum(done, (d) => d.attempts)).toBe(t.written + t.dropped + t.commitOverrun)
-  expect(t.written).toBe(t.read + t.overrun + t.entries)
+  expect(t.written).toBe(sum(done, (d) => d.accepted))
   expect(t.entries).toBe(0)
-  expect(before.total.written).toBe(before.total.read + before.total.overrun + before.total.entries)
+  expect(before.total.entries).toBe(sum(fin.rings, (r) => r.drained))
+  expect(before.total.read).toBe(sum(fin.rings, (r) => r.readBeforePause))
+  expect(t.overrun).toBe(sum(fin.rings, (r) => r.gaps))
+  expect(t.lost).toBe(sum(fin.rings, (r) => r.lost))
   expect(t.read).toBe(sum(fin.writers, (w) => w.received))
   // at least 10^6 records crossed from the writers to the reader
   expect(t.read).toBeGreaterThanOrEqual(1_000_000)

@@ -17,6 +17,7 @@
 import { RecordFlag, decodedRecord, RecordKind } from './client.js'
 import * as L from './layout.js'
 import type { RingBuffer } from './ring-buffer.js'
+import { F_WRITER_COUNTED } from './recovery-mark.js'
 import { WriterBase } from './writer-base.js'
 
 const SCRATCH = 256
@@ -96,6 +97,9 @@ export class ContiguousWriter extends WriterBase {
     this.tailSeen = this.loadTail()
     this.loadTotals()
     this.lostPending = this.f64[this.fxIdx + L.F_WRITER_LOST]!
+    // the published head is committed (a recovery starts from it)
+    this.f64[this.markIdx] = this.head * 2
+    this.f64[this.fxIdx + F_WRITER_COUNTED] = this.head * 2
   }
 
   private loadTail(): number {
@@ -116,6 +120,8 @@ export class ContiguousWriter extends WriterBase {
       this.countDropped(1)
       return -1
     }
+    // the writer mark (recovery-mark.ts): an outermost reservation opens at the head
+    if (this.depth_ === 0) this.f64[this.markIdx] = this.head * 2 + 1
     // the record (loss record first) starts at the old head, or, backward, at the new one
     const start = this.backward ? this.head - total : this.head
     const lost = this.lostPending
@@ -261,8 +267,10 @@ export class ContiguousWriter extends WriterBase {
     if (this.depth_ === 0) this.publish()
   }
 
-  protected commitSlot(): void {
-    // nothing per record: the next publish moves the head over it
+  protected commitSlot(d: number): void {
+    // nothing else per record: the next publish moves the head over it. The writer mark:
+    // everything up to the head is committed
+    if (d === 0) this.f64[this.markIdx] = this.head * 2
   }
 
   protected discardSlot(d: number): void {
@@ -285,6 +293,7 @@ export class ContiguousWriter extends WriterBase {
       }
       this.bytesWritten += size
     }
+    if (d === 0) this.f64[this.markIdx] = this.head * 2
   }
 
   /**
@@ -295,7 +304,7 @@ export class ContiguousWriter extends WriterBase {
   protected publishPositions(): boolean {
     const f = this.f64
     const fx = this.fxIdx
-    /* P2 */ this.storeTotals()
+    /* P2 */ this.storeTotals(this.head * 2)
     f[fx + L.F_WRITER_LOST] = this.lostPending
     f[fx + L.F_HEAD_POS] = this.head
     // P4 after P2 and the record bytes: a reader loads the head, then the tail, then reads below it

@@ -20,6 +20,7 @@
  */
 import { RecordFlag } from './client.js'
 import * as L from './layout.js'
+import { F_WRITER_COUNTED, pagedMark } from './recovery-mark.js'
 import type { RingBuffer } from './ring-buffer.js'
 import { beginSubbuf, claimSlot } from './subbuf-switch.js'
 import { WriterBase } from './writer-base.js'
@@ -37,6 +38,8 @@ export class PagedWriter extends WriterBase {
   private slot = 0
   private pageId = 0
   private write_ = 0
+  /** The writer mark of offset 0 of the current sub-buffer, doubled (`2 × pagedMark(seq, 0)`). */
+  private markBase = 0
   /**
    * Page ids, final commit bytes, data ends and entries of the sub-buffers from the commit
    * frontier on, by slot: the sub-buffers the writer has finished but not yet published.
@@ -113,6 +116,11 @@ export class PagedWriter extends WriterBase {
     this.pendEntries[this.slot] = i[meta + L.PM_ENTRIES]!
     const real = i[meta + L.PM_REAL_END]!
     this.closedReal = real < this.write_ ? real : -1
+    if (this.closedReal < 0) i[meta + L.PM_FINAL] = -1
+    // the published position is committed (a recovery starts from it)
+    this.markBase = pagedMark(this.seq, 0) * 2
+    f[this.markIdx] = this.markBase + this.write_ * 2
+    f[fx + F_WRITER_COUNTED] = f[this.markIdx]!
     this.loadTotals()
     this.commitOverrun = f[fx + L.F_COMMIT_OVERRUN]!
     this.touched = f[fx + L.F_PAGES_TOUCHED]!
@@ -153,6 +161,8 @@ export class PagedWriter extends WriterBase {
       size = this.client.recordSize(length, 0, flags & ~RecordFlag.FullTimestamp)
     }
     const off = this.dataOff + w
+    // the writer mark (recovery-mark.ts): an outermost reservation opens at (seq, w)
+    if (this.depth_ === 0) this.f64[this.markIdx] = this.markBase + w * 2 + 1
     if (w === 0) beginSubbuf(this.client, this.view, this.f64, this.pageOff, this.metaIdx, t)
     const payload = this.client.writeRecord(
       this.view,
@@ -218,6 +228,7 @@ export class PagedWriter extends WriterBase {
     this.closedReal = -1
     // enter the new one
     this.seq = nextSeq
+    this.markBase = pagedMark(nextSeq, 0) * 2
     this.slot = nextSlot
     this.setPage(id)
     this.write_ = 0
@@ -227,6 +238,7 @@ export class PagedWriter extends WriterBase {
     this.touched++
     i[meta + L.PM_ENTRIES] = 0
     i[meta + L.PM_REAL_END] = 0
+    i[meta + L.PM_FINAL] = -1
     if (this.depth_ === 0) this.publish()
     return true
   }
@@ -245,6 +257,11 @@ export class PagedWriter extends WriterBase {
     )
     this.bytesWritten += padded
     this.write_ += padded
+    // for a recovery (§4.3): the data end and the final commit word of the closed sub-buffer,
+    // in meta words the per-CPU readers do not read
+    const i = this.i32
+    i[this.metaIdx + L.PM_COMMITTED] = this.closedReal
+    i[this.metaIdx + L.PM_FINAL] = this.write_
   }
 
   put(offset: number, src: Uint8Array): void {
@@ -260,6 +277,8 @@ export class PagedWriter extends WriterBase {
 
   protected commitSlot(d: number): void {
     this.pendEntries[this.stack.slot[d]!]!++
+    // the writer mark: everything up to the write position is committed
+    if (d === 0) this.f64[this.markIdx] = this.markBase + this.write_ * 2
   }
 
   protected discardSlot(d: number): void {
@@ -280,6 +299,7 @@ export class PagedWriter extends WriterBase {
       this.client.discard(this.view, off, size)
       this.bytesWritten += size
     }
+    if (d === 0) this.f64[this.markIdx] = this.markBase + this.write_ * 2
   }
 
   /** Store P1 and P3 of the oldest finished, unpublished sub-buffer (its final commit word). */
@@ -321,6 +341,7 @@ export class PagedWriter extends WriterBase {
       /* P2 */ f[fx + L.F_ENTRIES] = this.entries
       f[fx + L.F_BYTES] = this.bytesWritten
       f[fx + L.F_LAST_TS] = this.lastTs
+      f[fx + F_WRITER_COUNTED] = this.markBase + this.write_ * 2
       // P3 after P1, P2: the commit word publishes the record bytes, meta and counters before it
       /* P3 */ Atomics.store(i, this.commitIdx, this.write_)
     } else this.publishFull()
@@ -330,16 +351,18 @@ export class PagedWriter extends WriterBase {
   /** The stores of a publish that moves the frontier or changed a rare counter. */
   private publishFull(): void {
     const i = this.i32
+    const f = this.f64
+    const fx = this.fxIdx
+    // P2 before the finished sub-buffers' P3: the counters are never behind a published commit
+    // word, so a recovery counts from F_WRITER_COUNTED on (docs/design.md §4.3)
+    f[fx + L.F_COMMIT_OVERRUN] = this.commitOverrun
+    f[fx + L.F_PAGES_TOUCHED] = this.touched
+    f[fx + L.F_PAGES_LOST] = this.pagesLost
+    /* P2 */ this.storeTotals(this.markBase + this.write_ * 2)
     while (this.frontierSeq !== this.seq) this.publishPending()
     const meta = this.metaIdx
     /* P1 */ i[meta + L.PM_ENTRIES] = this.pendEntries[this.slot]!
     i[meta + L.PM_REAL_END] = this.closedReal >= 0 ? this.closedReal : this.write_
-    const f = this.f64
-    const fx = this.fxIdx
-    /* P2 */ this.storeTotals()
-    f[fx + L.F_COMMIT_OVERRUN] = this.commitOverrun
-    f[fx + L.F_PAGES_TOUCHED] = this.touched
-    f[fx + L.F_PAGES_LOST] = this.pagesLost
     this.rareDirty = false
     const ctl = this.ctlIdx
     /* P3 */ Atomics.store(i, this.commitIdx, this.write_)

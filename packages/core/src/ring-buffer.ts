@@ -52,6 +52,8 @@ import type { RingWriter } from './writer-base.js'
 import { ContiguousWriter } from './contiguous-writer.js'
 import { SharedPagedWriter } from './shared-writer.js'
 import { RingReader } from './reader.js'
+import { recoverWriter } from './recovery.js'
+import type { WriterRecovery } from './recovery.js'
 import { putSpare } from './paged-reader.js'
 import type { SubbufLease } from './paged-reader.js'
 
@@ -266,6 +268,22 @@ export class RingBuffer {
       this.unlock(idx, token)
       throw e
     }
+  }
+
+  /**
+   * Recover ring `cpu` after the worker that held its writer died (per-CPU sync;
+   * docs/design.md §4.3): every record whose `commit()` returned is published and counted,
+   * a reservation left open is counted as dropped (and reported lost in-band where the client
+   * writes loss records), and the ring is freed for a new writer. Call it only after the
+   * writer's thread exited, e.g. from `worker.on('exit')`: a writer that still runs cannot be
+   * told from a dead one.
+   *
+   * @throws RangeError for a bad CPU; TypeError on a shared ring or a freed buffer.
+   * @throws BusyError when the ring's writer is open in this thread (close it instead), or a
+   *   writer attached to the ring meanwhile.
+   */
+  recoverWriter(cpu: number): WriterRecovery {
+    return recoverWriter(this, cpu)
   }
 
   /** A reader of this buffer (any number may exist, in any worker). */

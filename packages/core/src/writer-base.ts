@@ -25,6 +25,7 @@ import { recordTimestamp } from './clock.js'
 import type { ClockFn } from './clock.js'
 import { checkBytes, checkInt, checkReserveArgs } from './errors.js'
 import * as L from './layout.js'
+import { F_WRITER_COUNTED, F_WRITER_MARK, countLiveWriter } from './recovery-mark.js'
 import type { RingBuffer } from './ring-buffer.js'
 import { MAX_NESTING, ReservationStack } from './reservation-stack.js'
 
@@ -106,6 +107,11 @@ export abstract class WriterBase implements RingWriter {
   protected readonly ctlIdx: number
   /** Float64 index of this ring's counters (`F_*`). */
   protected readonly fxIdx: number
+  /**
+   * Float64 index of this ring's writer mark (`recovery-mark.ts`): the per-CPU kinds store
+   * their committed position there at every outermost reserve, commit and discard.
+   */
+  protected readonly markIdx: number
   /** Largest payload `reserve` accepts. */
   protected readonly maxLen: number
   /** The per-CPU writer lock's token; 0 for a shared writer, which counts itself in the lock word. */
@@ -159,12 +165,14 @@ export abstract class WriterBase implements RingWriter {
     // this ring's words
     this.ctlIdx = rb.ctl(cpu)
     this.fxIdx = rb.fx(cpu)
+    this.markIdx = this.fxIdx + F_WRITER_MARK
     // the header's settings
     this.clockKind = rb.clockKind
     this.userClock = rb.userClock
     this.batch = rb.publishBatch
     this.maxLen = rb.maxPayload
     this.resetSeen = Atomics.load(this.i32, this.ctlIdx + L.C_RESET_REQ)
+    if (token !== 0) countLiveWriter(token, 1)
   }
 
   get depth(): number {
@@ -275,7 +283,10 @@ export abstract class WriterBase implements RingWriter {
     this.closed = true
     const lock = this.ctlIdx + L.C_WRITER_LOCK
     if (this.token === 0) Atomics.sub(this.i32, lock, 1)
-    else this.rb.unlock(lock, this.token)
+    else {
+      countLiveWriter(this.token, -1)
+      this.rb.unlock(lock, this.token)
+    }
   }
 
   /** Apply the requested reset (no reservation open): publish, reset the ring, reload. */
@@ -345,11 +356,14 @@ export abstract class WriterBase implements RingWriter {
 
   /**
    * Per-CPU kinds, P2 of a publish: store the totals (plain stores; the kind's atomic store
-   * that follows publishes them, and `endPublish`'s `C_PUB` add publishes them to `stats()`).
+   * that follows publishes them, and `endPublish`'s `C_PUB` add publishes them to `stats()`),
+   * with `counted`, the doubled position they count up to (`F_WRITER_COUNTED`), in the same
+   * straight-line block.
    */
-  protected storeTotals(): void {
+  protected storeTotals(counted: number): void {
     const f = this.f64
     const fx = this.fxIdx
+    f[fx + F_WRITER_COUNTED] = counted
     f[fx + L.F_ENTRIES] = this.entries
     f[fx + L.F_BYTES] = this.bytesWritten
     f[fx + L.F_OVERRUN] = this.overrun
