@@ -17,7 +17,7 @@
  *
  * @packageDocumentation
  */
-import { BusyError, checkClientShape, checkFlag, checkInt, checkOptions } from './errors.js'
+import { checkClientShape, checkInt } from './errors.js'
 import type { RingClient } from './client.js'
 import { rawPagedClient } from './raw-client.js'
 import type { ClockFn } from './clock.js'
@@ -30,7 +30,7 @@ import type { Geometry } from './geometry.js'
 import { allocateBuffer, checkLive, freeBuffer, goLive, isFreed, openBuffer } from './lifecycle.js'
 import type { BufferParts } from './lifecycle.js'
 import { checkRings } from './ring-check.js'
-import { describeHolder, newToken, tryLock, unlock, withReaderOpLock } from './locks.js'
+import { newToken, tryLock, unlock, withReaderOpLock } from './locks.js'
 import {
   getClientFlags,
   getMode,
@@ -47,11 +47,9 @@ import { resize } from './resize.js'
 import { wakeEpoch, wakeWaiters } from './wait.js'
 
 import { ALL_CPUS } from './all-cpus.js'
-import { PagedWriter } from './paged-writer.js'
 import type { RingWriter } from './writer-base.js'
-import { ContiguousWriter } from './contiguous-writer.js'
-import { SharedPagedWriter } from './shared-writer.js'
 import { RingReader } from './reader.js'
+import { openWriter } from './open-writer.js'
 import { recoverWriter } from './recovery.js'
 import type { WriterRecovery } from './recovery.js'
 import { putSpare } from './paged-reader.js'
@@ -238,36 +236,7 @@ export class RingBuffer {
    * @throws BusyError when another writer holds a per-CPU ring.
    */
   writer(cpu: number, options: { force?: boolean } = {}): RingWriter {
-    this.checkLive()
-    const c = this.checkCpu(cpu)
-    checkFlag(
-      'options.force',
-      checkOptions<{ force: boolean }>('options', options, ['force']).force,
-    )
-    const idx = this.ctl(c) + L.C_WRITER_LOCK
-    if (this.sync === 'shared') {
-      Atomics.add(this.i32, idx, 1)
-      return new SharedPagedWriter(this, c)
-    }
-    let token = this.tryLock(idx)
-    if (token === 0) {
-      const holder = Atomics.load(this.i32, idx)
-      if (options.force !== true)
-        throw new BusyError(
-          `cpu: ring ${c} already has a writer (per-cpu sync), ${describeHolder(holder)}`,
-        )
-      token = newToken()
-      if (token === holder) token = newToken()
-      Atomics.store(this.i32, idx, token)
-    }
-    try {
-      return this.g.layout === L.LAYOUT_PAGED
-        ? new PagedWriter(this, c, token)
-        : new ContiguousWriter(this, c, token)
-    } catch (e) {
-      this.unlock(idx, token)
-      throw e
-    }
+    return openWriter(this, cpu, options)
   }
 
   /**
