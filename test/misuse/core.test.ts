@@ -253,6 +253,8 @@ const table: Table = {
   'RingBuffer#writer': rbRow(() => [1, { force: true }], ['cpu', 'options'], {
     ok: { options: ['undefined', 'object'], 'options.force': ['boolean'] },
   }),
+  // ring 1 has no writer open in this thread: recovery publishes what it holds and frees it
+  'RingBuffer#recoverWriter': rbRow(() => [1], ['cpu']),
   'RingBuffer#reader': rbRow(() => [], []),
   'RingBuffer#releaseSubbuf': rbRow(
     (rb) => [rb.reader().takeSubbuf(0, { full: false })],

@@ -33,7 +33,7 @@ function drain(rb: RingBuffer, cpu: number, into: Delivered): void {
     into.lost += rec.lost
     const b = rec.bytes
     const dv = new DataView(b.buffer, b.byteOffset, b.byteLength)
-    const err = verifyPayload(b, dv, rec.offset, rec.length, out) as string | null
+    const err = verifyPayload(b, dv, rec.offset, rec.length, out)
     if (err !== null) {
       into.errors.push(err)
       continue
@@ -65,7 +65,7 @@ function writeSome(w: RingWriter, id: number, seq: number, n: number): void {
   const buf = new Uint8Array(256)
   const dv = new DataView(buf.buffer)
   for (let k = 0; k < n; k++) {
-    const len = encode(buf, dv, 0, id, seq + k, 1e9 + k) as number
+    const len = encode(buf, dv, 0, id, seq + k, 1e9 + k)
     expect(w.write(buf.subarray(0, len), 1e9 + k)).toBe(true)
   }
   w.flush()
