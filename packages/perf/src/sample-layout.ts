@@ -159,19 +159,23 @@ const scratchBytes = new Uint8Array(512)
 export const scratchView: DataView = new DataView(scratchBytes.buffer)
 
 /**
- * The fixed-size bits whose fields have no default. ADDR has one: 0, as the kernel's
- * `perf_sample_data_init` leaves `data->addr` for a sample whose source gives none.
+ * The fixed-size bits whose fields have a default: from the event (IDENTIFIER, ID, STREAM_ID,
+ * TID, CPU, PERIOD), the perf clock (TIME), the caller's ip (IP), and ADDR, which is 0 as the
+ * kernel's `perf_sample_data_init` leaves `data->addr` for a sample whose source gives none.
  */
-const NEEDS_FIELDS =
-  PERF_SAMPLE_READ |
-  PERF_SAMPLE_WEIGHT |
-  PERF_SAMPLE_WEIGHT_STRUCT |
-  PERF_SAMPLE_DATA_SRC |
-  PERF_SAMPLE_TRANSACTION |
-  PERF_SAMPLE_PHYS_ADDR |
-  PERF_SAMPLE_CGROUP |
-  PERF_SAMPLE_DATA_PAGE_SIZE |
-  PERF_SAMPLE_CODE_PAGE_SIZE
+const DEFAULTED =
+  PERF_SAMPLE_IDENTIFIER |
+  PERF_SAMPLE_IP |
+  PERF_SAMPLE_TID |
+  PERF_SAMPLE_TIME |
+  PERF_SAMPLE_ADDR |
+  PERF_SAMPLE_ID |
+  PERF_SAMPLE_STREAM_ID |
+  PERF_SAMPLE_CPU |
+  PERF_SAMPLE_PERIOD
+
+/** The fixed-size bits whose fields have no default (READ, WEIGHT, …): the caller gives them. */
+const NEEDS_FIELDS = PERF_SAMPLE_FIXED_SIZE_MASK & ~DEFAULTED
 
 /** Not handled by the fast path: take the generic one. */
 export const FAST_UNHANDLED = -1
