@@ -138,7 +138,7 @@ export interface PerfEventAttrFlags {
 }
 
 /**
- * `struct perf_event_attr` (Linux 6.17 layout, VER8), every field present.
+ * `struct perf_event_attr` (Linux 6.3–6.18 layout, VER8), every field present.
  *
  * The C unions appear under both names and hold the same value: `sample_period` /
  * `sample_freq`, `wakeup_events` / `wakeup_watermark`, `config1` / `bp_addr`, `config2` /

@@ -1,6 +1,7 @@
 /**
  * The kernel's perf_event constants, under their kernel names
- * (`include/uapi/linux/perf_event.h`, Linux 6.1–6.17).
+ * (`include/uapi/linux/perf_event.h`, Linux 6.1–6.18; `PERF_SAMPLE_MAX` and the attr size are
+ * checked against the running kernel by `test/kernel-abi.test.ts`).
  *
  * Values that are full 64-bit patterns (the `PERF_CONTEXT_*` callchain markers) are `bigint`
  * u64 values; everything else fits a JS number exactly.
@@ -150,7 +151,7 @@ export const PERF_SAMPLE_DATA_PAGE_SIZE: number = 1 << 22
 export const PERF_SAMPLE_CODE_PAGE_SIZE: number = 1 << 23
 /** `PERF_SAMPLE_WEIGHT_STRUCT`: the weight as {u32 var1_dw, u16 var2_w, u16 var3_w}. */
 export const PERF_SAMPLE_WEIGHT_STRUCT: number = 1 << 24
-/** `PERF_SAMPLE_MAX`: one past the last known bit (Linux 6.1–6.17). */
+/** `PERF_SAMPLE_MAX`: one past the last known bit (Linux 6.1–6.18). */
 export const PERF_SAMPLE_MAX: number = 1 << 25
 /** `PERF_SAMPLE_WEIGHT_TYPE`: WEIGHT | WEIGHT_STRUCT. */
 export const PERF_SAMPLE_WEIGHT_TYPE: number = PERF_SAMPLE_WEIGHT | PERF_SAMPLE_WEIGHT_STRUCT
