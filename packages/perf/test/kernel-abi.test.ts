@@ -20,7 +20,9 @@ const CC = process.env['CC'] ?? 'cc'
 const inCi = !['', '0', 'false'].includes((process.env['CI'] ?? '').toLowerCase())
 const source = fileURLToPath(new URL('./kernel-abi/abi-probe.c', import.meta.url))
 const work = mkdtempSync(join(tmpdir(), 'onering-perf-abi-'))
-afterAll(() => rmSync(work, { recursive: true, force: true }))
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true })
+})
 
 /** The probe's "key value" lines, or why it could not run. */
 function probe(): { values?: Record<string, number>; missing?: string } {
