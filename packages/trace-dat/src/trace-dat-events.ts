@@ -211,13 +211,17 @@ export function traceDatListing(file: TraceDatFile, options: ListingOptions = {}
   const b = file.buffers[0]
   // a file without a data section (metadata only): nothing to list
   if (b === undefined) return [`cpus=${file.options.cpuCount ?? 0}`]
-  // with instances, every line starts with the buffer's name (`foo: `), padded to the longest
-  const pad = file.buffers.length > 1 ? Math.max(...file.buffers.map((x) => x.name.length)) + 2 : 0
+  // with instances, every line starts with its buffer's name right-aligned to the longest
+  // instance name and `: ` (trace-cmd's `%*s: `), the top-level buffer's with blanks instead
+  const named = file.buffers.filter((x) => x.name !== '')
+  const width = named.length === 0 ? -1 : Math.max(...named.map((x) => x.name.length))
+  const prefix = (name: string): string =>
+    width < 0 ? '' : name === '' ? ' '.repeat(width + 2) : `${name.padStart(width)}: `
   const symbols = Kallsyms.parse(file.kallsyms)
   const printers = new Map<number, EventPrinter | null>()
   const raw = b.clock === 'counter' || b.clock === 'x86-tsc'
   // trace-cmd's widths: a raw count in 11 columns, sec.usec in 12, sec.nsec in 15
-  const width = raw ? 11 : options.ns === true ? 15 : 12
+  const timeWidth = raw ? 11 : options.ns === true ? 15 : 12
   const lines = [`cpus=${file.options.cpuCount ?? b.cpus.length}`]
   for (const ev of traceDatEvents(file, list)) {
     if (options.cpus !== undefined && !options.cpus.includes(ev.cpu)) continue
@@ -254,9 +258,9 @@ export function traceDatListing(file: TraceDatFile, options: ListingOptions = {}
         if (info.endsWith('\n')) info = info.slice(0, -1)
       }
     }
-    const who = `${(ev.buffer === '' ? '' : `${ev.buffer}:`).padEnd(pad)}${ev.comm.padStart(16)}-${String(ev.pid).padEnd(5)}`
+    const who = `${prefix(ev.buffer)}${ev.comm.padStart(16)}-${String(ev.pid).padEnd(5)}`
     lines.push(
-      `${who} [${String(ev.cpu).padStart(3, '0')}] ${time(ev.timestamp, raw, options.ns === true).padStart(width)}: ${`${name}:`.padEnd(21)} ${info}`,
+      `${who} [${String(ev.cpu).padStart(3, '0')}] ${time(ev.timestamp, raw, options.ns === true).padStart(timeWidth)}: ${`${name}:`.padEnd(21)} ${info}`,
     )
   }
   return lines

@@ -45,7 +45,9 @@ export interface TraceDatRecorderOptions {
   readonly uname?: string
   /**
    * Additional named buffers (the kernel's tracefs instances), written as BUFFER options with
-   * their own data (version 7 only); their sub-buffer size must be the main buffer's.
+   * their own data; their sub-buffer size must be the main buffer's. Version 6 keeps one clock
+   * for the file and gives every instance the file's CPU count, so there an instance may have
+   * no more rings than the main buffer (its missing CPUs are written empty).
    */
   readonly instances?: readonly { readonly name: string; readonly buffer: TraceBuffer }[]
 }
@@ -170,8 +172,13 @@ export class TraceDatRecorder {
       throw new RangeError(`version: ${String(version)} is not 6 or 7`)
     if (options.compression !== undefined && version !== 7)
       throw new RangeError('compression: only version 7 files are compressed')
-    if (this.#sources.length > 1 && version !== 7)
-      throw new RangeError('instances: only version 7 files are written with instances')
+    if (version === 6)
+      this.#sources.forEach((src, k) => {
+        if (src.buffer.rb.cpus > this.buffer.rb.cpus)
+          throw new RangeError(
+            `instances[${k - 1}].buffer: ${src.buffer.rb.cpus} CPUs; a version 6 file gives an instance at most the main buffer's ${this.buffer.rb.cpus}`,
+          )
+      })
     try {
       this.drain(false)
       this.#closed = true
@@ -204,7 +211,7 @@ export class TraceDatRecorder {
       const fd = openSync(path, 'w')
       try {
         return version === 6
-          ? writeV6(fd, meta, this.#sources[0]!.spools, fileOptions)
+          ? writeV6(fd, meta, this.#sources[0]!.spools, fileOptions, this.#sources.slice(1))
           : writeV7(
               fd,
               meta,
