@@ -1,10 +1,12 @@
 /**
  * trace.dat version 6 (trace-cmd.dat.v6(5)): the tracing-data block (`@onering/trace-events`),
  * the CPU count, the options, `flyrecord` with one {offset, size} per CPU, zeros to a page
- * boundary, then each CPU's pages verbatim. An instance (a named buffer) is a BUFFER option {u64
- * offset, NUL name} whose offset points at its own `flyrecord` label and {offset, size} table
- * (one entry per CPU of the file, as trace-cmd's `add_buffer_option_v6` and
- * `tracecmd_buffer_instance_handle` lay them out); its pages follow the top-level buffer's.
+ * boundary, then each CPU's pages verbatim; each table is followed by the clock as {u64 size,
+ * `[clock]`}, which trace-cmd reads there when the TRACECLOCK option is present. An instance (a
+ * named buffer) is a BUFFER option {u64 offset, NUL name} whose offset points at its own
+ * `flyrecord` label and {offset, size} table (one entry per CPU of the file, as trace-cmd's
+ * `add_buffer_option_v6` and `tracecmd_buffer_instance_handle` lay them out); its pages follow
+ * the top-level buffer's.
  *
  * @packageDocumentation
  */
@@ -67,7 +69,9 @@ export function writeV6(
   })
   w.u16(0)
   const cpus = spools.length
-  const tableEnd = w.length + (10 + 16 * cpus) * (1 + instances.length)
+  // after each table trace-cmd reads the clock as {u64 size, "[clock]"} (its `save_clock`)
+  const clock = new TextEncoder().encode(`[${options.clock}]`)
+  const tableEnd = w.length + (10 + 16 * cpus + 8 + clock.length) * (1 + instances.length)
   let at = pageAlign(tableEnd, meta.pageSize)
   const blocks: { spool: PageSpool; at: number }[] = []
   const table = (list: readonly PageSpool[]): void => {
@@ -82,6 +86,7 @@ export function writeV6(
       w.u64(at).u64(s.size)
       at += s.size
     }
+    w.u64(clock.length).raw(clock)
   }
   table(spools)
   instances.forEach((i, k) => {
