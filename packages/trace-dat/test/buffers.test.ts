@@ -10,9 +10,11 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ring_buffer_alloc } from '@onering/ftrace'
 import {
+  eventFields,
   readTraceDat,
   TraceDatError,
   traceDatEvents,
@@ -143,6 +145,66 @@ describe.skipIf(!hasTraceCmd)('more than one buffer (BUFFER option)', () => {
           )
         expect(payloads(theirs)).toEqual(payloads(ours))
       }
+    })
+  }
+})
+
+const fixture = (n: string): Uint8Array =>
+  new Uint8Array(readFileSync(new URL(`./fixtures/${n}`, import.meta.url)))
+
+/** Committed files with two instances laid out by trace-cmd convert (fixtures/make-fixtures.sh). */
+const BUFFER_FILES = ['buffers.v6.dat', 'buffers.v7.dat'] as const
+
+describe('committed files with instances, written by trace-cmd convert', () => {
+  for (const name of BUFFER_FILES) {
+    it(`${name}: the buffers and their markers; the listing is trace-cmd report's`, () => {
+      const file = readTraceDat(fixture(name))
+      expect(file.version).toBe(name.includes('v6') ? 6 : 7)
+      expect(file.buffers.map((b) => b.name)).toEqual(['', ...NAMES])
+      const texts = [...traceDatEvents(file)].map(
+        (e) => `${e.buffer}|${e.cpu}|${String(eventFields(e)['buf']).trimEnd()}`,
+      )
+      // what make-buffers.mjs wrote, per buffer and CPU, in order
+      const expected = (buffer: string, cpu: number, text: string, n: number): string[] =>
+        Array.from({ length: n }, (_, k) => `${buffer}|${cpu}|${text} ${k}`)
+      const only = (buffer: string, cpu: number): string[] =>
+        texts.filter((t) => t.startsWith(`${buffer}|${cpu}|`))
+      expect(only('', 0)).toEqual(expected('', 0, 'top cpu0', 6))
+      expect(only('', 1)).toEqual(expected('', 1, 'top cpu1', 6))
+      expect(only('a', 0)).toEqual(expected('a', 0, 'a cpu0', 5))
+      expect(only(NAMES[1], 0)).toEqual(expected(NAMES[1], 0, `${NAMES[1]} cpu0`, 3))
+      expect(only(NAMES[1], 1)).toEqual(expected(NAMES[1], 1, `${NAMES[1]} cpu1`, 4))
+      expect(texts).toHaveLength(24)
+      if (hasTraceCmd)
+        expect(traceDatListing(file)).toEqual(
+          run(['report', new URL(`./fixtures/${name}`, import.meta.url).pathname])
+            .trimEnd()
+            .split('\n'),
+        )
+    })
+
+    it(`fast-check: mutated ${name} (header, BUFFER options, tables) only gives TraceDatError`, () => {
+      const bytes = fixture(name)
+      const head = Math.min(bytes.length, 4096)
+      fc.assert(
+        fc.property(
+          fc.array(fc.tuple(fc.nat(head - 1), fc.integer({ min: 0, max: 255 })), {
+            minLength: 1,
+            maxLength: 6,
+          }),
+          fc.nat(bytes.length),
+          (flips, cut) => {
+            const m = bytes.slice(0, Math.max(cut, 1))
+            for (const [i, v] of flips) if (i < m.length) m[i] = v
+            try {
+              traceDatListing(readTraceDat(m))
+            } catch (e) {
+              expect(e).toBeInstanceOf(TraceDatError)
+            }
+          },
+        ),
+        { numRuns: 300 },
+      )
     })
   }
 })
