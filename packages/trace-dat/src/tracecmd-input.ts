@@ -19,7 +19,9 @@
 import { readFileSync } from 'node:fs'
 import { SubbufReader } from '@onering/ftrace'
 import type { EventFormat } from '@onering/trace-events'
+import { TraceDatError } from './errors.js'
 import { fileFormats } from './trace-dat-events.js'
+import type { Compression } from './compression.js'
 import type { ReadTraceDatOptions, TraceDatBuffer, TraceDatFile } from './trace-dat-reader.js'
 import { readTraceDat } from './trace-dat-reader.js'
 
@@ -48,6 +50,18 @@ export interface TracecmdRecord {
    * says events were lost without a count, else 0.
    */
   readonly missed_events: number
+}
+
+/** The records this module hands out (checked by {@link tracecmd_free_record}). */
+class Record implements TracecmdRecord {
+  constructor(
+    readonly ts: number,
+    readonly cpu: number,
+    readonly data: Uint8Array,
+    readonly size: number,
+    readonly offset: number,
+    readonly missed_events: number,
+  ) {}
 }
 
 /** One CPU's iterator: its page reader and the record peeked at, if any. */
@@ -83,14 +97,14 @@ class CpuIterator {
     for (;;) {
       const ev = r.next()
       if (ev !== null) {
-        this.#peeked = {
-          ts: ev.timestamp + this.shift,
-          cpu: this.cpu,
-          data: this.#data.subarray(ev.offset, ev.offset + ev.length),
-          size: ev.length,
-          offset: ev.offset,
-          missed_events: ev.missed,
-        }
+        this.#peeked = new Record(
+          ev.timestamp + this.shift,
+          this.cpu,
+          this.#data.subarray(ev.offset, ev.offset + ev.length),
+          ev.length,
+          ev.offset,
+          ev.missed,
+        )
         return this.#peeked
       }
       const next = this.#page + this.#pageSize
@@ -110,6 +124,16 @@ class CpuIterator {
   }
 }
 
+/** What a handle holds besides the file: its iterators and its state. */
+interface HandleState {
+  cpus: (CpuIterator | undefined)[]
+  initialised: boolean
+  closed: boolean
+  formats: Map<number, EventFormat> | undefined
+}
+
+const states = new WeakMap<TracecmdInput, HandleState>()
+
 /**
  * An open trace.dat buffer (C `struct tracecmd_input`): the top-level buffer of a file, or one
  * of its instances ({@link tracecmd_buffer_instance_handle}). Made by {@link tracecmd_open} or
@@ -120,15 +144,12 @@ export class TracecmdInput {
   readonly file: TraceDatFile
   /** The buffer this handle reads: an index into `file.buffers`, or -1 for none (no data). */
   readonly bufferIndex: number
-  #cpus: (CpuIterator | undefined)[] = []
-  #initialised = false
-  #closed = false
-  #formats: Map<number, EventFormat> | undefined
 
   /** @internal use {@link tracecmd_open}. */
   constructor(file: TraceDatFile, bufferIndex: number) {
     this.file = file
     this.bufferIndex = bufferIndex
+    states.set(this, { cpus: [], initialised: false, closed: false, formats: undefined })
   }
 
   /** The buffer read, undefined for a file whose top level has no data section. */
@@ -140,61 +161,68 @@ export class TracecmdInput {
   get isInstance(): boolean {
     return this.buffer !== undefined && this.buffer.name !== ''
   }
-
-  /** @internal */
-  get open(): boolean {
-    return !this.#closed
-  }
-
-  /** @internal close: later calls throw. */
-  close(): void {
-    this.#closed = true
-    this.#cpus = []
-  }
-
-  /** @internal the parsed formats, once. */
-  get formats(): Map<number, EventFormat> {
-    return (this.#formats ??= fileFormats(this.file))
-  }
-
-  /** @internal set up the per-CPU iterators (C `tracecmd_init_data`). */
-  init(): void {
-    const b = this.buffer
-    const date = this.file.options.date === undefined ? 0 : Number(this.file.options.date)
-    const shift = Number.isSafeInteger(date) ? date : 0
-    this.#cpus = []
-    if (b !== undefined)
-      for (const c of b.cpus) this.#cpus[c.cpu] = new CpuIterator(c.cpu, c.data, b.pageSize, shift)
-    this.#initialised = true
-  }
-
-  /** @internal */
-  get initialised(): boolean {
-    return this.#initialised
-  }
-
-  /** @internal the iterator of `cpu`, or undefined for a CPU without data. */
-  iterator(cpu: number): CpuIterator | undefined {
-    return this.#cpus[cpu]
-  }
 }
 
-function live(handle: TracecmdInput, what: string, needData = true): TracecmdInput {
-  if (!(handle instanceof TracecmdInput))
-    throw new TypeError(`${what}: handle: expected a TracecmdInput (from tracecmd_open)`)
-  if (!handle.open) throw new TypeError(`${what}: handle: already closed (tracecmd_close)`)
-  if (needData && !handle.initialised)
-    throw new TypeError(`${what}: handle: opened with tracecmd_open_head; call tracecmd_init_data`)
-  return handle
+/** Set up the per-CPU iterators of a handle at their first records. */
+function init(handle: TracecmdInput): void {
+  const st = states.get(handle)!
+  const b = handle.buffer
+  const date = handle.file.options.date === undefined ? 0 : Number(handle.file.options.date)
+  const shift = Number.isSafeInteger(date) ? date : 0
+  st.cpus = []
+  if (b !== undefined)
+    for (const c of b.cpus) st.cpus[c.cpu] = new CpuIterator(c.cpu, c.data, b.pageSize, shift)
+  st.initialised = true
+}
+
+/** A bad argument as a message shows it: a number as is, else its type. */
+function shown(v: unknown): string {
+  return typeof v === 'number' ? String(v) : typeof v
+}
+
+function live(handle: TracecmdInput, what: string, needData = true): HandleState {
+  const st = handle instanceof TracecmdInput ? states.get(handle) : undefined
+  if (st === undefined)
+    throw new TypeError(`handle: expected a TracecmdInput from tracecmd_open (${what})`)
+  if (st.closed) throw new TypeError(`handle: already closed by tracecmd_close (${what})`)
+  if (needData && !st.initialised)
+    throw new TypeError(
+      `handle: opened with tracecmd_open_head; call tracecmd_init_data first (${what})`,
+    )
+  return st
 }
 
 function checkFlags(flags: number): void {
-  if (!Number.isInteger(flags) || flags < 0 || (flags & ~3) !== 0)
-    throw new RangeError(`flags: ${String(flags)} is not a set of TRACECMD_FL_* bits`)
+  if (typeof flags !== 'number' || !Number.isInteger(flags) || flags < 0 || flags > 3)
+    throw new RangeError(`flags: ${shown(flags)} is not a set of TRACECMD_FL_* bits`)
+}
+
+function checkOptions(options: ReadTraceDatOptions): void {
+  const proto: unknown =
+    typeof options === 'object' && options !== null ? Object.getPrototypeOf(options) : undefined
+  if (proto !== Object.prototype && proto !== null)
+    throw new TypeError('options: expected an options object ({ compression })')
+  const c = options.compression as Partial<Compression> | undefined
+  if (
+    c !== undefined &&
+    (typeof c !== 'object' ||
+      c === null ||
+      typeof c.name !== 'string' ||
+      typeof c.decompress !== 'function')
+  )
+    throw new TypeError('options.compression: expected a codec such as await zstdCompression()')
 }
 
 function load(file: string | Uint8Array, options: ReadTraceDatOptions): TraceDatFile {
-  if (typeof file === 'string') return readTraceDat(new Uint8Array(readFileSync(file)), options)
+  if (typeof file === 'string') {
+    let bytes: Uint8Array
+    try {
+      bytes = new Uint8Array(readFileSync(file))
+    } catch (e) {
+      throw new TraceDatError('file', 0, `cannot read ${file}: ${(e as Error).message}`)
+    }
+    return readTraceDat(bytes, options)
+  }
   if (file instanceof Uint8Array) return readTraceDat(file, options)
   throw new TypeError('file: expected a path or the bytes of a trace.dat')
 }
@@ -214,6 +242,7 @@ export function tracecmd_open_head(
   options: ReadTraceDatOptions = {},
 ): TracecmdInput {
   checkFlags(flags)
+  checkOptions(options)
   const f = load(file, options)
   const top = f.buffers.findIndex((b) => b.name === '')
   return new TracecmdInput(f, top)
@@ -224,7 +253,8 @@ export function tracecmd_open_head(
  * `tracecmd_init_data`); returns 0.
  */
 export function tracecmd_init_data(handle: TracecmdInput): number {
-  live(handle, 'tracecmd_init_data', false).init()
+  live(handle, 'tracecmd_init_data', false)
+  init(handle)
   return 0
 }
 
@@ -240,15 +270,17 @@ export function tracecmd_open(
   options: ReadTraceDatOptions = {},
 ): TracecmdInput {
   const h = tracecmd_open_head(file, flags, options)
-  h.init()
+  init(h)
   return h
 }
 
 /** Close a handle (C `tracecmd_close`); using it afterwards throws. Closing twice is allowed. */
 export function tracecmd_close(handle: TracecmdInput): void {
-  if (!(handle instanceof TracecmdInput))
-    throw new TypeError('tracecmd_close: handle: expected a TracecmdInput (from tracecmd_open)')
-  handle.close()
+  const st = handle instanceof TracecmdInput ? states.get(handle) : undefined
+  if (st === undefined)
+    throw new TypeError('handle: expected a TracecmdInput from tracecmd_open (tracecmd_close)')
+  st.closed = true
+  st.cpus = []
 }
 
 /**
@@ -263,11 +295,11 @@ export function tracecmd_cpus(handle: TracecmdInput): number {
 }
 
 function cpuIterator(handle: TracecmdInput, cpu: number, what: string): CpuIterator | undefined {
-  live(handle, what)
+  const st = live(handle, what)
   const n = tracecmd_cpus(handle)
-  if (!Number.isInteger(cpu) || cpu < 0 || cpu >= n)
-    throw new RangeError(`${what}: cpu: ${String(cpu)} is not a CPU of the file (0..${n - 1})`)
-  return handle.iterator(cpu)
+  if (typeof cpu !== 'number' || !Number.isInteger(cpu) || cpu < 0 || cpu >= n)
+    throw new RangeError(`cpu: ${shown(cpu)} is not a CPU of the file, 0..${n - 1} (${what})`)
+  return st.cpus[cpu]
 }
 
 /**
@@ -298,13 +330,12 @@ export function tracecmd_read_cpu_first(handle: TracecmdInput, cpu: number): Tra
 }
 
 /** The CPU whose next record is the earliest (ties: the lower CPU), or -1. */
-function earliest(handle: TracecmdInput, cpus?: readonly number[] | null): number {
+function earliest(st: HandleState, cpus?: readonly number[] | null): number {
   let best = -1
   let ts = 0
-  const n = tracecmd_cpus(handle)
-  for (let cpu = 0; cpu < n; cpu++) {
+  for (let cpu = 0; cpu < st.cpus.length; cpu++) {
     if (cpus != null && !cpus.includes(cpu)) continue
-    const r = handle.iterator(cpu)?.peek()
+    const r = st.cpus[cpu]?.peek()
     if (r == null) continue
     if (best < 0 || r.ts < ts) {
       best = cpu
@@ -319,9 +350,9 @@ function earliest(handle: TracecmdInput, cpus?: readonly number[] | null): numbe
  * field is C's `*rec_cpu`. Null when every CPU is at its end.
  */
 export function tracecmd_peek_next_data(handle: TracecmdInput): TracecmdRecord | null {
-  live(handle, 'tracecmd_peek_next_data')
-  const cpu = earliest(handle)
-  return cpu < 0 ? null : handle.iterator(cpu)!.peek()
+  const st = live(handle, 'tracecmd_peek_next_data')
+  const cpu = earliest(st)
+  return cpu < 0 ? null : st.cpus[cpu]!.peek()
 }
 
 /**
@@ -330,21 +361,23 @@ export function tracecmd_peek_next_data(handle: TracecmdInput): TracecmdRecord |
  * when every CPU is at its end.
  */
 export function tracecmd_read_next_data(handle: TracecmdInput): TracecmdRecord | null {
-  live(handle, 'tracecmd_read_next_data')
-  const cpu = earliest(handle)
-  return cpu < 0 ? null : handle.iterator(cpu)!.read()
+  const st = live(handle, 'tracecmd_read_next_data')
+  const cpu = earliest(st)
+  return cpu < 0 ? null : st.cpus[cpu]!.read()
 }
 
 /** Release a record (C `tracecmd_free_record`): records are garbage-collected; kept for shape. */
 export function tracecmd_free_record(record: TracecmdRecord | null): void {
-  if (record !== null && (typeof record !== 'object' || !(record.data instanceof Uint8Array)))
-    throw new TypeError('tracecmd_free_record: record: expected a record or null')
+  if (record !== null && !(record instanceof Record))
+    throw new TypeError(
+      'record: expected a record from tracecmd_read_* or null (tracecmd_free_record)',
+    )
 }
 
 /** Put every CPU's iterator back at its first record (C `tracecmd_iterate_reset`); returns 0. */
 export function tracecmd_iterate_reset(handle: TracecmdInput): number {
   live(handle, 'tracecmd_iterate_reset')
-  handle.init()
+  init(handle)
   return 0
 }
 
@@ -372,17 +405,22 @@ export function tracecmd_iterate_events<T>(
   callback: TracecmdCallback<T>,
   callback_data: T,
 ): number {
-  live(handle, 'tracecmd_iterate_events')
+  const st = live(handle, 'tracecmd_iterate_events')
   if (typeof callback !== 'function')
-    throw new TypeError('tracecmd_iterate_events: callback: expected a function')
+    throw new TypeError('callback: expected a function (tracecmd_iterate_events)')
   if (cpus !== null && (!Array.isArray(cpus) || !cpus.every((c) => Number.isInteger(c))))
-    throw new TypeError('tracecmd_iterate_events: cpus: expected an array of CPU numbers or null')
-  if (!Number.isInteger(cpu_size) || cpu_size < 0)
-    throw new RangeError(`tracecmd_iterate_events: cpu_size: ${String(cpu_size)} is not a size`)
+    throw new TypeError('cpus: expected an array of CPU numbers or null (tracecmd_iterate_events)')
+  if (
+    typeof cpu_size !== 'number' ||
+    !Number.isInteger(cpu_size) ||
+    cpu_size < 0 ||
+    cpu_size > 0x7fff_ffff
+  )
+    throw new RangeError(`cpu_size: ${shown(cpu_size)} is not a size (tracecmd_iterate_events)`)
   for (;;) {
-    const cpu = earliest(handle, cpus)
+    const cpu = earliest(st, cpus)
     if (cpu < 0) return 0
-    const record = handle.iterator(cpu)!.read()!
+    const record = st.cpus[cpu]!.read()!
     const ret = callback(handle, record, cpu, callback_data)
     if (ret !== 0) return ret
   }
@@ -395,7 +433,8 @@ export function tracecmd_iterate_events<T>(
  * `EventPrinter`. (A `tep_*` API in `@onering/trace-events` would take this registry's place.)
  */
 export function tracecmd_get_tep(handle: TracecmdInput): ReadonlyMap<number, EventFormat> {
-  return live(handle, 'tracecmd_get_tep', false).formats
+  const st = live(handle, 'tracecmd_get_tep', false)
+  return (st.formats ??= fileFormats(handle.file))
 }
 
 function named(handle: TracecmdInput): number[] {
@@ -412,21 +451,24 @@ function named(handle: TracecmdInput): number[] {
  * `tracecmd_buffer_instances`); 0 on an instance's own handle, as in C.
  */
 export function tracecmd_buffer_instances(handle: TracecmdInput): number {
-  return named(live(handle, 'tracecmd_buffer_instances', false)).length
+  live(handle, 'tracecmd_buffer_instances', false)
+  return named(handle).length
 }
 
 function instanceIndex(handle: TracecmdInput, indx: number, what: string): number {
-  const list = named(live(handle, what, false))
-  if (!Number.isInteger(indx) || indx < 0 || indx >= list.length)
+  live(handle, what, false)
+  const list = named(handle)
+  if (typeof indx !== 'number' || !Number.isInteger(indx) || indx < 0 || indx >= list.length)
     throw new RangeError(
-      `${what}: indx: ${String(indx)} is not an instance of the file (${list.length})`,
+      `indx: ${shown(indx)} is not an instance of the file, which has ${list.length} (${what})`,
     )
   return list[indx]!
 }
 
 /** Name of instance `indx` (C `tracecmd_buffer_instance_name`). */
 export function tracecmd_buffer_instance_name(handle: TracecmdInput, indx: number): string {
-  return handle.file.buffers[instanceIndex(handle, indx, 'tracecmd_buffer_instance_name')]!.name
+  const k = instanceIndex(handle, indx, 'tracecmd_buffer_instance_name')
+  return handle.file.buffers[k]!.name
 }
 
 /**
@@ -437,10 +479,8 @@ export function tracecmd_buffer_instance_handle(
   handle: TracecmdInput,
   indx: number,
 ): TracecmdInput {
-  const h = new TracecmdInput(
-    handle.file,
-    instanceIndex(handle, indx, 'tracecmd_buffer_instance_handle'),
-  )
-  h.init()
+  const k = instanceIndex(handle, indx, 'tracecmd_buffer_instance_handle')
+  const h = new TracecmdInput(handle.file, k)
+  init(h)
   return h
 }
