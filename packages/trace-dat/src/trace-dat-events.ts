@@ -115,7 +115,12 @@ export function* traceDatEvents(
 ): Generator<TraceDatEvent> {
   const list = checkBuffers(file, buffers)
   const formats = fileFormats(file)
-  const comms = parseCmdlines(file.cmdlines)
+  let comms: Map<number, string>
+  try {
+    comms = parseCmdlines(file.cmdlines)
+  } catch (e) {
+    throw new TraceDatError('cmdlines', 0, (e as Error).message)
+  }
   const date = file.options.date === undefined ? 0 : Number(file.options.date)
   const shift = Number.isSafeInteger(date) ? date : 0
   const cursors: Cursor[] = []
@@ -217,7 +222,12 @@ export function traceDatListing(file: TraceDatFile, options: ListingOptions = {}
   const width = named.length === 0 ? -1 : Math.max(...named.map((x) => x.name.length))
   const prefix = (name: string): string =>
     width < 0 ? '' : name === '' ? ' '.repeat(width + 2) : `${name.padStart(width)}: `
-  const symbols = Kallsyms.parse(file.kallsyms)
+  let symbols: Kallsyms
+  try {
+    symbols = Kallsyms.parse(file.kallsyms)
+  } catch (e) {
+    throw new TraceDatError('kallsyms', 0, (e as Error).message)
+  }
   const printers = new Map<number, EventPrinter | null>()
   const raw = b.clock === 'counter' || b.clock === 'x86-tsc'
   // trace-cmd's widths: a raw count in 11 columns, sec.usec in 12, sec.nsec in 15

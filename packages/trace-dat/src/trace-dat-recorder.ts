@@ -128,10 +128,13 @@ export class TraceDatRecorder {
       const size = b.rb.subbufSize
       for (let cpu = 0; cpu < b.rb.cpus; cpu++) {
         const page = ring_buffer_alloc_read_page(b, cpu)
+        let reader: SubbufReader | undefined
         try {
           while (ring_buffer_read_page(b, page, size, cpu, full ? 1 : 0) === 0) {
             const bytes = ring_buffer_read_page_data(page)
-            this.#scan(bytes, cpu)
+            // one reader per read page (its bytes are the same view each time)
+            if (reader?.bytes !== bytes) reader = new SubbufReader(bytes, bytes.length)
+            this.#scan(reader, cpu)
             spools[cpu]!.append(bytes)
             moved++
           }
@@ -143,9 +146,15 @@ export class TraceDatRecorder {
     return moved
   }
 
-  /** Note the event ids and pids of a page. */
-  #scan(bytes: Uint8Array, cpu: number): void {
-    const r = new SubbufReader(bytes, bytes.length).load(0)
+  /**
+   * Note the event ids and pids of the page loaded in `r` (the maps are touched only when an
+   * event's id or pid differs from the one before it, as runs of one writer's events do not).
+   */
+  #scan(r: SubbufReader, cpu: number): void {
+    r.load(0)
+    const bytes = r.bytes
+    let lastId = -2
+    let lastPid = -1
     for (let ev = r.next(); ev !== null; ev = r.next()) {
       const o = ev.offset
       if (ev.length < 8) {
@@ -153,10 +162,16 @@ export class TraceDatRecorder {
         continue
       }
       const id = bytes[o]! | (bytes[o + 1]! << 8)
-      if (!this.#ids.has(id)) this.#ids.set(id, `cpu ${cpu} data`)
-      this.#pids.add(
-        bytes[o + 4]! | (bytes[o + 5]! << 8) | (bytes[o + 6]! << 16) | (bytes[o + 7]! << 24),
-      )
+      if (id !== lastId) {
+        lastId = id
+        if (!this.#ids.has(id)) this.#ids.set(id, `cpu ${cpu} data`)
+      }
+      const pid =
+        bytes[o + 4]! | (bytes[o + 5]! << 8) | (bytes[o + 6]! << 16) | (bytes[o + 7]! << 24)
+      if (pid !== lastPid) {
+        lastPid = pid
+        this.#pids.add(pid)
+      }
     }
   }
 
