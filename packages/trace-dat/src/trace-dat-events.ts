@@ -233,6 +233,8 @@ export function traceDatListing(file: TraceDatFile, options: ListingOptions = {}
   // trace-cmd's widths: a raw count in 11 columns, sec.usec in 12, sec.nsec in 15
   const timeWidth = raw ? 11 : options.ns === true ? 15 : 12
   const lines = [`cpus=${file.options.cpuCount ?? b.cpus.length}`]
+  const whos = new Map<string, Map<number | string, string>>()
+  const names = new Map<number, string>()
   for (const ev of traceDatEvents(file, list)) {
     if (options.cpus !== undefined && !options.cpus.includes(ev.cpu)) continue
     if (ev.missed !== 0)
@@ -242,12 +244,8 @@ export function traceDatListing(file: TraceDatFile, options: ListingOptions = {}
           : `CPU:${ev.cpu} [EVENTS DROPPED]`,
       )
     let info: string
-    let name: string
-    if (ev.format === undefined) {
-      name = '[UNKNOWN EVENT]'
-      info = ''
-    } else {
-      name = ev.format.name
+    if (ev.format === undefined) info = ''
+    else {
       let p = printers.get(ev.id)
       if (p === undefined) {
         try {
@@ -268,10 +266,22 @@ export function traceDatListing(file: TraceDatFile, options: ListingOptions = {}
         if (info.endsWith('\n')) info = info.slice(0, -1)
       }
     }
-    const who = `${prefix(ev.buffer)}${ev.comm.padStart(16)}-${String(ev.pid).padEnd(5)}`
-    lines.push(
-      `${who} [${String(ev.cpu).padStart(3, '0')}] ${time(ev.timestamp, raw, options.ns === true).padStart(timeWidth)}: ${`${name}:`.padEnd(21)} ${info}`,
-    )
+    // the columns that repeat (buffer, comm-pid, CPU; the event name) are made once each
+    let inBuffer = whos.get(ev.buffer)
+    if (inBuffer === undefined) whos.set(ev.buffer, (inBuffer = new Map<number | string, string>()))
+    // a number key for the CPU numbers files have; a string for a corrupt one past them
+    const whoKey = ev.cpu < 8192 ? (ev.pid >>> 0) * 8192 + ev.cpu : `${ev.pid} ${ev.cpu}`
+    let who = inBuffer.get(whoKey)
+    if (who === undefined) {
+      who = `${prefix(ev.buffer)}${ev.comm.padStart(16)}-${String(ev.pid).padEnd(5)} [${String(ev.cpu).padStart(3, '0')}] `
+      inBuffer.set(whoKey, who)
+    }
+    let name = names.get(ev.id)
+    if (name === undefined) {
+      name = `: ${`${ev.format === undefined ? '[UNKNOWN EVENT]' : ev.format.name}:`.padEnd(21)} `
+      names.set(ev.id, name)
+    }
+    lines.push(who + time(ev.timestamp, raw, options.ns === true).padStart(timeWidth) + name + info)
   }
   return lines
 }
