@@ -27,7 +27,7 @@ export interface PageSpool {
 
 /**
  * Pages kept in memory: for a flight-recorder buffer dumped at once. They are copied into blocks
- * of {@link COPY_CHUNK} bytes, so a dump makes one allocation and one write(2) per MiB, not one
+ * of 1 MiB, so a dump makes one allocation and one write(2) per MiB, not one
  * per page.
  */
 export class MemorySpool implements PageSpool {
