@@ -139,18 +139,27 @@ export async function runTraceDat({ quick = false, results, notes, printRow = ()
       closeSync(fd)
       ours.push(performance.now() - t)
     }
-    const oursMs = median(ours)
     const events = lines - 1
-    push({
-      group: 'trace-dat',
-      name: 'trace.dat listing (readTraceDat + traceDatListing > /dev/null)',
-      payload: Math.round(statSync(file).size / events),
-      eventsPerSec: events / (oursMs / 1000),
-      nsPerEvent: (oursMs * 1e6) / events,
-      rme: 0,
-      samples: runs,
-      note: `${events} events; median of ${runs}: ${ours.map((x) => x.toFixed(0)).join(' / ')} ms`,
-    })
+    /** A row of `events` in each of the runs that took `ms`; returns the median. */
+    const timedRow = (name, ms, note) => {
+      const m = median(ms)
+      push({
+        group: 'trace-dat',
+        name,
+        payload: Math.round(statSync(file).size / events),
+        eventsPerSec: events / (m / 1000),
+        nsPerEvent: (m * 1e6) / events,
+        rme: 0,
+        samples: ms.length,
+        note: `${note}; median of ${ms.length}: ${ms.map((x) => x.toFixed(0)).join(' / ')} ms`,
+      })
+      return m
+    }
+    const oursMs = timedRow(
+      'trace.dat listing (readTraceDat + traceDatListing > /dev/null)',
+      ours,
+      `${events} events`,
+    )
     if (ok(['trace-cmd', '--version'])) {
       const theirs = []
       for (let k = 0; k < runs; k++) {
@@ -159,17 +168,11 @@ export async function runTraceDat({ quick = false, results, notes, printRow = ()
         if (r.status !== 0) throw new Error('trace-cmd report failed')
         theirs.push(performance.now() - t)
       }
-      const theirMs = median(theirs)
-      push({
-        group: 'trace-dat',
-        name: 'trace.dat listing: trace-cmd report > /dev/null',
-        payload: Math.round(statSync(file).size / events),
-        eventsPerSec: events / (theirMs / 1000),
-        nsPerEvent: (theirMs * 1e6) / events,
-        rme: 0,
-        samples: runs,
-        note: `same file; median of ${runs}: ${theirs.map((x) => x.toFixed(0)).join(' / ')} ms (process start included)`,
-      })
+      const theirMs = timedRow(
+        'trace.dat listing: trace-cmd report > /dev/null',
+        theirs,
+        'same file, process start included',
+      )
       targets.push({
         target: 'trace.dat listing faster than trace-cmd report (≥ 1 M events)',
         measured: `${(theirMs / oursMs).toFixed(2)}× trace-cmd's speed (${oursMs.toFixed(0)} vs ${theirMs.toFixed(0)} ms)`,

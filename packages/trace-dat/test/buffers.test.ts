@@ -10,7 +10,6 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ring_buffer_alloc } from '@onering/ftrace'
 import {
@@ -24,6 +23,7 @@ import {
 } from '../src/index.js'
 import type { Logged } from './emit.js'
 import { byTime, mainMarkers, reportLine } from './emit.js'
+import { mutatedFileProperty } from './mutations.js'
 import { hasTraceCmd, requireTraceCmd } from './trace-cmd-env.js'
 
 requireTraceCmd('trace-dat buffers')
@@ -184,27 +184,7 @@ describe('committed files with instances, written by trace-cmd convert', () => {
     })
 
     it(`fast-check: mutated ${name} (header, BUFFER options, tables) only gives TraceDatError`, () => {
-      const bytes = fixture(name)
-      const head = Math.min(bytes.length, 4096)
-      fc.assert(
-        fc.property(
-          fc.array(fc.tuple(fc.nat(head - 1), fc.integer({ min: 0, max: 255 })), {
-            minLength: 1,
-            maxLength: 6,
-          }),
-          fc.nat(bytes.length),
-          (flips, cut) => {
-            const m = bytes.slice(0, Math.max(cut, 1))
-            for (const [i, v] of flips) if (i < m.length) m[i] = v
-            try {
-              traceDatListing(readTraceDat(m))
-            } catch (e) {
-              expect(e).toBeInstanceOf(TraceDatError)
-            }
-          },
-        ),
-        { numRuns: 300 },
-      )
+      mutatedFileProperty(fixture(name), { span: 4096, flips: 6, runs: 300 })
     })
   }
 })
