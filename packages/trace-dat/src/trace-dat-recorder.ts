@@ -132,9 +132,10 @@ export class TraceDatRecorder {
         try {
           while (ring_buffer_read_page(b, page, size, cpu, full ? 1 : 0) === 0) {
             const bytes = ring_buffer_read_page_data(page)
-            // one reader per read page (its bytes are the same view each time)
-            if (reader?.bytes !== bytes) reader = new SubbufReader(bytes, bytes.length)
-            this.#scan(reader, cpu)
+            // one reader over the whole memory the pages lie in (the ring's), loaded at each page
+            if (reader?.bytes.buffer !== bytes.buffer)
+              reader = new SubbufReader(new Uint8Array(bytes.buffer), size)
+            this.#scan(reader.load(bytes.byteOffset), cpu)
             spools[cpu]!.append(bytes)
             moved++
           }
@@ -151,7 +152,6 @@ export class TraceDatRecorder {
    * event's id or pid differs from the one before it, as runs of one writer's events do not).
    */
   #scan(r: SubbufReader, cpu: number): void {
-    r.load(0)
     const bytes = r.bytes
     let lastId = -2
     let lastPid = -1
