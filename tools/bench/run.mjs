@@ -940,10 +940,16 @@ console.log(
 runTinybench()
 await runCross()
 runAlloc()
+// trace.dat write / listing / decode (tools/bench/trace-dat.mjs); `--filter trace.dat` runs them alone
+const traceDatTargets = want('trace.dat')
+  ? await (
+      await import('./trace-dat.mjs')
+    ).runTraceDat({ quick: args.quick, results, notes, printRow })
+  : []
 const ratios = computeRatios(results, SIZES)
 console.log('\nratios')
 for (const x of ratios) console.log(`  ${x.label.padEnd(84)} ${x.value.toFixed(2)}×`)
-const targets = computeTargets(ratios)
+const targets = [...computeTargets(ratios), ...traceDatTargets]
 console.log('\ntargets')
 for (const x of targets)
   console.log(

@@ -146,10 +146,19 @@ function coreFocus(bytes) {
   return ranges
 }
 
-/** trace.dat files made by trace-cmd 3.1.6 from the kernel pages (packages/trace-dat/test/fixtures). */
+/**
+ * trace.dat files made by trace-cmd 3.1.6 from the kernel pages, and files with two instances
+ * (BUFFER options, versions 6 and 7) written by trace-cmd convert (packages/trace-dat/test/fixtures).
+ */
 function traceDatFiles() {
   const dir = new URL('../../packages/trace-dat/test/fixtures/', import.meta.url)
-  return ['kernel.v6.dat', 'kernel.v7.dat', 'kernel.v7z.dat'].map((n) => ({
+  return [
+    'kernel.v6.dat',
+    'kernel.v7.dat',
+    'kernel.v7z.dat',
+    'buffers.v6.dat',
+    'buffers.v7.dat',
+  ].map((n) => ({
     name: `trace-dat/${n}`,
     bytes: new Uint8Array(readFileSync(new URL(n, dir))),
   }))

@@ -25,3 +25,26 @@ export type {
 export { clockOf, readTraceDat } from './trace-dat-reader.js'
 export type { ListingOptions, TraceDatEvent } from './trace-dat-events.js'
 export { eventFields, fileFormats, traceDatEvents, traceDatListing } from './trace-dat-events.js'
+export type { TracecmdCallback, TracecmdRecord } from './tracecmd-input.js'
+export {
+  TRACECMD_FL_LOAD_NO_PLUGINS,
+  TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS,
+  TracecmdInput,
+  tracecmd_buffer_instance_handle,
+  tracecmd_buffer_instance_name,
+  tracecmd_buffer_instances,
+  tracecmd_close,
+  tracecmd_cpus,
+  tracecmd_free_record,
+  tracecmd_get_tep,
+  tracecmd_init_data,
+  tracecmd_iterate_events,
+  tracecmd_iterate_reset,
+  tracecmd_open,
+  tracecmd_open_head,
+  tracecmd_peek_data,
+  tracecmd_peek_next_data,
+  tracecmd_read_cpu_first,
+  tracecmd_read_data,
+  tracecmd_read_next_data,
+} from './tracecmd-input.js'

@@ -25,28 +25,47 @@ export interface PageSpool {
   close(): void
 }
 
-/** Pages kept in memory: for a flight-recorder buffer dumped at once. */
+/**
+ * Pages kept in memory: for a flight-recorder buffer dumped at once. They are copied into blocks
+ * of 1 MiB, so a dump makes one allocation and one write(2) per MiB, not one
+ * per page.
+ */
 export class MemorySpool implements PageSpool {
-  #pages: Uint8Array[] = []
+  #blocks: Uint8Array[] = []
+  #used = 0
   size = 0
 
   append(page: Uint8Array): void {
-    this.#pages.push(page.slice())
+    let block = this.#blocks.at(-1)
+    if (block === undefined || this.#used + page.length > block.length) {
+      block = new Uint8Array(Math.max(COPY_CHUNK, page.length))
+      this.#blocks.push(block)
+      this.#used = 0
+    }
+    block.set(page, this.#used)
+    this.#used += page.length
     this.size += page.length
+  }
+
+  /** The filled part of every block, in order. */
+  #filled(): Uint8Array[] {
+    const last = this.#blocks.length - 1
+    return this.#blocks.map((b, k) => (k === last ? b.subarray(0, this.#used) : b))
   }
 
   writeTo(fd: number, position: number): void {
     let at = position
-    for (const p of this.#pages) {
-      writeSync(fd, p, 0, p.length, at)
-      at += p.length
+    for (const b of this.#filled()) {
+      for (let done = 0; done < b.length;)
+        done += writeSync(fd, b, done, b.length - done, at + done)
+      at += b.length
     }
   }
 
   forEachChunk(chunk: number, fn: (bytes: Uint8Array) => void): void {
     const buf = new Uint8Array(chunk)
     let n = 0
-    for (const p of this.#pages) {
+    for (const p of this.#filled()) {
       for (let at = 0; at < p.length;) {
         const take = Math.min(chunk - n, p.length - at)
         buf.set(p.subarray(at, at + take), n)
@@ -62,7 +81,8 @@ export class MemorySpool implements PageSpool {
   }
 
   close(): void {
-    this.#pages = []
+    this.#blocks = []
+    this.#used = 0
   }
 }
 

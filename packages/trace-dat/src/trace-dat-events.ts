@@ -115,7 +115,12 @@ export function* traceDatEvents(
 ): Generator<TraceDatEvent> {
   const list = checkBuffers(file, buffers)
   const formats = fileFormats(file)
-  const comms = parseCmdlines(file.cmdlines)
+  let comms: Map<number, string>
+  try {
+    comms = parseCmdlines(file.cmdlines)
+  } catch (e) {
+    throw new TraceDatError('cmdlines', 0, (e as Error).message)
+  }
   const date = file.options.date === undefined ? 0 : Number(file.options.date)
   const shift = Number.isSafeInteger(date) ? date : 0
   const cursors: Cursor[] = []
@@ -211,14 +216,25 @@ export function traceDatListing(file: TraceDatFile, options: ListingOptions = {}
   const b = file.buffers[0]
   // a file without a data section (metadata only): nothing to list
   if (b === undefined) return [`cpus=${file.options.cpuCount ?? 0}`]
-  // with instances, every line starts with the buffer's name (`foo: `), padded to the longest
-  const pad = file.buffers.length > 1 ? Math.max(...file.buffers.map((x) => x.name.length)) + 2 : 0
-  const symbols = Kallsyms.parse(file.kallsyms)
+  // with instances, every line starts with its buffer's name right-aligned to the longest
+  // instance name and `: ` (trace-cmd's `%*s: `), the top-level buffer's with blanks instead
+  const named = file.buffers.filter((x) => x.name !== '')
+  const width = named.length === 0 ? -1 : Math.max(...named.map((x) => x.name.length))
+  const prefix = (name: string): string =>
+    width < 0 ? '' : name === '' ? ' '.repeat(width + 2) : `${name.padStart(width)}: `
+  let symbols: Kallsyms
+  try {
+    symbols = Kallsyms.parse(file.kallsyms)
+  } catch (e) {
+    throw new TraceDatError('kallsyms', 0, (e as Error).message)
+  }
   const printers = new Map<number, EventPrinter | null>()
   const raw = b.clock === 'counter' || b.clock === 'x86-tsc'
   // trace-cmd's widths: a raw count in 11 columns, sec.usec in 12, sec.nsec in 15
-  const width = raw ? 11 : options.ns === true ? 15 : 12
+  const timeWidth = raw ? 11 : options.ns === true ? 15 : 12
   const lines = [`cpus=${file.options.cpuCount ?? b.cpus.length}`]
+  const whos = new Map<string, Map<number | string, string>>()
+  const names = new Map<number, string>()
   for (const ev of traceDatEvents(file, list)) {
     if (options.cpus !== undefined && !options.cpus.includes(ev.cpu)) continue
     if (ev.missed !== 0)
@@ -228,12 +244,8 @@ export function traceDatListing(file: TraceDatFile, options: ListingOptions = {}
           : `CPU:${ev.cpu} [EVENTS DROPPED]`,
       )
     let info: string
-    let name: string
-    if (ev.format === undefined) {
-      name = '[UNKNOWN EVENT]'
-      info = ''
-    } else {
-      name = ev.format.name
+    if (ev.format === undefined) info = ''
+    else {
       let p = printers.get(ev.id)
       if (p === undefined) {
         try {
@@ -254,10 +266,22 @@ export function traceDatListing(file: TraceDatFile, options: ListingOptions = {}
         if (info.endsWith('\n')) info = info.slice(0, -1)
       }
     }
-    const who = `${(ev.buffer === '' ? '' : `${ev.buffer}:`).padEnd(pad)}${ev.comm.padStart(16)}-${String(ev.pid).padEnd(5)}`
-    lines.push(
-      `${who} [${String(ev.cpu).padStart(3, '0')}] ${time(ev.timestamp, raw, options.ns === true).padStart(width)}: ${`${name}:`.padEnd(21)} ${info}`,
-    )
+    // the columns that repeat (buffer, comm-pid, CPU; the event name) are made once each
+    let inBuffer = whos.get(ev.buffer)
+    if (inBuffer === undefined) whos.set(ev.buffer, (inBuffer = new Map<number | string, string>()))
+    // a number key for the CPU numbers files have; a string for a corrupt one past them
+    const whoKey = ev.cpu < 8192 ? (ev.pid >>> 0) * 8192 + ev.cpu : `${ev.pid} ${ev.cpu}`
+    let who = inBuffer.get(whoKey)
+    if (who === undefined) {
+      who = `${prefix(ev.buffer)}${ev.comm.padStart(16)}-${String(ev.pid).padEnd(5)} [${String(ev.cpu).padStart(3, '0')}] `
+      inBuffer.set(whoKey, who)
+    }
+    let name = names.get(ev.id)
+    if (name === undefined) {
+      name = `: ${`${ev.format === undefined ? '[UNKNOWN EVENT]' : ev.format.name}:`.padEnd(21)} `
+      names.set(ev.id, name)
+    }
+    lines.push(who + time(ev.timestamp, raw, options.ns === true).padStart(timeWidth) + name + info)
   }
   return lines
 }

@@ -155,33 +155,19 @@ function readV6(bytes: Uint8Array): TraceDatFile {
   const r = new ByteReader(bytes, block.end, 'cpu count')
   const cpus = r.u32('cpu count')
   if (cpus > 4096) throw r.error(`${cpus} CPUs`, r.at - 4)
-  r.section = 'options'
-  let label = r.text(10, 'label')
   const o: OptionsState = { cpuStats: [] }
-  if (label === 'options  \0') {
-    for (;;) {
-      const id = r.u16('option id')
-      if (id === O.DONE) break
-      const size = r.u32('option size')
-      commonOption(o, id, r.raw(size, `option ${id}`), r)
-    }
-    label = r.text(10, 'label')
-  }
-  if (label === 'latency  \0') throw r.error('a latency (text) file has no page data', r.at - 10)
-  if (label !== 'flyrecord\0') throw r.error(`"${label}" is not flyrecord`, r.at - 10)
-  r.section = 'flyrecord'
-  const list: TraceDatCpu[] = []
-  for (let cpu = 0; cpu < cpus; cpu++) {
-    const at = r.at
-    const offset = r.u64(`cpu ${cpu} offset`)
-    const size = r.u64(`cpu ${cpu} size`)
-    if (offset + size > bytes.length)
-      throw new TraceDatError(
-        `cpu ${cpu} data`,
-        at,
-        `${size} bytes at ${offset} pass the end (${bytes.length})`,
-      )
-    list.push({ cpu, data: bytes.subarray(offset, offset + size) })
+  const instances: { name: string; at: number }[] = []
+  const list = flyrecordV6(bytes, r, cpus, o, instances)
+  const clock = clockOf(o.traceClock)
+  const buffers: TraceDatBuffer[] = [{ name: '', clock, pageSize: d.pageSize, cpus: list }]
+  for (const { name, at } of instances) {
+    const ir = new ByteReader(bytes, at, `buffer "${name}"`)
+    buffers.push({
+      name,
+      clock,
+      pageSize: d.pageSize,
+      cpus: flyrecordV6(bytes, ir, cpus, { cpuStats: [] }, undefined),
+    })
   }
   return {
     version: 6,
@@ -196,8 +182,62 @@ function readV6(bytes: Uint8Array): TraceDatFile {
     printkFormats: d.printkFormats,
     cmdlines: d.cmdlines,
     options: o,
-    buffers: [{ name: '', clock: clockOf(o.traceClock), pageSize: d.pageSize, cpus: list }],
+    buffers,
   }
+}
+
+/**
+ * A version 6 `[options] flyrecord` part at `r`: the options (recorded in `o`; BUFFER options
+ * added to `instances`, which is undefined inside an instance, where a BUFFER is refused), the
+ * label and the {offset, size} table of `cpus` CPUs, each checked to lie inside the file.
+ */
+function flyrecordV6(
+  bytes: Uint8Array,
+  r: ByteReader,
+  cpus: number,
+  o: OptionsState,
+  instances: { name: string; at: number }[] | undefined,
+): TraceDatCpu[] {
+  const where = instances === undefined ? `${r.section} ` : ''
+  r.section = `${where}options`
+  let label = r.text(10, 'label')
+  if (label === 'options  \0') {
+    for (;;) {
+      const id = r.u16('option id')
+      if (id === O.DONE) break
+      const size = r.u32('option size')
+      const start = r.at
+      const payload = r.raw(size, `option ${id}`)
+      if (id === O.BUFFER) {
+        if (instances === undefined) throw r.error('a BUFFER option inside an instance', start)
+        const p = new ByteReader(bytes, start, 'BUFFER option', start + size)
+        const at = p.u64('buffer offset')
+        const name = p.cstring('name')
+        if (at >= bytes.length) throw p.error(`buffer ${name} at ${at} passes the end`, start)
+        if (instances.some((i) => i.at === at || i.name === name))
+          throw p.error(`buffer ${name} at ${at} repeats another`, start)
+        instances.push({ name, at })
+      } else commonOption(o, id, payload, r)
+    }
+    label = r.text(10, 'label')
+  }
+  if (label === 'latency  \0') throw r.error('a latency (text) file has no page data', r.at - 10)
+  if (label !== 'flyrecord\0') throw r.error(`"${label}" is not flyrecord`, r.at - 10)
+  r.section = `${where}flyrecord`
+  const list: TraceDatCpu[] = []
+  for (let cpu = 0; cpu < cpus; cpu++) {
+    const at = r.at
+    const offset = r.u64(`cpu ${cpu} offset`)
+    const size = r.u64(`cpu ${cpu} size`)
+    if (offset + size > bytes.length)
+      throw new TraceDatError(
+        `${r.section} cpu ${cpu} data`,
+        at,
+        `${size} bytes at ${offset} pass the end (${bytes.length})`,
+      )
+    list.push({ cpu, data: bytes.subarray(offset, offset + size) })
+  }
+  return list
 }
 
 /** Names of the v7 sections, for errors. */

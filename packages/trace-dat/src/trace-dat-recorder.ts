@@ -45,7 +45,9 @@ export interface TraceDatRecorderOptions {
   readonly uname?: string
   /**
    * Additional named buffers (the kernel's tracefs instances), written as BUFFER options with
-   * their own data (version 7 only); their sub-buffer size must be the main buffer's.
+   * their own data; their sub-buffer size must be the main buffer's. Version 6 keeps one clock
+   * for the file and gives every instance the file's CPU count, so there an instance may have
+   * no more rings than the main buffer (its missing CPUs are written empty).
    */
   readonly instances?: readonly { readonly name: string; readonly buffer: TraceBuffer }[]
 }
@@ -126,10 +128,14 @@ export class TraceDatRecorder {
       const size = b.rb.subbufSize
       for (let cpu = 0; cpu < b.rb.cpus; cpu++) {
         const page = ring_buffer_alloc_read_page(b, cpu)
+        let reader: SubbufReader | undefined
         try {
           while (ring_buffer_read_page(b, page, size, cpu, full ? 1 : 0) === 0) {
             const bytes = ring_buffer_read_page_data(page)
-            this.#scan(bytes, cpu)
+            // one reader over the whole memory the pages lie in (the ring's), loaded at each page
+            if (reader?.bytes.buffer !== bytes.buffer)
+              reader = new SubbufReader(new Uint8Array(bytes.buffer), size)
+            this.#scan(reader.load(bytes.byteOffset), cpu)
             spools[cpu]!.append(bytes)
             moved++
           }
@@ -141,9 +147,14 @@ export class TraceDatRecorder {
     return moved
   }
 
-  /** Note the event ids and pids of a page. */
-  #scan(bytes: Uint8Array, cpu: number): void {
-    const r = new SubbufReader(bytes, bytes.length).load(0)
+  /**
+   * Note the event ids and pids of the page loaded in `r` (the maps are touched only when an
+   * event's id or pid differs from the one before it, as runs of one writer's events do not).
+   */
+  #scan(r: SubbufReader, cpu: number): void {
+    const bytes = r.bytes
+    let lastId = -2
+    let lastPid = -1
     for (let ev = r.next(); ev !== null; ev = r.next()) {
       const o = ev.offset
       if (ev.length < 8) {
@@ -151,10 +162,16 @@ export class TraceDatRecorder {
         continue
       }
       const id = bytes[o]! | (bytes[o + 1]! << 8)
-      if (!this.#ids.has(id)) this.#ids.set(id, `cpu ${cpu} data`)
-      this.#pids.add(
-        bytes[o + 4]! | (bytes[o + 5]! << 8) | (bytes[o + 6]! << 16) | (bytes[o + 7]! << 24),
-      )
+      if (id !== lastId) {
+        lastId = id
+        if (!this.#ids.has(id)) this.#ids.set(id, `cpu ${cpu} data`)
+      }
+      const pid =
+        bytes[o + 4]! | (bytes[o + 5]! << 8) | (bytes[o + 6]! << 16) | (bytes[o + 7]! << 24)
+      if (pid !== lastPid) {
+        lastPid = pid
+        this.#pids.add(pid)
+      }
     }
   }
 
@@ -170,8 +187,13 @@ export class TraceDatRecorder {
       throw new RangeError(`version: ${String(version)} is not 6 or 7`)
     if (options.compression !== undefined && version !== 7)
       throw new RangeError('compression: only version 7 files are compressed')
-    if (this.#sources.length > 1 && version !== 7)
-      throw new RangeError('instances: only version 7 files are written with instances')
+    if (version === 6)
+      this.#sources.forEach((src, k) => {
+        if (src.buffer.rb.cpus > this.buffer.rb.cpus)
+          throw new RangeError(
+            `instances[${k - 1}].buffer: ${src.buffer.rb.cpus} CPUs; a version 6 file gives an instance at most the main buffer's ${this.buffer.rb.cpus}`,
+          )
+      })
     try {
       this.drain(false)
       this.#closed = true
@@ -204,7 +226,7 @@ export class TraceDatRecorder {
       const fd = openSync(path, 'w')
       try {
         return version === 6
-          ? writeV6(fd, meta, this.#sources[0]!.spools, fileOptions)
+          ? writeV6(fd, meta, this.#sources[0]!.spools, fileOptions, this.#sources.slice(1))
           : writeV7(
               fd,
               meta,

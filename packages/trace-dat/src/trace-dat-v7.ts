@@ -30,18 +30,25 @@ const DESCRIPTIONS = [
   'kallsyms',
   'printk',
   'command lines',
-  'buffer flyrecord',
   'strings',
 ] as const
-type Description = (typeof DESCRIPTIONS)[number]
+/** A section description: a fixed one, or a buffer's (`buffer flyrecord <name>`). */
+type Description = (typeof DESCRIPTIONS)[number] | `buffer flyrecord ${string}`
 
 /** Flag of a compressed section. */
 const SECTION_COMPRESSED = 1
 
-function stringsSection(): { bytes: Uint8Array; id: (d: Description) => number } {
+/**
+ * The strings section: the fixed descriptions and one `buffer flyrecord <name>` per buffer (the
+ * top-level one's ends in a blank), the description trace-cmd looks a buffer section up by.
+ */
+function stringsSection(buffers: readonly string[]): {
+  bytes: Uint8Array
+  id: (d: Description) => number
+} {
   const w = new ByteWriter()
   const ids = new Map<string, number>()
-  for (const d of DESCRIPTIONS) {
+  for (const d of [...DESCRIPTIONS, ...buffers.map((n) => `buffer flyrecord ${n}`)]) {
     ids.set(d, w.length)
     w.cstring(d)
   }
@@ -85,7 +92,7 @@ export function writeV7(
   compression?: Compression,
 ): number {
   const out = new FileOut(fd)
-  const strings = stringsSection()
+  const strings = stringsSection(buffers.map((b) => b.name))
   const head = new ByteWriter()
   head.raw(new Uint8Array(TRACING_MAGIC)).cstring('7')
   head.raw(new Uint8Array([0, 8])).u32(meta.pageSize)
@@ -139,7 +146,12 @@ export function writeV7(
     const bufferAt = out.at
     const flags = compression === undefined ? 0 : SECTION_COMPRESSED
     out.write(
-      new ByteWriter().u16(O.BUFFER).u16(flags).u32(strings.id('buffer flyrecord')).u64(0).bytes(),
+      new ByteWriter()
+        .u16(O.BUFFER)
+        .u16(flags)
+        .u32(strings.id(`buffer flyrecord ${buffer.name}`))
+        .u64(0)
+        .bytes(),
     )
     out.write(new Uint8Array(pageAlign(out.at, meta.pageSize) - out.at))
     const dataAt: number[] = []

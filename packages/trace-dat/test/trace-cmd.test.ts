@@ -180,12 +180,6 @@ describe.skipIf(!hasTraceCmd)('trace-cmd report reads our trace.dat', () => {
     const r = spawnSync('trace-cmd', ['report', path], { encoding: 'utf8' })
     expect(traceDatListing(file)).toEqual(r.stdout.trimEnd().split('\n'))
     expect(() =>
-      writeTraceDat(top, join(tmp, 'i6.dat'), {
-        version: 6,
-        instances: [{ name: 'x', buffer: foo }],
-      }),
-    ).toThrow(/only version 7/)
-    expect(() =>
       writeTraceDat(top, join(tmp, 'i.dat'), { instances: [{ name: '', buffer: foo }] }),
     ).toThrow(/instances\[0\]\.name/)
   })
