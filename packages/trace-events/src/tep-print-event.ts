@@ -1,0 +1,269 @@
+/**
+ * libtraceevent's `tep_print_event(tep, s, record, fmt, …)` (1.7.1): the event line of
+ * `trace-cmd report`. `fmt` is printf-like; each conversion takes one of the `TEP_PRINT_*`
+ * arguments — `TEP_PRINT_COMM`, `TEP_PRINT_NAME` (through the conversion's width and
+ * precision), `TEP_PRINT_INFO` / `TEP_PRINT_INFO_RAW` and `TEP_PRINT_LATENCY` (the conversion is
+ * ignored, as in C), `TEP_PRINT_PID`, `TEP_PRINT_CPU` (an integer conversion) and
+ * `TEP_PRINT_TIME` (`%<precision>.<divisor>d`: `%6.1000d` prints microseconds as
+ * `seconds.micros`). The INFO text is {@link EventPrinter}'s; an event whose print fmt could not
+ * be parsed prints `[FAILED TO PARSE]` and its raw fields, as C does.
+ *
+ * @packageDocumentation
+ */
+import { cFormat } from './c-printf.js'
+import { fieldLocation, readNumber } from './field-decoder.js'
+import type { FormatField } from './format-field.js'
+import {
+  FIELD_IS_ARRAY,
+  FIELD_IS_LONG,
+  FIELD_IS_POINTER,
+  FIELD_IS_SIGNED,
+  FIELD_IS_STRING,
+} from './format-field.js'
+import type { TepEvent, TepHandle, TepRecord } from './tep.js'
+import {
+  checkRecord,
+  checkTep,
+  commonValue,
+  TEP_EVENT_FL_FAILED,
+  tep_data_comm_from_pid,
+  tep_find_event_by_record,
+} from './tep.js'
+import type { TraceSeq } from './trace-seq.js'
+import { checkSeq, seqAppend } from './trace-seq.js'
+
+/** `TEP_PRINT_INFO`: the event's print fmt text (`%s`). */
+export const TEP_PRINT_INFO = 'INFO'
+/** `TEP_PRINT_INFO_RAW`: the event's fields as ` name=value` (`%s`). */
+export const TEP_PRINT_INFO_RAW = 'INFO_RAW'
+/** `TEP_PRINT_COMM`: the comm of `common_pid` (`%s`, width and precision apply). */
+export const TEP_PRINT_COMM = 'COMM'
+/** `TEP_PRINT_LATENCY`: the latency flags `d`/`N`/`h`/`s` and preempt count (`%s`). */
+export const TEP_PRINT_LATENCY = 'LATENCY'
+/** `TEP_PRINT_NAME`: the event name (`%s`, width and precision apply). */
+export const TEP_PRINT_NAME = 'NAME'
+/** `TEP_PRINT_PID`: `common_pid` (an integer conversion). */
+export const TEP_PRINT_PID = 1
+/** `TEP_PRINT_TIME`: the record's timestamp (`%<precision>.<divisor>d`). */
+export const TEP_PRINT_TIME = 2
+/** `TEP_PRINT_CPU`: the record's CPU (an integer conversion). */
+export const TEP_PRINT_CPU = 3
+
+/** A `tep_print_event` argument. */
+export type TepPrintArg =
+  | typeof TEP_PRINT_INFO
+  | typeof TEP_PRINT_INFO_RAW
+  | typeof TEP_PRINT_COMM
+  | typeof TEP_PRINT_LATENCY
+  | typeof TEP_PRINT_NAME
+  | typeof TEP_PRINT_PID
+  | typeof TEP_PRINT_TIME
+  | typeof TEP_PRINT_CPU
+
+const TYPE_CHARS = 'duixXos'
+const utf8 = new TextDecoder('utf-8')
+
+/** Bytes (one character each) → text in the handle's encoding. */
+function decode(tep: TepHandle, latin1: string): string {
+  if (tep.encoding === 'latin1') return latin1
+  const b = new Uint8Array(latin1.length)
+  for (let k = 0; k < latin1.length; k++) b[k] = latin1.charCodeAt(k) & 0xff
+  return utf8.decode(b)
+}
+
+/** C's `atoi` of the digits at `text[i]`. */
+function atoi(text: string, i: number): number {
+  let n = 0
+  while (i < text.length && text[i]! >= '0' && text[i]! <= '9') {
+    n = (n * 10 + Number(text[i])) | 0
+    i++
+  }
+  return n
+}
+
+const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9'
+
+/** `print_event_time`. */
+function eventTime(format: string, ts: number): string {
+  const prec = isDigit(format[1]) ? atoi(format, 1) : 0
+  const dot = format.indexOf('.')
+  const div = dot >= 0 && isDigit(format[dot + 1]) ? atoi(format, dot + 1) : 0
+  let time = BigInt.asUintN(64, BigInt(Math.trunc(ts)))
+  if (div !== 0) {
+    const d = BigInt.asUintN(64, BigInt(div))
+    time = BigInt.asUintN(64, time + BigInt(Math.trunc(div / 2))) / d
+  }
+  let p10 = 1
+  for (let pr = prec; pr > 0; pr--) p10 = Math.imul(p10, 10)
+  if (p10 > 1) {
+    const p = BigInt(p10)
+    return cFormat('%5llu.%0*llu', [time / p, prec, time % p])
+  }
+  return cFormat('%12llu', [time])
+}
+
+/** `data_latency_format`. */
+function latency(tep: TepHandle, data: Uint8Array): string {
+  const flags = commonValue(tep, data, 'common_flags')
+  const pc = commonValue(tep, data, 'common_preempt_count') >>> 0
+  const hard = (flags & 0x08) !== 0
+  const soft = (flags & 0x10) !== 0
+  let out =
+    ((flags & 0x01) !== 0 ? 'd' : (flags & 0x02) !== 0 ? 'X' : '.') +
+    ((flags & 0x04) !== 0 ? 'N' : '.') +
+    (hard && soft ? 'H' : hard ? 'h' : soft ? 's' : '.')
+  out += (pc & 0xf) !== 0 ? (pc & 0xf).toString(16) : '.'
+  out += (pc & 0xf0) !== 0 ? (pc >>> 4).toString(16) : '.'
+  // libtraceevent reads both through the lock-depth slot: one field, printed twice
+  const first = tep.events[0]?.format.commonFields
+  const lockDepth = first?.some((f) => f.name === 'common_lock_depth') === true
+  const migrate = first?.some((f) => f.name === 'common_migrate_disable') === true
+  if (migrate) {
+    const v = commonValue(tep, data, lockDepth ? 'common_lock_depth' : 'common_migrate_disable')
+    out += v < 0 ? '.' : String(v)
+  }
+  if (lockDepth) {
+    const v = commonValue(tep, data, 'common_lock_depth')
+    out += v < 0 ? '.' : String(v)
+  }
+  return out
+}
+
+const isPrintable = (c: number): boolean => (c >= 0x20 && c <= 0x7e) || (c >= 9 && c <= 13)
+
+/** `print_field_raw`: one field as ` name=` prints it when the print fmt is not used. */
+function rawField(event: TepEvent, field: FormatField, data: Uint8Array, size: number): string {
+  if ((field.flags & FIELD_IS_ARRAY) !== 0) {
+    const loc = fieldLocation(field, data, 0, size)
+    const isString = (field.flags & FIELD_IS_STRING) !== 0 && !event.notString.has(field)
+    let printable = true
+    for (let i = 0; i < loc.length && data[loc.offset + i] !== 0; i++)
+      if (!isPrintable(data[loc.offset + i]!)) {
+        printable = false
+        break
+      }
+    if (isString && printable) {
+      let end = loc.offset
+      while (end < data.length && data[end] !== 0) end++
+      let t = ''
+      for (let k = loc.offset; k < end; k++) t += String.fromCharCode(data[k]!)
+      return t
+    }
+    const bytes: string[] = []
+    for (let i = 0; i < loc.length; i++)
+      bytes.push((data[loc.offset + i] ?? 0).toString(16).padStart(2, '0'))
+    // libtraceevent clears TEP_FIELD_IS_STRING of the field from now on
+    event.notString.add(field)
+    return `ARRAY[${bytes.join(', ')}]`
+  }
+  const s = field.size
+  const ok = (s === 1 || s === 2 || s === 4 || s === 8) && field.offset + s <= size
+  const val = ok
+    ? BigInt(
+        readNumber(new DataView(data.buffer, data.byteOffset, data.byteLength), field.offset, s),
+      )
+    : 0n
+  if ((field.flags & FIELD_IS_POINTER) !== 0) return cFormat('0x%llx', [val])
+  if ((field.flags & FIELD_IS_SIGNED) !== 0) {
+    switch (s) {
+      case 4:
+        return (field.flags & FIELD_IS_LONG) !== 0 ? cFormat('0x%x', [val]) : cFormat('%d', [val])
+      case 2:
+        return cFormat('%2hd', [val])
+      case 1:
+        return cFormat('%1hhd', [val])
+      default:
+        return cFormat('%lld', [val])
+    }
+  }
+  return (field.flags & FIELD_IS_LONG) !== 0 ? cFormat('0x%llx', [val]) : cFormat('%llu', [val])
+}
+
+/** `print_event_info`: the INFO text (one character per byte). */
+function info(event: TepEvent, record: TepRecord, raw: boolean): string {
+  const failed = (event.flags & TEP_EVENT_FL_FAILED) !== 0 || event.printer === null
+  if (raw && !failed)
+    throw new TypeError(
+      'args: TEP_PRINT_INFO_RAW of an event whose print fmt parsed is not supported (libtraceevent prints such fields through their print fmt conversions)',
+    )
+  if (!failed) return event.printer!.print(record.data, 0, record.size)
+  let out = raw ? '' : '[FAILED TO PARSE]'
+  for (const f of event.format.fields)
+    out += ` ${f.name}=${rawField(event, f, record.data, record.size)}`
+  return out
+}
+
+/**
+ * `tep_print_event(tep, s, record, fmt, …)`: append the record's line to `s` (see the module
+ * comment for `fmt` and the arguments). An unknown event prints `[UNKNOWN EVENT]`; a
+ * conversion without an integer or string type prints `[UNKNOWN TYPE]`; a string argument that
+ * is no `TEP_PRINT_*` name prints `[UNKNOWN TEP TYPE …]`; an unknown integer argument prints
+ * nothing — all as C.
+ *
+ * @throws TypeError when an argument is missing or of the wrong kind for its conversion (C:
+ * undefined behaviour), or for `TEP_PRINT_INFO_RAW` of an event whose print fmt parsed.
+ */
+export function tep_print_event(
+  tep: TepHandle,
+  s: TraceSeq,
+  record: TepRecord,
+  fmt: string,
+  ...args: TepPrintArg[]
+): void {
+  const t = checkTep(tep)
+  checkSeq(s)
+  const rec = checkRecord(record)
+  if (typeof fmt !== 'string') throw new TypeError('fmt: expected a format string')
+  if (!Number.isInteger(rec.cpu)) throw new TypeError(`record.cpu: ${String(rec.cpu)} is not a CPU`)
+  if (typeof rec.ts !== 'number' || !(rec.ts >= 0))
+    throw new TypeError(`record.ts: ${String(rec.ts)} is not a timestamp`)
+  const event = tep_find_event_by_record(t, rec)
+  if (event === null) {
+    seqAppend(s, '[UNKNOWN EVENT]')
+    return
+  }
+  let out = ''
+  let a = 0
+  let i = 0
+  while (i < fmt.length) {
+    const pct = fmt.indexOf('%', i)
+    if (pct < 0) {
+      out += fmt.slice(i)
+      break
+    }
+    out += fmt.slice(i, pct)
+    // tep_print_event_param_type: the spec runs to the first of d u i x X o s
+    let j = pct + 1
+    while (j < fmt.length && !TYPE_CHARS.includes(fmt[j]!)) j++
+    if (j >= fmt.length) {
+      out += '[UNKNOWN TYPE]'
+      break
+    }
+    const spec = fmt.slice(pct, Math.min(j + 1, pct + 31))
+    i = j + 1
+    if (a >= args.length) throw new TypeError(`args: no argument for "${fmt.slice(pct, j + 1)}"`)
+    const arg = args[a++] as unknown
+    if (fmt[j] === 's') {
+      if (typeof arg !== 'string')
+        throw new TypeError(
+          `args[${a - 1}]: "${spec}" takes a TEP_PRINT_* name, got ${String(arg)}`,
+        )
+      if (arg.startsWith(TEP_PRINT_LATENCY)) out += latency(t, rec.data)
+      else if (arg.startsWith(TEP_PRINT_COMM))
+        out += cFormat(spec, [tep_data_comm_from_pid(t, commonValue(t, rec.data, 'common_pid'))])
+      else if (arg.startsWith(TEP_PRINT_INFO_RAW)) out += decode(t, info(event, rec, true))
+      else if (arg.startsWith(TEP_PRINT_INFO)) out += decode(t, info(event, rec, false))
+      else if (arg.startsWith(TEP_PRINT_NAME)) out += cFormat(spec, [event.name])
+      else out += `[UNKNOWN TEP TYPE ${arg}]`
+    } else {
+      if (typeof arg !== 'number' || !Number.isInteger(arg))
+        throw new TypeError(
+          `args[${a - 1}]: "${spec}" takes TEP_PRINT_PID, TEP_PRINT_CPU or TEP_PRINT_TIME, got ${String(arg)}`,
+        )
+      if (arg === TEP_PRINT_CPU) out += cFormat(spec, [rec.cpu])
+      else if (arg === TEP_PRINT_PID) out += cFormat(spec, [commonValue(t, rec.data, 'common_pid')])
+      else if (arg === TEP_PRINT_TIME) out += eventTime(spec, rec.ts)
+    }
+  }
+  seqAppend(s, out)
+}
