@@ -73,5 +73,24 @@ export {
   kbuffer_set_old_format,
   kbuffer_start_of_data,
   kbuffer_raw_get,
+  kbuffer_dup,
+  kbuffer_subbuffer,
+  kbuffer_refresh,
+  kbuffer_read_buffer,
 } from './kbuffer.js'
 export type { KbufferRawInfo } from './kbuffer.js'
+export {
+  TracefsCpu,
+  tracefs_cpu_open,
+  tracefs_cpu_close,
+  tracefs_cpu_read_size,
+  tracefs_cpu_read,
+  tracefs_cpu_buffered_read,
+  tracefs_cpu_flush,
+  tracefs_cpu_stop,
+  tracefs_cpu_write,
+  tracefs_cpu_flush_write,
+  tracefs_cpu_map,
+  tracefs_cpu_unmap,
+  tracefs_cpu_is_mapped,
+} from './tracefs-cpu.js'

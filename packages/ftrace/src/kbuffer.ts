@@ -509,3 +509,74 @@ export function kbuffer_raw_get(
   info.next = scratch.next + scratch.length
   return info
 }
+
+// ---- libtraceevent 1.8 additions (the mapped reader of libtracefs uses them) --------------
+
+/** `kbuffer_dup(kbuf)`: a new kbuffer with the same settings and the same loaded sub-buffer. */
+export function kbuffer_dup(kbuf: KBuffer): KBuffer {
+  const kb = checkKb(kbuf)
+  const d = new KBuffer(kb.long8, kb.little)
+  d.old = kb.old
+  if (kb.subbuffer !== null) load(d, kb.subbuffer)
+  return d
+}
+
+/** `kbuffer_subbuffer(kbuf)`: the loaded sub-buffer (the view given to the load), or null. */
+export function kbuffer_subbuffer(kbuf: KBuffer): Uint8Array | null {
+  return checkKb(kbuf).subbuffer
+}
+
+/**
+ * `kbuffer_refresh(kbuf)`: re-read the commit length of the loaded sub-buffer (a writer may
+ * have added events to it since the load); when standing at the old end, move onto the first
+ * new record. Returns 0, or -1 when nothing is loaded.
+ */
+export function kbuffer_refresh(kbuf: KBuffer): number {
+  const kb = checkKb(kbuf)
+  const page = kb.subbuffer
+  if (page === null) return -1
+  const old = kb.size
+  const lo = kb.long8 ? kb.dv.getUint32(kb.little ? 8 : 12, kb.little) : kb.read4(8)
+  kb.size = Math.min(lo & COMMIT_MASK, page.length - kb.start)
+  if (kb.size !== old && kb.curr === kb.next) nextEvent(kb)
+  return 0
+}
+
+/**
+ * `kbuffer_read_buffer(kbuf, buffer, len)`: copy the unread records of the loaded sub-buffer,
+ * from the current one, as a sub-buffer of its own into `buffer` (at most `len` bytes): the
+ * header's time stamp is the current record's timestamp, the first record's delta is zeroed,
+ * the commit is the bytes copied. Moves the kbuffer past what it copied. Returns the data
+ * offset after the last record copied, 0 at the end of the page, -1 when not even the first
+ * record fits.
+ */
+export function kbuffer_read_buffer(kbuf: KBuffer, buffer: Uint8Array, len: number): number {
+  const kb = checkKb(kbuf)
+  if (!(buffer instanceof Uint8Array)) throw new TypeError('buffer: expected a Uint8Array')
+  if (!Number.isInteger(len) || len < 0 || len > buffer.length)
+    throw new RangeError(`len: ${String(len)} is not a byte count inside buffer`)
+  if (kb.subbuffer === null || kb.curr >= kb.size) return 0
+  if (len < kb.start || len < kb.next - kb.curr + kb.start) return -1
+  const out = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+  const setU64 = (at: number, v: number): void => {
+    const hi = Math.floor(v / 2 ** 32)
+    out.setUint32(at + (kb.little ? 0 : 4), v - hi * 2 ** 32, kb.little)
+    out.setUint32(at + (kb.little ? 4 : 0), hi >>> 0, kb.little)
+  }
+  setU64(0, kb.timestamp)
+  let room = len - kb.start
+  const saveCurr = kb.curr
+  let lastNext = kb.next
+  while (room >= kb.next - saveCurr) {
+    lastNext = kb.next
+    if (kbuffer_next_event(kb) === null) break
+  }
+  room = lastNext - saveCurr
+  if (room === 0) return 0
+  buffer.set(kb.subbuffer.subarray(kb.start + saveCurr, kb.start + lastNext), kb.start)
+  const w = out.getUint32(kb.start, kb.little)
+  out.setUint32(kb.start, kb.little ? w & 31 : w & ~(TWO27 - 1), kb.little)
+  if (kb.long8) setU64(8, room)
+  else out.setUint32(8, room, kb.little)
+  return lastNext
+}
