@@ -10,8 +10,9 @@
  * - `tracefs_cpu_buffered_read` is libtracefs's `splice(2)` path: only complete sub-buffers
  *   (`full = 1`), so a partly written one stays in the ring until `tracefs_cpu_flush`.
  * - Blocking calls wait (`ring_buffer_wait`, `Atomics.wait`) until the CPU holds data, or
- *   until `tracefs_cpu_stop` — from this or another worker, which wakes every reader of the
- *   CPU; the handle it is called on reads non-blocking from then on, as libtracefs's.
+ *   until `tracefs_cpu_stop` — from this or another worker: it wakes every reader of the CPU,
+ *   and every handle of the CPU opened before it reads non-blocking from then on, as
+ *   libtracefs's handles sharing one control pipe.
  * - Mapped (`tracefs_cpu_map`), reads go through the ring-buffer mapping as libtracefs's
  *   `trace_mmap_read`: the events of the reader sub-buffer not yet handed out, copied as a
  *   sub-buffer of their own (`kbuffer_read_buffer`), the rest of `buffer` zeroed; the reader
@@ -61,6 +62,8 @@ export class TracefsCpu {
   /** @internal the mapping, when mapped */ mapping: TraceBufferMapping | null = null
   /** @internal kbuffer over the mapping's reader sub-buffer */ readonly kbuf: KBuffer
   /** @internal */ scratch: Uint8Array | null = null
+  /** @internal the CPU's wake epoch at open: a later wake is a tracefs_cpu_stop */
+  readonly epoch: number
 
   /** @internal use {@link tracefs_cpu_open} */
   constructor(buffer: TraceBuffer, cpu: number, nonblock: boolean) {
@@ -70,6 +73,7 @@ export class TracefsCpu {
     this.permNonblock = nonblock
     this.page = ring_buffer_alloc_read_page(buffer, cpu)
     this.kbuf = kbuffer_alloc(KBUFFER_LSIZE_8, KBUFFER_ENDIAN_LITTLE)
+    this.epoch = buffer.rb.wakeEpoch(cpu)
   }
 }
 
@@ -164,11 +168,18 @@ function scratchOf(t: TracefsCpu, size: number): Uint8Array {
   return t.scratch
 }
 
+/** How long one blocking wait sleeps before it looks at the stop state again (ms). */
+const WAIT_SLICE_MS = 100
+
 /** `wait_on_input`: 1 when a read may go ahead (data, or non-blocking), 0 when stopped empty. */
 function waitOnInput(t: TracefsCpu, nonblock: boolean): number {
   if (t.permNonblock || nonblock) return 1
-  ring_buffer_wait(t.buffer, t.cpu, 0)
-  // a wake without data is tracefs_cpu_stop (here or in another worker): read what there is
+  // a wake (tracefs_cpu_stop, here or in another worker) stops this handle for good, as
+  // libtracefs's control pipe does; the timeout only re-checks, closing the window between
+  // the check and the sleep
+  const stopped = (): boolean => t.buffer.rb.wakeEpoch(t.cpu) !== t.epoch
+  while (ring_buffer_wait(t.buffer, t.cpu, 0, stopped, undefined, WAIT_SLICE_MS) !== 0);
+  if (stopped()) t.permNonblock = true
   return 1
 }
 
