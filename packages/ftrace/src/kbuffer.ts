@@ -14,6 +14,9 @@
  */
 import type { OutParam } from '@onering/trace-events'
 
+/** A value as an error message shows it: a number as itself, anything else by its type. */
+const shown = (v: unknown): string => (typeof v === 'number' ? String(v) : typeof v)
+
 /** `enum kbuffer_endian`: `KBUFFER_ENDIAN_BIG`. */
 export const KBUFFER_ENDIAN_BIG = 0
 /** `enum kbuffer_endian`: `KBUFFER_ENDIAN_LITTLE`. */
@@ -123,13 +126,13 @@ function checkTs(ts: unknown): void {
  */
 export function kbuffer_alloc(size: number, endian: number): KBuffer {
   if (size !== KBUFFER_LSIZE_4 && size !== KBUFFER_LSIZE_8 && size !== KBUFFER_LSIZE_SAME_AS_HOST)
-    throw new RangeError(`size: ${String(size)} is not a KBUFFER_LSIZE_* value (0, 1, 2)`)
+    throw new RangeError(`size: ${shown(size)} is not a KBUFFER_LSIZE_* value (0, 1, 2)`)
   if (
     endian !== KBUFFER_ENDIAN_BIG &&
     endian !== KBUFFER_ENDIAN_LITTLE &&
     endian !== KBUFFER_ENDIAN_SAME_AS_HOST
   )
-    throw new RangeError(`endian: ${String(endian)} is not a KBUFFER_ENDIAN_* value (0, 1, 2)`)
+    throw new RangeError(`endian: ${shown(endian)} is not a KBUFFER_ENDIAN_* value (0, 1, 2)`)
   const little =
     endian === KBUFFER_ENDIAN_LITTLE || (endian === KBUFFER_ENDIAN_SAME_AS_HOST && HOST_LITTLE)
   return new KBuffer(size !== KBUFFER_LSIZE_4, little)
@@ -388,7 +391,7 @@ export function kbuffer_translate_data(
   size: OutParam<number>,
 ): Uint8Array | null {
   if (typeof swap !== 'boolean' && !Number.isInteger(swap))
-    throw new TypeError(`swap: expected a boolean or an int, got ${String(swap)}`)
+    throw new TypeError(`swap: expected a boolean or an int, got ${shown(swap)}`)
   if (!(data instanceof Uint8Array)) throw new TypeError('data: expected a Uint8Array')
   if (typeof size !== 'object' || size === null || Array.isArray(size))
     throw new TypeError('size: expected an out-parameter object ({ value })')
@@ -413,7 +416,7 @@ export function kbuffer_read_at_offset(
 ): Uint8Array | null {
   const kb = checkKb(kbuf)
   if (!Number.isInteger(offset) || offset < -(2 ** 31) || offset >= 2 ** 31)
-    throw new RangeError(`offset: ${String(offset)} is not an int`)
+    throw new RangeError(`offset: ${shown(offset)} is not an int`)
   checkTs(ts)
   if (kb.subbuffer === null) return null
   const start = kb.long8 ? 16 : 12
@@ -554,7 +557,7 @@ export function kbuffer_read_buffer(kbuf: KBuffer, buffer: Uint8Array, len: numb
   const kb = checkKb(kbuf)
   if (!(buffer instanceof Uint8Array)) throw new TypeError('buffer: expected a Uint8Array')
   if (!Number.isInteger(len) || len < 0 || len > buffer.length)
-    throw new RangeError(`len: ${String(len)} is not a byte count inside buffer`)
+    throw new RangeError(`len: ${shown(len)} is not a byte count inside buffer`)
   if (kb.subbuffer === null || kb.curr >= kb.size) return 0
   if (len < kb.start || len < kb.next - kb.curr + kb.start) return -1
   const out = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength)

@@ -48,6 +48,9 @@ import {
   KBUFFER_LSIZE_8,
 } from './kbuffer.js'
 
+/** A value as an error message shows it: a number as itself, anything else by its type. */
+const shown = (v: unknown): string => (typeof v === 'number' ? String(v) : typeof v)
+
 /** `struct tracefs_cpu`: one CPU's reader. Make it with {@link tracefs_cpu_open}. */
 export class TracefsCpu {
   /** The buffer read. */
@@ -295,7 +298,7 @@ function writeAll(wfd: number, bytes: Uint8Array): number {
 
 function checkFd(wfd: unknown): number {
   if (!Number.isInteger(wfd) || (wfd as number) < 0 || (wfd as number) >= 2 ** 31)
-    throw new RangeError(`wfd: ${String(wfd)} is not a file descriptor`)
+    throw new RangeError(`wfd: ${shown(wfd)} is not a file descriptor`)
   return wfd as number
 }
 

@@ -26,9 +26,10 @@ const MAX_WIDTH = 1 << 20
 
 function toBig(v: unknown, what: string): bigint {
   if (typeof v === 'bigint') return v
-  if (typeof v === 'number' && Number.isFinite(v)) return BigInt(Math.trunc(v))
-  if (typeof v === 'boolean') return v ? 1n : 0n
-  throw new TypeError(`${what}: expected a number or a bigint for an integer conversion`)
+  if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v)
+  throw new TypeError(
+    `${what}: expected an integer (a number or a bigint) for an integer conversion`,
+  )
 }
 
 function pad(body: string, c: Conv, zeroOk: boolean): string {
@@ -131,7 +132,9 @@ export function cFormat(fmt: string, args: readonly unknown[]): string {
     if (a >= args.length) throw new TypeError(`args: no argument for ${what} in "${fmt}"`)
     return args[a++]
   }
-  const star = (): number => Number(BigInt.asIntN(32, toBig(next('*'), `args[${a}]`)))
+  /** the name of the argument `next` took last */
+  const last = (): string => `args[${a - 1}]`
+  const star = (): number => Number(BigInt.asIntN(32, toBig(next('*'), last())))
   let i = 0
   while (i < fmt.length) {
     const pct = fmt.indexOf('%', i)
@@ -154,24 +157,24 @@ export function cFormat(fmt: string, args: readonly unknown[]): string {
       case 'x':
       case 'X':
       case 'o':
-        out += integer(c, toBig(next(`%${c.conv}`), `args[${a}]`))
+        out += integer(c, toBig(next(`%${c.conv}`), last()))
         break
       case 'c': {
-        const v = Number(BigInt.asUintN(8, toBig(next('%c'), `args[${a}]`)))
+        const v = Number(BigInt.asUintN(8, toBig(next('%c'), last())))
         out += pad(String.fromCharCode(v), c, false)
         break
       }
       case 's': {
         const v = next('%s')
         if (v !== null && v !== undefined && typeof v !== 'string' && typeof v !== 'number')
-          throw new TypeError(`args[${a - 1}]: expected a string for %s`)
+          throw new TypeError(`${last()}: expected a string for %s`)
         let t = v === null || v === undefined ? '(null)' : String(v)
         if (c.precision >= 0) t = t.slice(0, c.precision)
         out += pad(t, c, false)
         break
       }
       case 'p': {
-        const v = BigInt.asUintN(64, toBig(next('%p'), `args[${a}]`))
+        const v = BigInt.asUintN(64, toBig(next('%p'), last()))
         out += pad(v === 0n ? '(nil)' : `0x${v.toString(16)}`, c, false)
         break
       }

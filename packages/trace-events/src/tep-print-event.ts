@@ -32,6 +32,9 @@ import {
 import type { TraceSeq } from './trace-seq.js'
 import { checkSeq, seqAppend } from './trace-seq.js'
 
+/** A value as an error message shows it: a number as itself, anything else by its type. */
+const shown = (v: unknown): string => (typeof v === 'number' ? String(v) : typeof v)
+
 /** `TEP_PRINT_INFO`: the event's print fmt text (`%s`). */
 export const TEP_PRINT_INFO = 'INFO'
 /** `TEP_PRINT_INFO_RAW`: the event's fields as ` name=value` (`%s`). */
@@ -214,9 +217,9 @@ export function tep_print_event(
   checkSeq(s)
   const rec = checkRecord(record)
   if (typeof fmt !== 'string') throw new TypeError('fmt: expected a format string')
-  if (!Number.isInteger(rec.cpu)) throw new TypeError(`record.cpu: ${String(rec.cpu)} is not a CPU`)
+  if (!Number.isInteger(rec.cpu)) throw new TypeError(`record.cpu: ${shown(rec.cpu)} is not a CPU`)
   if (typeof rec.ts !== 'number' || !(rec.ts >= 0))
-    throw new TypeError(`record.ts: ${String(rec.ts)} is not a timestamp`)
+    throw new TypeError(`record.ts: ${shown(rec.ts)} is not a timestamp`)
   const event = tep_find_event_by_record(t, rec)
   if (event === null) {
     seqAppend(s, '[UNKNOWN EVENT]')
@@ -245,9 +248,7 @@ export function tep_print_event(
     const arg = args[a++] as unknown
     if (fmt[j] === 's') {
       if (typeof arg !== 'string')
-        throw new TypeError(
-          `args[${a - 1}]: "${spec}" takes a TEP_PRINT_* name, got ${String(arg)}`,
-        )
+        throw new TypeError(`args[${a - 1}]: "${spec}" takes a TEP_PRINT_* name, got ${shown(arg)}`)
       if (arg.startsWith(TEP_PRINT_LATENCY)) out += latency(t, rec.data)
       else if (arg.startsWith(TEP_PRINT_COMM))
         out += cFormat(spec, [tep_data_comm_from_pid(t, commonValue(t, rec.data, 'common_pid'))])
@@ -258,7 +259,7 @@ export function tep_print_event(
     } else {
       if (typeof arg !== 'number' || !Number.isInteger(arg))
         throw new TypeError(
-          `args[${a - 1}]: "${spec}" takes TEP_PRINT_PID, TEP_PRINT_CPU or TEP_PRINT_TIME, got ${String(arg)}`,
+          `args[${a - 1}]: "${spec}" takes TEP_PRINT_PID, TEP_PRINT_CPU or TEP_PRINT_TIME, got ${shown(arg)}`,
         )
       if (arg === TEP_PRINT_CPU) out += cFormat(spec, [rec.cpu])
       else if (arg === TEP_PRINT_PID) out += cFormat(spec, [commonValue(t, rec.data, 'common_pid')])

@@ -20,6 +20,9 @@ import { checkOut } from './out-param.js'
 import type { TraceSeq } from './trace-seq.js'
 import { checkSeq, seqAppend } from './trace-seq.js'
 
+/** A value as an error message shows it: a number as itself, anything else by its type. */
+const shown = (v: unknown): string => (typeof v === 'number' ? String(v) : typeof v)
+
 /** `TEP_ERRNO__SUCCESS`. */
 export const TEP_ERRNO__SUCCESS = 0
 /** `TEP_ERRNO__MEM_ALLOC_FAILED`. */
@@ -140,7 +143,7 @@ export function checkRecord(record: unknown): TepRecord {
   if (typeof r !== 'object' || r === null || !(r.data instanceof Uint8Array))
     throw new TypeError('record: expected a tep_record with a Uint8Array data')
   if (!Number.isInteger(r.size) || r.size < 0 || r.size > r.data.length)
-    throw new RangeError(`record.size: ${String(r.size)} is not a byte count inside record.data`)
+    throw new RangeError(`record.size: ${shown(r.size)} is not a byte count inside record.data`)
   return r
 }
 
@@ -167,7 +170,7 @@ export function tep_free(tep: TepHandle): void {
 export function tep_set_long_size(tep: TepHandle, long_size: number): void {
   const t = checkTep(tep)
   if (long_size !== 4 && long_size !== 8)
-    throw new RangeError(`long_size: ${String(long_size)} is not 4 or 8`)
+    throw new RangeError(`long_size: ${shown(long_size)} is not 4 or 8`)
   t.longSize = long_size
 }
 
@@ -180,7 +183,7 @@ export function tep_get_long_size(tep: TepHandle): number {
 export function tep_set_page_size(tep: TepHandle, page_size: number): void {
   const t = checkTep(tep)
   if (!Number.isInteger(page_size) || page_size < 0 || page_size > 2 ** 31 - 1)
-    throw new RangeError(`page_size: ${String(page_size)} is not a size`)
+    throw new RangeError(`page_size: ${shown(page_size)} is not a size`)
   t.pageSize = page_size
 }
 
@@ -193,7 +196,7 @@ export function tep_get_page_size(tep: TepHandle): number {
 export function tep_set_cpus(tep: TepHandle, cpus: number): void {
   const t = checkTep(tep)
   if (!Number.isInteger(cpus) || cpus < 0 || cpus > 2 ** 31 - 1)
-    throw new RangeError(`cpus: ${String(cpus)} is not a CPU count`)
+    throw new RangeError(`cpus: ${shown(cpus)} is not a CPU count`)
   t.cpus = cpus
 }
 
@@ -293,14 +296,14 @@ export function tep_parse_format(
 /** `tep_strerror(tep, errnum, buf, buflen)`: the text of a `TEP_ERRNO__*` code (or `strerror`'s). */
 export function tep_strerror(tep: TepHandle, errnum: number): string {
   checkTep(tep)
-  if (!Number.isInteger(errnum)) throw new TypeError(`errnum: ${String(errnum)} is not an int`)
+  if (!Number.isInteger(errnum)) throw new TypeError(`errnum: ${shown(errnum)} is not an int`)
   return ERRNO_TEXT.get(errnum) ?? (errnum >= 0 ? `errno ${errnum}` : 'unknown error')
 }
 
 /** `tep_find_event(tep, id)`: the event with that id, or null. */
 export function tep_find_event(tep: TepHandle, id: number): TepEvent | null {
   const t = checkTep(tep)
-  if (!Number.isInteger(id)) throw new TypeError(`id: ${String(id)} is not an event id`)
+  if (!Number.isInteger(id)) throw new TypeError(`id: ${shown(id)} is not an event id`)
   return t.byId.get(id) ?? null
 }
 
@@ -332,7 +335,7 @@ export function tep_get_events_count(tep: TepHandle): number {
 /** `tep_get_event(tep, index)`: the event at `index` of the id-sorted list, or null. */
 export function tep_get_event(tep: TepHandle, index: number): TepEvent | null {
   const t = checkTep(tep)
-  if (!Number.isInteger(index)) throw new TypeError(`index: ${String(index)} is not an int`)
+  if (!Number.isInteger(index)) throw new TypeError(`index: ${shown(index)} is not an int`)
   return t.events[index] ?? null
 }
 
@@ -407,9 +410,9 @@ export function tep_read_number_field(
 export function tep_read_number(tep: TepHandle, ptr: Uint8Array, size: number): number | bigint {
   checkTep(tep)
   if (!(ptr instanceof Uint8Array)) throw new TypeError('ptr: expected bytes')
-  if (!Number.isInteger(size)) throw new TypeError(`size: ${String(size)} is not an int`)
+  if (!Number.isInteger(size)) throw new TypeError(`size: ${shown(size)} is not an int`)
   if ((size === 1 || size === 2 || size === 4 || size === 8) && size > ptr.length)
-    throw new RangeError(`size: ${size} bytes run past the ${ptr.length} of ptr`)
+    throw new RangeError(`ptr: ${ptr.length} bytes do not hold ${size}`)
   return readNumber(new DataView(ptr.buffer, ptr.byteOffset, ptr.byteLength), 0, size)
 }
 
@@ -449,7 +452,7 @@ function fieldValArgs(
   if (typeof val !== 'object' || val === null || Array.isArray(val))
     throw new TypeError('val: expected an out-parameter object ({ value })')
   if (typeof err !== 'boolean' && !Number.isInteger(err))
-    throw new TypeError(`err: expected a boolean or an int, got ${String(err)}`)
+    throw new TypeError(`err: expected a boolean or an int, got ${shown(err)}`)
 }
 
 /**
@@ -516,7 +519,7 @@ export function tep_get_field_raw(
   checkRecord(record)
   checkOut(len, 'len')
   if (typeof err !== 'boolean' && !Number.isInteger(err))
-    throw new TypeError(`err: expected a boolean or an int, got ${String(err)}`)
+    throw new TypeError(`err: expected a boolean or an int, got ${shown(err)}`)
   const field = findField(event.format, name)
   if (field === undefined) {
     if (err && s) seqAppend(s, `<CANT FIND FIELD ${name}>`)
@@ -584,7 +587,7 @@ export function tep_find_event_by_record(tep: TepHandle, record: TepRecord): Tep
 
 function checkPid(pid: unknown): number {
   if (!Number.isInteger(pid) || (pid as number) < -(2 ** 31) || (pid as number) >= 2 ** 31)
-    throw new RangeError(`pid: ${String(pid)} is not an int`)
+    throw new RangeError(`pid: ${shown(pid)} is not an int`)
   return pid as number
 }
 
