@@ -556,8 +556,10 @@ export function kbuffer_refresh(kbuf: KBuffer): number {
 export function kbuffer_read_buffer(kbuf: KBuffer, buffer: Uint8Array, len: number): number {
   const kb = checkKb(kbuf)
   if (!(buffer instanceof Uint8Array)) throw new TypeError('buffer: expected a Uint8Array')
-  if (!Number.isInteger(len) || len < 0 || len > buffer.length)
-    throw new RangeError(`len: ${shown(len)} is not a byte count inside buffer`)
+  if (!Number.isInteger(len) || len < 0 || len >= 2 ** 31)
+    throw new RangeError(`len: ${shown(len)} is not a byte count`)
+  if (len > buffer.length)
+    throw new RangeError(`buffer: ${buffer.length} bytes are fewer than len (${len})`)
   if (kb.subbuffer === null || kb.curr >= kb.size) return 0
   if (len < kb.start || len < kb.next - kb.curr + kb.start) return -1
   const out = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength)
