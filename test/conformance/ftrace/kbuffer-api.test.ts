@@ -171,6 +171,28 @@ describe.skipIf(kbufferMissing !== null)('kbuffer API conformance (libtraceevent
     })
   }
 
+  it('trace.dat pages (trace-cmd restore, v6 flyrecord of CPU 0): as C kbuffer', () => {
+    const dat = new Uint8Array(
+      readFileSync(
+        new URL(
+          '../../../packages/trace-events/test/fixtures/trace-cmd/restore.v6.dat',
+          import.meta.url,
+        ),
+      ),
+    )
+    // the flyrecord section: "flyrecord\0", then a u64 offset and a u64 size per CPU
+    const at = Buffer.from(dat).indexOf('flyrecord\0')
+    expect(at).toBeGreaterThan(0)
+    const dv = new DataView(dat.buffer, dat.byteOffset)
+    const offset = Number(dv.getBigUint64(at + 10, true))
+    const size = Number(dv.getBigUint64(at + 18, true))
+    expect(size % SUBBUF).toBe(0)
+    const pages = dat.subarray(offset, offset + size)
+    const c = runKbufferChecker('trace-dat-v6', pages, SUBBUF)
+    expect(c.split('\n').filter((l) => l.startsWith('E ')).length).toBeGreaterThan(10)
+    expect(walk(pages, SUBBUF)).toBe(c)
+  })
+
   const cases: [string, () => Uint8Array][] = [
     [
       'relative timestamps, TIME_EXTENDs, sizes 0..179',
