@@ -2,8 +2,8 @@
  * libtraceevent's `tep_print_event(tep, s, record, fmt, …)` (1.7.1): the event line of
  * `trace-cmd report`. `fmt` is printf-like; each conversion takes one of the `TEP_PRINT_*`
  * arguments — `TEP_PRINT_COMM`, `TEP_PRINT_NAME` (through the conversion's width and
- * precision), `TEP_PRINT_INFO` / `TEP_PRINT_INFO_RAW` and `TEP_PRINT_LATENCY` (the conversion is
- * ignored, as in C), `TEP_PRINT_PID`, `TEP_PRINT_CPU` (an integer conversion) and
+ * precision), `TEP_PRINT_INFO`, `TEP_PRINT_INFO_RAW` (` name=value` per field, see
+ * `tep-raw-fields.ts`) and `TEP_PRINT_LATENCY` (the conversion is ignored, as in C), `TEP_PRINT_PID`, `TEP_PRINT_CPU` (an integer conversion) and
  * `TEP_PRINT_TIME` (`%<precision>.<divisor>d`: `%6.1000d` prints microseconds as
  * `seconds.micros`). The INFO text is {@link EventPrinter}'s; an event whose print fmt could not
  * be parsed prints `[FAILED TO PARSE]` and its raw fields, as C does.
@@ -11,15 +11,7 @@
  * @packageDocumentation
  */
 import { cFormat } from './c-printf.js'
-import { fieldLocation, readNumber } from './field-decoder.js'
-import type { FormatField } from './format-field.js'
-import {
-  FIELD_IS_ARRAY,
-  FIELD_IS_LONG,
-  FIELD_IS_POINTER,
-  FIELD_IS_SIGNED,
-  FIELD_IS_STRING,
-} from './format-field.js'
+import { RawFieldPrinter } from './tep-raw-fields.js'
 import type { TepEvent, TepHandle, TepRecord } from './tep.js'
 import {
   checkRecord,
@@ -132,68 +124,12 @@ function latency(tep: TepHandle, data: Uint8Array): string {
   return out
 }
 
-const isPrintable = (c: number): boolean => (c >= 0x20 && c <= 0x7e) || (c >= 9 && c <= 13)
-
-/** `print_field_raw`: one field as ` name=` prints it when the print fmt is not used. */
-function rawField(event: TepEvent, field: FormatField, data: Uint8Array, size: number): string {
-  if ((field.flags & FIELD_IS_ARRAY) !== 0) {
-    const loc = fieldLocation(field, data, 0, size)
-    const isString = (field.flags & FIELD_IS_STRING) !== 0 && !event.notString.has(field)
-    let printable = true
-    for (let i = 0; i < loc.length && data[loc.offset + i] !== 0; i++)
-      if (!isPrintable(data[loc.offset + i]!)) {
-        printable = false
-        break
-      }
-    if (isString && printable) {
-      let end = loc.offset
-      while (end < data.length && data[end] !== 0) end++
-      let t = ''
-      for (let k = loc.offset; k < end; k++) t += String.fromCharCode(data[k]!)
-      return t
-    }
-    const bytes: string[] = []
-    for (let i = 0; i < loc.length; i++)
-      bytes.push((data[loc.offset + i] ?? 0).toString(16).padStart(2, '0'))
-    // libtraceevent clears TEP_FIELD_IS_STRING of the field from now on
-    event.notString.add(field)
-    return `ARRAY[${bytes.join(', ')}]`
-  }
-  const s = field.size
-  const ok = (s === 1 || s === 2 || s === 4 || s === 8) && field.offset + s <= size
-  const val = ok
-    ? BigInt(
-        readNumber(new DataView(data.buffer, data.byteOffset, data.byteLength), field.offset, s),
-      )
-    : 0n
-  if ((field.flags & FIELD_IS_POINTER) !== 0) return cFormat('0x%llx', [val])
-  if ((field.flags & FIELD_IS_SIGNED) !== 0) {
-    switch (s) {
-      case 4:
-        return (field.flags & FIELD_IS_LONG) !== 0 ? cFormat('0x%x', [val]) : cFormat('%d', [val])
-      case 2:
-        return cFormat('%2hd', [val])
-      case 1:
-        return cFormat('%1hhd', [val])
-      default:
-        return cFormat('%lld', [val])
-    }
-  }
-  return (field.flags & FIELD_IS_LONG) !== 0 ? cFormat('0x%llx', [val]) : cFormat('%llu', [val])
-}
-
 /** `print_event_info`: the INFO text (one character per byte). */
 function info(event: TepEvent, record: TepRecord, raw: boolean): string {
   const failed = (event.flags & TEP_EVENT_FL_FAILED) !== 0 || event.printer === null
-  if (raw && !failed)
-    throw new TypeError(
-      'args: TEP_PRINT_INFO_RAW of an event whose print fmt parsed is not supported (libtraceevent prints such fields through their print fmt conversions)',
-    )
-  if (!failed) return event.printer!.print(record.data, 0, record.size)
-  let out = raw ? '' : '[FAILED TO PARSE]'
-  for (const f of event.format.fields)
-    out += ` ${f.name}=${rawField(event, f, record.data, record.size)}`
-  return out
+  if (!raw && !failed) return event.printer!.print(record.data, 0, record.size)
+  event.rawPrinter ??= new RawFieldPrinter(event.format, failed, event.tep.symbols)
+  return (raw ? '' : '[FAILED TO PARSE]') + event.rawPrinter.print(record.data, record.size)
 }
 
 /**
@@ -204,7 +140,7 @@ function info(event: TepEvent, record: TepRecord, raw: boolean): string {
  * nothing — all as C.
  *
  * @throws TypeError when an argument is missing or of the wrong kind for its conversion (C:
- * undefined behaviour), or for `TEP_PRINT_INFO_RAW` of an event whose print fmt parsed.
+ * undefined behaviour).
  */
 export function tep_print_event(
   tep: TepHandle,

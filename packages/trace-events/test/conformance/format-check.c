@@ -230,7 +230,7 @@ static void print_record(struct tep_handle *tep, struct tep_record *rec, int pay
 }
 
 /* tep_print_event formats: trace-cmd report's event line, then every argument kind under other conversions */
-static void print_format_k(struct tep_handle *tep, struct tep_event *event, struct tep_record *rec, int k,
+static void print_format_k(struct tep_handle *tep, struct tep_record *rec, int k,
 			   struct trace_seq *s)
 {
 	switch (k) {
@@ -245,19 +245,18 @@ static void print_format_k(struct tep_handle *tep, struct tep_event *event, stru
 		break;
 	default:
 		tep_print_event(tep, s, rec, "%s %12d [%d]%s%d %s", TEP_PRINT_NAME, TEP_PRINT_TIME, TEP_PRINT_CPU,
-				TEP_PRINT_COMM, TEP_PRINT_PID,
-				event->flags & TEP_EVENT_FL_FAILED ? TEP_PRINT_INFO_RAW : TEP_PRINT_NAME);
+				TEP_PRINT_COMM, TEP_PRINT_PID, TEP_PRINT_INFO_RAW);
 	}
 }
 
 /* one tep_print_event format of a record, crash-safe; 0, or the signal */
-static __attribute__((noinline)) int print_k_once(struct tep_handle *tep, struct tep_event *event,
-						  struct tep_record *rec, int k, struct trace_seq *s)
+static __attribute__((noinline)) int print_k_once(struct tep_handle *tep, struct tep_record *rec, int k,
+						  struct trace_seq *s)
 {
 	trace_seq_init(s);
 	int sig = sigsetjmp(crashed, 1);
 	if (sig == 0) {
-		print_format_k(tep, event, rec, k, s);
+		print_format_k(tep, rec, k, s);
 		trace_seq_terminate(s);
 	}
 	return sig;
@@ -271,13 +270,13 @@ static void print_records(struct tep_handle *tep, struct tep_event *event, struc
 	for (int k = 0; k < 3; k++) {
 		struct trace_seq a, b;
 		memset(tail, 0, room);
-		int sig = print_k_once(tep, event, rec, k, &a);
+		int sig = print_k_once(tep, rec, k, &a);
 		if (sig) {
 			printf("Q %d %d X\n", payload, k);
 			continue;
 		}
 		memset(tail, 0xa5, room);
-		sig = print_k_once(tep, event, rec, k, &b);
+		sig = print_k_once(tep, rec, k, &b);
 		memset(tail, 0, room);
 		if (sig)
 			printf("Q %d %d X\n", payload, k);

@@ -65,7 +65,7 @@ const PIDS = [0, 1, 4242, 31337, 77, 123456]
 const CMDLINES = '1 systemd\n4242 node\n31337 worker-3\n77 a-very-long-command-name\n'
 
 /** The three formats of format-check.c's print_format_k, through our tep_print_event. */
-function printK(tep: TepHandle, event: TepEvent, rec: TepRecord, k: number): string {
+function printK(tep: TepHandle, rec: TepRecord, k: number): string {
   const s = new TraceSeq()
   trace_seq_init(s)
   const p = (fmt: string, ...args: TepPrintArg[]): void => {
@@ -105,7 +105,7 @@ function printK(tep: TepHandle, event: TepEvent, rec: TepRecord, k: number): str
       TEP_PRINT_CPU,
       TEP_PRINT_COMM,
       TEP_PRINT_PID,
-      (event.flags & TEP_EVENT_FL_FAILED) !== 0 ? TEP_PRINT_INFO_RAW : TEP_PRINT_NAME,
+      TEP_PRINT_INFO_RAW,
     )
   const out = s.buffer
   trace_seq_destroy(s)
@@ -181,7 +181,7 @@ function compare(items: readonly Item[], results: readonly RecordResult[]): Comp
       for (let k = 0; k < 3; k++) {
         const t = theirs.printed[i]![k]!
         if (t === 'X' || t === 'U') continue
-        const ours = printK(tep, event, rec, k)
+        const ours = printK(tep, rec, k)
         c.compared++
         if (ours !== t) bad.push([i, k, ours, t])
       }
