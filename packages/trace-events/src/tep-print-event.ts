@@ -124,12 +124,20 @@ function latency(tep: TepHandle, data: Uint8Array): string {
   return out
 }
 
+/** Each event's raw-fields printer, made on first use, with the symbols it was made with. */
+const rawPrinters = new WeakMap<TepEvent, { symbols: unknown; printer: RawFieldPrinter }>()
+
 /** `print_event_info`: the INFO text (one character per byte). */
 function info(event: TepEvent, record: TepRecord, raw: boolean): string {
   const failed = (event.flags & TEP_EVENT_FL_FAILED) !== 0 || event.printer === null
   if (!raw && !failed) return event.printer!.print(record.data, 0, record.size)
-  event.rawPrinter ??= new RawFieldPrinter(event.format, failed, event.tep.symbols)
-  return (raw ? '' : '[FAILED TO PARSE]') + event.rawPrinter.print(record.data, record.size)
+  const symbols = event.tep.symbols ?? null
+  let r = rawPrinters.get(event)
+  if (r?.symbols !== symbols) {
+    r = { symbols, printer: new RawFieldPrinter(event.format, failed, symbols ?? undefined) }
+    rawPrinters.set(event, r)
+  }
+  return (raw ? '' : '[FAILED TO PARSE]') + r.printer.print(record.data, record.size)
 }
 
 /**

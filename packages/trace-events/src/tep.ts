@@ -17,7 +17,6 @@ import { FIELD_IS_DYNAMIC, FIELD_IS_RELATIVE } from './format-field.js'
 import { Kallsyms } from './kallsyms.js'
 import type { OutParam } from './out-param.js'
 import { checkOut } from './out-param.js'
-import type { RawFieldPrinter } from './tep-raw-fields.js'
 import type { TraceSeq } from './trace-seq.js'
 import { checkSeq, seqAppend } from './trace-seq.js'
 
@@ -90,8 +89,6 @@ export class TepEvent {
   flags: number
   /** @internal the INFO printer (latin1: one character per byte); null when the print fmt failed */
   printer: EventPrinter | null
-  /** @internal the raw-fields printer (TEP_PRINT_INFO_RAW, a failed print fmt), made on first use */
-  rawPrinter: RawFieldPrinter | undefined
 
   /** @internal made by tep_parse_event / tep_parse_format */
   constructor(tep: TepHandle, format: EventFormat) {
@@ -656,9 +653,6 @@ export function tep_parse_kallsyms(tep: TepHandle, kallsyms: string): number {
   const t = checkTep(tep)
   if (typeof kallsyms !== 'string') throw new TypeError('kallsyms: expected /proc/kallsyms text')
   t.symbols = Kallsyms.parse(kallsyms)
-  for (const e of t.events) {
-    if (e.printer !== null) e.printer = printerFor(t, e.format)
-    e.rawPrinter = undefined
-  }
+  for (const e of t.events) if (e.printer !== null) e.printer = printerFor(t, e.format)
   return 0
 }

@@ -4,8 +4,8 @@
  * snapshot and of this package's definitions into a tep handle with comms and kallsyms, and
  * prints random records with `tep_print_event` under three format strings — trace-cmd report's
  * event line (`%16s-%-5d [%03d] %s %6.1000d: %s: %s` with COMM, PID, CPU, LATENCY, TIME, NAME,
- * INFO) and two that put every argument under other conversions, widths, precisions and time
- * divisors. The same records printed through our tep API must give the same bytes.
+ * INFO), one that puts every argument under other conversions, widths, precisions and time
+ * divisors, and one with `TEP_PRINT_INFO_RAW` (what `trace-cmd report -R` prints). The same records printed through our tep API must give the same bytes.
  *
  * Needs `pkg-config` + libtraceevent-dev and a C compiler; skipped with a warning without them,
  * a failure when `CI` is set.
