@@ -101,7 +101,7 @@ export class KBuffer {
     return hi * 2 ** 32 + lo
   }
 
-  /** @internal read_long: the low 32 bits in `lo`, the whole value returned */
+  /** @internal read_long: 8 bytes on a 64-bit kernel, 4 on a 32-bit one */
   readLong(at: number): number {
     return this.long8 ? this.read8(at) : this.read4(at)
   }
