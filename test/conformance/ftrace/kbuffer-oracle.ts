@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { describe, it } from 'vitest'
 
 const CC = process.env['CC'] ?? 'cc'
 /** CI is set: a missing oracle is a failure. */
@@ -25,6 +26,21 @@ export const kbufferMissing: string | null = !runs('pkg-config', ['--exists', 'l
   : !runs(CC, ['--version'])
     ? `a C compiler (\`${CC} --version\` failed; set CC or install gcc)`
     : null
+
+/**
+ * Without the oracle: a failing suite when `CI` is set (CI must run it), else a warning. Call at
+ * the top of a test file, then `describe.skipIf(kbufferMissing !== null)(…)`.
+ */
+export function reportMissingOracle(suite: string): void {
+  if (kbufferMissing === null) return
+  if (inCi)
+    describe(`${suite} (CI)`, () => {
+      it('has libtraceevent and a C compiler', () => {
+        throw new Error(`${suite} cannot run: missing ${kbufferMissing}.`)
+      })
+    })
+  else console.warn(`\n[${suite}] SKIPPED: missing ${kbufferMissing}.\n`)
+}
 
 let dir = ''
 let checker = ''

@@ -62,21 +62,13 @@ import {
 import type { TraceBuffer } from '@onering/ftrace'
 import {
   buildKbufferChecker,
-  inCi,
   kbufferMissing,
+  reportMissingOracle,
   removeKbufferChecker,
   runKbufferChecker,
 } from './kbuffer-oracle.js'
 
-if (kbufferMissing !== null) {
-  if (inCi)
-    describe('tep_print_event on onering pages (CI)', () => {
-      it('has libtraceevent and a C compiler', () => {
-        throw new Error(`tep_print_event on onering pages cannot run: missing ${kbufferMissing}.`)
-      })
-    })
-  else console.warn(`\n[tep_print_event on onering pages] SKIPPED: missing ${kbufferMissing}.\n`)
-}
+reportMissingOracle('tep_print_event on onering pages')
 
 const REQUEST = defineEvent(
   {

@@ -214,6 +214,18 @@ function compare(items: readonly Item[], results: readonly RecordResult[]): Comp
   return c
 }
 
+/** Random records of `sources`, printed by libtraceevent and by ours, compared. */
+function check(name: string, sources: readonly FormatSource[]): { items: Item[]; c: Compared } {
+  const items = makeItems(sources)
+  const results = runRecordChecker(
+    name,
+    items.map((i) => ({ system: i.source.system, text: i.source.text, records: i.records })),
+    TEST_KALLSYMS,
+    CMDLINES,
+  )
+  return { items, c: compare(items, results) }
+}
+
 /**
  * Formats whose print fmt libtraceevent prints but our printer does not support: ours prints
  * `[FAILED TO PARSE]` and the raw fields for them (the INFO text differs, the rest is equal).
@@ -236,15 +248,8 @@ describe.skipIf(missing !== null)('tep API conformance (libtraceevent tep_print_
   afterAll(removeChecker)
 
   it('the Linux 6.18 snapshot: tep_print_event, tep_get_field_val and tep_get_field_raw as C', () => {
-    const items = makeItems(snapshotFormats(loadSnapshot()))
+    const { items, c } = check('tep-snapshot', snapshotFormats(loadSnapshot()))
     expect(items.length).toBeGreaterThan(2000)
-    const results = runRecordChecker(
-      'tep-snapshot',
-      items.map((i) => ({ system: i.source.system, text: i.source.text, records: i.records })),
-      TEST_KALLSYMS,
-      CMDLINES,
-    )
-    const c = compare(items, results)
     const sample = [...c.differ.entries()].slice(0, 5)
     expect(sample).toEqual([])
     expect(c.differ.size).toBe(0)
@@ -255,20 +260,14 @@ describe.skipIf(missing !== null)('tep API conformance (libtraceevent tep_print_
   })
 
   it("this package's definitions (every field kind, ftrace/print): as C", () => {
-    const items = makeItems(
+    const { items, c } = check(
+      'tep-generated',
       USER_DEFINITIONS.map((d) => ({
         key: `${d.system}/${d.name}`,
         system: d.system,
         text: d.formatText,
       })),
     )
-    const results = runRecordChecker(
-      'tep-generated',
-      items.map((i) => ({ system: i.source.system, text: i.source.text, records: i.records })),
-      TEST_KALLSYMS,
-      CMDLINES,
-    )
-    const c = compare(items, results)
     expect(Object.fromEntries(c.differ)).toEqual({})
     expect(c.oursFailed).toEqual([])
     expect(c.compared).toBe(3 * RECORDS * items.length)
