@@ -4,6 +4,7 @@
  * method, called with bad arguments; after each call the buffer must still write and read an
  * event.
  */
+import { openSync } from 'node:fs'
 import { describe, expect } from 'vitest'
 import * as ftrace from '@onering/ftrace'
 import {
@@ -185,6 +186,66 @@ const pure = (args: () => unknown[], names: string[], extra: Partial<Row> = {}):
 })
 const ALL = { cpu: ['negative'] } as const // RING_BUFFER_ALL_CPUS is -1
 const cpuRow = (extra: BufferRowOptions = {}): Row => B(() => [0], ['cpu'], extra)
+
+/** A kbuffer with a read-out sub-buffer loaded. */
+function loadedKb(): { kb: ftrace.KBuffer; page: Uint8Array } {
+  const kb = ftrace.kbuffer_alloc(ftrace.KBUFFER_LSIZE_8, ftrace.KBUFFER_ENDIAN_LITTLE)
+  const page = rawSubbuf().bytes
+  ftrace.kbuffer_load_subbuffer(kb, page)
+  return { kb, page }
+}
+const freedKb = (): ftrace.KBuffer => {
+  const kb = ftrace.kbuffer_alloc(ftrace.KBUFFER_LSIZE_8, ftrace.KBUFFER_ENDIAN_LITTLE)
+  ftrace.kbuffer_free(kb)
+  return kb
+}
+/** A kbuffer function's row: the loaded kbuffer first, then `rest`. */
+const K = (
+  rest: (page: Uint8Array) => unknown[],
+  names: string[],
+  extra: Partial<Row> = {},
+): Row => ({
+  make: () => {
+    const { kb, page } = loadedKb()
+    return { args: [kb, ...rest(page)] }
+  },
+  freed: () => ({ args: [freedKb(), ...rest(rawSubbuf().bytes)] }),
+  names: ['kbuf', ...names],
+  ...extra,
+})
+/** An out-parameter: any object the call can store into (C: a pointer, NULL allowed). */
+const OUT = ['null', 'undefined', 'object', 'bytes'] as const
+
+/** A tracefs_cpu row: a reader of CPU 0 of a fresh buffer, then `rest`. */
+const T = (rest: () => unknown[], names: string[], extra: Partial<Row> = {}): Row => ({
+  make: () => {
+    const b = fresh()
+    const tcpu = ftrace.tracefs_cpu_open(b, 0, true)
+    return {
+      args: [tcpu, ...rest()],
+      probe: () => {
+        try {
+          ftrace.tracefs_cpu_close(tcpu)
+        } catch {
+          // closed by the call
+        }
+        usable(b)
+      },
+    }
+  },
+  freed: () => {
+    const b = fresh()
+    const tcpu = ftrace.tracefs_cpu_open(b, 0, true)
+    ftrace.tracefs_cpu_close(tcpu)
+    return { args: [tcpu, ...rest()] }
+  },
+  names: ['tcpu', ...names],
+  ...extra,
+})
+const page4k = (): Uint8Array => new Uint8Array(4096)
+let nullFd = -1
+/** A file descriptor of /dev/null, for the tracefs_cpu_write rows (opened once). */
+const devNull = (): number => (nullFd >= 0 ? nullFd : (nullFd = openSync('/dev/null', 'w')))
 
 const table: Table = {
   // ---- event encoding (event.ts, client.ts)
@@ -532,6 +593,71 @@ const table: Table = {
   'TraceBuffer#getReader': M((b) => (b.map(0), [0]), ['cpu']),
   'TraceBuffer#pageHeader': M(() => [], []),
   'TraceBuffer#free': { make: () => ({ self: fresh(), args: [] }), names: [] },
+  // ---- kbuffer (kbuffer.ts)
+  kbuffer_alloc: pure(
+    () => [ftrace.KBUFFER_LSIZE_8, ftrace.KBUFFER_ENDIAN_LITTLE],
+    ['size', 'endian'],
+  ),
+  kbuffer_free: K(() => [], []),
+  kbuffer_load_subbuffer: K((page) => [page], ['subbuffer']),
+  kbuffer_read_event: K(() => [{ value: 0 }], ['ts'], { ok: { ts: OUT }, shallow: ['ts'] }),
+  kbuffer_next_event: K(() => [{ value: 0 }], ['ts'], { ok: { ts: OUT }, shallow: ['ts'] }),
+  kbuffer_timestamp: K(() => [], []),
+  kbuffer_subbuf_timestamp: K((page) => [page], ['subbuf']),
+  kbuffer_ptr_delta: K((page) => [page.subarray(16)], ['ptr']),
+  kbuffer_translate_data: pure(
+    () => [0, rawSubbuf().bytes.subarray(16), { value: 0 }],
+    ['swap', 'data', 'size'],
+    {
+      ok: { size: ['object', 'bytes'] },
+      shallow: ['size'],
+      // swapped, the little-endian record reads as one that runs past the bytes
+      aka: { swap: ['data'] },
+    },
+  ),
+  kbuffer_read_at_offset: K(() => [16, { value: 0 }], ['offset', 'ts'], {
+    ok: { offset: ['negative'], ts: OUT },
+    shallow: ['ts'],
+  }),
+  kbuffer_subbuffer_size: K(() => [], []),
+  kbuffer_curr_index: K(() => [], []),
+  kbuffer_curr_offset: K(() => [], []),
+  kbuffer_event_size: K(() => [], []),
+  kbuffer_curr_size: K(() => [], []),
+  kbuffer_missed_events: K(() => [], []),
+  kbuffer_set_old_format: K(() => [], []),
+  kbuffer_start_of_data: K(() => [], []),
+  kbuffer_raw_get: K(
+    (page) => [page, { type: 0, length: 0, delta: 0, next: 16 }],
+    ['subbuf', 'info'],
+    {
+      // outputs; a `next` outside the page's data gives NULL, as C
+      ok: {
+        'info.type': '*',
+        'info.length': '*',
+        'info.delta': '*',
+        'info.next': ['negative', 'huge'],
+        subbuf: ['bytes'],
+      },
+    },
+  ),
+  kbuffer_dup: K(() => [], []),
+  kbuffer_subbuffer: K(() => [], []),
+  kbuffer_refresh: K(() => [], []),
+  kbuffer_read_buffer: K(() => [page4k(), 4096], ['buffer', 'len']),
+  // ---- tracefs_cpu (tracefs-cpu.ts)
+  tracefs_cpu_open: B(() => [0, true], ['cpu', 'nonblock']),
+  tracefs_cpu_close: T(() => [], []),
+  tracefs_cpu_read_size: T(() => [], []),
+  tracefs_cpu_read: T(() => [page4k(), true], ['buffer', 'nonblock']),
+  tracefs_cpu_buffered_read: T(() => [page4k(), true], ['buffer', 'nonblock']),
+  tracefs_cpu_flush: T(() => [page4k()], ['buffer']),
+  tracefs_cpu_stop: T(() => [], []),
+  tracefs_cpu_write: T(() => [devNull(), true], ['wfd', 'nonblock'], { ok: { wfd: ['huge'] } }),
+  tracefs_cpu_flush_write: T(() => [devNull()], ['wfd'], { ok: { wfd: ['huge'] } }),
+  tracefs_cpu_map: T(() => [], []),
+  tracefs_cpu_unmap: T(() => [], []),
+  tracefs_cpu_is_mapped: T(() => [], []),
 }
 
 describe('@onering/ftrace misuse table', () => {

@@ -81,6 +81,51 @@ const decodeArgs = (): unknown[] => {
   return [e.bytes, 0, e.length]
 }
 
+/** A tep handle with `def()` parsed, its event, and a record of `encoded()`. */
+function tepWith(): { tep: te.TepHandle; event: te.TepEvent; record: te.TepRecord } {
+  const tep = te.tep_alloc()
+  const ev = { value: null as te.TepEvent | null }
+  te.tep_parse_format(tep, ev, def().formatText, undefined, 'onering')
+  const e = encoded()
+  return { tep, event: ev.value!, record: { ts: 1000, cpu: 0, size: e.length, data: e.bytes } }
+}
+const seq = (): te.TraceSeq => new te.TraceSeq()
+const freedTep = (): te.TepHandle => {
+  const t = te.tep_alloc()
+  te.tep_free(t)
+  return t
+}
+const tepRow = (args: () => unknown[], names: string[], extra: Partial<Row> = {}): Row => ({
+  make: () => ({ args: [tepWith().tep, ...args()] }),
+  names: ['tep', ...names],
+  freed: () => ({ args: [freedTep(), ...args()] }),
+  ...extra,
+})
+const eventRow = (args: () => unknown[], names: string[], extra: Partial<Row> = {}): Row => ({
+  make: () => ({ args: [tepWith().event, ...args()] }),
+  names: ['event', ...names],
+  ...extra,
+})
+/** s, event, name, record, out, err — the field getters' arguments */
+const getterRow = (name: string, out: () => unknown): Row => ({
+  make: () => {
+    const w = tepWith()
+    return { args: [seq(), w.event, name, w.record, out(), 1] }
+  },
+  names: ['s', 'event', 'name', 'record', name === 'seq' ? 'val' : 'len', 'err'],
+  // an out-parameter is any object the call can store into (C: a pointer); `err` is C's int;
+  // a field name that is not there gives -1 / null
+  ok: {
+    s: ['null'],
+    err: ['boolean', 'negative', 'huge'],
+    name: ['string'],
+    ...(name === 'seq'
+      ? { val: ['object', 'bytes'] }
+      : { len: ['null', 'undefined', 'object', 'bytes'] }),
+  },
+  shallow: ['record', 'val', 'len'],
+})
+
 const table: Table = {
   // ---- errors (messages are free text)
   'new EventFormatError': pure(() => ['x: bad', 3], ['message', 'line'], { ok: { message: '*' } }),
@@ -212,6 +257,160 @@ const table: Table = {
   readTracingData: pure(() => [writeTracingData(tracingData()), 0], ['bytes', 'offset'], {
     ok: { offset: ['undefined'] },
   }),
+  // ---- trace_seq
+  'new TraceSeq': pure(() => [], []),
+  trace_seq_init: pure(() => [seq()], ['s']),
+  trace_seq_reset: pure(() => [seq()], ['s']),
+  trace_seq_destroy: pure(() => [seq()], ['s']),
+  trace_seq_printf: pure(() => [seq(), '%d-%s', 1, 'x'], ['s', 'fmt', 'args[0]', 'args[1]'], {
+    // printf semantics: any integer for %d; any text (a number's too; NULL prints "(null)") for %s
+    ok: {
+      'args[0]': ['negative', 'huge', 'bigint'],
+      'args[1]': [
+        'string',
+        'numeric',
+        'NaN',
+        'Infinity',
+        '-Infinity',
+        'negative',
+        'fraction',
+        'huge',
+        'null',
+        'undefined',
+      ],
+    },
+  }),
+  trace_seq_vprintf: pure(() => [seq(), '%d', [1]], ['s', 'fmt', 'args']),
+  trace_seq_puts: pure(() => [seq(), 'x'], ['s', 'str']),
+  trace_seq_putc: pure(() => [seq(), 65], ['s', 'c'], { ok: { c: ['string', 'numeric'] } }), // a one-character string is a char
+  trace_seq_terminate: pure(() => [seq()], ['s']),
+  trace_seq_do_fprintf: pure(() => [seq(), { write: (): boolean => true }], ['s', 'fp']),
+  trace_seq_do_printf: pure(() => [seq()], ['s']),
+  // ---- tep
+  'new TepHandle': pure(() => [], []),
+  tep_alloc: pure(() => [], []),
+  tep_free: tepRow(() => [], []),
+  tep_set_long_size: tepRow(() => [8], ['long_size']),
+  tep_get_long_size: tepRow(() => [], []),
+  tep_set_page_size: tepRow(() => [4096], ['page_size']),
+  tep_get_page_size: tepRow(() => [], []),
+  tep_set_cpus: tepRow(() => [2], ['cpus']),
+  tep_get_cpus: tepRow(() => [], []),
+  tep_parse_event: tepRow(() => [def().formatText, undefined, 'onering'], ['buf', 'size', 'sys'], {
+    ok: { buf: ['bytes'], size: ['undefined', 'huge'], sys: ['string'] },
+  }),
+  tep_parse_format: tepRow(
+    () => [{ value: null }, def().formatText, undefined, 'onering'],
+    ['eventp', 'buf', 'size', 'sys'],
+    {
+      // a text that is no format gives a TEP_ERRNO__* code, as in C
+      ok: {
+        eventp: ['null', 'undefined', 'object', 'bytes'],
+        buf: ['bytes'],
+        size: ['undefined', 'huge'],
+        sys: ['string'],
+      },
+      shallow: ['eventp'],
+    },
+  ),
+  tep_strerror: tepRow(() => [-99996], ['errnum'], { ok: { errnum: ['negative', 'huge'] } }),
+  tep_find_event: tepRow(() => [1000], ['id'], { ok: { id: ['negative', 'huge'] } }),
+  tep_find_event_by_name: tepRow(() => ['onering', 'span'], ['sys', 'name'], {
+    ok: { sys: ['string', 'null'], name: ['string'] },
+  }),
+  tep_find_event_by_record: {
+    make: () => {
+      const w = tepWith()
+      return { args: [w.tep, w.record] }
+    },
+    names: ['tep', 'record'],
+    shallow: ['record'],
+  },
+  tep_get_events_count: tepRow(() => [], []),
+  tep_get_event: tepRow(() => [0], ['index'], { ok: { index: ['negative', 'huge'] } }),
+  tep_get_first_event: tepRow(() => [], []),
+  tep_find_field: eventRow(() => ['seq'], ['name'], { ok: { name: ['string'] } }),
+  tep_find_common_field: eventRow(() => ['common_pid'], ['name'], { ok: { name: ['string'] } }),
+  tep_find_any_field: eventRow(() => ['seq'], ['name'], { ok: { name: ['string'] } }),
+  tep_event_fields: eventRow(() => [], []),
+  tep_event_common_fields: eventRow(() => [], []),
+  tep_read_number_field: pure(
+    () => [field(), encoded().bytes, { value: 0 }],
+    ['field', 'data', 'value'],
+    {
+      shallow: ['field', 'value'],
+      ok: { field: ['null'], value: ['object', 'bytes'], data: ['bytes'] },
+    },
+  ),
+  tep_read_number: tepRow(() => [new Uint8Array(8), 4], ['ptr', 'size'], {
+    ok: { size: ['negative', 'huge'], ptr: ['bytes'] },
+  }),
+  tep_get_field_val: getterRow('seq', () => ({ value: 0 })),
+  tep_get_common_field_val: getterRow('seq', () => ({ value: 0 })),
+  tep_get_any_field_val: getterRow('seq', () => ({ value: 0 })),
+  tep_get_field_raw: getterRow('name', () => ({ value: 0 })),
+  tep_data_type: {
+    make: () => {
+      const w = tepWith()
+      return { args: [w.tep, w.record] }
+    },
+    names: ['tep', 'rec'],
+    shallow: ['rec'],
+  },
+  tep_data_pid: {
+    make: () => {
+      const w = tepWith()
+      return { args: [w.tep, w.record] }
+    },
+    names: ['tep', 'rec'],
+    shallow: ['rec'],
+  },
+  tep_data_preempt_count: {
+    make: () => {
+      const w = tepWith()
+      return { args: [w.tep, w.record] }
+    },
+    names: ['tep', 'rec'],
+    shallow: ['rec'],
+  },
+  tep_data_flags: {
+    make: () => {
+      const w = tepWith()
+      return { args: [w.tep, w.record] }
+    },
+    names: ['tep', 'rec'],
+    shallow: ['rec'],
+  },
+  tep_register_comm: tepRow(() => ['node', 42], ['comm', 'pid'], {
+    ok: { comm: ['string', 'null'], pid: ['negative'] },
+  }),
+  tep_override_comm: tepRow(() => ['node', 42], ['comm', 'pid'], {
+    ok: { comm: ['string'], pid: ['negative'] },
+  }),
+  tep_is_pid_registered: tepRow(() => [42], ['pid'], { ok: { pid: ['negative'] } }),
+  tep_parse_saved_cmdlines: tepRow(() => ['42 node\n'], ['buf'], { ok: { buf: ['string'] } }),
+  tep_data_comm_from_pid: tepRow(() => [42], ['pid'], { ok: { pid: ['negative'] } }),
+  tep_parse_kallsyms: tepRow(() => [KALLSYMS], ['kallsyms']),
+  tep_print_event: {
+    make: () => {
+      const w = tepWith()
+      return {
+        args: [
+          w.tep,
+          seq(),
+          w.record,
+          '%s-%d %s',
+          te.TEP_PRINT_COMM,
+          te.TEP_PRINT_PID,
+          te.TEP_PRINT_INFO,
+        ],
+      }
+    },
+    names: ['tep', 's', 'record', 'fmt', 'args[0]', 'args[1]', 'args[2]'],
+    shallow: ['record'],
+    // an unknown TEP_PRINT_* name prints "[UNKNOWN TEP TYPE …]", an unknown int nothing (as C)
+    ok: { fmt: ['string'], 'args[0]': ['string'], 'args[1]': ['negative', 'huge'] },
+  },
 }
 
 describe('@onering/trace-events misuse table', () => {

@@ -1,7 +1,7 @@
 /*
  * kbuffer-check: print libtraceevent's view of a file of raw ftrace sub-buffers.
  *
- * Usage: kbuffer-check FILE SUBBUF_SIZE
+ * Usage: kbuffer-check FILE SUBBUF_SIZE [FORMATS CPU]
  *
  * FILE holds whole sub-buffers back to back (`struct buffer_data_page`, 64-bit, little-endian),
  * as read from per_cpu/cpuN/trace_pipe_raw or handed out by onering's ftrace client. Every
@@ -16,12 +16,21 @@
  *   E <page> <timestamp> <event_size> <curr_size> <curr_offset> <missed> <payload hex or ->
  *       one per data event (kbuffer_read_event / kbuffer_next_event)
  *
+ * With FORMATS (a file of `K <n>\n<kallsyms>\n`, `C <n>\n<saved_cmdlines>\n` and
+ * `F <system> <n>\n<format text>\n` entries, loaded into one tep handle with
+ * tep_parse_kallsyms, tep_parse_saved_cmdlines and tep_parse_event) every E line is followed by
+ *
+ *   T <page> <hex of tep_print_event(tep, s, record, TRACE_CMD_FORMAT, ...)>
+ *       the record (ts, size = kbuffer_event_size, data, cpu = CPU) printed as trace-cmd report
+ *       prints an event line: comm-pid [cpu] latency time: name: info
+ *
  * Exits 0 when every page parsed, 1 with a message on stderr at the first malformed page (a
  * commit larger than the sub-buffer, records that do not end exactly at the commit length, an
  * event whose payload leaves the data), 2 on usage or I/O errors.
  *
  * Written for onering's conformance tests from the documented kbuffer API (kbuffer.h).
  */
+#define _POSIX_C_SOURCE 200809L /* strndup */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,6 +38,8 @@
 #include <string.h>
 
 #include <kbuffer.h>
+#include <event-parse.h>
+#include <trace-seq.h>
 
 #define HEADER_BYTES 16 /* u64 time_stamp; u64 commit (local_t on a 64-bit kernel) */
 #define COMMIT_LENGTH_MASK ((1u << 27) - 1)
@@ -48,6 +59,111 @@ static int fail(unsigned long page, const char *what, long a, long b)
 {
 	fprintf(stderr, "kbuffer-check: page %lu: %s (%ld, %ld)\n", page, what, a, b);
 	return 1;
+}
+
+/* tep_print_event's arguments for an event line of `trace-cmd report` */
+#define TRACE_CMD_FORMAT "%16s-%-5d [%03d] %s %6.1000d: %s: %s"
+
+static struct tep_handle *tep; /* with FORMATS */
+static int tep_cpu;
+
+static void print_tep(unsigned long index, unsigned char *data, int size, unsigned long long ts)
+{
+	struct tep_record rec;
+	struct trace_seq s;
+	memset(&rec, 0, sizeof(rec));
+	rec.ts = ts;
+	rec.size = size;
+	rec.record_size = size;
+	rec.data = data;
+	rec.cpu = tep_cpu;
+	trace_seq_init(&s);
+	tep_print_event(tep, &s, &rec, TRACE_CMD_FORMAT, TEP_PRINT_COMM, TEP_PRINT_PID, TEP_PRINT_CPU,
+			TEP_PRINT_LATENCY, TEP_PRINT_TIME, TEP_PRINT_NAME, TEP_PRINT_INFO);
+	printf("T %lu ", index);
+	for (unsigned int i = 0; i < s.len; i++)
+		printf("%02x", (unsigned char)s.buffer[i]);
+	fputc('\n', stdout);
+	trace_seq_destroy(&s);
+}
+
+static char *slurp_formats(const char *path, long *size)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	*size = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *buf = malloc(*size + 1);
+	if (buf == NULL || fread(buf, 1, *size, f) != (size_t)*size) {
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	buf[*size] = 0;
+	fclose(f);
+	return buf;
+}
+
+/* load FORMATS into a new tep handle; 0, or -1 with a message */
+static int load_formats(const char *path, long subbuf_size)
+{
+	long size;
+	char *in = slurp_formats(path, &size);
+	if (in == NULL) {
+		fprintf(stderr, "kbuffer-check: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	tep = tep_alloc();
+	tep_set_long_size(tep, 8);
+	tep_set_file_bigendian(tep, TEP_LITTLE_ENDIAN);
+	tep_set_local_bigendian(tep, TEP_LITTLE_ENDIAN);
+	tep_set_page_size(tep, subbuf_size);
+	char *at = in, *end = in + size;
+	while (at < end) {
+		char *nl = memchr(at, '\n', end - at);
+		if (nl == NULL)
+			break;
+		char kind = at[0];
+		char sys[256] = "";
+		long n;
+		if (kind == 'F') {
+			char *sp = memchr(at + 2, ' ', nl - (at + 2));
+			if (sp == NULL || sp - (at + 2) >= (long)sizeof(sys))
+				break;
+			memcpy(sys, at + 2, sp - (at + 2));
+			sys[sp - (at + 2)] = 0;
+			n = strtol(sp + 1, NULL, 10);
+		} else
+			n = strtol(at + 2, NULL, 10);
+		if (n < 0 || nl + 1 + n > end)
+			break;
+		char *text = strndup(nl + 1, n);
+		int rc = 0;
+		if (kind == 'K')
+			rc = tep_parse_kallsyms(tep, text);
+		else if (kind == 'C')
+			rc = tep_parse_saved_cmdlines(tep, text);
+		else if (kind == 'F')
+			rc = tep_parse_event(tep, text, n, sys) == 0 ? 0 : -1;
+		else
+			rc = -1;
+		free(text);
+		if (rc != 0) {
+			fprintf(stderr, "kbuffer-check: %s: entry %c %s was refused\n", path, kind, sys);
+			free(in);
+			return -1;
+		}
+		at = nl + 1 + n + 1;
+	}
+	long bad = at < end ? (long)(at - in) : -1;
+	free(in);
+	if (bad >= 0) {
+		fprintf(stderr, "kbuffer-check: %s: bad entry at byte %ld\n", path, bad);
+		return -1;
+	}
+	return 0;
 }
 
 static int check_page(struct kbuffer *kb, unsigned char *page, unsigned long index, long subbuf_size)
@@ -106,14 +222,16 @@ static int check_page(struct kbuffer *kb, unsigned char *page, unsigned long ind
 		for (int i = 0; i < event_size; i++)
 			printf("%02x", data[i]);
 		fputc('\n', stdout);
+		if (tep != NULL)
+			print_tep(index, data, event_size, ts);
 	}
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s FILE SUBBUF_SIZE\n", argv[0]);
+	if (argc != 3 && argc != 5) {
+		fprintf(stderr, "usage: %s FILE SUBBUF_SIZE [FORMATS CPU]\n", argv[0]);
 		return 2;
 	}
 	char *endp;
@@ -121,6 +239,12 @@ int main(int argc, char **argv)
 	if (*endp != '\0' || subbuf_size < 256 || subbuf_size > (1L << 20) || (subbuf_size & (subbuf_size - 1)) != 0) {
 		fprintf(stderr, "kbuffer-check: bad sub-buffer size %s\n", argv[2]);
 		return 2;
+	}
+
+	if (argc == 5) {
+		tep_cpu = (int)strtol(argv[4], NULL, 10);
+		if (load_formats(argv[3], subbuf_size) != 0)
+			return 2;
 	}
 
 	FILE *f = fopen(argv[1], "rb");
@@ -164,6 +288,8 @@ int main(int argc, char **argv)
 		rc = check_page(kb, buf + p * (size_t)subbuf_size, p, subbuf_size);
 	kbuffer_free(kb);
 	free(buf);
+	if (tep != NULL)
+		tep_free(tep);
 	if (fflush(stdout) != 0)
 		return 2;
 	return rc;

@@ -8,6 +8,8 @@
  *   K <n>\n<n bytes of kallsyms text>\n            optional, first: symbols for %ps / %pS
  *   F <system> <n>\n<n bytes of format text>\n     one per event format
  *   P <payload hex>\n                             payloads of the last format (common_type first)
+ *   C <n>\n<n bytes of saved_cmdlines text>\n     optional, before the formats: comms
+ *   R <cpu> <ts> <payload hex>\n                  records of the last format, for tep_print_event
  *
  * Each format is parsed into a fresh tep handle (64-bit long, little-endian, page 4096) with
  * tep_parse_format(), and every payload is read back with the library's public API only:
@@ -28,6 +30,13 @@
  *                                   trusts lengths taken from other fields, e.g. __print_hex
  *                                   with REC->len): SIGSEGV/SIGBUS are caught and the checker
  *                                   goes on with the next payload
+ *
+ * and for every R line (which counts as a payload too):
+ *
+ *   Q <payload> <k> <hex of tep_print_event(tep, s, record, format k, ...)>, or X (it crashed)
+ *       or U (it read past the record), as for T lines; the formats are in print_format_k
+ *   G <payload> <name> <tep_get_field_val status> <value> <tep_get_field_raw len> <offset>
+ *       one per event field (offset: of the pointer tep_get_field_raw returns, from data)
  *
  * A format that tep_parse_format rejects without an event prints only its F line.
  * Exit 0 when the input was read, 2 on usage or I/O errors.
@@ -220,6 +229,83 @@ static void print_record(struct tep_handle *tep, struct tep_record *rec, int pay
 		trace_seq_destroy(&b);
 }
 
+/* tep_print_event formats: trace-cmd report's event line, then every argument kind under other conversions */
+static void print_format_k(struct tep_handle *tep, struct tep_record *rec, int k,
+			   struct trace_seq *s)
+{
+	switch (k) {
+	case 0:
+		tep_print_event(tep, s, rec, "%16s-%-5d [%03d] %s %6.1000d: %s: %s", TEP_PRINT_COMM, TEP_PRINT_PID,
+				TEP_PRINT_CPU, TEP_PRINT_LATENCY, TEP_PRINT_TIME, TEP_PRINT_NAME, TEP_PRINT_INFO);
+		break;
+	case 1:
+		tep_print_event(tep, s, rec, "%-10.4s|%x|%08o|%.1d|%d|%9.1000000d|%3d|%-6s|%.5s|%s %s", TEP_PRINT_NAME,
+				TEP_PRINT_PID, TEP_PRINT_CPU, TEP_PRINT_TIME, TEP_PRINT_TIME, TEP_PRINT_TIME, TEP_PRINT_CPU,
+				TEP_PRINT_LATENCY, TEP_PRINT_COMM, "NOPE", TEP_PRINT_NAME);
+		break;
+	default:
+		tep_print_event(tep, s, rec, "%s %12d [%d]%s%d %s", TEP_PRINT_NAME, TEP_PRINT_TIME, TEP_PRINT_CPU,
+				TEP_PRINT_COMM, TEP_PRINT_PID, TEP_PRINT_INFO_RAW);
+	}
+}
+
+/* one tep_print_event format of a record, crash-safe; 0, or the signal */
+static __attribute__((noinline)) int print_k_once(struct tep_handle *tep, struct tep_record *rec, int k,
+						  struct trace_seq *s)
+{
+	trace_seq_init(s);
+	int sig = sigsetjmp(crashed, 1);
+	if (sig == 0) {
+		print_format_k(tep, rec, k, s);
+		trace_seq_terminate(s);
+	}
+	return sig;
+}
+
+/* tep_print_event formats: trace-cmd report's event line, then every argument kind under other conversions */
+static void print_records(struct tep_handle *tep, struct tep_event *event, struct tep_record *rec, int payload,
+			  long room)
+{
+	unsigned char *tail = (unsigned char *)rec->data + rec->size;
+	for (int k = 0; k < 3; k++) {
+		struct trace_seq a, b;
+		memset(tail, 0, room);
+		int sig = print_k_once(tep, rec, k, &a);
+		if (sig) {
+			printf("Q %d %d X\n", payload, k);
+			continue;
+		}
+		memset(tail, 0xa5, room);
+		sig = print_k_once(tep, rec, k, &b);
+		memset(tail, 0, room);
+		if (sig)
+			printf("Q %d %d X\n", payload, k);
+		else if (a.len != b.len || memcmp(a.buffer, b.buffer, a.len) != 0)
+			printf("Q %d %d U\n", payload, k);
+		else {
+			printf("Q %d %d ", payload, k);
+			hex((unsigned char *)a.buffer, a.len);
+			putchar('\n');
+		}
+		trace_seq_destroy(&a);
+		if (!sig)
+			trace_seq_destroy(&b);
+	}
+	struct tep_format_field **fields = tep_event_fields(event);
+	for (int i = 0; fields && fields[i]; i++) {
+		unsigned long long val = 0;
+		int len = -1;
+		struct trace_seq s;
+		trace_seq_init(&s);
+		int rc = tep_get_field_val(&s, event, fields[i]->name, rec, &val, 1);
+		unsigned char *p = tep_get_field_raw(&s, event, fields[i]->name, rec, &len, 1);
+		printf("G %d %s %d %llu %d %ld\n", payload, fields[i]->name, rc, rc == 0 ? val : 0ULL, len,
+		       p ? (long)(p - (unsigned char *)rec->data) : -1L);
+		trace_seq_destroy(&s);
+	}
+	free(fields);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -241,6 +327,7 @@ int main(int argc, char **argv)
 	sigaction(SIGBUS, &sa, NULL);
 	char *at = in, *end = in + size;
 	char *kallsyms = NULL;
+	char *cmdlines = NULL;
 	struct tep_handle *tep = NULL;
 	struct tep_event *event = NULL;
 	struct tep_format_field **common = NULL, **fields = NULL;
@@ -255,6 +342,35 @@ int main(int argc, char **argv)
 			long n = strtol(at + 2, NULL, 10);
 			kallsyms = strndup(nl + 1, n);
 			at = nl + 1 + n + 1;
+			continue;
+		}
+		if (at[0] == 'C') {
+			long n = strtol(at + 2, NULL, 10);
+			cmdlines = strndup(nl + 1, n);
+			at = nl + 1 + n + 1;
+			continue;
+		}
+		if (at[0] == 'R') {
+			char *p = at + 2;
+			int cpu = (int)strtol(p, &p, 10);
+			unsigned long long ts = strtoull(p, &p, 10);
+			p++;
+			long n = nl - p;
+			if (n > 2 * 65536 || unhex(p, n, data) < 0) {
+				fprintf(stderr, "format-check: bad R line\n");
+				return 2;
+			}
+			if (event) {
+				struct tep_record rec;
+				memset(&rec, 0, sizeof(rec));
+				rec.data = data;
+				rec.size = n / 2;
+				rec.cpu = cpu;
+				rec.ts = ts;
+				print_records(tep, event, &rec, payload, DATA_ROOM - rec.size);
+			}
+			payload++;
+			at = nl + 1;
 			continue;
 		}
 		if (at[0] == 'F') {
@@ -279,6 +395,8 @@ int main(int argc, char **argv)
 			tep_set_page_size(tep, 4096);
 			if (kallsyms)
 				tep_parse_kallsyms(tep, kallsyms);
+			if (cmdlines)
+				tep_parse_saved_cmdlines(tep, cmdlines);
 			event = NULL;
 			enum tep_errno ret = tep_parse_format(tep, &event, nl + 1, n, sys);
 			index++;

@@ -77,6 +77,9 @@ export function buildChecker(): void {
   if (cc.status !== 0) throw new Error(`${CC} ${args.join(' ')} failed:\n${cc.stderr}`)
 }
 
+/** The built checker's path (after {@link buildChecker}). */
+export const checkerPath = (): string => checker
+
 /** Remove the checker. */
 export function removeChecker(): void {
   if (dir !== '') rmSync(dir, { recursive: true, force: true })
