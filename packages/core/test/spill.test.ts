@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { RecordKind, RingBuffer, rawContiguousClient } from '../src/index.js'
-import type { DecodedRecord, RingClient } from '../src/index.js'
+import type { DecodedRecord, RingBufferOptions, RingClient } from '../src/index.js'
 import { drainCpu, payloadOf } from './helpers.js'
 
 /** The raw contiguous client's records: a 16-byte header, the payload rounded up to 8. */
@@ -20,6 +20,18 @@ function rawSize(len: number): number {
 function rawSpill(size: number): number {
   const record = rawSize(Math.min(size / 2 - 32, 0x0fffffff))
   return Math.min(size, Math.ceil((record + 256) / 64) * 64)
+}
+
+/** A raw contiguous buffer of `size`-byte rings, publishing every commit, with `options`. */
+function ring(size: number, options: RingBufferOptions = {}): RingBuffer {
+  return RingBuffer.create({
+    size,
+    mode: 'produce-consume',
+    client: rawContiguousClient,
+    clock: 'counter',
+    publishBatch: 1,
+    ...options,
+  })
 }
 
 /** Start of ring `cpu`'s CPU block (the contiguous control words and counters take 512 bytes). */
@@ -42,14 +54,7 @@ describe('the spill area', () => {
     '%s: every reservation is one range of its own ring; other rings never change',
     (mode) => {
       const size = 1024
-      const rb = RingBuffer.create({
-        cpus: 3,
-        size,
-        mode,
-        client: rawContiguousClient,
-        clock: 'counter',
-        publishBatch: 1,
-      })
+      const rb = ring(size, { cpus: 3, mode })
       // rings 0 and 2 get records of their own first
       for (const cpu of [0, 2]) {
         const w = rb.writer(cpu)
@@ -91,13 +96,7 @@ describe('the spill area', () => {
 
   it('nested reservations: either the outer or the inner one may cross the end', () => {
     const size = 512
-    const rb = RingBuffer.create({
-      size,
-      mode: 'produce-consume',
-      client: rawContiguousClient,
-      clock: 'counter',
-      publishBatch: 1,
-    })
+    const rb = ring(size)
     const w = rb.writer(0)
     const r = rb.reader()
     const base = rb.subbufOffset(0)
@@ -137,13 +136,7 @@ describe('the spill area', () => {
 
   it('a record across the end that is discarded last is rewound, its spill dropped', () => {
     const size = 256
-    const rb = RingBuffer.create({
-      size,
-      mode: 'produce-consume',
-      client: rawContiguousClient,
-      clock: 'counter',
-      publishBatch: 1,
-    })
+    const rb = ring(size)
     const w = rb.writer(0)
     const r = rb.reader()
     const base = rb.subbufOffset(0)
@@ -165,13 +158,7 @@ describe('the spill area', () => {
 
   it('a loss record in front of a record across the end, both in place', () => {
     const size = 256
-    const rb = RingBuffer.create({
-      size,
-      mode: 'produce-consume',
-      client: rawContiguousClient,
-      clock: 'counter',
-      publishBatch: 1,
-    })
+    const rb = ring(size)
     const w = rb.writer(0)
     const r = rb.reader()
     const base = rb.subbufOffset(0)
@@ -208,15 +195,7 @@ describe('the spill area', () => {
 
   it('backward rings: records across the end read back newest first from the head', () => {
     const size = 1024
-    const rb = RingBuffer.create({
-      cpus: 2,
-      size,
-      backward: true,
-      mode: 'overwrite',
-      client: rawContiguousClient,
-      clock: 'counter',
-      publishBatch: 1,
-    })
+    const rb = ring(size, { cpus: 2, backward: true, mode: 'overwrite' })
     const other = rb.u8.slice(blockStart(rb, 1), rb.sab.byteLength)
     const w = rb.writer(0)
     const base = rb.subbufOffset(0)
@@ -258,27 +237,17 @@ describe('the spill area', () => {
   it('bytes put at ring positions before the reservation survive the copy back (AUX)', () => {
     // raw bytes without headers, as perf's AUX area writes them: put first, then reserve
     const bytesClient: RingClient = {
+      ...rawContiguousClient,
       id: 'test.spill.raw-bytes/1',
-      layout: 'contiguous',
       alignment: 1,
-      subbufHeaderBytes: 0,
-      commitOffset: 0,
       lossRecordBytes: 0,
-      headOffset: 0,
-      tailOffset: 8,
-      cpuAreaBytes: () => 64,
       maxPayload: (capacity: number) => capacity - 1,
       recordSize: (length: number) => length,
       writeRecord: (_dv: DataView, off: number) => off,
-      endPadding: () => 0,
       discard: () => undefined,
       decode(_dv: DataView, off: number, end: number, out: DecodedRecord): void {
-        out.kind = RecordKind.Data
-        out.size = end - off
-        out.payloadOffset = off
-        out.payloadLength = end - off
-        out.lost = 0
-        out.delta = 0
+        Object.assign(out, { kind: RecordKind.Data, size: end - off, payloadOffset: off })
+        Object.assign(out, { payloadLength: end - off, lost: 0, delta: 0 })
       },
     }
     const size = 256
@@ -306,13 +275,7 @@ describe('the spill area', () => {
   it('a second record across the end while the first is open is refused and counted', () => {
     // only nested reservations that lap the ring can meet this: the tail is ignored
     const size = 512
-    const rb = RingBuffer.create({
-      size,
-      client: rawContiguousClient,
-      mode: 'overwrite',
-      tailPolicy: 'ignore',
-      publishBatch: 1,
-    })
+    const rb = ring(size, { mode: 'overwrite', tailPolicy: 'ignore' })
     const w = rb.writer(0)
     const base = rb.subbufOffset(0)
     w.write(payloadOf(0, 200))
