@@ -2,14 +2,19 @@
  * The writer of the contiguous layout: one data area of 2^k bytes, free-running 64-bit
  * head and tail positions at client-chosen offsets of the CPU's client area (perf: the
  * control page's `data_head` at 1024 and `data_tail` at 1032). Records may wrap across the
- * end of the data area; record headers are written through a scratch copy when they would.
+ * end of the data area, but a reservation is always one contiguous range of the buffer: the
+ * part of one that crosses the end lies in the spill area after the data area (`spill.ts`)
+ * and is copied to the ring's start when it commits.
  *
  * Invariants (see docs/design.md):
  * - produce-consume: `head - tail <= size - 1` (one byte always free; head == tail is empty);
  * - overwrite: before writing over old records the writer pushes the tail past them with a
  *   CAS, counting each as overrun, so a reader that read a record and then moved the tail by
  *   CAS knows the record was intact;
- * - only the outermost commit publishes the head, once per batch.
+ * - only the outermost commit publishes the head, once per batch;
+ * - at most one open reservation holds the spill (`spillDepth`); its bytes reach the ring's
+ *   start before that reservation's commit returns, so before any publish or writer mark that
+ *   covers it.
  *
  * @internal
  * @packageDocumentation
@@ -32,14 +37,6 @@ export type RingCopy = (
   otherOff: number,
   len: number,
 ) => void
-
-/** @internal Copy `len` bytes from `src` into the data area at ring position `pos`, wrapping. */
-export const ringPut: RingCopy = (u8, dataOff, mask, pos, src, srcOff, len) => {
-  const at = pos & mask
-  const first = Math.min(len, mask + 1 - at)
-  u8.set(src.subarray(srcOff, srcOff + first), dataOff + at)
-  if (first < len) u8.set(src.subarray(srcOff + first, srcOff + len), dataOff)
-}
 
 /** @internal Copy `len` bytes at ring position `pos` out into `dst`, wrapping. */
 export const ringGet: RingCopy = (u8, dataOff, mask, pos, dst, dstOff, len) => {
@@ -67,6 +64,12 @@ export class ContiguousWriter extends WriterBase {
   private readonly dec = decodedRecord()
   private head = 0
   private tailSeen = 0
+  /** Bytes of the spill area after the data area. */
+  private readonly spill: number
+  /** Stack index of the open reservation that crosses the end of the data area, or -1. */
+  private spillDepth = -1
+  /** Bytes of that reservation past the end of the data area (0: none open). */
+  private spillLen = 0
   /** Drops not yet reported by a loss record (published as `F_WRITER_LOST`). */
   private lostPending = 0
   /** Head decreases, records are laid below it (perf's write_backward). */
@@ -82,6 +85,7 @@ export class ContiguousWriter extends WriterBase {
     this.cap = rb.g.unit | 0
     this.mask = this.cap - 1
     this.dataOff = rb.subbufOffset(cpu, 0)
+    this.spill = rb.g.spill
     this.headIdx = (rb.areaOffset(cpu) + rb.client.headOffset) >> 3
     this.tailIdx = (rb.areaOffset(cpu) + rb.client.tailOffset) >> 3
     const flags = Atomics.load(this.i32, L.H_FLAGS)
@@ -93,6 +97,8 @@ export class ContiguousWriter extends WriterBase {
 
   protected load(): void {
     this.resetSeen = Atomics.load(this.i32, this.ctlIdx + L.C_RESET_REQ)
+    this.spillDepth = -1
+    this.spillLen = 0
     this.head = Number(BigInt.asIntN(64, Atomics.load(this.b64, this.headIdx)))
     this.tailSeen = this.loadTail()
     this.loadTotals()
@@ -115,32 +121,23 @@ export class ContiguousWriter extends WriterBase {
     // bytes in use: forward head − tail, backward tail − head; one byte always stays free, so
     // head == tail always means empty (perf's CIRC_SPACE)
     const used = this.backward ? this.tailSeen - this.head : this.head - this.tailSeen
-    if (used + total > this.mask && !this.reserveSlow(total)) {
+    // the reservation (loss record first) starts at the old head, or, backward, at the new one
+    const start = this.backward ? this.head - total : this.head
+    const at = start & this.mask
+    if (
+      (used + total > this.mask && !this.reserveSlow(total)) ||
+      (at + total > this.cap && !this.openSpill(at + total - this.cap))
+    ) {
       // a refusal is rare: publish at once so that stats count it
       this.countDropped(1)
       return -1
     }
     // the writer mark (recovery-mark.ts): an outermost reservation opens at the head
     if (this.depth_ === 0) this.f64[this.markIdx] = this.head * 2 + 1
-    // the record (loss record first) starts at the old head, or, backward, at the new one
-    const start = this.backward ? this.head - total : this.head
+    // one contiguous range from here: past the data area it goes on in the spill
     const lost = this.lostPending
-    const pos = loss > 0 ? this.writeLoss(start, t, loss, tag) : start
-    const at = pos & this.mask
-    let payload: number
-    if (at + size <= this.cap) {
-      payload = this.client.writeRecord(
-        this.view,
-        this.dataOff + at,
-        length,
-        size,
-        0,
-        t,
-        flags,
-        tag,
-      )
-      this.wrapped = false
-    } else payload = this.writeWrapped(pos, length, size, t, flags, tag)
+    const off = loss > 0 ? this.writeLoss(this.dataOff + at, t, loss, tag) : this.dataOff + at
+    const payload = this.client.writeRecord(this.view, off, length, size, 0, t, flags, tag)
     const d = this.push(start, total, t)
     this.stack.lost[d] = loss > 0 ? lost : 0
     this.stack.lossBytes[d] = loss
@@ -153,20 +150,28 @@ export class ContiguousWriter extends WriterBase {
     return this.client.lossRecordSize?.(tag) ?? this.client.lossRecordBytes
   }
 
-  /** Write the header of a record that wraps, through the scratch; returns the payload offset. */
-  private writeWrapped(
-    pos: number,
-    length: number,
-    size: number,
-    t: number,
-    flags: number,
-    tag: number,
-  ): number {
-    const hdr = this.client.writeRecord(this.sdv, 0, length, size, 0, t, flags, tag)
-    ringPut(this.bytes, this.dataOff, this.mask, pos, this.scratch, 0, hdr)
-    const payload = this.dataOff + ((pos + hdr) & this.mask)
-    this.wrapped = payload + length > this.dataOff + this.cap
-    return payload
+  /**
+   * A reservation the next `k` bytes of which lie past the end of the data area: they go on in
+   * the spill, which starts as a copy of the ring's start (so that bytes a caller `put` there
+   * before, as the AUX area does, survive the copy back). False when the spill is held by an
+   * open reservation (only nested reservations that lap the ring, with the tail ignored) or is
+   * too small (a client whose records grow with its flags).
+   */
+  private openSpill(k: number): boolean {
+    if (this.spillDepth >= 0 || k > this.spill) return false
+    const end = this.dataOff + this.cap
+    this.bytes.copyWithin(end, this.dataOff, this.dataOff + k)
+    this.spillDepth = this.depth_
+    this.spillLen = k
+    return true
+  }
+
+  /** Copy the spilled part of the reservation that holds the spill to the ring's start. */
+  private closeSpill(): void {
+    const end = this.dataOff + this.cap
+    this.bytes.copyWithin(this.dataOff, end, end + this.spillLen)
+    this.spillDepth = -1
+    this.spillLen = 0
   }
 
   /**
@@ -238,26 +243,32 @@ export class ContiguousWriter extends WriterBase {
     return this.dec.kind === RecordKind.Corrupt ? 0 : this.dec.size
   }
 
-  /** Write the loss record of `n` bytes at `pos`; returns the position after it. */
-  private writeLoss(pos: number, t: number, n: number, tag: number): number {
-    const at = pos & this.mask
-    if (at + n <= this.cap)
-      this.client.writeLoss!(this.view, this.dataOff + at, this.lostPending, t, tag)
-    else {
-      this.client.writeLoss!(this.sdv, 0, this.lostPending, t, tag)
-      ringPut(this.bytes, this.dataOff, this.mask, pos, this.scratch, 0, n)
-    }
+  /** Write the loss record of `n` bytes at byte offset `off`; returns the offset after it. */
+  private writeLoss(off: number, t: number, n: number, tag: number): number {
+    this.client.writeLoss!(this.view, off, this.lostPending, t, tag)
     // its bytes count with the reservation it precedes (commit, or discard into padding)
     this.lostPending = 0
-    return pos + n
+    return off + n
   }
 
-  /** Copy `src` into a reserved payload at `offset`, wrapping at the end of the data area. */
+  /**
+   * Copy `src` to `offset`: one range over the data area and, while a reservation that
+   * crosses the end is open, its part in the spill (so a payload offset `reserve` returned
+   * always takes its whole payload); what goes past that wraps to the ring's start (a caller's
+   * own ring positions, as the AUX area writes them).
+   */
   put(offset: number, src: Uint8Array): void {
-    const pos = offset - this.dataOff
-    if (pos < 0 || pos >= this.cap)
+    const rel = offset - this.dataOff
+    const end = this.cap + this.spillLen
+    const n = src.length
+    if (!(rel >= 0 && rel < end))
       throw new RangeError(`offset: ${offset} is not inside the data area`)
-    ringPut(this.bytes, this.dataOff, this.mask, pos, src, 0, src.length)
+    if (rel + n <= end) this.bytes.set(src, offset)
+    else if (n <= this.cap && rel + n - end <= this.cap - this.spillLen) {
+      const first = end - rel
+      this.bytes.set(src.subarray(0, first), offset)
+      this.bytes.set(src.subarray(first), this.dataOff + this.spillLen)
+    } else throw new RangeError(`src: ${n} bytes at offset ${offset} overrun the data area`)
   }
 
   /** Dropped records are reported by the loss record in front of the next record. */
@@ -268,6 +279,8 @@ export class ContiguousWriter extends WriterBase {
   }
 
   protected commitSlot(d: number): void {
+    // a record across the end reaches the ring's start before its commit counts (the mark)
+    if (d === this.spillDepth) this.closeSpill()
     // nothing else per record: the next publish moves the head over it. The writer mark:
     // everything up to the head is committed
     if (d === 0) this.f64[this.markIdx] = this.head * 2
@@ -282,15 +295,16 @@ export class ContiguousWriter extends WriterBase {
       this.lastTs = st.prevTs[d]!
       // the loss record went with it: report the drops in front of the next record
       this.lostPending += st.lost[d]!
-    } else {
-      // pad the record, keeping a loss record in front of it
-      const keep = st.lossBytes[d]!
-      const at = (pos + keep) & this.mask
-      if (at + 8 <= this.cap) this.client.discard(this.view, this.dataOff + at, size - keep)
-      else {
-        this.client.discard(this.sdv, 0, size - keep)
-        ringPut(this.bytes, this.dataOff, this.mask, pos + keep, this.scratch, 0, 8)
+      // its spilled part is dropped with it
+      if (d === this.spillDepth) {
+        this.spillDepth = -1
+        this.spillLen = 0
       }
+    } else {
+      // pad the record, keeping a loss record in front of it (one range, as it was reserved)
+      const keep = st.lossBytes[d]!
+      this.client.discard(this.view, this.dataOff + (pos & this.mask) + keep, size - keep)
+      if (d === this.spillDepth) this.closeSpill()
       this.bytesWritten += size
     }
     if (d === 0) this.f64[this.markIdx] = this.head * 2

@@ -16,6 +16,7 @@ import { checkInt, checkPow2 } from './errors.js'
 import type { ClientGeometry, RingClient } from './client.js'
 import * as L from './layout.js'
 import type { RingBuffer } from './ring-buffer.js'
+import { spillBytes } from './spill.js'
 
 /** Smallest sub-buffer or data area: 2^8 bytes. */
 const MIN_UNIT_SHIFT = 8
@@ -47,6 +48,8 @@ export interface Geometry {
   metaOff: number
   areaOff: number
   dataOff: number
+  /** Contiguous: bytes of the spill area right after the data area (`spill.ts`); paged: 0. */
+  spill: number
 }
 
 /** What the sizing rules give for one ring: the unit (sub-buffer or data area) and the slots. */
@@ -72,6 +75,7 @@ export function computeGeometry(
   subbufs: number,
   spares: number,
   clientArea: number,
+  spill: number,
 ): Geometry {
   const unit = 2 ** unitShift
   const physical = layout === L.LAYOUT_PAGED ? subbufs + 1 + spares : 1
@@ -83,7 +87,8 @@ export function computeGeometry(
     64,
   )
   const dataOff = align(areaOff + clientArea, 64)
-  const cpuStride = align(dataOff + physical * unit, 64)
+  // contiguous: the spill area follows the data area (a reservation across the end goes on there)
+  const cpuStride = align(dataOff + physical * unit + spill, 64)
   const cpuBase = L.HEADER_BYTES
   return {
     layout,
@@ -101,6 +106,7 @@ export function computeGeometry(
     metaOff,
     areaOff,
     dataOff,
+    spill,
   }
 }
 
@@ -172,11 +178,12 @@ export function planGeometry(
   client: RingClient,
 ): Geometry {
   const { unitShift, subbufs } = sizing
-  const g0 = computeGeometry(layout, cpus, unitShift, subbufs, spares, 0)
+  const spill = spillBytes(layout, 2 ** unitShift, client)
+  const g0 = computeGeometry(layout, cpus, unitShift, subbufs, spares, 0, spill)
   const area = client.cpuAreaBytes(clientGeometry(g0))
   checkInt('client.cpuAreaBytes()', area, 0, 1 << 30)
   if (area % 8 !== 0) throw new RangeError(`client.cpuAreaBytes(): ${area} is not a multiple of 8`)
-  return computeGeometry(layout, cpus, unitShift, subbufs, spares, area)
+  return computeGeometry(layout, cpus, unitShift, subbufs, spares, area, spill)
 }
 
 /** Store the geometry words of the header and its checksum. */
@@ -202,7 +209,7 @@ function badHeader(word: string, v: number, what: string): never {
  *
  * @throws TypeError naming the header word that is out of range.
  */
-function readGeometry(i32: Int32Array, byteLength: number): Geometry {
+function readGeometry(i32: Int32Array, byteLength: number, client: RingClient): Geometry {
   const layout = i32[L.H_LAYOUT]!
   if (layout !== L.LAYOUT_PAGED && layout !== L.LAYOUT_CONTIGUOUS)
     badHeader('H_LAYOUT', layout, 'not 0 or 1')
@@ -222,7 +229,8 @@ function readGeometry(i32: Int32Array, byteLength: number): Geometry {
   const area = i32[L.H_CLIENT_AREA]!
   if (!(area >= 0 && area <= 1 << 30 && area % 8 === 0))
     badHeader('H_CLIENT_AREA', area, 'not a multiple of 8 in [0, 2^30]')
-  const g = computeGeometry(layout, cpus, shift, subbufs, spares, area)
+  const spill = spillBytes(layout, 2 ** shift, client)
+  const g = computeGeometry(layout, cpus, shift, subbufs, spares, area, spill)
   if (i32[L.H_CPU_BASE] !== g.cpuBase)
     badHeader('H_CPU_BASE', i32[L.H_CPU_BASE]!, `not ${g.cpuBase}`)
   if (i32[L.H_CPU_STRIDE] !== g.cpuStride)
@@ -250,7 +258,7 @@ export function refreshGeometry(rb: RingBuffer): boolean {
   const gen = Atomics.load(rb.i32, L.H_GEN)
   if (rb.g !== undefined && gen === rb.gen) return false
   if (rb.sab.byteLength !== rb.u8.byteLength) mapViews(rb)
-  rb.g = readGeometry(rb.i32, rb.sab.byteLength)
+  rb.g = readGeometry(rb.i32, rb.sab.byteLength, rb.client)
   rb.gen = gen
   return true
 }

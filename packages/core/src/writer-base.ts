@@ -44,8 +44,10 @@ export interface RingWriter {
   /** Timestamp of the innermost open reservation. */
   readonly timestamp: number
   /**
-   * True when the payload of the last reservation wraps past the end of the data area
-   * (contiguous layout): write it with {@link RingWriter.put}. Always false for the paged layout.
+   * Always false: a reserved payload is one contiguous range of {@link RingWriter.bytes} in
+   * every layout (a contiguous reservation across the end of the data area is handed out in
+   * the ring's spill area and copied to the ring's start on commit). Kept for callers that
+   * still test it.
    */
   readonly wrapped: boolean
   /**
@@ -62,8 +64,9 @@ export interface RingWriter {
    */
   reserve(length: number, timestamp?: number, tag?: number): number
   /**
-   * Copy `src` into a reserved payload at `offset`. In the contiguous layout a payload may
-   * wrap past the end of the data area; `put` wraps it (`bytes.set` would not).
+   * Copy `src` into a reserved payload at `offset` (the same as `bytes.set(src, offset)` for a
+   * payload `reserve` returned). In the contiguous layout, bytes past the data area and the open
+   * reservation's spill wrap to the ring's start.
    *
    * @throws RangeError when `offset` is not inside the ring's data.
    */
@@ -97,8 +100,8 @@ export abstract class WriterBase implements RingWriter {
   readonly cpu: number
   readonly bytes: Uint8Array
   readonly view: DataView
-  /** Set by the contiguous writer's `reserveSlot`; the paged kinds never wrap. */
-  wrapped: boolean = false
+  /** Always false: no writer kind hands out a payload that wraps. */
+  readonly wrapped: boolean = false
   protected readonly rb: RingBuffer
   protected readonly client: RingClient
   protected readonly i32: Int32Array
@@ -258,8 +261,7 @@ export abstract class WriterBase implements RingWriter {
     const n = checkBytes('data', data).length
     const off = this.reserve(n, timestamp)
     if (off < 0) return false
-    if (this.wrapped) this.put(off, data)
-    else if (n <= 8) {
+    if (n <= 8) {
       // a loop beats `set` for a few bytes
       const b = this.bytes
       for (let k = 0; k < n; k++) b[off + k] = data[k]!

@@ -127,7 +127,9 @@ function run(p: Params, ops: Op[]): void {
         ring.push(res)
         open.push(res)
         const data = payloadOf(id, op.len)
-        for (let k = 0; k < op.len; k++) w.bytes[base + ((off - base + k) % p.size)] = data[k]!
+        // one contiguous range, also across the end of the data area (the spill)
+        expect(off - base + op.len).toBeLessThanOrEqual(2 * p.size)
+        w.bytes.set(data, off)
         break
       }
       case 'commit':
