@@ -25,3 +25,5 @@ export type {
 export { clockOf, readTraceDat } from './trace-dat-reader.js'
 export type { ListingOptions, TraceDatEvent } from './trace-dat-events.js'
 export { eventFields, fileFormats, traceDatEvents, traceDatListing } from './trace-dat-events.js'
+export type { SpoolAssembly, SpoolAssemblyOptions } from './spool-assembly.js'
+export { assembleTraceDat } from './spool-assembly.js'

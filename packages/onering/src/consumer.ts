@@ -1,0 +1,78 @@
+/**
+ * The consumer thread of a recorded process (a worker the main thread's preload starts, unref'd
+ * so it never keeps the app alive): it moves complete pages from every ring into one spool file
+ * per ring while the app runs (streaming; nothing in flight-recorder mode), answers the dump
+ * and final-drain requests of the other threads, and rewrites `status.json` after each drain.
+ * `onering record` assembles the files from the spools after the process exits, so a process
+ * killed by SIGKILL still leaves every page drained so far.
+ *
+ * @packageDocumentation
+ */
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { workerData } from 'node:worker_threads'
+import { TraceBuffer } from '@onering/ftrace'
+import { TraceDatRecorder } from '@onering/trace-dat'
+import { ControlBlock, Request } from './control-block.js'
+import { SPOOL_FILES } from './session-config.js'
+import type { SpoolStatus } from './session-config.js'
+
+/** What the main thread passes in `workerData`. */
+export interface ConsumerData {
+  readonly consumer: true
+  readonly buffer: SharedArrayBuffer
+  readonly control: SharedArrayBuffer
+  readonly rings: number
+  readonly spoolDir: string
+  readonly overwrite: boolean
+  readonly maxSize: number
+  readonly intervalMs: number
+}
+
+function run(data: ConsumerData): void {
+  const buffer = TraceBuffer.attach(data.buffer)
+  const control = new ControlBlock(data.control, data.rings)
+  const recorder = new TraceDatRecorder(buffer, { spoolDir: data.spoolDir })
+  const statusPath = join(data.spoolDir, SPOOL_FILES.status)
+  let capped = false
+  const spooled = (): number => recorder.spooledBytes.reduce((a, b) => a + b, 0)
+  const drain = (full: boolean): void => {
+    if (capped) return
+    recorder.drain(full)
+    if (data.maxSize > 0 && spooled() >= data.maxSize) capped = true
+  }
+  const writeStatus = (final: boolean): void => {
+    const c = buffer.counters()
+    const status: SpoolStatus = {
+      events: c.entries + c.readEvents,
+      lost: c.overrun + c.droppedEvents + c.commitOverrun,
+      threadsUnrecorded: control.unrecorded,
+      bytes: spooled(),
+      final,
+      capped,
+    }
+    writeFileSync(statusPath, JSON.stringify(status))
+  }
+  let seen = 0
+  let last = 0
+  for (;;) {
+    const seq = control.waitRequest(seen, data.intervalMs)
+    const kinds = seq !== seen ? control.takeRequests() : 0
+    if ((kinds & (Request.dump | Request.final)) !== 0) drain(false)
+    else if (!data.overwrite) drain(true)
+    const final = (kinds & Request.final) !== 0
+    const now = Date.now()
+    if (final || seq !== seen || now - last >= 1000) {
+      writeStatus(final)
+      last = now
+    }
+    if (seq !== seen) {
+      control.acknowledge(seq)
+      seen = seq
+    }
+    if (final) return
+  }
+}
+
+const data = workerData as ConsumerData | undefined
+if (data?.consumer === true) run(data)
