@@ -30,7 +30,7 @@ import { formatBytes, parseSize } from './sizes.js'
 import { UsageError } from './usage-error.js'
 
 /** Rings per process: the threads (main + workers) recorded at once. */
-export const DEFAULT_RINGS = 64
+export const DEFAULT_RINGS = 32
 
 export const RECORD_HELP: string = `Usage: onering record [options] -- <command> [args…]
 
@@ -44,7 +44,7 @@ Options:
   --overwrite SIZE      flight recorder: keep the newest SIZE per thread, written at exit,
                         on an uncaught exception, and on each --dump-on signal
   --dump-on SIGNAL      flight recorder: also dump on this signal (e.g. SIGUSR2)
-  --buffer SIZE         ring size per thread (default 1M)
+  --buffer SIZE         ring size per thread (default 512k)
   --max-size SIZE       stop writing a process's data past SIZE (default: no cap)
   --events LIST         groups: http,net,fetch,worker,child,gc,loop,marks (default all)
   --interval MS         event-loop samples and drains every MS (default 500)
@@ -185,7 +185,7 @@ export function parseRecordArgs(args: readonly string[], distDir: string): Recor
     dir,
     bufferSize: overwrite
       ? size('overwrite', values.overwrite, 0)
-      : size('buffer', values.buffer, 1 << 20),
+      : size('buffer', values.buffer, 512 * 1024),
     overwrite,
     maxSize: size('max-size', values['max-size'], 0),
     events: events as EventGroup[],
