@@ -11,7 +11,10 @@ import type { UserFieldSpec } from './handoff.js'
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/
 /** A value in an error message (callers from JavaScript pass anything). */
 function show(v: unknown): string {
-  return typeof v === 'string' ? `'${v}'` : (JSON.stringify(v) ?? typeof v)
+  if (typeof v === 'string') return `'${v}'`
+  if (typeof v === 'bigint') return `${v}n`
+  if (typeof v === 'function' || typeof v === 'symbol' || v === undefined) return typeof v
+  return JSON.stringify(v)
 }
 
 const TYPES = new Set(['string', 'u8', 'u16', 'u32', 'u64', 's8', 's16', 's32', 's64'])
@@ -69,7 +72,9 @@ function notRecorded(): boolean {
  */
 export function defineEvent(spec: UserEventSpec): UserEvent {
   if (typeof spec !== 'object' || spec === null) throw new TypeError('spec: expected an object')
-  const system = spec.system ?? 'app'
+  // undefined only: a null system is a mistake, not a default
+  // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
+  const system = spec.system === undefined ? 'app' : spec.system
   if (typeof system !== 'string' || !IDENT.test(system))
     throw new RangeError(`spec.system: ${show(system)} is not a C identifier`)
   if (typeof spec.name !== 'string' || !IDENT.test(spec.name))
