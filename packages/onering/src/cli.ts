@@ -40,6 +40,12 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+// `onering script FILE | head`: a closed pipe ends the listing, quietly
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err
+  process.exit(0)
+})
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code

@@ -27,7 +27,10 @@ export interface PlainEvent {
   readonly event: string
   /** The event's system (`ftrace`, `sched`, `node`, …). */
   readonly system: string
-  /** Decoded fields (64-bit values as numbers when exact, else decimal strings). */
+  /**
+   * The event's own fields, decoded (64-bit values as numbers when exact, else decimal
+   * strings); the common fields are left out, as trace-cmd and perf print them.
+   */
   readonly fields: Record<string, number | string | (number | string)[]>
   /** Events lost just before this one on its CPU (trace-cmd's `[LOST n EVENTS]`; -1: unknown count). */
   readonly missed: number
@@ -78,7 +81,8 @@ function plain(v: FieldValue): number | string | (number | string)[] {
 export function* plainEvents(file: TraceDatFile): Generator<PlainEvent> {
   for (const ev of traceDatEvents(file)) {
     const fields: Record<string, number | string | (number | string)[]> = {}
-    for (const [k, v] of Object.entries(eventFields(ev))) fields[k] = plain(v)
+    for (const [k, v] of Object.entries(eventFields(ev)))
+      if (!k.startsWith('common_')) fields[k] = plain(v)
     yield {
       cpu: ev.cpu,
       time: ev.timestamp,

@@ -17,8 +17,18 @@ comm-tid [cpu] seconds: event: fields.
   --ns     nanosecond timestamps (trace-cmd report -t)
 `
 
-function write(line: string): void {
-  process.stdout.write(line + '\n')
+/** Lines written to stdout in chunks (a listing can hold millions of events). */
+class Out {
+  #lines: string[] = []
+  push(line: string): void {
+    this.#lines.push(line)
+    if (this.#lines.length >= 1024) this.flush()
+  }
+  flush(): void {
+    if (this.#lines.length === 0) return
+    process.stdout.write(this.#lines.join('\n') + '\n')
+    this.#lines = []
+  }
 }
 
 /** Run `onering script`. */
@@ -44,7 +54,9 @@ export async function script(args: readonly string[]): Promise<number> {
   if (parsed.positionals.length !== 1)
     throw new UsageError('script: expected one FILE (onering script trace.dat)')
   const file = await openTraceFile(parsed.positionals[0]!)
-  if (parsed.values.json === true) for (const ev of plainEvents(file)) write(JSON.stringify(ev))
-  else for (const line of traceDatListing(file, { ns: parsed.values.ns === true })) write(line)
+  const out = new Out()
+  if (parsed.values.json === true) for (const ev of plainEvents(file)) out.push(JSON.stringify(ev))
+  else for (const line of traceDatListing(file, { ns: parsed.values.ns === true })) out.push(line)
+  out.flush()
   return 0
 }
