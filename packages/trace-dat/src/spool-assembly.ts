@@ -122,7 +122,7 @@ export function assembleTraceDat(
     throw new RangeError('options.compression: only version 7 files are compressed')
   const spools: ReadSpool[] = []
   try {
-    for (const c of cpus) spools.push(new ReadSpool(c, pageSize))
+    for (const c of cpus as readonly string[]) spools.push(new ReadSpool(c, pageSize))
     const ids = new Map<number, string>()
     const pids = new Set<number>()
     const events = spools.map(() => 0)
