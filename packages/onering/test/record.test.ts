@@ -272,3 +272,63 @@ describe('onering: the user API from an ESM app', () => {
     expect(r.status).toBe(7)
   })
 })
+
+describe('onering record: limits', () => {
+  it('--dump-on SIGNAL dumps the flight recorder at the signal, and again at exit', async () => {
+    const dir = outDir()
+    const p = start([
+      'record',
+      '-q',
+      '-o',
+      dir,
+      '--overwrite',
+      '32k',
+      '--dump-on',
+      'SIGUSR2',
+      '--',
+      'node',
+      'dump-on.mjs',
+    ])
+    await p.ready
+    p.child.kill('SIGUSR2')
+    const run = await p.done
+    expect(run.status).toBe(0)
+    const marks = events(join(dir, 'trace.dat'))
+      .filter((e) => e.event === 'print')
+      .map(markText)
+    // the dump kept phase 1 whole; phase 2 overwrote itself, its newest events were kept at exit
+    expect(marks.filter((m) => m.startsWith('phase1 '))).toEqual(
+      Array.from({ length: 200 }, (_, i) => `phase1 ${i}`),
+    )
+    expect(marks.at(-1)).toBe('phase2 19999')
+    expect(marks.filter((m) => m.startsWith('phase2 ')).length).toBeLessThan(20000)
+  })
+
+  it('--max-size stops the spooling at the cap and counts the rest as lost', () => {
+    const dir = outDir()
+    const n = 200000
+    const run = onering([
+      'record',
+      '-o',
+      dir,
+      '--buffer',
+      '64k',
+      '--max-size',
+      '128k',
+      '--events',
+      'marks',
+      '--',
+      'node',
+      'many-marks.mjs',
+      String(n),
+    ])
+    expect(run.status).toBe(0)
+    const marks = events(join(dir, 'trace.dat')).filter((e) => e.event === 'print')
+    // at most the cap plus what one drain found in the ring (64k), in pages of 4 kB
+    expect(marks.length).toBeGreaterThan(1000)
+    expect(marks.length).toBeLessThan(n / 4)
+    const m = /onering: (\d+) events, (\d+) lost/.exec(run.stderr)!
+    expect(Number(m[1])).toBe(marks.length)
+    expect(Number(m[2])).toBeGreaterThan(n / 2)
+  })
+})
