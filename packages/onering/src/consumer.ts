@@ -1,7 +1,8 @@
 /**
  * The consumer thread of a recorded process (a worker the main thread's preload starts, unref'd
  * so it never keeps the app alive): it moves complete pages from every ring into one spool file
- * per ring while the app runs (streaming; nothing in flight-recorder mode), answers the dump
+ * per ring while the app runs (streaming; nothing in flight-recorder mode) — every `--interval`
+ * ms, or within 2 ms while a burst keeps filling pages — answers the dump
  * and final-drain requests of the other threads, and rewrites `status.json` after each drain.
  * `onering record` assembles the files from the spools after the process exits, so a process
  * killed by SIGKILL still leaves every page drained so far.
@@ -29,6 +30,9 @@ export interface ConsumerData {
   readonly intervalMs: number
 }
 
+/** Pages moved by one drain that make the next one come at once. */
+const BURST_PAGES = 16
+
 function run(data: ConsumerData): void {
   const buffer = TraceBuffer.attach(data.buffer)
   const control = new ControlBlock(data.control, data.rings)
@@ -36,10 +40,11 @@ function run(data: ConsumerData): void {
   const statusPath = join(data.spoolDir, SPOOL_FILES.status)
   let capped = false
   const spooled = (): number => recorder.spooledBytes.reduce((a, b) => a + b, 0)
-  const drain = (full: boolean): void => {
-    if (capped) return
-    recorder.drain(full)
+  const drain = (full: boolean): number => {
+    if (capped) return 0
+    const moved = recorder.drain(full)
     if (data.maxSize > 0 && spooled() >= data.maxSize) capped = true
+    return moved
   }
   const writeStatus = (final: boolean): void => {
     const c = buffer.counters()
@@ -55,11 +60,16 @@ function run(data: ConsumerData): void {
   }
   let seen = 0
   let last = 0
+  let sleep = data.intervalMs
   for (;;) {
-    const seq = control.waitRequest(seen, data.intervalMs)
+    const seq = control.waitRequest(seen, sleep)
     const kinds = seq !== seen ? control.takeRequests() : 0
+    let moved = 0
     if ((kinds & (Request.dump | Request.final)) !== 0) drain(false)
-    else if (!data.overwrite) drain(true)
+    else if (!data.overwrite) moved = drain(true)
+    // a burst fills the rings between two drains: come back sooner while pages keep coming
+    sleep =
+      moved >= BURST_PAGES ? 2 : moved > 0 ? Math.max(2, data.intervalMs >> 3) : data.intervalMs
     const final = (kinds & Request.final) !== 0
     const now = Date.now()
     if (final || seq !== seen || now - last >= 1000) {

@@ -2,6 +2,8 @@
 // threads, put under load by a separate client process for a few seconds, then shut down.
 //
 //   node tools/examples/http-pool/app.mjs [--seconds 3] [--workers 2] [--connections 8]
+//   node tools/examples/http-pool/app.mjs --serve [--workers 2]   (no client: prints
+//     `PORT <port> PID <pid>` and serves until SIGTERM/SIGINT; the benchmark's server)
 //
 // Routes: GET /hello (answered at once), GET /work?n=N (N rounds of hashing in a worker),
 // GET /slow (waits 30 ms), anything else 404. It marks its phases with onering's user API
@@ -18,6 +20,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '3' },
     workers: { type: 'string', default: '2' },
     connections: { type: 'string', default: '8' },
+    serve: { type: 'boolean', default: false },
   },
 })
 
@@ -106,6 +109,17 @@ const server = http.createServer(async (req, res) => {
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address()
   mark(`listening on ${port}`)
+  if (values.serve) {
+    console.log(`PORT ${port} PID ${process.pid}`)
+    const stop = () => {
+      server.closeAllConnections()
+      server.close()
+      pool.close()
+    }
+    process.once('SIGTERM', stop)
+    process.once('SIGINT', stop)
+    return
+  }
   console.log(`http-pool: listening on 127.0.0.1:${port}, ${values.workers} workers`)
   const client = fork(new URL('./load.mjs', import.meta.url), [
     String(port),
