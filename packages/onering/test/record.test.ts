@@ -155,6 +155,36 @@ describe('onering record: threads and processes', () => {
     expect(tids.size).toBe(7)
   })
 
+  it('a worker terminated mid-write: its committed events kept, its ring reused', () => {
+    const dir = outDir()
+    const run = onering([
+      'record',
+      '-q',
+      '--rings',
+      '2',
+      '--buffer',
+      '4M',
+      '-o',
+      dir,
+      '--',
+      'node',
+      'terminate.mjs',
+    ])
+    expect(run.stdout).toBe('terminated\n')
+    expect(run.status).toBe(0)
+    const marks = events(join(dir, 'trace.dat')).filter((e) => e.event === 'print')
+    const busy = marks.filter((e) => markText(e).startsWith('busy '))
+    expect(busy.length).toBeGreaterThan(2000)
+    expect(busy.map(markText)).toEqual(Array.from({ length: busy.length }, (_, i) => `busy ${i}`))
+    const next = marks.filter((e) => markText(e) === 'next worker')
+    expect(next).toHaveLength(1)
+    expect(next[0]!.cpu).toBe(busy[0]!.cpu)
+    expect(next[0]!.tid).not.toBe(busy[0]!.tid)
+    expect(marks.filter((e) => markText(e) === 'after terminate')).toHaveLength(1)
+    if (hasTraceCmd)
+      expect(traceCmdReport(join(dir, 'trace.dat')).join('\n')).toContain('next worker')
+  })
+
   it('gives a Node child process its own file in the same directory', () => {
     const dir = outDir()
     const run = onering(['record', '-q', '-o', dir, '--', 'node', 'child.mjs'])
