@@ -13,8 +13,8 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { workerData } from 'node:worker_threads'
 import { TraceBuffer } from '@onering/ftrace'
-import { TraceDatRecorder } from '@onering/trace-dat'
 import { ControlBlock, Request } from './control-block.js'
+import { RingSpooler } from './ring-spooler.js'
 import { SPOOL_FILES } from './session-config.js'
 import type { SpoolStatus } from './session-config.js'
 
@@ -36,13 +36,14 @@ const BURST_PAGES = 16
 function run(data: ConsumerData): void {
   const buffer = TraceBuffer.attach(data.buffer)
   const control = new ControlBlock(data.control, data.rings)
-  const recorder = new TraceDatRecorder(buffer, { spoolDir: data.spoolDir })
+  const spooler = new RingSpooler(buffer, data.spoolDir)
+  const held = (ring: number): boolean => control.holder(ring) !== 0
   const statusPath = join(data.spoolDir, SPOOL_FILES.status)
   let capped = false
-  const spooled = (): number => recorder.spooledBytes.reduce((a, b) => a + b, 0)
+  const spooled = (): number => spooler.total
   const drain = (full: boolean): number => {
     if (capped) return 0
-    const moved = recorder.drain(full)
+    const moved = spooler.drain(!full, held)
     if (data.maxSize > 0 && spooled() >= data.maxSize) capped = true
     return moved
   }
@@ -80,7 +81,10 @@ function run(data: ConsumerData): void {
       control.acknowledge(seq)
       seen = seq
     }
-    if (final) return
+    if (final) {
+      spooler.close()
+      return
+    }
   }
 }
 

@@ -62,6 +62,11 @@ export class ControlBlock {
     return -1
   }
 
+  /** The thread holding `ring` (its threadId + 1), or 0 when the ring is free. */
+  holder(ring: number): number {
+    return Atomics.load(this.words, SLOTS + ring)
+  }
+
   /** Free ring `ring` (its thread exited and the ring's writer was recovered). */
   release(ring: number): void {
     Atomics.store(this.words, SLOTS + ring, 0)
