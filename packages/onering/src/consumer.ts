@@ -1,8 +1,8 @@
 /**
  * The consumer thread of a recorded process (a worker the main thread's preload starts, unref'd
  * so it never keeps the app alive): it moves complete pages from every ring into one spool file
- * per ring while the app runs (streaming; nothing in flight-recorder mode) — every `--interval`
- * ms, or within 2 ms while a burst keeps filling pages — answers the dump
+ * per ring while the app runs (streaming; nothing in flight-recorder mode) — every 20 ms, or
+ * within 2 ms while a burst keeps filling pages — answers the dump
  * and final-drain requests of the other threads, and rewrites `status.json` after each drain.
  * `onering record` assembles the files from the spools after the process exits, so a process
  * killed by SIGKILL still leaves every page drained so far.
@@ -12,7 +12,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { workerData } from 'node:worker_threads'
-import { TraceBuffer } from '@onering/ftrace'
+import { ring_buffer_time_stamp, TraceBuffer } from '@onering/ftrace'
 import { ControlBlock, Request } from './control-block.js'
 import { RingSpooler } from './ring-spooler.js'
 import { SPOOL_FILES } from './session-config.js'
@@ -30,6 +30,11 @@ export interface ConsumerData {
   readonly intervalMs: number
 }
 
+/**
+ * How often an idle consumer looks at the rings it drains (only the rings threads hold: a
+ * look at an empty ring is one reader-lock round trip).
+ */
+const IDLE_POLL_MS = 20
 /** Pages moved by one drain that make the next one come at once. */
 const BURST_PAGES = 16
 
@@ -56,12 +61,14 @@ function run(data: ConsumerData): void {
       bytes: spooled(),
       final,
       capped,
+      rings: Array.from({ length: buffer.rb.cpus }, (_, r) => buffer.counters(r)),
+      now: ring_buffer_time_stamp(buffer),
     }
     writeFileSync(statusPath, JSON.stringify(status))
   }
   let seen = 0
   let last = 0
-  let sleep = data.intervalMs
+  let sleep = IDLE_POLL_MS
   for (;;) {
     const seq = control.waitRequest(seen, sleep)
     const kinds = seq !== seen ? control.takeRequests() : 0
@@ -69,8 +76,7 @@ function run(data: ConsumerData): void {
     if ((kinds & (Request.dump | Request.final)) !== 0) drain(false)
     else if (!data.overwrite) moved = drain(true)
     // a burst fills the rings between two drains: come back sooner while pages keep coming
-    sleep =
-      moved >= BURST_PAGES ? 2 : moved > 0 ? Math.max(2, data.intervalMs >> 3) : data.intervalMs
+    sleep = moved >= BURST_PAGES ? 2 : IDLE_POLL_MS
     const final = (kinds & Request.final) !== 0
     const now = Date.now()
     if (final || seq !== seen || now - last >= 1000) {

@@ -9,7 +9,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { assembleTraceDat } from '@onering/trace-dat'
+import { assembleTraceDat, cpuStatText } from '@onering/trace-dat'
 import { defineEvent, EventIdAllocator, FIRST_USER_EVENT_ID } from '@onering/trace-events'
 import type { EventDefinition } from '@onering/trace-events'
 import type { UserFieldSpec } from './handoff.js'
@@ -108,11 +108,17 @@ export const traceDatSink: FileSink = {
   format: 'trace.dat',
   fileName: (pid, main) => (main ? 'trace.dat' : `trace-${pid}.dat`),
   write(spools, path) {
+    const st = spools.status
+    const nsClock = spools.process.clock !== 'counter'
     const r = assembleTraceDat(path, spools.cpus, {
       pageSize: spools.process.pageSize,
       definitions: spools.definitions,
       comms: spools.comms,
       clock: spools.process.clock,
+      // the rings' counters (dropped and overwritten events) as trace-cmd's CPUSTAT options
+      ...(st?.rings === undefined
+        ? {}
+        : { cpuStats: st.rings.map((c, cpu) => cpuStatText(cpu, c, st.now ?? 0, nsClock)) }),
     })
     const events = r.events.reduce((a, b) => a + b, 0)
     const missed = r.missed.reduce((a, b) => a + b, 0)

@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import { join } from 'node:path'
+import type { RingCounters } from '@onering/trace-dat'
 import type { EventGroup } from './node-events.js'
 
 /** The environment variable holding the {@link SessionConfig} as JSON. */
@@ -66,6 +67,10 @@ export interface SpoolStatus {
   readonly final: boolean
   /** True when `--max-size` stopped the spooling. */
   readonly capped: boolean
+  /** Per ring, the ring buffer's counters (written as the file's CPUSTAT options). */
+  readonly rings?: readonly RingCounters[]
+  /** The buffer's clock when the counters were read. */
+  readonly now?: number
 }
 
 /** The `process.json` of a spool directory. */

@@ -38,6 +38,19 @@ export interface PlainEvent {
 
 const PERF_MAGIC = 'PERFILE2'
 
+/**
+ * Events the file's CPUSTAT options (the rings' `per_cpu/cpuN/stats`) say were lost:
+ * overwritten (`overrun`), refused when a ring was full (`dropped events`) or by a nested
+ * writer (`commit overrun`); 0 for a file without them.
+ */
+export function statsLost(file: TraceDatFile): number {
+  let lost = 0
+  for (const text of file.options.cpuStats)
+    for (const m of text.matchAll(/^(?:overrun|commit overrun|dropped events): (\d+)$/gm))
+      lost += Number(m[1])
+  return lost
+}
+
 /** Read a trace.dat; a UsageError for a file that is missing or of another kind. */
 export async function openTraceFile(path: string): Promise<TraceDatFile> {
   let bytes: Uint8Array

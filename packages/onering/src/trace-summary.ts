@@ -83,8 +83,11 @@ const str = (v: unknown): string =>
 const ms = (ns: unknown): number => Math.round(num(ns) / 1e3) / 1e3
 const route = (url: string): string => url.split('?')[0]!
 
-/** Summarize the events of a file. */
-export function summarize(events: Iterable<PlainEvent>): TraceSummary {
+/**
+ * Summarize the events of a file; `statsLost` is what the file's ring counters say was lost
+ * (the report shows the larger of it and the pages' missed counts).
+ */
+export function summarize(events: Iterable<PlainEvent>, statsLost = 0): TraceSummary {
   const byEvent: Record<string, number> = {}
   const byThread: Record<string, number> = {}
   const requests: RequestLine[] = []
@@ -211,7 +214,7 @@ export function summarize(events: Iterable<PlainEvent>): TraceSummary {
   }
   return {
     events: count,
-    lost,
+    lost: Math.max(lost, statsLost),
     first: count === 0 ? 0 : first,
     last,
     byEvent,

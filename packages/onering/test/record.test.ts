@@ -360,5 +360,10 @@ describe('onering record: limits', () => {
     const m = /onering: (\d+) events, (\d+) lost/.exec(run.stderr)!
     expect(Number(m[1])).toBe(marks.length)
     expect(Number(m[2])).toBeGreaterThan(n / 2)
+    // the file says so too: the rings' counters are its CPUSTAT options (trace-cmd report --stat)
+    const report = JSON.parse(onering(['report', '--json', join(dir, 'trace.dat')]).stdout) as {
+      lost: number
+    }
+    expect(report.lost).toBe(Number(m[2]))
   })
 })

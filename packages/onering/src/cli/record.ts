@@ -47,7 +47,7 @@ Options:
   --buffer SIZE         ring size per thread (default 512k)
   --max-size SIZE       stop writing a process's data past SIZE (default: no cap)
   --events LIST         groups: http,net,fetch,worker,child,gc,loop,marks (default all)
-  --interval MS         event-loop samples and drains every MS (default 500)
+  --interval MS         an event-loop sample per thread every MS (default 500)
   --clock NAME          mono (default: CLOCK_MONOTONIC, as perf and the kernel) or counter
   --rings N             threads recorded at once per process (default ${DEFAULT_RINGS})
   -q, --quiet           no status line, no summary

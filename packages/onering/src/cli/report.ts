@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import { parseArgs } from 'node:util'
-import { openTraceFile, plainEvents } from '../trace-file.js'
+import { openTraceFile, plainEvents, statsLost } from '../trace-file.js'
 import { reportText, summarize } from '../trace-summary.js'
 import { UsageError } from './usage-error.js'
 
@@ -34,7 +34,7 @@ export async function report(args: readonly string[]): Promise<number> {
   if (parsed.positionals.length !== 1)
     throw new UsageError('report: expected one FILE (onering report trace.dat)')
   const file = await openTraceFile(parsed.positionals[0]!)
-  const s = summarize(plainEvents(file))
+  const s = summarize(plainEvents(file), statsLost(file))
   process.stdout.write(
     parsed.values.json === true ? JSON.stringify(s, null, 2) + '\n' : reportText(s),
   )
