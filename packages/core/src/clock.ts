@@ -34,10 +34,30 @@ const hrtimeBigint = proc?.hrtime?.bigint
  * runs on the same CLOCK_MONOTONIC source but from a per-worker origin. The offset to
  * the process-wide hrtime origin is measured once per worker.
  */
-const perfBaseNs: number =
-  hrtimeBigint !== undefined
-    ? Number(hrtimeBigint.call(proc!.hrtime)) - performance.now() * 1e6
-    : performance.timeOrigin * 1e6
+const perfBaseNs: number = hrtimeBigint !== undefined ? measureBase() : performance.timeOrigin * 1e6
+
+/**
+ * The offset, from the tightest of a few `hrtime, now, hrtime` brackets: a single pair taken
+ * cold (the first `performance.now()` of a thread is slow) or preempted between its two calls
+ * put whole milliseconds of skew between the threads' clocks.
+ */
+function measureBase(): number {
+  const hr = (): number => Number(hrtimeBigint!.call(proc!.hrtime))
+  performance.now()
+  hr()
+  let best = Infinity
+  let base = 0
+  for (let k = 0; k < 5; k++) {
+    const a = hr()
+    const p = performance.now()
+    const b = hr()
+    if (b - a < best) {
+      best = b - a
+      base = (a + b) / 2 - p * 1e6
+    }
+  }
+  return base
+}
 
 /**
  * @internal The timestamp of a record: `explicit` (validated) when given, else the buffer's

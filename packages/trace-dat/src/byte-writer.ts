@@ -54,7 +54,9 @@ export class ByteWriter {
 
   /** Append raw bytes. */
   raw(b: Uint8Array): this {
-    this.#buf.set(b, this.#room(b.length))
+    // #room may replace #buf: take the offset first
+    const at = this.#room(b.length)
+    this.#buf.set(b, at)
     return this
   }
 
@@ -70,7 +72,8 @@ export class ByteWriter {
 
   /** Append `n` zero bytes. */
   zeros(n: number): this {
-    this.#buf.fill(0, this.#room(n), this.length)
+    const at = this.#room(n)
+    this.#buf.fill(0, at, this.length)
     return this
   }
 

@@ -48,3 +48,7 @@ export {
   tracecmd_read_data,
   tracecmd_read_next_data,
 } from './tracecmd-input.js'
+export type { SpoolAssembly, SpoolAssemblyOptions } from './spool-assembly.js'
+export { assembleTraceDat } from './spool-assembly.js'
+export type { RingCounters } from './file-options.js'
+export { cpuStatText } from './file-options.js'

@@ -3,14 +3,14 @@
 // them. The main thread prints live progress from the buffer's counters, then per-CPU statistics,
 // throughput and the accounting invariants. Exits with code 1 when an invariant does not hold.
 //
-//   node tools/demo.mjs [--seconds 5] [--writers 2] [--rate 250000] [--mode overwrite|produce-consume]
+//   node tools/examples/core-demo.mjs [--seconds 5] [--writers 2] [--rate 250000] [--mode overwrite|produce-consume]
 //                       [--layout paged|contiguous] [--size <bytes per ring>]
 //
 // The writers ramp up: each writes `rate` events/s in the first second, twice that in the next,
 // and so on, and as fast as it can in the last second (always with `--rate 0`), so the run shows
 // the consumer keeping up first and the ring overwriting (or dropping) once it cannot.
 //
-// It imports the built package by name, exactly as a user would (`npm start` builds it first).
+// It imports the built package by name, exactly as a user would (`npm run build` first).
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
 import { parseArgs } from 'node:util'
 import { ALL_CPUS, RingBuffer, rawContiguousClient, rawPagedClient } from '@onering/core'
@@ -179,7 +179,7 @@ async function main() {
   })
   if (values.help) {
     console.log(
-      'usage: node tools/demo.mjs [--seconds 5] [--writers 2] [--rate 250000] [--mode overwrite|produce-consume] [--layout paged|contiguous] [--size bytes]',
+      'usage: node tools/examples/core-demo.mjs [--seconds 5] [--writers 2] [--rate 250000] [--mode overwrite|produce-consume] [--layout paged|contiguous] [--size bytes]',
     )
     return
   }

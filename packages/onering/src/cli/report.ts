@@ -1,0 +1,42 @@
+/**
+ * `onering report FILE [--json]`: a summary of a recording for a person.
+ *
+ * @packageDocumentation
+ */
+import { parseArgs } from 'node:util'
+import { openTraceFile, plainEvents, statsLost } from '../trace-file.js'
+import { reportText, summarize } from '../trace-summary.js'
+import { UsageError } from './usage-error.js'
+
+export const REPORT_HELP: string = `Usage: onering report [--json] FILE
+
+Summarizes FILE (a trace.dat): events per type and thread, HTTP routes with latency
+percentiles and the slowest requests, a GC pause histogram, event-loop delay and
+utilization per thread, lost events.  --json prints the same as one JSON object.
+`
+
+/** Run `onering report`. */
+export async function report(args: readonly string[]): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+    })
+  } catch (err) {
+    throw new UsageError(`report: ${(err as Error).message.split('\n')[0]!}`)
+  }
+  if (parsed.values.help === true) {
+    process.stdout.write(REPORT_HELP)
+    return 0
+  }
+  if (parsed.positionals.length !== 1)
+    throw new UsageError('report: expected one FILE (onering report trace.dat)')
+  const file = await openTraceFile(parsed.positionals[0]!)
+  const s = summarize(plainEvents(file), statsLost(file))
+  process.stdout.write(
+    parsed.values.json === true ? JSON.stringify(s, null, 2) + '\n' : reportText(s),
+  )
+  return 0
+}
