@@ -56,3 +56,10 @@ export { PerfDataReader, recordTypeName } from './perf-data-reader.js'
 export type { PerfDataRecord, PerfDataTraceFields } from './perf-data-reader.js'
 export { PERF_SCRIPT_LISTING_ARGS, perfDataListing } from './listing.js'
 export type { PerfDataListingOptions } from './listing.js'
+export { PerfDataWriter } from './perf-data-writer.js'
+export type {
+  PerfDataWriterEvent,
+  PerfDataWriterFeatures,
+  PerfDataWriterOptions,
+  PerfSynthesizedId,
+} from './perf-data-writer.js'
