@@ -107,7 +107,8 @@ export class PerfDataReader {
 
   /** Read a file (the whole of it, into memory). */
   static fromFile(path: string): PerfDataReader {
-    return new PerfDataReader(readFileSync(path))
+    const b = readFileSync(path)
+    return new PerfDataReader(new Uint8Array(b.buffer, b.byteOffset, b.length))
   }
 
   /**
