@@ -49,7 +49,8 @@ describe.each(FIXTURES)('fixture %s.data (perf record 6.1)', (name) => {
     expect(file.features.arch).toBe('x86_64')
   })
 
-  it('names the program threads as prog.c logged them', () => {
+  // (lost.data is left out: its ring overflowed on purpose, and a COMM may be what it lost)
+  it.runIf(name !== 'lost')('names the program threads as prog.c logged them', () => {
     const threads = fixtureLines(`${name}.log`)
       .filter((l) => l.startsWith('thread '))
       .map((l) => l.split(' '))
