@@ -75,8 +75,15 @@ const SW_NAMES = [
  */
 export function derivedName(attr: PerfEventAttr, format: EventFormat | undefined): string {
   if (attr.type === PERF_TYPE_TRACEPOINT)
-    return format === undefined ? `unknown:0x${attr.config.toString(16)}` : `${format.system}:${format.name}`
-  const table = attr.type === PERF_TYPE_HARDWARE ? HW_NAMES : attr.type === PERF_TYPE_SOFTWARE ? SW_NAMES : undefined
+    return format === undefined
+      ? `unknown:0x${attr.config.toString(16)}`
+      : `${format.system}:${format.name}`
+  const table =
+    attr.type === PERF_TYPE_HARDWARE
+      ? HW_NAMES
+      : attr.type === PERF_TYPE_SOFTWARE
+        ? SW_NAMES
+        : undefined
   const base = table?.[Number(attr.config)]
   if (base === undefined) return `raw 0x${attr.type.toString(16)}:0x${attr.config.toString(16)}`
   return attr.exclude_guest ? base : `${base}:HG`
@@ -131,4 +138,9 @@ export function evselOf(
 
 /** @internal Bits of sample_type that shape the `sample_id` trailer. */
 export const TRAILER_BITS: number =
-  PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_ID | PERF_SAMPLE_STREAM_ID | PERF_SAMPLE_CPU | PERF_SAMPLE_IDENTIFIER
+  PERF_SAMPLE_TID |
+  PERF_SAMPLE_TIME |
+  PERF_SAMPLE_ID |
+  PERF_SAMPLE_STREAM_ID |
+  PERF_SAMPLE_CPU |
+  PERF_SAMPLE_IDENTIFIER

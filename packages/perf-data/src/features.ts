@@ -10,6 +10,7 @@
 import type { PerfEventAttr, PerfEventAttrInit } from '@onering/perf'
 import { readTracingData, TracingDataError, writeTracingData } from '@onering/trace-events'
 import type { TracingData } from '@onering/trace-events'
+import { checkBytes, checkInt, checkObject, checkString, checkU64 } from './check.js'
 import { fileAttrBytes, readFileAttr } from './file-attr.js'
 import { FileCursor } from './file-cursor.js'
 import { featureName, PERF_FILE_ATTR_SIZE_61, PerfFeature } from './file-format.js'
@@ -197,8 +198,21 @@ function decodeOne(bit: number, c: FileCursor, out: Mutable<PerfDataFeatures>): 
  * @throws PerfDataError naming `feature table` or `feature <NAME>` and the byte offset.
  */
 export function decodeFeatures(bytes: Uint8Array, header: PerfFileHeader): PerfDataFeatureSections {
+  checkBytes(bytes, 'bytes')
+  checkObject(header, 'header')
+  checkObject(header.data, 'header.data')
+  checkInt(header.data.offset, 'header.data.offset', 0, Number.MAX_SAFE_INTEGER)
+  checkInt(header.data.size, 'header.data.size', 0, Number.MAX_SAFE_INTEGER)
+  if (!Array.isArray(header.features))
+    throw new TypeError('header.features: expected an array of feature bits')
+  for (const bit of header.features) checkInt(bit, 'header.features', 0, 255)
   const tableAt = header.data.offset + header.data.size
-  const table = new FileCursor(bytes, 'feature table', Math.min(tableAt, bytes.length), bytes.length)
+  const table = new FileCursor(
+    bytes,
+    'feature table',
+    Math.min(tableAt, bytes.length),
+    bytes.length,
+  )
   if (tableAt > bytes.length) table.fail(tableAt, 'starts past the end of the file')
   table.need(16 * header.features.length)
   const sections = new Map<number, PerfFileSection>()
@@ -208,11 +222,54 @@ export function decodeFeatures(bytes: Uint8Array, header: PerfFileHeader): PerfD
     const offset = table.size('feature offset')
     const size = table.size('feature size')
     if (offset + size > bytes.length)
-      table.fail(at, `${featureName(bit)} section [${offset}, ${offset + size}) runs past the ${bytes.length}-byte file`)
+      table.fail(
+        at,
+        `${featureName(bit)} section [${offset}, ${offset + size}) runs past the ${bytes.length}-byte file`,
+      )
     sections.set(bit, { offset, size })
     decodeOne(bit, new FileCursor(bytes, `feature ${featureName(bit)}`, offset, offset + size), out)
   }
   return { features: out, sections }
+}
+
+/** @internal Check the types of a features object (names in messages: `hostname`, `nrCpus.online`, …). */
+export function checkFeatures(f: unknown, name: string): void {
+  const o = checkObject(f, name)
+  for (const k of ['hostname', 'osRelease', 'version', 'arch', 'cpuDesc', 'cpuId'] as const)
+    if (o[k] !== undefined) checkString(o[k], k)
+  if (o['tracingData'] !== undefined) checkObject(o['tracingData'], 'tracingData')
+  if (o['nrCpus'] !== undefined) {
+    const n = checkObject(o['nrCpus'], 'nrCpus')
+    checkInt(n['available'], 'nrCpus.available', 0, 0xffffffff)
+    checkInt(n['online'], 'nrCpus.online', 0, 0xffffffff)
+  }
+  for (const k of ['totalMem', 'clockResNs'] as const) if (o[k] !== undefined) checkU64(o[k], k)
+  if (o['cmdline'] !== undefined) {
+    if (!Array.isArray(o['cmdline'])) throw new TypeError('cmdline: expected an array of strings')
+    o['cmdline'].forEach((w, i) => checkString(w, `cmdline[${i}]`))
+  }
+  if (o['eventDesc'] !== undefined) {
+    if (!Array.isArray(o['eventDesc'])) throw new TypeError('eventDesc: expected an array')
+    o['eventDesc'].forEach((e: unknown, i) => {
+      const d = checkObject(e, `eventDesc[${i}]`)
+      checkObject(d['attr'], `eventDesc[${i}].attr`)
+      checkString(d['name'], `eventDesc[${i}].name`)
+      if (!Array.isArray(d['ids']))
+        throw new TypeError(`eventDesc[${i}].ids: expected an array of bigints`)
+      d['ids'].forEach((id, k) => checkU64(id, `eventDesc[${i}].ids[${k}]`))
+    })
+  }
+  if (o['sampleTime'] !== undefined) {
+    const t = checkObject(o['sampleTime'], 'sampleTime')
+    checkU64(t['first'], 'sampleTime.first')
+    checkU64(t['last'], 'sampleTime.last')
+  }
+  if (o['clockData'] !== undefined) {
+    const c = checkObject(o['clockData'], 'clockData')
+    checkInt(c['clockid'], 'clockData.clockid', 0, 0xffffffff)
+    checkU64(c['wallNs'], 'clockData.wallNs')
+    checkU64(c['clockNs'], 'clockData.clockNs')
+  }
 }
 
 function u32Pair(a: number, b: number): Uint8Array {
@@ -260,28 +317,35 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
  *   hold (config3), or a tracing-data block the trace-event writer refuses.
  */
 export function encodeFeatures(f: PerfDataFeaturesInit): { bit: number; body: Uint8Array }[] {
+  checkFeatures(f, 'f')
   const out: { bit: number; body: Uint8Array }[] = []
   const add = (bit: number, body: Uint8Array | undefined): void => {
     if (body !== undefined) out.push({ bit, body })
   }
   const u32 = (v: number, what: string): number => {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`${what}: ${v} is not a u32`)
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff)
+      throw new RangeError(`${what}: ${v} is not a u32`)
     return v
   }
-  const str = (s: string | undefined): Uint8Array | undefined => (s === undefined ? undefined : headerStringBytes(s))
+  const str = (s: string | undefined): Uint8Array | undefined =>
+    s === undefined ? undefined : headerStringBytes(s)
   if (f.tracingData !== undefined) add(PerfFeature.TRACING_DATA, writeTracingData(f.tracingData))
   add(PerfFeature.HOSTNAME, str(f.hostname))
   add(PerfFeature.OSRELEASE, str(f.osRelease))
   add(PerfFeature.VERSION, str(f.version))
   add(PerfFeature.ARCH, str(f.arch))
   if (f.nrCpus !== undefined)
-    add(PerfFeature.NRCPUS, u32Pair(u32(f.nrCpus.available, 'nrCpus.available'), u32(f.nrCpus.online, 'nrCpus.online')))
+    add(
+      PerfFeature.NRCPUS,
+      u32Pair(u32(f.nrCpus.available, 'nrCpus.available'), u32(f.nrCpus.online, 'nrCpus.online')),
+    )
   add(PerfFeature.CPUDESC, str(f.cpuDesc))
   add(PerfFeature.CPUID, str(f.cpuId))
   if (f.totalMem !== undefined) add(PerfFeature.TOTAL_MEM, u64s(f.totalMem))
   if (f.cmdline !== undefined) add(PerfFeature.CMDLINE, headerStringListBytes(f.cmdline))
   if (f.eventDesc !== undefined) add(PerfFeature.EVENT_DESC, eventDescBytes(f.eventDesc))
-  if (f.sampleTime !== undefined) add(PerfFeature.SAMPLE_TIME, u64s(f.sampleTime.first, f.sampleTime.last))
+  if (f.sampleTime !== undefined)
+    add(PerfFeature.SAMPLE_TIME, u64s(f.sampleTime.first, f.sampleTime.last))
   if (f.clockResNs !== undefined) add(PerfFeature.CLOCKID, u64s(f.clockResNs))
   if (f.clockData !== undefined) {
     const body = new Uint8Array(24)

@@ -23,12 +23,21 @@ export function fileAttrBytes(attr: PerfEventAttrInit, what: string): Uint8Array
  * @internal Decode the attr at `bytes[at, at + room)`; its own `size` (0 = 64) must fit in
  * `room`. Errors become PerfDataErrors of `section` at `at`.
  */
-export function readFileAttr(bytes: Uint8Array, at: number, room: number, section: string): PerfEventAttr {
+export function readFileAttr(
+  bytes: Uint8Array,
+  at: number,
+  room: number,
+  section: string,
+): PerfEventAttr {
   if (room < 8) throw new PerfDataError(section, at, `${room} bytes cannot hold an attr`)
   const size = new DataView(bytes.buffer, bytes.byteOffset + at, 8).getUint32(4, true)
   const own = size === 0 ? 64 : size
   if (own > room)
-    throw new PerfDataError(section, at + 4, `attr.size ${size} is larger than its ${room}-byte slot`)
+    throw new PerfDataError(
+      section,
+      at + 4,
+      `attr.size ${size} is larger than its ${room}-byte slot`,
+    )
   try {
     return decodeAttr(bytes.subarray(at, at + own))
   } catch (e) {

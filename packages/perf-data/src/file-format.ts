@@ -7,6 +7,8 @@
  * @packageDocumentation
  */
 
+import { checkInt } from './check.js'
+
 /** `PERFILE2`: the 8 magic bytes of a version-2 perf.data (as a little-endian u64, 0x32454c4946524550). */
 export const PERF_MAGIC = 'PERFILE2'
 /** `sizeof(struct perf_file_header)`: 104 bytes (the 256-bit feature bitmap included). */
@@ -130,6 +132,7 @@ const FEATURE_NAMES = new Map<number, PerfFeatureName>(
 
 /** The name of feature bit `bit` (`HOSTNAME`), or `bit N` for a bit perf 6.1 does not define. */
 export function featureName(bit: number): string {
+  checkInt(bit, 'bit', 0, 255)
   return FEATURE_NAMES.get(bit) ?? `bit ${bit}`
 }
 

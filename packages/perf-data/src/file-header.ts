@@ -7,6 +7,7 @@
  *
  * @packageDocumentation
  */
+import { checkBytes, checkInt, checkObject } from './check.js'
 import { PerfDataError } from './errors.js'
 import { FileCursor } from './file-cursor.js'
 import { PERF_FILE_HEADER_SIZE, PERF_MAGIC, PERF_PIPE_HEADER_SIZE } from './file-format.js'
@@ -53,6 +54,7 @@ function section(c: FileCursor): PerfFileSection {
  *   and data that overlap or start inside the header.
  */
 export function decodeFileHeader(bytes: Uint8Array): PerfFileHeader {
+  checkBytes(bytes, 'bytes')
   const c = new FileCursor(bytes, 'file header', 0, bytes.length)
   c.need(16)
   checkMagic(bytes)
@@ -76,13 +78,21 @@ export function decodeFileHeader(bytes: Uint8Array): PerfFileHeader {
     }
   const inside = (s: PerfFileSection, name: string, at: number): void => {
     if (s.offset + s.size > bytes.length)
-      c.fail(at, `${name} section [${s.offset}, ${s.offset + s.size}) runs past the ${bytes.length}-byte file`)
+      c.fail(
+        at,
+        `${name} section [${s.offset}, ${s.offset + s.size}) runs past the ${bytes.length}-byte file`,
+      )
     if (s.size > 0 && s.offset < size)
       c.fail(at, `${name} section starts at ${s.offset}, inside the ${size}-byte header`)
   }
   inside(attrs, 'attrs', 24)
   inside(data, 'data', 40)
-  if (attrs.size > 0 && data.size > 0 && attrs.offset < data.offset + data.size && data.offset < attrs.offset + attrs.size)
+  if (
+    attrs.size > 0 &&
+    data.size > 0 &&
+    attrs.offset < data.offset + data.size &&
+    data.offset < attrs.offset + attrs.size
+  )
     c.fail(24, 'attrs and data sections overlap')
   return { size, attrSize, attrs, data, eventTypes, features }
 }
@@ -106,6 +116,7 @@ function checkMagic(bytes: Uint8Array): void {
  * writes.
  */
 export function isPipeHeader(bytes: Uint8Array): boolean {
+  checkBytes(bytes, 'bytes')
   if (bytes.length < 16) return false
   for (let k = 0; k < 8; k++) if (bytes[k] !== MAGIC_BYTES[k]) return false
   return new DataView(bytes.buffer, bytes.byteOffset, 16).getBigUint64(8, true) === 16n
@@ -117,12 +128,16 @@ export function isPipeHeader(bytes: Uint8Array): boolean {
  * @throws RangeError for a feature bit outside 0..255 or a negative/unsafe offset or size.
  */
 export function encodeFileHeader(h: Omit<PerfFileHeader, 'size' | 'eventTypes'>): Uint8Array {
+  checkObject(h, 'h')
+  checkObject(h.attrs, 'h.attrs')
+  checkObject(h.data, 'h.data')
+  if (!Array.isArray(h.features))
+    throw new TypeError('h.features: expected an array of feature bits')
   const out = new Uint8Array(PERF_FILE_HEADER_SIZE)
   const dv = new DataView(out.buffer)
   out.set(MAGIC_BYTES, 0)
   const u64 = (at: number, v: number, what: string): void => {
-    if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${what}: ${v} is not a size`)
-    dv.setBigUint64(at, BigInt(v), true)
+    dv.setBigUint64(at, BigInt(checkInt(v, what, 0, Number.MAX_SAFE_INTEGER)), true)
   }
   u64(8, PERF_FILE_HEADER_SIZE, 'size')
   u64(16, h.attrSize, 'attrSize')
@@ -131,8 +146,7 @@ export function encodeFileHeader(h: Omit<PerfFileHeader, 'size' | 'eventTypes'>)
   u64(40, h.data.offset, 'data.offset')
   u64(48, h.data.size, 'data.size')
   for (const bit of h.features) {
-    if (!Number.isInteger(bit) || bit < 0 || bit > 255)
-      throw new RangeError(`features: bit ${bit} is outside 0..255`)
+    checkInt(bit, 'h.features', 0, 255)
     const at = 72 + 8 * Math.floor(bit / 64)
     dv.setBigUint64(at, dv.getBigUint64(at, true) | (1n << BigInt(bit % 64)), true)
   }

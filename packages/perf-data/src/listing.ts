@@ -23,9 +23,10 @@ import {
 } from '@onering/perf'
 import type { PerfSampleRecord } from '@onering/perf'
 import { EventPrinter, Kallsyms, PrintFmtError } from '@onering/trace-events'
+import { checkBool, checkObject } from './check.js'
 import { PerfDataError } from './errors.js'
 import type { PerfDataEvsel } from './evsel.js'
-import type { PerfDataReader } from './perf-data-reader.js'
+import { PerfDataReader } from './perf-data-reader.js'
 
 /** The `perf script` arguments whose output {@link perfDataListing} reproduces line for line. */
 export const PERF_SCRIPT_LISTING_ARGS: readonly string[] = Object.freeze([
@@ -52,7 +53,9 @@ function time(t: bigint, ns: boolean): string {
   const secs = t / 1_000_000_000n
   const frac = t % 1_000_000_000n
   const s = secs.toString().padStart(5)
-  return ns ? `${s}.${frac.toString().padStart(9, '0')}: ` : `${s}.${(frac / 1000n).toString().padStart(6, '0')}: `
+  return ns
+    ? `${s}.${frac.toString().padStart(9, '0')}: `
+    : `${s}.${(frac / 1000n).toString().padStart(6, '0')}: `
 }
 
 /**
@@ -63,8 +66,16 @@ function time(t: bigint, ns: boolean): string {
  *   "Samples for 'cpu-clock' event do not have CPU attribute set. Cannot print 'cpu' field."),
  *   or any error of {@link PerfDataReader.events}.
  */
-export function* perfDataListing(file: PerfDataReader, options: PerfDataListingOptions = {}): Generator<string> {
-  const ns = options.ns === true
+export function perfDataListing(
+  file: PerfDataReader,
+  options: PerfDataListingOptions = {},
+): Generator<string> {
+  if (!(file instanceof PerfDataReader)) throw new TypeError('file: expected a PerfDataReader')
+  const ns = checkBool(checkObject(options, 'options')['ns'], 'options.ns') === true
+  return lines(file, ns)
+}
+
+function* lines(file: PerfDataReader, ns: boolean): Generator<string> {
   for (const e of file.evsels)
     for (const [bit, name, field] of REQUIRED)
       if (!(e.attr.sample_type & bit))
@@ -74,14 +85,21 @@ export function* perfDataListing(file: PerfDataReader, options: PerfDataListingO
           `Samples for '${e.name}' event do not have ${name} attribute set. Cannot print '${field}' field.`,
         )
   const width = Math.max(...file.evsels.map((e) => e.name.length))
-  const names = new Map<PerfDataEvsel, string>(file.evsels.map((e) => [e, `${e.name.padStart(width)}: `]))
-  const symbols = file.features.tracingData?.kallsyms ? Kallsyms.parse(file.features.tracingData.kallsyms) : undefined
+  const names = new Map<PerfDataEvsel, string>(
+    file.evsels.map((e) => [e, `${e.name.padStart(width)}: `]),
+  )
+  const symbols = file.features.tracingData?.kallsyms
+    ? Kallsyms.parse(file.features.tracingData.kallsyms)
+    : undefined
   const printers = new Map<PerfDataEvsel, EventPrinter | null>()
   const printerOf = (e: PerfDataEvsel): EventPrinter | null => {
     let p = printers.get(e)
     if (p === undefined) {
       try {
-        p = e.format === undefined ? null : new EventPrinter(e.format, symbols === undefined ? {} : { symbols })
+        p =
+          e.format === undefined
+            ? null
+            : new EventPrinter(e.format, symbols === undefined ? {} : { symbols })
       } catch (err) {
         if (!(err instanceof PrintFmtError)) throw err
         throw new PerfDataError('listing', 0, `${e.name}: print fmt not supported: ${err.message}`)

@@ -11,10 +11,23 @@
  * @packageDocumentation
  */
 import { readFileSync } from 'node:fs'
-import { decodeRecord, PERF_RECORD_SAMPLE, PERF_SAMPLE_TIME, PERF_TYPE_TRACEPOINT, PerfError, recordContext } from '@onering/perf'
-import type { PerfRecord, PerfRecordContext, PerfSampleRecord, PerfUnknownRecord } from '@onering/perf'
+import {
+  decodeRecord,
+  PERF_RECORD_SAMPLE,
+  PERF_SAMPLE_TIME,
+  PERF_TYPE_TRACEPOINT,
+  PerfError,
+  recordContext,
+} from '@onering/perf'
+import type {
+  PerfRecord,
+  PerfRecordContext,
+  PerfSampleRecord,
+  PerfUnknownRecord,
+} from '@onering/perf'
 import { decodeEvent, parseEventFormat } from '@onering/trace-events'
 import type { EventFormat, FieldValue } from '@onering/trace-events'
+import { checkBytes, checkInt, checkObject, checkString } from './check.js'
 import { PerfDataError } from './errors.js'
 import { derivedName, evselOf, TRAILER_BITS } from './evsel.js'
 import type { PerfDataEvsel } from './evsel.js'
@@ -28,18 +41,51 @@ import type { PerfFileHeader, PerfFileSection } from './file-header.js'
 import { orderedEvents } from './ordered-events.js'
 
 const RECORD_NAMES: Record<number, string> = {
-  1: 'MMAP', 2: 'LOST', 3: 'COMM', 4: 'EXIT', 5: 'THROTTLE', 6: 'UNTHROTTLE', 7: 'FORK', 8: 'READ',
-  9: 'SAMPLE', 10: 'MMAP2', 11: 'AUX', 12: 'ITRACE_START', 13: 'LOST_SAMPLES', 14: 'SWITCH',
-  15: 'SWITCH_CPU_WIDE', 16: 'NAMESPACES', 17: 'KSYMBOL', 18: 'BPF_EVENT', 19: 'CGROUP',
-  20: 'TEXT_POKE', 21: 'AUX_OUTPUT_HW_ID', 64: 'HEADER_ATTR', 65: 'HEADER_EVENT_TYPE',
-  66: 'HEADER_TRACING_DATA', 67: 'HEADER_BUILD_ID', 68: 'FINISHED_ROUND', 69: 'ID_INDEX',
-  70: 'AUXTRACE_INFO', 71: 'AUXTRACE', 72: 'AUXTRACE_ERROR', 73: 'THREAD_MAP', 74: 'CPU_MAP',
-  75: 'STAT_CONFIG', 76: 'STAT', 77: 'STAT_ROUND', 78: 'EVENT_UPDATE', 79: 'TIME_CONV',
-  80: 'HEADER_FEATURE', 81: 'COMPRESSED', 82: 'FINISHED_INIT',
+  1: 'MMAP',
+  2: 'LOST',
+  3: 'COMM',
+  4: 'EXIT',
+  5: 'THROTTLE',
+  6: 'UNTHROTTLE',
+  7: 'FORK',
+  8: 'READ',
+  9: 'SAMPLE',
+  10: 'MMAP2',
+  11: 'AUX',
+  12: 'ITRACE_START',
+  13: 'LOST_SAMPLES',
+  14: 'SWITCH',
+  15: 'SWITCH_CPU_WIDE',
+  16: 'NAMESPACES',
+  17: 'KSYMBOL',
+  18: 'BPF_EVENT',
+  19: 'CGROUP',
+  20: 'TEXT_POKE',
+  21: 'AUX_OUTPUT_HW_ID',
+  64: 'HEADER_ATTR',
+  65: 'HEADER_EVENT_TYPE',
+  66: 'HEADER_TRACING_DATA',
+  67: 'HEADER_BUILD_ID',
+  68: 'FINISHED_ROUND',
+  69: 'ID_INDEX',
+  70: 'AUXTRACE_INFO',
+  71: 'AUXTRACE',
+  72: 'AUXTRACE_ERROR',
+  73: 'THREAD_MAP',
+  74: 'CPU_MAP',
+  75: 'STAT_CONFIG',
+  76: 'STAT',
+  77: 'STAT_ROUND',
+  78: 'EVENT_UPDATE',
+  79: 'TIME_CONV',
+  80: 'HEADER_FEATURE',
+  81: 'COMPRESSED',
+  82: 'FINISHED_INIT',
 }
 
 /** The name of record type `type` (`SAMPLE`, `FINISHED_ROUND`), or its number. */
 export function recordTypeName(type: number): string {
+  checkInt(type, 'type', 0, 0xffffffff)
   return RECORD_NAMES[type] ?? String(type)
 }
 
@@ -107,7 +153,13 @@ export class PerfDataReader {
 
   /** Read a file (the whole of it, into memory). */
   static fromFile(path: string): PerfDataReader {
-    const b = readFileSync(path)
+    checkString(path, 'path')
+    let b: Buffer
+    try {
+      b = readFileSync(path)
+    } catch (e) {
+      throw new RangeError(`path: ${(e as Error).message}`)
+    }
     return new PerfDataReader(new Uint8Array(b.buffer, b.byteOffset, b.length))
   }
 
@@ -118,7 +170,7 @@ export class PerfDataReader {
    * @throws PerfDataError for a truncated or corrupt header, attrs, ids or feature section.
    */
   constructor(bytes: Uint8Array) {
-    if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes: expected a Uint8Array')
+    checkBytes(bytes, 'bytes')
     this.bytes = bytes
     this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     this.header = decodeFileHeader(bytes)
@@ -136,7 +188,8 @@ export class PerfDataReader {
   #readAttrs(): PerfDataEvsel[] {
     const h = this.header
     const c = new FileCursor(this.bytes, 'attrs', h.attrs.offset, h.attrs.offset + h.attrs.size)
-    if (h.attrSize < 16 + 64) c.fail(16, `attr_size ${h.attrSize} cannot hold an attr and its ids section`)
+    if (h.attrSize < 16 + 64)
+      c.fail(16, `attr_size ${h.attrSize} cannot hold an attr and its ids section`)
     const nr = Math.floor(h.attrs.size / h.attrSize)
     if (nr === 0) c.fail(h.attrs.offset, 'no attrs')
     const out: PerfDataEvsel[] = []
@@ -157,7 +210,8 @@ export class PerfDataReader {
       } catch (e) {
         asDataError(e, 'attrs', at)
       }
-      const format = attr.type === PERF_TYPE_TRACEPOINT ? this.formats.get(Number(attr.config)) : undefined
+      const format =
+        attr.type === PERF_TYPE_TRACEPOINT ? this.formats.get(Number(attr.config)) : undefined
       const name = this.features.eventDesc?.[i]?.name ?? derivedName(attr, format)
       const evsel: PerfDataEvsel = { index: i, attr, ids: idList, name, ctx, format }
       for (const id of idList) this.#byId.set(id, evsel)
@@ -165,9 +219,16 @@ export class PerfDataReader {
     }
     const first = out[0]!
     for (const e of out)
-      if (e.attr.sample_id_all !== first.attr.sample_id_all || (e.attr.sample_type & TRAILER_BITS) !== (first.attr.sample_type & TRAILER_BITS))
+      if (
+        e.attr.sample_id_all !== first.attr.sample_id_all ||
+        (e.attr.sample_type & TRAILER_BITS) !== (first.attr.sample_type & TRAILER_BITS)
+      )
         if (first.attr.sample_id_all)
-          throw new PerfDataError('attrs', h.attrs.offset + e.index * h.attrSize, `attr ${e.index}: its sample_id layout differs from attr 0's (perf: "non matching sample_id_all")`)
+          throw new PerfDataError(
+            'attrs',
+            h.attrs.offset + e.index * h.attrSize,
+            `attr ${e.index}: its sample_id layout differs from attr 0's (perf: "non matching sample_id_all")`,
+          )
     return out
   }
 
@@ -183,41 +244,68 @@ export class PerfDataReader {
     const view = this.#view
     let at = offset
     while (at < end) {
-      if (end - at < 8) throw new PerfDataError('data', at, `${end - at} bytes left cannot hold a record header`)
+      if (end - at < 8)
+        throw new PerfDataError('data', at, `${end - at} bytes left cannot hold a record header`)
       const type = view.getUint32(at, true)
       const misc = view.getUint16(at + 4, true)
       const rsize = view.getUint16(at + 6, true)
-      if (rsize < 8) throw new PerfDataError('data', at, `record size ${rsize} is below the 8-byte header`)
+      if (rsize < 8)
+        throw new PerfDataError('data', at, `record size ${rsize} is below the 8-byte header`)
       if (rsize > end - at)
-        throw new PerfDataError('data', at, `record of ${rsize} bytes runs past the end of the data section at ${end}`)
+        throw new PerfDataError(
+          'data',
+          at,
+          `record of ${rsize} bytes runs past the end of the data section at ${end}`,
+        )
       let next = at + rsize
       const section = `record ${recordTypeName(type)}`
       let record: PerfRecord | PerfUnknownRecord
       let evsel: PerfDataEvsel | undefined
       let time: bigint | undefined
       if (type >= PERF_RECORD_USER_TYPE_START) {
-        record = { type: 'unknown', raw_type: type, misc, size: rsize, data: this.bytes.slice(at + 8, at + rsize) }
+        record = {
+          type: 'unknown',
+          raw_type: type,
+          misc,
+          size: rsize,
+          data: this.bytes.slice(at + 8, at + rsize),
+        }
         if (type === PERF_RECORD_AUXTRACE) {
           // the AUX data follows the record: u64 size is its first body field
-          if (rsize < 16) throw new PerfDataError(section, at, `AUXTRACE record of ${rsize} bytes has no size`)
+          if (rsize < 16)
+            throw new PerfDataError(section, at, `AUXTRACE record of ${rsize} bytes has no size`)
           const aux = view.getBigUint64(at + 8, true)
-          if (aux > BigInt(end - next)) throw new PerfDataError(section, at + 8, `${aux} bytes of AUX data run past the data section`)
+          if (aux > BigInt(end - next))
+            throw new PerfDataError(
+              section,
+              at + 8,
+              `${aux} bytes of AUX data run past the data section`,
+            )
           next += Number(aux)
         }
       } else {
-        if (rsize % 8 !== 0) throw new PerfDataError(section, at, `size ${rsize} is not a multiple of 8`)
+        if (rsize % 8 !== 0)
+          throw new PerfDataError(section, at, `size ${rsize} is not a multiple of 8`)
         evsel = evselOf(this.evsels, this.#byId, view, at, type, rsize)
         if (evsel === undefined) {
           // perf counts it (nr_unknown_id) and skips it: without its event it has no layout
-          record = { type: 'unknown', raw_type: type, misc, size: rsize, data: this.bytes.slice(at + 8, at + rsize) }
+          record = {
+            type: 'unknown',
+            raw_type: type,
+            misc,
+            size: rsize,
+            data: this.bytes.slice(at + 8, at + rsize),
+          }
         } else {
           try {
             record = decodeRecord(view, at, evsel.ctx)
           } catch (e) {
             asDataError(e, section, at)
           }
-          if (record.type === PERF_RECORD_SAMPLE) time = evsel.attr.sample_type & PERF_SAMPLE_TIME ? record.time : undefined
-          else if (record.type !== 'unknown') time = evsel.attr.sample_id_all ? record.sample_id?.time : undefined
+          if (record.type === PERF_RECORD_SAMPLE)
+            time = evsel.attr.sample_type & PERF_SAMPLE_TIME ? record.time : undefined
+          else if (record.type !== 'unknown')
+            time = evsel.attr.sample_id_all ? record.sample_id?.time : undefined
         }
       }
       yield { offset: at, type, misc, size: rsize, evsel, record, time }
@@ -240,6 +328,7 @@ export class PerfDataReader {
    * @returns undefined when the record is not a sample of a tracepoint with a known format.
    */
   traceFields(r: PerfDataRecord): PerfDataTraceFields | undefined {
+    checkObject(checkObject(r, 'r')['record'], 'r.record')
     const format = r.evsel?.format
     if (format === undefined || r.record.type !== PERF_RECORD_SAMPLE) return undefined
     const raw = (r.record as PerfSampleRecord).raw
@@ -258,7 +347,11 @@ function tracepointFormats(features: PerfDataFeatures, at: number): Map<number, 
     try {
       f = parseEventFormat(text, system, { longSize: td.longSize })
     } catch (e) {
-      throw new PerfDataError('feature TRACING_DATA', at, `format of ${system}: ${(e as Error).message}`)
+      throw new PerfDataError(
+        'feature TRACING_DATA',
+        at,
+        `format of ${system}: ${(e as Error).message}`,
+      )
     }
     out.set(f.id, f)
   }

@@ -27,11 +27,23 @@ import {
   sizeOfRecord,
   writeRecord,
 } from '@onering/perf'
-import type { PerfEventAttr, PerfEventAttrInit, PerfEvlist, PerfRecordContext, PerfRecordInput, PerfSampleId } from '@onering/perf'
-import { encodeFeatures } from './features.js'
+import type {
+  PerfEventAttr,
+  PerfEventAttrInit,
+  PerfEvlist,
+  PerfRecordContext,
+  PerfRecordInput,
+  PerfSampleId,
+} from '@onering/perf'
+import { checkBool, checkBytes, checkInt, checkObject, checkString, checkU64 } from './check.js'
+import { checkFeatures, encodeFeatures } from './features.js'
 import type { PerfDataFeaturesInit } from './features.js'
 import { fileAttrBytes } from './file-attr.js'
-import { PERF_FILE_ATTR_ENTRY_SIZE, PERF_FILE_HEADER_SIZE, PERF_RECORD_FINISHED_ROUND } from './file-format.js'
+import {
+  PERF_FILE_ATTR_ENTRY_SIZE,
+  PERF_FILE_HEADER_SIZE,
+  PERF_RECORD_FINISHED_ROUND,
+} from './file-format.js'
 import { encodeFileHeader } from './file-header.js'
 import { RecordSpool } from './record-spool.js'
 import { TRAILER_BITS } from './evsel.js'
@@ -79,6 +91,20 @@ export interface PerfSynthesizedId {
 
 const MiB = 1 << 20
 
+function checkEvlist(evlist: unknown): void {
+  const e = checkObject(evlist, 'evlist')
+  if (!Array.isArray(e['entries']) || !Array.isArray(e['mmap']))
+    throw new TypeError('evlist: expected an evlist from perf_evlist__new')
+}
+
+function checkTask(pid: number, ppid: number, tid: number, ptid: number, time: bigint): void {
+  checkInt(pid, 'pid', 0, 0xffffffff)
+  checkInt(ppid, 'ppid', 0, 0xffffffff)
+  checkInt(tid, 'tid', 0, 0xffffffff)
+  checkInt(ptid, 'ptid', 0, 0xffffffff)
+  checkU64(time, 'time')
+}
+
 function defaultFeatures(events: readonly PerfEventAttr[]): PerfDataFeaturesInit {
   const list = cpus()
   const clock = events.find((a) => a.use_clockid)
@@ -94,7 +120,11 @@ function defaultFeatures(events: readonly PerfEventAttr[]): PerfDataFeaturesInit
     ...(mono
       ? {
           clockResNs: 1n,
-          clockData: { clockid: 1, clockNs: process.hrtime.bigint(), wallNs: BigInt(Date.now()) * 1_000_000n },
+          clockData: {
+            clockid: 1,
+            clockNs: process.hrtime.bigint(),
+            wallNs: BigInt(Date.now()) * 1_000_000n,
+          },
         }
       : {}),
   }
@@ -135,9 +165,14 @@ export class PerfDataWriter {
     evlist: PerfEvlist,
     options: Omit<PerfDataWriterOptions, 'events'> & { readonly names?: readonly string[] } = {},
   ): PerfDataWriter {
+    checkEvlist(evlist)
+    const o = checkObject(options, 'options')
+    const names = o['names']
+    if (names !== undefined && !Array.isArray(names))
+      throw new TypeError('options.names: expected an array of strings')
     const events = evlist.entries.map((e, i) => ({
       attr: e.attr,
-      name: options.names?.[i] ?? `event${i}`,
+      name: names?.[i] === undefined ? `event${i}` : checkString(names[i], `options.names[${i}]`),
       ids: e.fds.map((fd) => fd.id),
     }))
     return new PerfDataWriter({ ...options, events })
@@ -150,38 +185,60 @@ export class PerfDataWriter {
    *   ID/IDENTIFIER, or a bad chunk size; the attr's PerfError for a bad attr.
    */
   constructor(options: PerfDataWriterOptions) {
-    if (typeof options !== 'object' || options === null) throw new TypeError('options: expected an object')
+    checkObject(options, 'options')
     if (!Array.isArray(options.events)) throw new TypeError('options.events: expected an array')
+    if (options.path !== undefined) checkString(options.path, 'options.path')
     if (options.events.length === 0) throw new RangeError('options.events: at least one event')
-    const chunkSize = options.chunkSize ?? 4 * MiB
-    if (!Number.isInteger(chunkSize) || chunkSize < 4096 || chunkSize > 1 << 30)
-      throw new RangeError(`options.chunkSize: ${chunkSize} is not an integer in [4096, 2^30]`)
+    const chunkSize =
+      options.chunkSize === undefined
+        ? 4 * MiB
+        : checkInt(options.chunkSize, 'options.chunkSize', 4096, 1 << 30)
     this.events = options.events
     this.#attrs = options.events.map((e, i) => {
-      if (typeof e !== 'object' || e === null || typeof e.name !== 'string')
-        throw new TypeError(`options.events[${i}]: expected { attr, name, ids? }`)
+      checkObject(e, `options.events[${i}]`)
+      checkObject(e.attr, `options.events[${i}].attr`)
+      checkString(e.name, `options.events[${i}].name`)
+      if (e.ids !== undefined) {
+        if (!Array.isArray(e.ids))
+          throw new TypeError(`options.events[${i}].ids: expected an array of bigints`)
+        ;(e.ids as readonly unknown[]).forEach((id: unknown, k: number) =>
+          checkU64(id, `options.events[${i}].ids[${k}]`),
+        )
+      }
       fileAttrBytes(e.attr, `options.events[${i}].attr`)
       return makeAttr(e.attr)
     })
     const first = this.#attrs[0]!
     this.#ctx = recordContext(first)
     for (const [i, a] of this.#attrs.entries()) {
-      if (a.sample_id_all !== first.sample_id_all || (a.sample_type & TRAILER_BITS) !== (first.sample_type & TRAILER_BITS))
-        throw new RangeError(`options.events[${i}].attr: its sample_id layout differs from events[0]'s`)
+      if (
+        a.sample_id_all !== first.sample_id_all ||
+        (a.sample_type & TRAILER_BITS) !== (first.sample_type & TRAILER_BITS)
+      )
+        throw new RangeError(
+          `options.events[${i}].attr: its sample_id layout differs from events[0]'s`,
+        )
       if (this.#attrs.length > 1 && (a.sample_type & ((1 << 16) | (1 << 6))) === 0)
-        throw new RangeError(`options.events[${i}].attr: several events need PERF_SAMPLE_IDENTIFIER or PERF_SAMPLE_ID`)
+        throw new RangeError(
+          `options.events[${i}].attr: several events need PERF_SAMPLE_IDENTIFIER or PERF_SAMPLE_ID`,
+        )
     }
     this.#firstId = options.events[0]!.ids?.[0] ?? 0n
-    const given = options.features ?? {}
+    const given =
+      options.features === undefined ? {} : checkObject(options.features, 'options.features')
     const defaults = defaultFeatures(this.#attrs)
     const merged: Record<string, unknown> = { ...defaults }
     for (const [k, v] of Object.entries(given)) {
       if (v === null) delete merged[k]
       else if (v !== undefined) merged[k] = v
     }
+    if ('eventDesc' in merged)
+      throw new TypeError('options.features.eventDesc: written from options.events')
+    checkFeatures(merged, 'options.features')
     this.#features = merged as PerfDataFeaturesInit
     const nIds = options.events.reduce((n, e) => n + (e.ids?.length ?? 0), 0)
-    this.#dataOffset = PERF_FILE_HEADER_SIZE + options.events.length * PERF_FILE_ATTR_ENTRY_SIZE + 8 * nIds
+    this.#dataOffset =
+      PERF_FILE_HEADER_SIZE + options.events.length * PERF_FILE_ATTR_ENTRY_SIZE + 8 * nIds
     this.#fd = options.path === undefined ? undefined : openSync(options.path, 'w')
     this.#spool = new RecordSpool(this.#fd, this.#dataOffset, chunkSize)
   }
@@ -202,10 +259,13 @@ export class PerfDataWriter {
    *   that is not its length or not a multiple of 8.
    */
   addRecord(bytes: Uint8Array): void {
+    checkBytes(bytes, 'bytes')
     this.#open()
     const n = bytes.length
     if (n < 8 || (bytes[6]! | (bytes[7]! << 8)) !== n || (n & 7) !== 0)
-      throw new RangeError(`bytes: not one record (${n} bytes, header.size ${n >= 8 ? bytes[6]! | (bytes[7]! << 8) : '?'})`)
+      throw new RangeError(
+        `bytes: not one record (${n} bytes, header.size ${n >= 8 ? bytes[6]! | (bytes[7]! << 8) : '?'})`,
+      )
     this.#spool.append(bytes, 0, n)
   }
 
@@ -215,16 +275,24 @@ export class PerfDataWriter {
    *
    * @throws RangeError if the range is outside `bytes` or does not split into whole records.
    */
-  addRecords(bytes: Uint8Array, offset = 0, length: number = bytes.length - offset): void {
+  addRecords(bytes: Uint8Array, offset = 0, length?: number): void {
+    checkBytes(bytes, 'bytes')
+    checkInt(offset, 'offset', 0, Number.MAX_SAFE_INTEGER)
+    if (length === undefined) length = Math.max(0, bytes.length - offset)
+    checkInt(length, 'length', 0, Number.MAX_SAFE_INTEGER)
+    if (offset + length > bytes.length)
+      throw new RangeError(
+        `bytes: [offset, offset + length) = [${offset}, ${offset + length}) is not inside the ${bytes.length}-byte buffer`,
+      )
     this.#open()
-    if (!(Number.isInteger(offset) && Number.isInteger(length) && offset >= 0 && length >= 0 && offset + length <= bytes.length))
-      throw new RangeError(`[offset, offset + length) = [${offset}, ${offset + length}) is not inside the ${bytes.length}-byte buffer`)
     const end = offset + length
     let at = offset
     while (at < end) {
       const size = end - at >= 8 ? bytes[at + 6]! | (bytes[at + 7]! << 8) : 0
       if (size < 8 || (size & 7) !== 0 || size > end - at)
-        throw new RangeError(`bytes: the record at ${at} has size ${size}, which does not fit [${offset}, ${end})`)
+        throw new RangeError(
+          `bytes: the record at ${at} has size ${size}, which does not fit [${offset}, ${end})`,
+        )
       at += size
     }
     this.#spool.append(bytes, offset, length)
@@ -259,6 +327,7 @@ export class PerfDataWriter {
    * @returns the number of records moved.
    */
   drainEvlist(evlist: PerfEvlist): number {
+    checkEvlist(evlist)
     let n = 0
     for (const m of evlist.mmap) n += this.drain(m.map)
     this.finishedRound()
@@ -272,6 +341,9 @@ export class PerfDataWriter {
   }
 
   #synth(record: PerfRecordInput, pid: number, tid: number, id: PerfSynthesizedId): void {
+    checkObject(id, 'options')
+    if (id.time !== undefined) checkU64(id.time, 'options.time')
+    if (id.cpu !== undefined) checkInt(id.cpu, 'options.cpu', 0, 0xffffffff)
     const sid: PerfSampleId = {
       pid,
       tid,
@@ -293,10 +365,25 @@ export class PerfDataWriter {
    * the comm), with the first event's `sample_id` trailer (time 0 unless given: perf applies
    * it before every timed record).
    */
-  comm(pid: number, tid: number, comm: string, options: PerfSynthesizedId & { readonly exec?: boolean } = {}): void {
+  comm(
+    pid: number,
+    tid: number,
+    comm: string,
+    options: PerfSynthesizedId & { readonly exec?: boolean } = {},
+  ): void {
+    checkInt(pid, 'pid', 0, 0xffffffff)
+    checkInt(tid, 'tid', 0, 0xffffffff)
+    checkString(comm, 'comm')
+    checkBool(checkObject(options, 'options')['exec'], 'options.exec')
     this.#open()
     this.#synth(
-      { type: PERF_RECORD_COMM, pid, tid, comm, misc: options.exec === true ? PERF_RECORD_MISC_COMM_EXEC : 0 },
+      {
+        type: PERF_RECORD_COMM,
+        pid,
+        tid,
+        comm,
+        misc: options.exec === true ? PERF_RECORD_MISC_COMM_EXEC : 0,
+      },
       pid,
       tid,
       options,
@@ -304,15 +391,39 @@ export class PerfDataWriter {
   }
 
   /** Add a PERF_RECORD_FORK: thread `tid` of `pid` created by `ptid` of `ppid` at `time`. */
-  fork(pid: number, ppid: number, tid: number, ptid: number, time: bigint, options: PerfSynthesizedId = {}): void {
+  fork(
+    pid: number,
+    ppid: number,
+    tid: number,
+    ptid: number,
+    time: bigint,
+    options: PerfSynthesizedId = {},
+  ): void {
+    checkTask(pid, ppid, tid, ptid, time)
+    checkObject(options, 'options')
     this.#open()
-    this.#synth({ type: PERF_RECORD_FORK, pid, ppid, tid, ptid, time }, pid, tid, { time, ...options })
+    this.#synth({ type: PERF_RECORD_FORK, pid, ppid, tid, ptid, time }, pid, tid, {
+      time,
+      ...options,
+    })
   }
 
   /** Add a PERF_RECORD_EXIT of thread `tid` at `time`. */
-  exit(pid: number, ppid: number, tid: number, ptid: number, time: bigint, options: PerfSynthesizedId = {}): void {
+  exit(
+    pid: number,
+    ppid: number,
+    tid: number,
+    ptid: number,
+    time: bigint,
+    options: PerfSynthesizedId = {},
+  ): void {
+    checkTask(pid, ppid, tid, ptid, time)
+    checkObject(options, 'options')
     this.#open()
-    this.#synth({ type: PERF_RECORD_EXIT, pid, ppid, tid, ptid, time }, pid, tid, { time, ...options })
+    this.#synth({ type: PERF_RECORD_EXIT, pid, ppid, tid, ptid, time }, pid, tid, {
+      time,
+      ...options,
+    })
   }
 
   /**
@@ -394,7 +505,11 @@ export class PerfDataWriter {
    */
   bytes(): Uint8Array {
     if (this.#bytes === undefined)
-      throw new Error(this.#fd === undefined ? 'PerfDataWriter: call finish() first' : 'PerfDataWriter: the file was written to its path')
+      throw new Error(
+        this.#fd === undefined
+          ? 'PerfDataWriter: call finish() first'
+          : 'PerfDataWriter: the file was written to its path',
+      )
     return this.#bytes
   }
 }

@@ -40,7 +40,10 @@ export class RecordSpool {
         return
       }
     }
-    this.#chunk.set(length === bytes.length ? bytes : bytes.subarray(from, from + length), this.#used)
+    this.#chunk.set(
+      length === bytes.length ? bytes : bytes.subarray(from, from + length),
+      this.#used,
+    )
     this.#used += length
     this.size += length
   }

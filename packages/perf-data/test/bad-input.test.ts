@@ -58,22 +58,36 @@ describe('bad perf.data', () => {
       return outcome(c)!
     }
     expect(bad((c) => (c[0] = 0x51))).toMatchObject({ section: 'file header', offset: 0 })
-    expect(bad((_, v) => v.setBigUint64(16, 0n, true))).toMatchObject({ section: 'file header', offset: 16 })
+    expect(bad((_, v) => v.setBigUint64(16, 0n, true))).toMatchObject({
+      section: 'file header',
+      offset: 16,
+    })
     expect(bad((_, v) => v.setBigUint64(48, 1n << 40n, true)).section).toBe('file header')
     const attrsAt = Number(dv.getBigUint64(24, true))
     expect(bad((_, v) => v.setBigUint64(attrsAt + 128 + 8, 1n << 33n, true)).section).toBe('attrs')
     expect(bad((_, v) => v.setBigUint64(attrsAt + 128, 1n << 33n, true)).section).toBe('attrs')
     const dataAt = Number(dv.getBigUint64(40, true))
-    expect(bad((_, v) => v.setUint16(dataAt + 6, 4, true))).toMatchObject({ section: 'data', offset: dataAt })
-    expect(bad((_, v) => v.setUint16(dataAt + 6, 0xfff8, true))).toMatchObject({ section: 'data', offset: dataAt })
+    expect(bad((_, v) => v.setUint16(dataAt + 6, 4, true))).toMatchObject({
+      section: 'data',
+      offset: dataAt,
+    })
+    expect(bad((_, v) => v.setUint16(dataAt + 6, 0xfff8, true))).toMatchObject({
+      section: 'data',
+      offset: dataAt,
+    })
     const tableAt = dataAt + Number(dv.getBigUint64(48, true))
-    expect(bad((_, v) => v.setBigUint64(tableAt + 8, 1n << 32n, true)).section).toBe('feature table')
+    expect(bad((_, v) => v.setBigUint64(tableAt + 8, 1n << 32n, true)).section).toBe(
+      'feature table',
+    )
   })
 
   it.each(files)('$name: random byte mutations (fast-check)', ({ bytes }) => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.nat(bytes.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.tuple(fc.nat(bytes.length - 1), fc.integer({ min: 0, max: 255 })), {
+          minLength: 1,
+          maxLength: 12,
+        }),
         (edits) => {
           const c = bytes.slice()
           for (const [at, v] of edits) c[at] = v
@@ -90,7 +104,17 @@ describe('bad perf.data', () => {
     fc.assert(
       fc.property(
         fc.nat(Math.floor(dataAt / 8) - 1),
-        fc.constantFrom(0n, 1n, 7n, 8n, 0xffffn, 1n << 31n, 1n << 32n, (1n << 63n) - 1n, (1n << 64n) - 1n),
+        fc.constantFrom(
+          0n,
+          1n,
+          7n,
+          8n,
+          0xffffn,
+          1n << 31n,
+          1n << 32n,
+          (1n << 63n) - 1n,
+          (1n << 64n) - 1n,
+        ),
         (word, v) => {
           const c = bytes.slice()
           new DataView(c.buffer).setBigUint64(word * 8, v, true)

@@ -36,11 +36,25 @@ import type { PerfDataWriterOptions } from '../src/index.js'
 
 const ids = new EventIdAllocator()
 const SPAN = defineEvent(
-  { system: 'onering', name: 'span', fields: [{ name: 'seq', type: 'u32' }, { name: 'name', type: 'string' }] },
+  {
+    system: 'onering',
+    name: 'span',
+    fields: [
+      { name: 'seq', type: 'u32' },
+      { name: 'name', type: 'string' },
+    ],
+  },
   ids,
 )
 const GAUGE = defineEvent(
-  { system: 'app', name: 'gauge', fields: [{ name: 'value', type: 's64' }, { name: 'slot', type: 'u16' }] },
+  {
+    system: 'app',
+    name: 'gauge',
+    fields: [
+      { name: 'value', type: 's64' },
+      { name: 'slot', type: 'u16' },
+    ],
+  },
   ids,
 )
 
@@ -75,7 +89,12 @@ export interface Emitted {
 }
 
 const COMMON =
-  PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD
+  PERF_SAMPLE_IDENTIFIER |
+  PERF_SAMPLE_IP |
+  PERF_SAMPLE_TID |
+  PERF_SAMPLE_TIME |
+  PERF_SAMPLE_CPU |
+  PERF_SAMPLE_PERIOD
 const base: PerfEventAttrInit = {
   sample_type: COMMON,
   sample_period: 1,
@@ -141,7 +160,18 @@ export function emit(
       let time = process.hrtime.bigint()
       let ip = 0x400000n + BigInt(k)
       perf_event_output(span.fds[cpu]!, { ip, time, pid, tid: pid, raw: buf.slice(0, len) })
-      log.push({ event: 'onering:span', cpu, tid: pid, time, ip, period: 1n, fields: [['seq', k], ['name', name]] })
+      log.push({
+        event: 'onering:span',
+        cpu,
+        tid: pid,
+        time,
+        ip,
+        period: 1n,
+        fields: [
+          ['seq', k],
+          ['name', name],
+        ],
+      })
       // a gauge on the other ring
       const value = (k % 5) - 2
       gaugeEnc.begin(buf, view, 0, buf.length, pid)
@@ -151,7 +181,18 @@ export function emit(
       time = process.hrtime.bigint()
       ip = 0x500000n + BigInt(k)
       perf_event_output(gauge.fds[1 - cpu]!, { ip, time, pid, tid: pid, raw: buf.slice(0, len) })
-      log.push({ event: 'app:gauge', cpu: 1 - cpu, tid: pid, time, ip, period: 1n, fields: [['value', value * 1000], ['slot', k & 0xffff]] })
+      log.push({
+        event: 'app:gauge',
+        cpu: 1 - cpu,
+        tid: pid,
+        time,
+        ip,
+        period: 1n,
+        fields: [
+          ['value', value * 1000],
+          ['slot', k & 0xffff],
+        ],
+      })
       // a cpu-clock sample
       time = process.hrtime.bigint()
       ip = 0x600000n + BigInt(k)

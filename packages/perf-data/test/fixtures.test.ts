@@ -38,7 +38,8 @@ describe.each(FIXTURES)('fixture %s.data (perf record 6.1)', (name) => {
 
   it('re-encodes every kernel record to the kernel bytes', () => {
     const seen = reencodeKernelRecords(file)
-    for (const t of ['COMM', 'FORK', 'EXIT', 'MMAP', 'MMAP2', 'SAMPLE']) expect(seen.get(t)).toBeGreaterThan(0)
+    for (const t of ['COMM', 'FORK', 'EXIT', 'MMAP', 'MMAP2', 'SAMPLE'])
+      expect(seen.get(t)).toBeGreaterThan(0)
   })
 
   it('has neutralised host features and perf 6.1 feature set', () => {
@@ -55,7 +56,8 @@ describe.each(FIXTURES)('fixture %s.data (perf record 6.1)', (name) => {
       .filter((l) => l.startsWith('thread '))
       .map((l) => l.split(' '))
     const comms = new Map<number, string>()
-    for (const r of file.records()) if (r.record.type === PERF_RECORD_COMM) comms.set(r.record.tid, r.record.comm)
+    for (const r of file.records())
+      if (r.record.type === PERF_RECORD_COMM) comms.set(r.record.tid, r.record.comm)
     for (const [, , tid, comm] of threads) expect(comms.get(Number(tid))).toBe(comm)
   })
 })
@@ -63,7 +65,13 @@ describe.each(FIXTURES)('fixture %s.data (perf record 6.1)', (name) => {
 describe('fixture contents', () => {
   it('tracepoints-g: samples carry CALLCHAIN and RAW; sys_exit_getppid ret is what getppid returned', () => {
     const file = PerfDataReader.fromFile(fixturePath('tracepoints-g.data'))
-    expect(file.evsels.every((e) => (e.attr.sample_type & (PERF_SAMPLE_CALLCHAIN | PERF_SAMPLE_RAW)) === (PERF_SAMPLE_CALLCHAIN | PERF_SAMPLE_RAW))).toBe(true)
+    expect(
+      file.evsels.every(
+        (e) =>
+          (e.attr.sample_type & (PERF_SAMPLE_CALLCHAIN | PERF_SAMPLE_RAW)) ===
+          (PERF_SAMPLE_CALLCHAIN | PERF_SAMPLE_RAW),
+      ),
+    ).toBe(true)
     const logged = fixtureLines('tracepoints-g.log')
       .filter((l) => l.startsWith('getppid '))
       .map((l) => l.split(' ').slice(1).join(' '))
@@ -80,7 +88,9 @@ describe('fixture contents', () => {
 
   it('lost: the kernel LOST record is read with its count and id', () => {
     const file = PerfDataReader.fromFile(fixturePath('lost.data'))
-    const lost = [...file.records()].flatMap((r) => (r.record.type === PERF_RECORD_LOST ? [r.record] : []))
+    const lost = [...file.records()].flatMap((r) =>
+      r.record.type === PERF_RECORD_LOST ? [r.record] : [],
+    )
     expect(lost.length).toBeGreaterThan(0)
     expect(lost[0]!.lost).toBeGreaterThan(0n)
     expect(file.evsels[0]!.ids).toContain(lost[0]!.id)

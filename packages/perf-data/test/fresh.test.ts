@@ -29,13 +29,21 @@ describe.runIf(runs)('fresh perf record files', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
   const prog = join(dir, 'prog')
   if (runs) execFileSync(cc, ['-O1', '-pthread', '-o', prog, fixturePath('prog.c')])
-  const record = (name: string, perfArgs: string[], progArgs: string[]): { file: string; log: string[] } => {
+  const record = (
+    name: string,
+    perfArgs: string[],
+    progArgs: string[],
+  ): { file: string; log: string[] } => {
     const file = join(dir, `${name}.data`)
-    const out = execFileSync('perf', ['record', '-q', '-o', file, ...perfArgs, '--', prog, ...progArgs], {
-      cwd: dir,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    })
+    const out = execFileSync(
+      'perf',
+      ['record', '-q', '-o', file, ...perfArgs, '--', prog, ...progArgs],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    )
     return { file, log: out.split('\n').filter((l) => l !== '') }
   }
 
@@ -51,7 +59,17 @@ describe.runIf(runs)('fresh perf record files', () => {
   it('sched:* and syscalls:* tracepoints with callchains: listing, kernel bytes, the program log', () => {
     const { file, log } = record(
       'tp',
-      ['-g', '-e', 'syscalls:sys_enter_getppid', '-e', 'syscalls:sys_exit_getppid', '-e', 'sched:sched_process_fork', '-e', 'sched:sched_process_exit'],
+      [
+        '-g',
+        '-e',
+        'syscalls:sys_enter_getppid',
+        '-e',
+        'syscalls:sys_exit_getppid',
+        '-e',
+        'sched:sched_process_fork',
+        '-e',
+        'sched:sched_process_exit',
+      ],
       ['5', '1'],
     )
     const r = PerfDataReader.fromFile(file)
@@ -64,12 +82,18 @@ describe.runIf(runs)('fresh perf record files', () => {
       if (t?.format.name === 'sys_exit_getppid' && e.record.type === PERF_RECORD_SAMPLE)
         rets.push(`${e.record.tid} ${String(t.fields['ret'])}`)
     }
-    const logged = log.filter((l) => l.startsWith('getppid ')).map((l) => l.slice('getppid '.length))
+    const logged = log
+      .filter((l) => l.startsWith('getppid '))
+      .map((l) => l.slice('getppid '.length))
     expect(rets.sort()).toEqual(logged.sort())
   })
 
   it('a one-page ring: LOST is read and re-encodes', () => {
-    const { file } = record('lost', ['-m', '1', '-e', 'syscalls:sys_enter_getppid'], ['1', '1', '3000'])
+    const { file } = record(
+      'lost',
+      ['-m', '1', '-e', 'syscalls:sys_enter_getppid'],
+      ['1', '1', '3000'],
+    )
     const r = PerfDataReader.fromFile(file)
     expect([...perfDataListing(r)]).toEqual(perfScript(file))
     expect(reencodeKernelRecords(r).get('LOST')).toBeGreaterThan(0)

@@ -36,16 +36,28 @@ describe('our perf.data', () => {
     expect(file.features.clockData?.clockid).toBe(1)
     expect(file.header.features).toEqual(
       expect.arrayContaining([
-        PerfFeature.TRACING_DATA, PerfFeature.HOSTNAME, PerfFeature.OSRELEASE, PerfFeature.VERSION,
-        PerfFeature.ARCH, PerfFeature.NRCPUS, PerfFeature.CPUDESC, PerfFeature.CMDLINE,
-        PerfFeature.EVENT_DESC, PerfFeature.CLOCKID, PerfFeature.CLOCK_DATA,
+        PerfFeature.TRACING_DATA,
+        PerfFeature.HOSTNAME,
+        PerfFeature.OSRELEASE,
+        PerfFeature.VERSION,
+        PerfFeature.ARCH,
+        PerfFeature.NRCPUS,
+        PerfFeature.CPUDESC,
+        PerfFeature.CMDLINE,
+        PerfFeature.EVENT_DESC,
+        PerfFeature.CLOCKID,
+        PerfFeature.CLOCK_DATA,
       ]),
     )
     const spans = [...file.events()].flatMap((r) => {
       const t = file.traceFields(r)
       return t?.format.name === 'span' ? [[t.fields['seq'], t.fields['name']]] : []
     })
-    expect(spans).toEqual(byTime(log).filter((e) => e.event === 'onering:span').map((e) => e.fields.map(([, v]) => v)))
+    expect(spans).toEqual(
+      byTime(log)
+        .filter((e) => e.event === 'onering:span')
+        .map((e) => e.fields.map(([, v]) => v)),
+    )
   })
 
   it('in memory it is the same data section as streamed', () => {
@@ -56,8 +68,7 @@ describe('our perf.data', () => {
     const b = emit(3, 10, { path: p2, chunkSize: 4096 })
     b.writer.finish()
     const file = PerfDataReader.fromFile(p2)
-    const strip = (r: PerfDataReader): number[][] =>
-      [...r.records()].map((x) => [x.type, x.size])
+    const strip = (r: PerfDataReader): number[][] => [...r.records()].map((x) => [x.type, x.size])
     expect(strip(file)).toEqual(strip(mem))
   })
 
@@ -76,56 +87,81 @@ describe('our perf.data', () => {
     expect(r.stderr).toBe('')
     expect(r.stdout).not.toMatch(/[Ww]arning/)
     for (const ev of ['cpu-clock', 'onering:span', 'app:gauge'])
-      expect(r.stdout).toContain(`# Samples: ${log.filter((e) => e.event === ev).length}  of event '${ev}'`)
+      expect(r.stdout).toContain(
+        `# Samples: ${log.filter((e) => e.event === ev).length}  of event '${ev}'`,
+      )
   })
 
-  it.runIf(hasPerf && hasBabeltrace)('perf data convert --to-ctf, then babeltrace2 prints the fields', () => {
-    const ctf = join(dir, 'ctf')
-    const c = spawnSync('perf', ['data', 'convert', '-f', '-i', path, '--to-ctf', ctf], { encoding: 'utf8' })
-    expect(c.status).toBe(0)
-    expect(c.stderr).not.toMatch(/[Ww]arning|[Ee]rror/)
-    const text = execFileSync('babeltrace2', [ctf], { encoding: 'utf8', maxBuffer: 1 << 28 })
-    const lines = text.split('\n').filter((l) => l !== '')
-    expect(lines.length).toBe(log.length)
-    const spans = lines.filter((l) => l.includes('onering:span:'))
-    const want = byTime(log).filter((e) => e.event === 'onering:span')
-    expect(spans.map((l) => /seq = (\d+), name = "([^"]*)"/.exec(l)!.slice(1).join(' '))).toEqual(
-      want.map((e) => e.fields.map(([, v]) => v).join(' ')),
-    )
-    const gauges = lines.filter((l) => l.includes('app:gauge:'))
-    expect(gauges.map((l) => /value = (-?\d+), slot = (\d+)/.exec(l)!.slice(1).join(' '))).toEqual(
-      byTime(log).filter((e) => e.event === 'app:gauge').map((e) => e.fields.map(([, v]) => v).join(' ')),
-    )
-  })
+  it.runIf(hasPerf && hasBabeltrace)(
+    'perf data convert --to-ctf, then babeltrace2 prints the fields',
+    () => {
+      const ctf = join(dir, 'ctf')
+      const c = spawnSync('perf', ['data', 'convert', '-f', '-i', path, '--to-ctf', ctf], {
+        encoding: 'utf8',
+      })
+      expect(c.status).toBe(0)
+      expect(c.stderr).not.toMatch(/[Ww]arning|[Ee]rror/)
+      const text = execFileSync('babeltrace2', [ctf], { encoding: 'utf8', maxBuffer: 1 << 28 })
+      const lines = text.split('\n').filter((l) => l !== '')
+      expect(lines.length).toBe(log.length)
+      const spans = lines.filter((l) => l.includes('onering:span:'))
+      const want = byTime(log).filter((e) => e.event === 'onering:span')
+      expect(spans.map((l) => /seq = (\d+), name = "([^"]*)"/.exec(l)!.slice(1).join(' '))).toEqual(
+        want.map((e) => e.fields.map(([, v]) => v).join(' ')),
+      )
+      const gauges = lines.filter((l) => l.includes('app:gauge:'))
+      expect(
+        gauges.map((l) => /value = (-?\d+), slot = (\d+)/.exec(l)!.slice(1).join(' ')),
+      ).toEqual(
+        byTime(log)
+          .filter((e) => e.event === 'app:gauge')
+          .map((e) => e.fields.map(([, v]) => v).join(' ')),
+      )
+    },
+  )
 
-  it.runIf(hasPerf)('perf data convert --to-json has every sample with its thread, CPU and time', () => {
-    const out = join(dir, 'out.json')
-    const c = spawnSync('perf', ['data', 'convert', '-f', '-i', path, '--to-json', out, '--force'], { encoding: 'utf8' })
-    expect(c.status).toBe(0)
-    expect(c.stderr).not.toMatch(/[Ww]arning|[Ee]rror/)
-    const json = JSON.parse(readFileSync(out, 'utf8')) as {
-      headers: Record<string, unknown>
-      samples: { timestamp: number; tid: number; cpu: number; comm: string }[]
-    }
-    expect(json.headers['hostname']).toBe('onering-test')
-    expect(json.samples.map((s) => `${s.tid} ${s.cpu} ${s.comm} ${s.timestamp}`)).toEqual(
-      byTime(log).map((e) => `${e.tid} ${e.cpu} pd-emit ${Number(e.time)}`),
-    )
-  })
+  it.runIf(hasPerf)(
+    'perf data convert --to-json has every sample with its thread, CPU and time',
+    () => {
+      const out = join(dir, 'out.json')
+      const c = spawnSync(
+        'perf',
+        ['data', 'convert', '-f', '-i', path, '--to-json', out, '--force'],
+        { encoding: 'utf8' },
+      )
+      expect(c.status).toBe(0)
+      expect(c.stderr).not.toMatch(/[Ww]arning|[Ee]rror/)
+      const json = JSON.parse(readFileSync(out, 'utf8')) as {
+        headers: Record<string, unknown>
+        samples: { timestamp: number; tid: number; cpu: number; comm: string }[]
+      }
+      expect(json.headers['hostname']).toBe('onering-test')
+      expect(json.samples.map((s) => `${s.tid} ${s.cpu} ${s.comm} ${s.timestamp}`)).toEqual(
+        byTime(log).map((e) => `${e.tid} ${e.cpu} pd-emit ${Number(e.time)}`),
+      )
+    },
+  )
 
-  it.runIf(hasPerf)('records moved one by one (addRecord) or as one block (addRecords) list the same', () => {
-    const file = PerfDataReader.fromFile(path)
-    const events = file.evsels.map((e) => ({ attr: e.attr, name: e.name, ids: e.ids }))
-    const { offset, size: dsize } = file.header.data
-    const one = join(dir, 'one.data')
-    const block = join(dir, 'block.data')
-    const w1 = new PerfDataWriter({ events, path: one, features: { tracingData: TRACING_DATA } })
-    for (const r of file.records()) w1.addRecord(file.bytes.slice(r.offset, r.offset + r.size))
-    w1.finish()
-    const w2 = new PerfDataWriter({ events, path: block, features: { tracingData: TRACING_DATA } })
-    w2.addRecords(file.bytes, offset, dsize)
-    w2.finish()
-    expect(perfScript(one)).toEqual(expected)
-    expect(perfScript(block)).toEqual(expected)
-  })
+  it.runIf(hasPerf)(
+    'records moved one by one (addRecord) or as one block (addRecords) list the same',
+    () => {
+      const file = PerfDataReader.fromFile(path)
+      const events = file.evsels.map((e) => ({ attr: e.attr, name: e.name, ids: e.ids }))
+      const { offset, size: dsize } = file.header.data
+      const one = join(dir, 'one.data')
+      const block = join(dir, 'block.data')
+      const w1 = new PerfDataWriter({ events, path: one, features: { tracingData: TRACING_DATA } })
+      for (const r of file.records()) w1.addRecord(file.bytes.slice(r.offset, r.offset + r.size))
+      w1.finish()
+      const w2 = new PerfDataWriter({
+        events,
+        path: block,
+        features: { tracingData: TRACING_DATA },
+      })
+      w2.addRecords(file.bytes, offset, dsize)
+      w2.finish()
+      expect(perfScript(one)).toEqual(expected)
+      expect(perfScript(block)).toEqual(expected)
+    },
+  )
 })
