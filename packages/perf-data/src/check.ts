@@ -44,3 +44,8 @@ export function checkBool(v: unknown, name: string): boolean | undefined {
   if (v !== undefined && typeof v !== 'boolean') throw new TypeError(`${name}: expected a boolean`)
   return v
 }
+
+/** @internal An array (checked without narrowing the caller's type). */
+export function checkArray(v: unknown, name: string, what: string): void {
+  if (!Array.isArray(v)) throw new TypeError(`${name}: expected an array of ${what}`)
+}

@@ -217,7 +217,7 @@ export function decodeFeatures(bytes: Uint8Array, header: PerfFileHeader): PerfD
   table.need(16 * header.features.length)
   const sections = new Map<number, PerfFileSection>()
   const out: Mutable<PerfDataFeatures> = {}
-  for (const bit of header.features) {
+  for (const bit of header.features as readonly number[]) {
     const at = table.at
     const offset = table.size('feature offset')
     const size = table.size('feature size')
@@ -283,7 +283,9 @@ function u32Pair(a: number, b: number): Uint8Array {
 function u64s(...v: bigint[]): Uint8Array {
   const out = new Uint8Array(8 * v.length)
   const dv = new DataView(out.buffer)
-  v.forEach((x, i) => dv.setBigUint64(8 * i, BigInt.asUintN(64, x), true))
+  v.forEach((x, i) => {
+    dv.setBigUint64(8 * i, BigInt.asUintN(64, x), true)
+  })
   return out
 }
 

@@ -21,7 +21,6 @@ import {
   PERF_SAMPLE_TID,
   PERF_SAMPLE_TIME,
 } from '@onering/perf'
-import type { PerfSampleRecord } from '@onering/perf'
 import { EventPrinter, Kallsyms, PrintFmtError } from '@onering/trace-events'
 import { checkBool, checkObject } from './check.js'
 import { PerfDataError } from './errors.js'
@@ -117,7 +116,7 @@ function* lines(file: PerfDataReader, ns: boolean): Generator<string> {
       if (parent === undefined) comms.delete(rec.tid)
       else comms.set(rec.tid, parent)
     } else if (rec.type === PERF_RECORD_SAMPLE) {
-      const s = rec as PerfSampleRecord
+      const s = rec
       const e = r.evsel!
       const tid = s.tid!
       let line = `${(comms.get(tid) ?? `:${tid}`).padStart(16)} ${String(tid).padStart(5)} [${String(s.cpu!).padStart(3, '0')}] `

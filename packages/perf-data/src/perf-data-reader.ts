@@ -19,12 +19,7 @@ import {
   PerfError,
   recordContext,
 } from '@onering/perf'
-import type {
-  PerfRecord,
-  PerfRecordContext,
-  PerfSampleRecord,
-  PerfUnknownRecord,
-} from '@onering/perf'
+import type { PerfRecord, PerfRecordContext, PerfUnknownRecord } from '@onering/perf'
 import { decodeEvent, parseEventFormat } from '@onering/trace-events'
 import type { EventFormat, FieldValue } from '@onering/trace-events'
 import { checkBytes, checkInt, checkObject, checkString } from './check.js'
@@ -158,7 +153,7 @@ export class PerfDataReader {
     try {
       b = readFileSync(path)
     } catch (e) {
-      throw new RangeError(`path: ${(e as Error).message}`)
+      throw new RangeError(`path: ${(e as Error).message}`, { cause: e })
     }
     return new PerfDataReader(new Uint8Array(b.buffer, b.byteOffset, b.length))
   }
@@ -331,7 +326,7 @@ export class PerfDataReader {
     checkObject(checkObject(r, 'r')['record'], 'r.record')
     const format = r.evsel?.format
     if (format === undefined || r.record.type !== PERF_RECORD_SAMPLE) return undefined
-    const raw = (r.record as PerfSampleRecord).raw
+    const raw = r.record.raw
     if (raw === undefined) return undefined
     return { format, fields: decodeEvent(format, raw, 0, raw.length) }
   }

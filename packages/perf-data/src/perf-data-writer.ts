@@ -35,7 +35,15 @@ import type {
   PerfRecordInput,
   PerfSampleId,
 } from '@onering/perf'
-import { checkBool, checkBytes, checkInt, checkObject, checkString, checkU64 } from './check.js'
+import {
+  checkArray,
+  checkBool,
+  checkBytes,
+  checkInt,
+  checkObject,
+  checkString,
+  checkU64,
+} from './check.js'
 import { checkFeatures, encodeFeatures } from './features.js'
 import type { PerfDataFeaturesInit } from './features.js'
 import { fileAttrBytes } from './file-attr.js'
@@ -108,14 +116,14 @@ function checkTask(pid: number, ppid: number, tid: number, ptid: number, time: b
 function defaultFeatures(events: readonly PerfEventAttr[]): PerfDataFeaturesInit {
   const list = cpus()
   const clock = events.find((a) => a.use_clockid)
-  const mono = clock !== undefined && clock.clockid === 1
+  const mono = clock?.clockid === 1
   return {
     hostname: hostname(),
     osRelease: release(),
     version: 'onering perf-data',
     arch: machine(),
     nrCpus: { available: list.length, online: availableParallelism() },
-    cpuDesc: list[0]?.model.trim() || 'unknown',
+    cpuDesc: list[0]?.model.trim() ?? 'unknown',
     cmdline: process.argv,
     ...(mono
       ? {
@@ -186,21 +194,21 @@ export class PerfDataWriter {
    */
   constructor(options: PerfDataWriterOptions) {
     checkObject(options, 'options')
-    if (!Array.isArray(options.events)) throw new TypeError('options.events: expected an array')
+    const list: readonly PerfDataWriterEvent[] = options.events
+    checkArray(list, 'options.events', 'events')
     if (options.path !== undefined) checkString(options.path, 'options.path')
-    if (options.events.length === 0) throw new RangeError('options.events: at least one event')
+    if (list.length === 0) throw new RangeError('options.events: at least one event')
     const chunkSize =
       options.chunkSize === undefined
         ? 4 * MiB
         : checkInt(options.chunkSize, 'options.chunkSize', 4096, 1 << 30)
-    this.events = options.events
-    this.#attrs = options.events.map((e, i) => {
+    this.events = list
+    this.#attrs = list.map((e, i) => {
       checkObject(e, `options.events[${i}]`)
       checkObject(e.attr, `options.events[${i}].attr`)
       checkString(e.name, `options.events[${i}].name`)
       if (e.ids !== undefined) {
-        if (!Array.isArray(e.ids))
-          throw new TypeError(`options.events[${i}].ids: expected an array of bigints`)
+        checkArray(e.ids, `options.events[${i}].ids`, 'bigints')
         ;(e.ids as readonly unknown[]).forEach((id: unknown, k: number) =>
           checkU64(id, `options.events[${i}].ids[${k}]`),
         )
@@ -223,22 +231,22 @@ export class PerfDataWriter {
           `options.events[${i}].attr: several events need PERF_SAMPLE_IDENTIFIER or PERF_SAMPLE_ID`,
         )
     }
-    this.#firstId = options.events[0]!.ids?.[0] ?? 0n
+    this.#firstId = list[0]!.ids?.[0] ?? 0n
     const given =
       options.features === undefined ? {} : checkObject(options.features, 'options.features')
     const defaults = defaultFeatures(this.#attrs)
-    const merged: Record<string, unknown> = { ...defaults }
+    const merged = new Map<string, unknown>(Object.entries(defaults))
     for (const [k, v] of Object.entries(given)) {
-      if (v === null) delete merged[k]
-      else if (v !== undefined) merged[k] = v
+      if (v === null) merged.delete(k)
+      else if (v !== undefined) merged.set(k, v)
     }
-    if ('eventDesc' in merged)
+    if (merged.has('eventDesc'))
       throw new TypeError('options.features.eventDesc: written from options.events')
-    checkFeatures(merged, 'options.features')
-    this.#features = merged as PerfDataFeaturesInit
-    const nIds = options.events.reduce((n, e) => n + (e.ids?.length ?? 0), 0)
-    this.#dataOffset =
-      PERF_FILE_HEADER_SIZE + options.events.length * PERF_FILE_ATTR_ENTRY_SIZE + 8 * nIds
+    const features = Object.fromEntries(merged)
+    checkFeatures(features, 'options.features')
+    this.#features = features
+    const nIds = list.reduce((n, e) => n + (e.ids?.length ?? 0), 0)
+    this.#dataOffset = PERF_FILE_HEADER_SIZE + list.length * PERF_FILE_ATTR_ENTRY_SIZE + 8 * nIds
     this.#fd = options.path === undefined ? undefined : openSync(options.path, 'w')
     this.#spool = new RecordSpool(this.#fd, this.#dataOffset, chunkSize)
   }
@@ -278,7 +286,7 @@ export class PerfDataWriter {
   addRecords(bytes: Uint8Array, offset = 0, length?: number): void {
     checkBytes(bytes, 'bytes')
     checkInt(offset, 'offset', 0, Number.MAX_SAFE_INTEGER)
-    if (length === undefined) length = Math.max(0, bytes.length - offset)
+    length ??= Math.max(0, bytes.length - offset)
     checkInt(length, 'length', 0, Number.MAX_SAFE_INTEGER)
     if (offset + length > bytes.length)
       throw new RangeError(

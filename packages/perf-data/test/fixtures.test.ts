@@ -78,7 +78,7 @@ describe('fixture contents', () => {
     const read: string[] = []
     for (const r of file.events()) {
       const t = file.traceFields(r)
-      if (t === undefined || t.format.name !== 'sys_exit_getppid') continue
+      if (t?.format.name !== 'sys_exit_getppid') continue
       if (r.record.type !== PERF_RECORD_SAMPLE) continue
       expect(r.record.callchain?.length).toBeGreaterThan(0)
       read.push(`${r.record.tid} ${String(t.fields['ret'])}`)

@@ -26,7 +26,9 @@ if (!runs)
 
 describe.runIf(runs)('fresh perf record files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'onering-perf-fresh-'))
-  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true })
+  })
   const prog = join(dir, 'prog')
   if (runs) execFileSync(cc, ['-O1', '-pthread', '-o', prog, fixturePath('prog.c')])
   const record = (

@@ -17,7 +17,9 @@ requireTool('perf-data writer', 'perf')
 requireTool('perf-data writer', 'babeltrace2')
 
 const dir = mkdtempSync(join(tmpdir(), 'onering-perf-data-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true })
+})
 
 // streamed to a file through a small chunk (many spills), 40 rounds × 25 × 3 samples
 const path = join(dir, 'ours.data')
