@@ -286,6 +286,7 @@ export class PerfDataWriter {
   addRecords(bytes: Uint8Array, offset = 0, length?: number): void {
     checkBytes(bytes, 'bytes')
     checkInt(offset, 'offset', 0, Number.MAX_SAFE_INTEGER)
+    if ((length as unknown) === null) throw new TypeError('length: expected a number')
     length ??= Math.max(0, bytes.length - offset)
     checkInt(length, 'length', 0, Number.MAX_SAFE_INTEGER)
     if (offset + length > bytes.length)
