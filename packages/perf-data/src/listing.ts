@@ -12,6 +12,15 @@
  * @packageDocumentation
  */
 import {
+  PERF_FORMAT_GROUP,
+  PERF_SAMPLE_ADDR,
+  PERF_SAMPLE_CALLCHAIN,
+  PERF_SAMPLE_ID,
+  PERF_SAMPLE_IDENTIFIER,
+  PERF_SAMPLE_RAW,
+  PERF_SAMPLE_READ,
+  PERF_SAMPLE_STREAM_ID,
+  readFormatSize,
   PERF_RECORD_COMM,
   PERF_RECORD_FORK,
   PERF_RECORD_SAMPLE,
@@ -25,6 +34,7 @@ import { EventPrinter, Kallsyms, PrintFmtError } from '@onering/trace-events'
 import { checkBool, checkObject } from './check.js'
 import { PerfDataError } from './errors.js'
 import type { PerfDataEvsel } from './evsel.js'
+import { orderedEvents } from './ordered-events.js'
 import { PerfDataReader } from './perf-data-reader.js'
 
 /** The `perf script` arguments whose output {@link perfDataListing} reproduces line for line. */
@@ -48,13 +58,16 @@ const REQUIRED: readonly [number, string, string][] = [
   [PERF_SAMPLE_PERIOD, 'PERIOD', 'period'],
 ]
 
-function time(t: bigint, ns: boolean): string {
-  const secs = t / 1_000_000_000n
-  const frac = t % 1_000_000_000n
-  const s = secs.toString().padStart(5)
-  return ns
-    ? `${s}.${frac.toString().padStart(9, '0')}: `
-    : `${s}.${(frac / 1000n).toString().padStart(6, '0')}: `
+function u64Text(view: DataView, at: number): string {
+  const hi = view.getUint32(at + 4, true)
+  const lo = view.getUint32(at, true)
+  return hi < 0x200000 ? String(hi * 0x1_0000_0000 + lo) : view.getBigUint64(at, true).toString()
+}
+
+function u64Hex(view: DataView, at: number): string {
+  const hi = view.getUint32(at + 4, true)
+  const lo = view.getUint32(at, true)
+  return hi === 0 ? lo.toString(16) : hi.toString(16) + lo.toString(16).padStart(8, '0')
 }
 
 /**
@@ -72,6 +85,97 @@ export function perfDataListing(
   if (!(file instanceof PerfDataReader)) throw new TypeError('file: expected a PerfDataReader')
   const ns = checkBool(checkObject(options, 'options')['ns'], 'options.ns') === true
   return lines(file, ns)
+}
+
+/** Where a sample's printed fields are (all before the variable-size parts), and what follows. */
+interface SampleLayout {
+  readonly ip: number
+  readonly tid: number
+  readonly time: number
+  readonly cpu: number
+  readonly period: number
+  /** First byte after the fixed fields: READ, CALLCHAIN, RAW follow. */
+  readonly fixedEnd: number
+  readonly readFormat: number
+  readonly read: boolean
+  readonly callchain: boolean
+  readonly raw: boolean
+}
+
+function sampleLayout(st: number, readFormat: number): SampleLayout {
+  let o = 8
+  const take = (bit: number): number => {
+    if (!(st & bit)) return -1
+    o += 8
+    return o - 8
+  }
+  take(PERF_SAMPLE_IDENTIFIER)
+  const ip = take(PERF_SAMPLE_IP)
+  const tid = take(PERF_SAMPLE_TID)
+  const time = take(PERF_SAMPLE_TIME)
+  take(PERF_SAMPLE_ADDR)
+  take(PERF_SAMPLE_ID)
+  take(PERF_SAMPLE_STREAM_ID)
+  const cpu = take(PERF_SAMPLE_CPU)
+  const period = take(PERF_SAMPLE_PERIOD)
+  return {
+    ip,
+    tid,
+    time,
+    cpu,
+    period,
+    fixedEnd: o,
+    readFormat,
+    read: (st & PERF_SAMPLE_READ) !== 0,
+    callchain: (st & PERF_SAMPLE_CALLCHAIN) !== 0,
+    raw: (st & PERF_SAMPLE_RAW) !== 0,
+  }
+}
+
+/**
+ * Offset of the RAW `u32 size` of the sample ending at `end`, READ and CALLCHAIN skipped; its
+ * data is checked to lie inside the record.
+ */
+function rawAt(view: DataView, p: number, end: number, L: SampleLayout): number {
+  if (L.read) {
+    let size = readFormatSize(L.readFormat)
+    if (L.readFormat & PERF_FORMAT_GROUP) {
+      if (end - p < 8) throw new PerfDataError('record SAMPLE', p, 'READ runs past the record')
+      const nr = view.getUint32(p + 4, true) === 0 ? view.getUint32(p, true) : Infinity
+      size = nr > (end - p) / 8 ? Infinity : readFormatSize(L.readFormat, nr)
+    }
+    if (size > end - p) throw new PerfDataError('record SAMPLE', p, 'READ runs past the record')
+    p += size
+  }
+  if (L.callchain) {
+    if (end - p < 8) throw new PerfDataError('record SAMPLE', p, 'CALLCHAIN runs past the record')
+    const nr = view.getUint32(p + 4, true) === 0 ? view.getUint32(p, true) : Infinity
+    if (nr > (end - p - 8) / 8)
+      throw new PerfDataError('record SAMPLE', p, 'CALLCHAIN runs past the record')
+    p += 8 + 8 * nr
+  }
+  if (end - p < 4 || view.getUint32(p, true) > end - p - 4)
+    throw new PerfDataError('record SAMPLE', p, 'RAW runs past the record')
+  return p
+}
+
+const NS = 1_000_000_000
+
+function timeText(view: DataView, at: number, t: number, ns: boolean): string {
+  let secs: string
+  let frac: number
+  if (t <= Number.MAX_SAFE_INTEGER) {
+    const s = Math.floor(t / NS)
+    secs = String(s)
+    frac = t - s * NS
+  } else {
+    const b = view.getBigUint64(at, true)
+    secs = String(b / 1_000_000_000n)
+    frac = Number(b % 1_000_000_000n)
+  }
+  return ns
+    ? `${secs.padStart(5)}.${String(frac).padStart(9, '0')}: `
+    : `${secs.padStart(5)}.${String(Math.floor(frac / 1000)).padStart(6, '0')}: `
 }
 
 function* lines(file: PerfDataReader, ns: boolean): Generator<string> {
@@ -107,26 +211,45 @@ function* lines(file: PerfDataReader, ns: boolean): Generator<string> {
     }
     return p
   }
+  const layouts = new Map<PerfDataEvsel, SampleLayout>(
+    file.evsels.map((e) => [e, sampleLayout(e.attr.sample_type, e.attr.read_format)]),
+  )
+  const bytes = file.bytes
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const comms = new Map<number, string>()
-  for (const r of file.events()) {
-    const rec = r.record
-    if (rec.type === PERF_RECORD_COMM) comms.set(rec.tid, rec.comm)
-    else if (rec.type === PERF_RECORD_FORK) {
-      const parent = comms.get(rec.ptid)
-      if (parent === undefined) comms.delete(rec.tid)
-      else comms.set(rec.tid, parent)
-    } else if (rec.type === PERF_RECORD_SAMPLE) {
-      const s = rec
-      const e = r.evsel!
-      const tid = s.tid!
-      let line = `${(comms.get(tid) ?? `:${tid}`).padStart(16)} ${String(tid).padStart(5)} [${String(s.cpu!).padStart(3, '0')}] `
-      line += time(s.time!, ns)
-      line += `${s.period!.toString().padStart(10)} `
-      line += names.get(e)!
-      const printer = printerOf(e)
-      if (printer !== null && s.raw !== undefined) line += printer.print(s.raw, 0, s.raw.length)
-      line += ` ${s.ip!.toString(16).padStart(16)}`
-      yield line
+  for (const slot of orderedEvents(file.slots())) {
+    const e = slot.evsel
+    if (e === undefined) continue
+    if (slot.type === PERF_RECORD_COMM || slot.type === PERF_RECORD_FORK) {
+      const rec = file.decode(slot).record
+      if (rec.type === PERF_RECORD_COMM) comms.set(rec.tid, rec.comm)
+      else if (rec.type === PERF_RECORD_FORK) {
+        const parent = comms.get(rec.ptid)
+        if (parent === undefined) comms.delete(rec.tid)
+        else comms.set(rec.tid, parent)
+      }
+      continue
     }
+    if (slot.type !== PERF_RECORD_SAMPLE) continue
+    const L = layouts.get(e)!
+    const at = slot.offset
+    if (L.fixedEnd > slot.size)
+      throw new PerfDataError(
+        'record SAMPLE',
+        at,
+        `${slot.size} bytes cannot hold the ${L.fixedEnd} bytes of its fixed fields`,
+      )
+    const tid = view.getUint32(at + L.tid + 4, true)
+    let line = `${(comms.get(tid) ?? `:${tid}`).padStart(16)} ${String(tid).padStart(5)} [${String(view.getUint32(at + L.cpu, true)).padStart(3, '0')}] `
+    line += timeText(view, at + L.time, slot.time!, ns)
+    line += `${u64Text(view, at + L.period).padStart(10)} `
+    line += names.get(e)!
+    const printer = printerOf(e)
+    if (printer !== null && L.raw) {
+      const raw = rawAt(view, at + L.fixedEnd, at + slot.size, L)
+      line += printer.print(bytes, raw + 4, view.getUint32(raw, true))
+    }
+    line += ` ${u64Hex(view, at + L.ip).padStart(16)}`
+    yield line
   }
 }

@@ -15,18 +15,19 @@ export interface OrderedItem {
   /** `header.type`. */
   readonly type: number
   /** The record's timestamp (SAMPLE TIME or the `sample_id` trailer's), if any. */
-  readonly time: bigint | undefined
+  readonly time: bigint | number | undefined
 }
 
 const NO_TIME = (1n << 64n) - 1n
+const NO_TIME_NUMBER = 2 ** 64 // ~0ULL read as a double
 
 /** @internal Yield `items` in perf's delivery order. */
 export function* orderedEvents<T extends OrderedItem>(items: Iterable<T>): Generator<T> {
   let queue: T[] = []
-  let nextFlush = 0n
-  let maxTimestamp = 0n
-  let lastFlush = 0n
-  const flush = function* (limit: bigint | undefined): Generator<T> {
+  let nextFlush: bigint | number = 0
+  let maxTimestamp: bigint | number = 0
+  let lastFlush: bigint | number = 0
+  const flush = function* (limit: bigint | number | undefined): Generator<T> {
     if (queue.length === 0) return
     // a stable sort keeps file order among equal timestamps, as perf's queue inserts after them
     const due = limit === undefined ? queue : queue.filter((e) => e.time! <= limit)
@@ -48,7 +49,8 @@ export function* orderedEvents<T extends OrderedItem>(items: Iterable<T>): Gener
     const t = item.time
     // perf: no time, or a time below the last flush ("Timestamp below last timeslice flush"),
     // is delivered at once
-    if (t === undefined || t === 0n || t === NO_TIME || t < lastFlush) {
+    // eslint-disable-next-line eqeqeq -- 0 and 0n alike
+    if (t === undefined || t == 0 || t === NO_TIME || t === NO_TIME_NUMBER || t < lastFlush) {
       yield item
       continue
     }

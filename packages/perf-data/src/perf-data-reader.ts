@@ -13,6 +13,12 @@
 import { readFileSync } from 'node:fs'
 import {
   decodeRecord,
+  PERF_SAMPLE_CPU,
+  PERF_SAMPLE_ID,
+  PERF_SAMPLE_IDENTIFIER,
+  PERF_SAMPLE_IP,
+  PERF_SAMPLE_STREAM_ID,
+  PERF_SAMPLE_TID,
   PERF_RECORD_SAMPLE,
   PERF_SAMPLE_TIME,
   PERF_TYPE_TRACEPOINT,
@@ -107,6 +113,45 @@ export interface PerfDataRecord {
   readonly record: PerfRecord | PerfUnknownRecord
   /** SAMPLE `time`, or the `sample_id` trailer's, when the record has one. */
   readonly time: bigint | undefined
+}
+
+/**
+ * A record located in the data section, not decoded (what {@link PerfDataReader.slots} yields).
+ *
+ * @internal
+ */
+export interface PerfDataSlot {
+  /** Byte offset of the record header in the file. */
+  readonly offset: number
+  /** `header.type`. */
+  readonly type: number
+  /** `header.misc`. */
+  readonly misc: number
+  /** `header.size`. */
+  readonly size: number
+  /** Its event (see {@link PerfDataRecord.evsel}). */
+  readonly evsel: PerfDataEvsel | undefined
+  /** Its time as a number (exact below 2^53 ns), when its layout has one. */
+  readonly time: number | undefined
+}
+
+/** Where the time is: in a SAMPLE from its start, in the `sample_id` trailer from the trailer's start. */
+function timeLayout(st: number): { sampleTime: number; trailer: number; trailerTime: number } {
+  const has = (bit: number): number => (st & bit ? 1 : 0)
+  const sampleTime =
+    st & PERF_SAMPLE_TIME
+      ? 8 + 8 * (has(PERF_SAMPLE_IDENTIFIER) + has(PERF_SAMPLE_IP) + has(PERF_SAMPLE_TID))
+      : -1
+  const trailer =
+    8 *
+    (has(PERF_SAMPLE_TID) +
+      has(PERF_SAMPLE_TIME) +
+      has(PERF_SAMPLE_ID) +
+      has(PERF_SAMPLE_STREAM_ID) +
+      has(PERF_SAMPLE_CPU) +
+      has(PERF_SAMPLE_IDENTIFIER))
+  const trailerTime = st & PERF_SAMPLE_TIME ? 8 * has(PERF_SAMPLE_TID) : -1
+  return { sampleTime, trailer, trailerTime }
 }
 
 /** A tracepoint sample's payload decoded through its format. */
@@ -228,15 +273,17 @@ export class PerfDataReader {
   }
 
   /**
-   * Every record of the data section in file order (perf's `reader__process_events`).
+   * Every record of the data section in file order, located but not decoded: its offset,
+   * header, event and time. The listing runs on these; {@link records} decodes them.
    *
-   * @throws PerfDataError naming `data` (a bad header size, a record running past the
-   *   section) or `record <offset> (<TYPE>)` (a body the decoder refuses, an id no attr has).
+   * @internal
    */
-  *records(): Generator<PerfDataRecord> {
+  *slots(): Generator<PerfDataSlot> {
     const { offset, size } = this.header.data
     const end = offset + size
     const view = this.#view
+    const first = this.evsels[0]!
+    const layout = timeLayout(first.attr.sample_type)
     let at = offset
     while (at < end) {
       if (end - at < 8)
@@ -253,26 +300,21 @@ export class PerfDataReader {
           `record of ${rsize} bytes runs past the end of the data section at ${end}`,
         )
       let next = at + rsize
-      const section = `record ${recordTypeName(type)}`
-      let record: PerfRecord | PerfUnknownRecord
       let evsel: PerfDataEvsel | undefined
-      let time: bigint | undefined
+      let time: number | undefined
       if (type >= PERF_RECORD_USER_TYPE_START) {
-        record = {
-          type: 'unknown',
-          raw_type: type,
-          misc,
-          size: rsize,
-          data: this.bytes.slice(at + 8, at + rsize),
-        }
         if (type === PERF_RECORD_AUXTRACE) {
           // the AUX data follows the record: u64 size is its first body field
           if (rsize < 16)
-            throw new PerfDataError(section, at, `AUXTRACE record of ${rsize} bytes has no size`)
+            throw new PerfDataError(
+              `record ${recordTypeName(type)}`,
+              at,
+              `AUXTRACE record of ${rsize} bytes has no size`,
+            )
           const aux = view.getBigUint64(at + 8, true)
           if (aux > BigInt(end - next))
             throw new PerfDataError(
-              section,
+              `record ${recordTypeName(type)}`,
               at + 8,
               `${aux} bytes of AUX data run past the data section`,
             )
@@ -280,32 +322,69 @@ export class PerfDataReader {
         }
       } else {
         if (rsize % 8 !== 0)
-          throw new PerfDataError(section, at, `size ${rsize} is not a multiple of 8`)
+          throw new PerfDataError(
+            `record ${recordTypeName(type)}`,
+            at,
+            `size ${rsize} is not a multiple of 8`,
+          )
         evsel = evselOf(this.evsels, this.#byId, view, at, type, rsize)
-        if (evsel === undefined) {
-          // perf counts it (nr_unknown_id) and skips it: without its event it has no layout
-          record = {
-            type: 'unknown',
-            raw_type: type,
-            misc,
-            size: rsize,
-            data: this.bytes.slice(at + 8, at + rsize),
-          }
-        } else {
-          try {
-            record = decodeRecord(view, at, evsel.ctx)
-          } catch (e) {
-            asDataError(e, section, at)
-          }
-          if (record.type === PERF_RECORD_SAMPLE)
-            time = evsel.attr.sample_type & PERF_SAMPLE_TIME ? record.time : undefined
-          else if (record.type !== 'unknown')
-            time = evsel.attr.sample_id_all ? record.sample_id?.time : undefined
-        }
+        // the time, where the layout puts it (a record too short for it is refused when decoded)
+        const t =
+          type === PERF_RECORD_SAMPLE
+            ? layout.sampleTime < 0
+              ? -1
+              : at + layout.sampleTime
+            : first.attr.sample_id_all && layout.trailerTime >= 0 && rsize >= 8 + layout.trailer
+              ? at + rsize - layout.trailer + layout.trailerTime
+              : -1
+        if (t >= 0 && t + 8 <= at + rsize)
+          time = view.getUint32(t, true) + view.getUint32(t + 4, true) * 0x1_0000_0000
       }
-      yield { offset: at, type, misc, size: rsize, evsel, record, time }
+      yield { offset: at, type, misc, size: rsize, evsel, time }
       at = next
     }
+  }
+
+  /**
+   * Every record of the data section in file order (perf's `reader__process_events`).
+   *
+   * @throws PerfDataError naming `data` (a bad header size, a record running past the
+   *   section) or `record <TYPE>` (a body the decoder refuses).
+   */
+  *records(): Generator<PerfDataRecord> {
+    for (const s of this.slots()) yield this.decode(s)
+  }
+
+  /**
+   * Decode a located record (see {@link slots}).
+   *
+   * @internal
+   */
+  decode(s: PerfDataSlot): PerfDataRecord {
+    const { offset: at, type, misc, size: rsize, evsel } = s
+    const unknown = (): PerfUnknownRecord => ({
+      type: 'unknown',
+      raw_type: type,
+      misc,
+      size: rsize,
+      data: this.bytes.slice(at + 8, at + rsize),
+    })
+    // perf's own records, and a kernel record whose id no attr has (perf counts and skips it:
+    // without its event it has no layout)
+    if (evsel === undefined)
+      return { offset: at, type, misc, size: rsize, evsel, record: unknown(), time: undefined }
+    let record: PerfRecord | PerfUnknownRecord
+    try {
+      record = decodeRecord(this.#view, at, evsel.ctx)
+    } catch (e) {
+      asDataError(e, `record ${recordTypeName(type)}`, at)
+    }
+    let time: bigint | undefined
+    if (record.type === PERF_RECORD_SAMPLE)
+      time = evsel.attr.sample_type & PERF_SAMPLE_TIME ? record.time : undefined
+    else if (record.type !== 'unknown')
+      time = evsel.attr.sample_id_all ? record.sample_id?.time : undefined
+    return { offset: at, type, misc, size: rsize, evsel, record, time }
   }
 
   /**
