@@ -20,6 +20,7 @@ import {
 import os from 'node:os'
 import { Bench } from 'tinybench'
 import { computeRatios } from './ratios.mjs'
+import { runPerfDataBench } from './perf-data.mjs'
 import { RingBuffer } from '@onering/core'
 import {
   RB_FL_OVERWRITE,
@@ -940,6 +941,11 @@ console.log(
 runTinybench()
 await runCross()
 runAlloc()
+// perf.data writer and listing (packages/perf-data, tools/bench/perf-data.mjs): reported, not gates
+for (const row of runPerfDataBench({ quick: args.quick, want })) {
+  results.push(row)
+  printRow(row)
+}
 const ratios = computeRatios(results, SIZES)
 console.log('\nratios')
 for (const x of ratios) console.log(`  ${x.label.padEnd(84)} ${x.value.toFixed(2)}×`)
