@@ -140,6 +140,15 @@ const table: Table = {
   ),
   'PerfDataReader#records': method(reader, () => [], []),
   'PerfDataReader#events': method(reader, () => [], []),
+  'PerfDataReader#slots': method(reader, () => [], []),
+  'PerfDataReader#decode': {
+    make: () => {
+      const r = reader()
+      return { self: r, args: [[...r.slots()][0]] }
+    },
+    names: ['s'],
+    ok: { 's.time': '*' }, // the slot's time is not used to decode
+  },
   'PerfDataReader#traceFields': method(
     reader,
     () => {

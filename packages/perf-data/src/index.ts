@@ -53,7 +53,7 @@ export type {
 } from './features.js'
 export type { PerfDataEvsel } from './evsel.js'
 export { PerfDataReader, recordTypeName } from './perf-data-reader.js'
-export type { PerfDataRecord, PerfDataTraceFields } from './perf-data-reader.js'
+export type { PerfDataRecord, PerfDataSlot, PerfDataTraceFields } from './perf-data-reader.js'
 export { PERF_SCRIPT_LISTING_ARGS, perfDataListing } from './listing.js'
 export type { PerfDataListingOptions } from './listing.js'
 export { PerfDataWriter } from './perf-data-writer.js'

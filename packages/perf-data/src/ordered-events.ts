@@ -49,7 +49,7 @@ export function* orderedEvents<T extends OrderedItem>(items: Iterable<T>): Gener
     const t = item.time
     // perf: no time, or a time below the last flush ("Timestamp below last timeslice flush"),
     // is delivered at once
-     
+
     if (t === undefined || t == 0 || t === NO_TIME || t === NO_TIME_NUMBER || t < lastFlush) {
       yield item
       continue

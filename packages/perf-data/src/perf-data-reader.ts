@@ -115,11 +115,7 @@ export interface PerfDataRecord {
   readonly time: bigint | undefined
 }
 
-/**
- * A record located in the data section, not decoded (what {@link PerfDataReader.slots} yields).
- *
- * @internal
- */
+/** A record located in the data section, not decoded (what {@link PerfDataReader.slots} yields). */
 export interface PerfDataSlot {
   /** Byte offset of the record header in the file. */
   readonly offset: number
@@ -274,9 +270,10 @@ export class PerfDataReader {
 
   /**
    * Every record of the data section in file order, located but not decoded: its offset,
-   * header, event and time. The listing runs on these; {@link records} decodes them.
+   * header, event and time (cheap: nothing is allocated but the slot). The listing runs on
+   * these; {@link decode} (or {@link records}) decodes them.
    *
-   * @internal
+   * @throws PerfDataError naming `data` for a bad header size or a record running past the section.
    */
   *slots(): Generator<PerfDataSlot> {
     const { offset, size } = this.header.data
@@ -356,11 +353,20 @@ export class PerfDataReader {
   }
 
   /**
-   * Decode a located record (see {@link slots}).
+   * Decode a located record (one of {@link slots}).
    *
-   * @internal
+   * @throws PerfDataError naming `record <TYPE>` for a body the decoder refuses; RangeError for
+   *   a slot outside this file's data section.
    */
   decode(s: PerfDataSlot): PerfDataRecord {
+    checkObject(s, 's')
+    const { offset: dataAt, size: dataSize } = this.header.data
+    checkInt(s.offset, 's.offset', dataAt, dataAt + dataSize - 8)
+    checkInt(s.size, 's.size', 8, dataAt + dataSize - s.offset)
+    checkInt(s.type, 's.type', 0, 0xffffffff)
+    checkInt(s.misc, 's.misc', 0, 0xffff)
+    if (s.evsel !== undefined && !this.evsels.includes(s.evsel))
+      throw new RangeError('s.evsel: not an event of this file')
     const { offset: at, type, misc, size: rsize, evsel } = s
     const unknown = (): PerfUnknownRecord => ({
       type: 'unknown',
