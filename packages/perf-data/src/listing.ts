@@ -217,11 +217,15 @@ function* lines(file: PerfDataReader, ns: boolean): Generator<string> {
   const bytes = file.bytes
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const comms = new Map<number, string>()
+  // the "comm tid " column text per thread, until its comm changes; "[cpu] " per CPU
+  const heads = new Map<number, string>()
+  const cpus: string[] = []
   for (const slot of orderedEvents(file.slots())) {
     const e = slot.evsel
     if (e === undefined) continue
     if (slot.type === PERF_RECORD_COMM || slot.type === PERF_RECORD_FORK) {
       const rec = file.decode(slot).record
+      heads.clear()
       if (rec.type === PERF_RECORD_COMM) comms.set(rec.tid, rec.comm)
       else if (rec.type === PERF_RECORD_FORK) {
         const parent = comms.get(rec.ptid)
@@ -240,7 +244,13 @@ function* lines(file: PerfDataReader, ns: boolean): Generator<string> {
         `${slot.size} bytes cannot hold the ${L.fixedEnd} bytes of its fixed fields`,
       )
     const tid = view.getUint32(at + L.tid + 4, true)
-    let line = `${(comms.get(tid) ?? `:${tid}`).padStart(16)} ${String(tid).padStart(5)} [${String(view.getUint32(at + L.cpu, true)).padStart(3, '0')}] `
+    let head = heads.get(tid)
+    if (head === undefined) {
+      head = `${(comms.get(tid) ?? `:${tid}`).padStart(16)} ${String(tid).padStart(5)} `
+      heads.set(tid, head)
+    }
+    const cpu = view.getUint32(at + L.cpu, true)
+    let line = head + (cpus[cpu] ??= `[${String(cpu).padStart(3, '0')}] `)
     line += timeText(view, at + L.time, slot.time!, ns)
     line += `${u64Text(view, at + L.period).padStart(10)} `
     line += names.get(e)!
