@@ -115,6 +115,7 @@ const PACKAGE_ERRORS = new Set([
   'EventFormatError',
   'PrintFmtError',
   'TracingDataError',
+  'PerfDataError',
 ])
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -20,6 +20,7 @@ import {
 import os from 'node:os'
 import { Bench } from 'tinybench'
 import { computeRatios } from './ratios.mjs'
+import { runPerfDataBench } from './perf-data.mjs'
 import { RingBuffer } from '@onering/core'
 import {
   RB_FL_OVERWRITE,
@@ -946,6 +947,11 @@ const traceDatTargets = want('trace.dat')
       await import('./trace-dat.mjs')
     ).runTraceDat({ quick: args.quick, results, notes, printRow })
   : []
+// perf.data writer and listing (packages/perf-data, tools/bench/perf-data.mjs): reported, not gates
+for (const row of runPerfDataBench({ quick: args.quick, want })) {
+  results.push(row)
+  printRow(row)
+}
 const ratios = computeRatios(results, SIZES)
 console.log('\nratios')
 for (const x of ratios) console.log(`  ${x.label.padEnd(84)} ${x.value.toFixed(2)}×`)

@@ -28,6 +28,7 @@ import {
   perf_mmap__read_init,
 } from '@onering/perf'
 import { readTraceDat, traceDatListing } from '@onering/trace-dat'
+import { PerfDataError, PerfDataReader, perfDataListing } from '@onering/perf-data'
 
 const fixtures = new URL('../../test/fixtures/kernel/', import.meta.url)
 const file = (dir, name) => new Uint8Array(readFileSync(new URL(`${dir}/${name}`, fixtures)))
@@ -164,7 +165,37 @@ function traceDatFiles() {
   }))
 }
 
+/** perf.data files made by perf record 6.1 from the test program (packages/perf-data/test/fixtures). */
+function perfDataFiles() {
+  const dir = new URL('../../packages/perf-data/test/fixtures/', import.meta.url)
+  return ['cpu-clock-g.data', 'tracepoints-g.data', 'lost.data'].map((n) => ({
+    name: `perf-data/${n}`,
+    bytes: new Uint8Array(readFileSync(new URL(n, dir))),
+  }))
+}
+
 export const targets = {
+  'perf-data.read': {
+    corpus: perfDataFiles,
+    // the header and the attrs: where sizes and offsets live
+    focus: () => [[0, 104 + 144 * 5]],
+    /** Read the header, attrs and features, every record in perf's order with its tracepoint fields, and the listing. */
+    run(bytes) {
+      const file = new PerfDataReader(bytes)
+      let n = 0
+      for (const r of file.events()) {
+        n += r.size
+        if (file.traceFields(r) !== undefined) n++
+      }
+      try {
+        for (const line of perfDataListing(file)) n += line.length
+      } catch (e) {
+        // a listing of samples without a printed field is refused, as perf script refuses it
+        if (!(e instanceof PerfDataError) || e.section !== 'listing') throw e
+      }
+      return n
+    },
+  },
   'trace-dat.readTraceDat': {
     corpus: traceDatFiles,
     /** Read the file and list every event as `trace-cmd report` would. */
