@@ -152,12 +152,16 @@ describe('trace_event_reg: a trace buffer records the event through a probe', ()
     const b = ring_buffer_alloc(1 << 16, RB_FL_OVERWRITE)
     trace_event_reg(a, span) // its own commits must not come back to it
     trace_event_reg(b, span)
-    expect(() => trace_event_reg(b, span)).toThrow(RangeError)
+    expect(() => {
+      trace_event_reg(b, span)
+    }).toThrow(RangeError)
     for (let k = 0; k < 5; k++) expect(trace_event_write(a, enc, [k, k * 10, `n${k}`])).toBe(0)
     trace_event_unreg(b, span)
     expect(trace_event_write(a, enc, [99, 0, 'after'])).toBe(0)
     trace_event_unreg(a, span)
-    expect(() => trace_event_unreg(a, span)).toThrow(RangeError)
+    expect(() => {
+      trace_event_unreg(a, span)
+    }).toThrow(RangeError)
     a.openWriter().flush()
     b.openWriter().flush()
     const ra = drain(a)
@@ -185,8 +189,12 @@ describe('trace_event_reg: a trace buffer records the event through a probe', ()
   })
 
   it('bad arguments are typed errors naming them', () => {
-    expect(() => trace_event_reg({} as TraceBuffer, span)).toThrow(/^buffer:/)
+    expect(() => {
+      trace_event_reg(null as unknown as TraceBuffer, span)
+    }).toThrow(/^buffer:/)
     const b = ring_buffer_alloc(1 << 16, RB_FL_OVERWRITE)
-    expect(() => trace_event_reg(b, {} as typeof span)).toThrow(/^definition:/)
+    expect(() => {
+      trace_event_reg(b, {} as typeof span)
+    }).toThrow(/^definition:/)
   })
 })

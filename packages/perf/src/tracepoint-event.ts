@@ -227,15 +227,13 @@ function hit(
     (data[offset + 6]! << 16) |
     (data[offset + 7]! << 24)
   if (ev.pid > 0 && commonPid !== ev.pid) return // a per-task event of another thread
+  ev._countAdd(1) // perf_swevent_event: the count is of hits, whatever the period
   const period = periodOf(L, a)
-  if (period === 0) {
-    ev._countAdd(1)
-    return
-  }
+  if (period === 0) return
   const ring = ev._ring
   const w = ring === null ? null : ring.writer
   if (ring === null || w === null) {
-    ev._sampleDone(period, false)
+    overflowDone(ev, false)
     return
   }
   const rawSize = L.raw ? ((length + 4 + 7) & ~7) - 4 : 0
@@ -243,14 +241,14 @@ function hit(
   if (ring.paused || size > ring.maxPayload) {
     w.drop(1)
     ev.lost_samples++
-    ev._sampleDone(period, false)
+    overflowDone(ev, false)
     return
   }
   const t = emitted >= 0 && L.mono ? emitted : L.mono ? monotonicNs() : perfClock()
   const off = w.reserve(size, t, ring.tagOf(ev))
   if (off < 0) {
     ev.lost_samples++
-    ev._sampleDone(period, false)
+    overflowDone(ev, false)
     return
   }
   const direct = !w.wrapped
@@ -283,7 +281,23 @@ function hit(
   }
   if (!direct) w.put(off, scratch.subarray(0, size))
   w.commit()
-  ev._sampleDone(period, true)
+  overflowDone(ev, true)
+}
+
+/**
+ * The bookkeeping of one overflow (`__perf_event_overflow`), written (`ok`) or refused: a
+ * written sample counts toward its ring's `wakeup_events`, and every overflow toward the REFRESH
+ * limit (which disables the event and raises `hup` when it runs out).
+ */
+function overflowDone(ev: PerfEvent, ok: boolean): void {
+  if (ok) {
+    const ring = ev._ring
+    if (ring !== null) ring.samples++
+  }
+  if (ev.event_limit > 0 && --ev.event_limit === 0) {
+    ev.enabled = false
+    ev.hup = true
+  }
 }
 
 /** `task_tgid_nr(current)`: the process id every sample's TID field carries. */
