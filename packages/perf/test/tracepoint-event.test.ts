@@ -110,7 +110,7 @@ function records(m: PerfMapping, ev: PerfEvent): ReturnType<typeof decodeRecord>
   return readAll(new PerfMmap(m.bytes)).map((r) => decodeRecord(r.dv, 0, ev.ctx))
 }
 const samples = (m: PerfMapping, ev: PerfEvent): PerfSampleRecord[] =>
-  records(m, ev).filter((r) => r.type === PERF_RECORD_SAMPLE) as PerfSampleRecord[]
+  records(m, ev).filter((r): r is PerfSampleRecord => r.type === PERF_RECORD_SAMPLE)
 
 describe('PERF_TYPE_TRACEPOINT events on a trace-events tracepoint', () => {
   it('one sample per emission, fields as the kernel fills them for a tracepoint', () => {
