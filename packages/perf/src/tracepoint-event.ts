@@ -49,6 +49,9 @@ import type { PerfEventAttr } from './attr-layout.js'
 import { fail } from './errors.js'
 import type { PerfEvent } from './event.js'
 import { perfClock } from './time.js'
+import { LITTLE_ENDIAN } from './sample-layout.js'
+
+const NO_U32 = new Uint32Array(0)
 
 /** The `sample_type` bits a tracepoint event of onering fills. */
 export const PERF_TRACEPOINT_SAMPLE_MASK: number =
@@ -102,6 +105,15 @@ interface TracepointSampleLayout {
   readonly mono: boolean
   /** Hits left before the next sample (sample_period > 1). */
   left: number
+  /** The ring of the last sample, and the event's tag on it (`PerfRing.tagOf`, cached). */
+  ring: unknown
+  tag: number
+  /** The perf ring's bytes of the last sample, as u32 words (little-endian hosts). */
+  dst: Uint8Array | null
+  dstU32: Uint32Array
+  /** The emitter's bytes of the last payload, as u32 words. */
+  src: Uint8Array | null
+  srcU32: Uint32Array
 }
 
 const layouts = new WeakMap<PerfEvent, TracepointSampleLayout>()
@@ -175,6 +187,12 @@ export function perf_trace_add(event: PerfEvent, tp: Tracepoint): void {
     idHi: Math.floor(idNum / TWO32),
     mono: event.attr.use_clockid && event.attr.clockid === CLOCK_MONOTONIC,
     left: 0,
+    ring: null,
+    tag: 0,
+    dst: null,
+    dstU32: NO_U32,
+    src: null,
+    srcU32: NO_U32,
   }
   layouts.set(event, L)
   tp.register(L.probe)
@@ -245,43 +263,138 @@ function hit(
     return
   }
   const t = emitted >= 0 && L.mono ? emitted : L.mono ? monotonicNs() : perfClock()
-  const off = w.reserve(size, t, ring.tagOf(ev))
+  if (L.ring !== ring) {
+    L.tag = ring.tagOf(ev)
+    L.ring = ring
+  }
+  const off = w.reserve(size, t, L.tag)
   if (off < 0) {
     ev.lost_samples++
     overflowDone(ev, false)
     return
   }
-  const direct = !w.wrapped
-  const dv = direct ? w.view : scratchView
-  const bytes = direct ? w.bytes : scratch
-  const o = direct ? off : 0
-  dv.setUint32(o, PERF_RECORD_SAMPLE, true)
-  dv.setUint16(o + 4, PERF_RECORD_MISC_USER, true)
-  dv.setUint16(o + 6, size, true)
-  if (L.identifier >= 0) put64(dv, o + L.identifier, L.idLo, L.idHi)
-  if (L.ip >= 0) put64(dv, o + L.ip, 0, 0)
+  if (!w.wrapped && LITTLE_ENDIAN && (off & 7) === 0) {
+    writeWords(L, w.bytes, off, size, commonPid, t, cpu, period, data, offset, length, rawSize)
+  } else {
+    const direct = !w.wrapped
+    const dv = direct ? w.view : scratchView
+    const bytes = direct ? w.bytes : scratch
+    const o = direct ? off : 0
+    dv.setUint32(o, PERF_RECORD_SAMPLE, true)
+    dv.setUint16(o + 4, PERF_RECORD_MISC_USER, true)
+    dv.setUint16(o + 6, size, true)
+    if (L.identifier >= 0) put64(dv, o + L.identifier, L.idLo, L.idHi)
+    if (L.ip >= 0) put64(dv, o + L.ip, 0, 0)
+    if (L.tid >= 0) {
+      dv.setUint32(o + L.tid, PROCESS_PID, true)
+      dv.setInt32(o + L.tid + 4, commonPid, true)
+    }
+    if (L.time >= 0) {
+      const lo = t >>> 0
+      put64(dv, o + L.time, lo, (t - lo) / TWO32)
+    }
+    if (L.addr >= 0) put64(dv, o + L.addr, 0, 0)
+    if (L.id >= 0) put64(dv, o + L.id, L.idLo, L.idHi)
+    if (L.streamId >= 0) put64(dv, o + L.streamId, L.idLo, L.idHi)
+    if (L.cpu >= 0) put64(dv, o + L.cpu, cpu, 0)
+    if (L.period >= 0) put64(dv, o + L.period, period, 0)
+    if (L.raw) {
+      const r = o + L.fixed
+      dv.setUint32(r, rawSize, true)
+      for (let i = 0; i < length; i++) bytes[r + 4 + i] = data[offset + i]!
+      for (let i = length; i < rawSize; i++) bytes[r + 4 + i] = 0
+    }
+    if (!direct) w.put(off, scratch.subarray(0, size))
+  }
+  w.commit()
+  overflowDone(ev, true)
+}
+
+/**
+ * The record at `off` (8-aligned) of the ring's `bytes`, stored as u32 words (a little-endian
+ * host): header, the fixed fields, RAW's size, the payload by words where it is 4-aligned, the
+ * zero padding.
+ */
+function writeWords(
+  L: TracepointSampleLayout,
+  bytes: Uint8Array,
+  off: number,
+  size: number,
+  commonPid: number,
+  t: number,
+  cpu: number,
+  period: number,
+  data: Uint8Array,
+  offset: number,
+  length: number,
+  rawSize: number,
+): void {
+  if (L.dst !== bytes) {
+    L.dst = bytes
+    L.dstU32 = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2)
+  }
+  const u = L.dstU32
+  const k = off >> 2
+  u[k] = PERF_RECORD_SAMPLE
+  u[k + 1] = (PERF_RECORD_MISC_USER | (size << 16)) >>> 0
+  const idLo = L.idLo
+  const idHi = L.idHi
+  if (L.identifier >= 0) {
+    u[k + (L.identifier >> 2)] = idLo
+    u[k + (L.identifier >> 2) + 1] = idHi
+  }
+  if (L.ip >= 0) {
+    u[k + (L.ip >> 2)] = 0
+    u[k + (L.ip >> 2) + 1] = 0
+  }
   if (L.tid >= 0) {
-    dv.setUint32(o + L.tid, PROCESS_PID, true)
-    dv.setInt32(o + L.tid + 4, commonPid, true)
+    u[k + (L.tid >> 2)] = PROCESS_PID
+    u[k + (L.tid >> 2) + 1] = commonPid >>> 0
   }
   if (L.time >= 0) {
     const lo = t >>> 0
-    put64(dv, o + L.time, lo, (t - lo) / TWO32)
+    u[k + (L.time >> 2)] = lo
+    u[k + (L.time >> 2) + 1] = (t - lo) / TWO32
   }
-  if (L.addr >= 0) put64(dv, o + L.addr, 0, 0)
-  if (L.id >= 0) put64(dv, o + L.id, L.idLo, L.idHi)
-  if (L.streamId >= 0) put64(dv, o + L.streamId, L.idLo, L.idHi)
-  if (L.cpu >= 0) put64(dv, o + L.cpu, cpu, 0)
-  if (L.period >= 0) put64(dv, o + L.period, period, 0)
-  if (L.raw) {
-    const r = o + L.fixed
-    dv.setUint32(r, rawSize, true)
-    for (let i = 0; i < length; i++) bytes[r + 4 + i] = data[offset + i]!
-    for (let i = length; i < rawSize; i++) bytes[r + 4 + i] = 0
+  if (L.addr >= 0) {
+    u[k + (L.addr >> 2)] = 0
+    u[k + (L.addr >> 2) + 1] = 0
   }
-  if (!direct) w.put(off, scratch.subarray(0, size))
-  w.commit()
-  overflowDone(ev, true)
+  if (L.id >= 0) {
+    u[k + (L.id >> 2)] = idLo
+    u[k + (L.id >> 2) + 1] = idHi
+  }
+  if (L.streamId >= 0) {
+    u[k + (L.streamId >> 2)] = idLo
+    u[k + (L.streamId >> 2) + 1] = idHi
+  }
+  if (L.cpu >= 0) {
+    u[k + (L.cpu >> 2)] = cpu
+    u[k + (L.cpu >> 2) + 1] = 0
+  }
+  if (L.period >= 0) {
+    u[k + (L.period >> 2)] = period
+    u[k + (L.period >> 2) + 1] = 0
+  }
+  if (!L.raw) return
+  const r = k + (L.fixed >> 2)
+  u[r] = rawSize
+  // the payload: whole words while both sides are 4-aligned, then bytes; the padding zeroed
+  const at = (r + 1) << 2
+  let i = 0
+  if (((data.byteOffset + offset) & 3) === 0) {
+    if (L.src !== data) {
+      L.src = data
+      L.srcU32 = new Uint32Array(data.buffer, data.byteOffset, data.byteLength >> 2)
+    }
+    const s = L.srcU32
+    const sk = offset >> 2
+    const words = length >> 2
+    for (let j = 0; j < words; j++) u[r + 1 + j] = s[sk + j]!
+    i = words << 2
+  }
+  for (; i < length; i++) bytes[at + i] = data[offset + i]!
+  for (; i < rawSize; i++) bytes[at + i] = 0
 }
 
 /**
