@@ -52,6 +52,7 @@ function probeFor(buffer: TraceBuffer): TracepointProbe {
 function checkArgs(buffer: TraceBuffer): Map<number, TracepointProbe> {
   if (!(buffer instanceof TraceBuffer))
     throw new TypeError(`buffer: expected a TraceBuffer, got ${String(buffer)}`)
+  buffer.rb.checkLive()
   let m = registered.get(buffer)
   if (m === undefined) registered.set(buffer, (m = new Map<number, TracepointProbe>()))
   return m
@@ -65,7 +66,8 @@ function checkArgs(buffer: TraceBuffer): Map<number, TracepointProbe> {
  * counts them.
  *
  * @throws TypeError for a non-buffer or a non-definition; RangeError when the event is already
- *   enabled on this handle (or its id belongs to another event).
+ *   enabled on this handle (or its id belongs to another event); the core's error for a freed
+ *   buffer.
  */
 export function trace_event_reg(buffer: TraceBuffer, definition: EventDefinition): void {
   const m = checkArgs(buffer)

@@ -74,10 +74,15 @@ const TWO32 = 0x1_0000_0000
  * The bytes PERF_SAMPLE_RAW's size word announces for a payload of `length` bytes: the payload
  * rounded up so that the u32 size and the data end on a u64 boundary
  * (`perf_trace_buf_alloc` / `perf_sample_save_raw_data`).
+ *
+ * @throws TypeError for a non-number; RangeError for a length that is not an integer 0..65535.
  */
 export function perfRawSize(length: number): number {
-  if (!(length >= 0 && (length | 0) === length))
-    throw new RangeError(`length: ${String(length)} is not a byte count`)
+  // a payload is at most 64 KiB (a record's size is a u16)
+  if (typeof length !== 'number')
+    throw new TypeError(`length: expected a number, got ${typeof length}`)
+  if (!(length >= 0 && length <= 0xffff && (length | 0) === length))
+    throw new RangeError(`length: ${length} is not a byte count of at most 65535`)
   return ((length + 4 + 7) & ~7) - 4
 }
 

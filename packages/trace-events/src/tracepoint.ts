@@ -106,22 +106,44 @@ export class Tracepoint {
   emit(data: Uint8Array, offset: number, length: number, time: number, cpu: number): void {
     const p = this.probes
     if (p.length === 0) return
-    if (!(data instanceof Uint8Array)) throw new TypeError('data: expected a Uint8Array')
-    if (!(offset >= 0 && (offset | 0) === offset))
-      throw new RangeError(`offset: ${String(offset)} is not a byte offset`)
-    if (!(length >= 8 && (length | 0) === length && offset + length <= data.length))
-      throw new RangeError(
-        `length: ${String(length)} payload bytes at ${offset} do not fit a ${data.length}-byte buffer (8 at least)`,
-      )
-    if (!(time === -1 || (time >= 0 && Number.isSafeInteger(time))))
-      throw new RangeError(`time: ${String(time)} is not a time in ns nor -1`)
-    if (!(cpu >= 0 && (cpu | 0) === cpu)) throw new RangeError(`cpu: ${String(cpu)} is not a CPU`)
+    checkEmission(data, offset, length, time, cpu)
     for (const probe of p) probe(data, offset, length, time, cpu)
   }
 
   #name(): string {
     return `${this.definition.system}:${this.definition.name}`
   }
+}
+
+/** `v` when it is a number, else a TypeError naming `name`. */
+function num(name: string, v: unknown): number {
+  if (typeof v !== 'number') throw new TypeError(`${name}: expected a number, got ${typeof v}`)
+  return v
+}
+
+/** The checks of {@link Tracepoint.emit}'s arguments (no allocation unless one is bad). */
+function checkEmission(
+  data: unknown,
+  offset: unknown,
+  length: unknown,
+  time: unknown,
+  cpu: unknown,
+): void {
+  if (!(data instanceof Uint8Array)) throw new TypeError('data: expected a Uint8Array')
+  const o = num('offset', offset)
+  const n = num('length', length)
+  const t = num('time', time)
+  const c = num('cpu', cpu)
+  if (!(o >= 0 && (o | 0) === o)) throw new RangeError(`offset: ${o} is not a byte offset`)
+  if (!(n >= 8 && (n | 0) === n))
+    throw new RangeError(`length: ${n} is not a payload length (8 bytes at least)`)
+  if (o + n > data.length)
+    throw new RangeError(
+      `length: ${n} payload bytes at ${o} do not fit a ${data.length}-byte buffer`,
+    )
+  if (!(t === -1 || (t >= 0 && Number.isSafeInteger(t))))
+    throw new RangeError(`time: ${t} is not a time in ns nor -1`)
+  if (!(c >= 0 && (c | 0) === c)) throw new RangeError(`cpu: ${c} is not a CPU`)
 }
 
 /**
@@ -165,10 +187,13 @@ export function tracepointOf(definition: EventDefinition): Tracepoint {
  * `perf_trace_init` looks up from `attr.config`); undefined otherwise. Cheap enough for an
  * emit path: one array read.
  *
- * @throws RangeError when `id` is not an event id (an integer 0..65535).
+ * @throws TypeError for a non-number; RangeError when `id` is not an event id (an integer
+ *   0..65535).
  */
 export function findTracepoint(id: number): Tracepoint | undefined {
-  if (!(id >= 0 && id <= MAX_EVENT_ID && (id | 0) === id))
-    throw new RangeError(`id: ${String(id)} is not an event id`)
+  if (!(typeof id === 'number' && id >= 0 && id <= MAX_EVENT_ID && (id | 0) === id)) {
+    num('id', id)
+    throw new RangeError(`id: ${id} is not an event id`)
+  }
   return byId[id]
 }
