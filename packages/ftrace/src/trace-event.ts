@@ -207,9 +207,21 @@ export function trace_event_buffer_commit(buffer: TraceBuffer): number {
   if (k >= 0) {
     const e = openEncoders[k]!
     const off = openOffsets[k]!
-    openBuffers[k] = null
-    openEncoders[k] = null
-    openCount = k // anything above it was reserved and never committed
+    // take it out; entries above it of other handles stay, this handle's are stale (discarded)
+    let n = k
+    for (let j = k + 1; j < openCount; j++) {
+      if (openBuffers[j] === buffer) continue
+      openBuffers[n] = openBuffers[j]!
+      openDepths[n] = openDepths[j]!
+      openOffsets[n] = openOffsets[j]!
+      openEncoders[n] = openEncoders[j]!
+      n++
+    }
+    for (let j = n; j < openCount; j++) {
+      openBuffers[j] = null
+      openEncoders[j] = null
+    }
+    openCount = n
     const tp = findTracepoint(e.definition.id)
     if (tp !== undefined && tp.probes.length !== 0) emitOpen(buffer, tp, w, off, e.end())
   }

@@ -146,6 +146,29 @@ describe('the commit calls the tracepoint probes with the payload in the ring', 
   })
 })
 
+describe('reserve/commit on two buffers, interleaved', () => {
+  it('committing the first buffer first keeps the second one open event', () => {
+    const a = ring_buffer_alloc(1 << 16, RB_FL_OVERWRITE)
+    const b = ring_buffer_alloc(1 << 16, RB_FL_OVERWRITE)
+    const { probe, seen } = recorder()
+    tracepointOf(span).register(probe)
+    try {
+      const ea = trace_event_buffer_reserve(a, enc, 2)!
+      ea.setNumber(0, 1)
+      ea.setString(2, 'a')
+      const eb = new EventEncoder(span)
+      const r = trace_event_buffer_reserve(b, eb, 2)!
+      r.setNumber(0, 2)
+      r.setString(2, 'b')
+      trace_event_buffer_commit(a)
+      trace_event_buffer_commit(b)
+      expect(seen.map((x) => x.bytes[8])).toEqual([1, 2])
+    } finally {
+      tracepointOf(span).unregister(probe)
+    }
+  })
+})
+
 describe('trace_event_reg: a trace buffer records the event through a probe', () => {
   it('events committed to one buffer are copied into another, once each, same timestamps', () => {
     const a = ring_buffer_alloc(1 << 16, RB_FL_OVERWRITE)
