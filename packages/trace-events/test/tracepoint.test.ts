@@ -49,10 +49,14 @@ describe('Tracepoint', () => {
     tp.register(a)
     tp.register(b)
     expect(tp.enabled).toBe(true)
-    expect(() => { tp.register(a); }).toThrow(/^probe: already registered .*EEXIST/)
+    expect(() => {
+      tp.register(a)
+    }).toThrow(/^probe: already registered .*EEXIST/)
     tp.emit(bytes, 4, length, 10, 1)
     tp.unregister(a)
-    expect(() => { tp.unregister(a); }).toThrow(/^probe: not registered .*ENOENT/)
+    expect(() => {
+      tp.unregister(a)
+    }).toThrow(/^probe: not registered .*ENOENT/)
     tp.emit(bytes, 4, length, -1, 0)
     tp.unregister(b)
     expect(tp.enabled).toBe(false)
@@ -85,12 +89,24 @@ describe('Tracepoint', () => {
     tp.register(p)
     try {
       const { bytes, length } = encoded(1)
-      expect(() => { tp.emit([] as unknown as Uint8Array, 0, length, 0, 0); }).toThrow(/^data:/)
-      expect(() => { tp.emit(bytes, -1, length, 0, 0); }).toThrow(/^offset:/)
-      expect(() => { tp.emit(bytes, 4, 40, 0, 0); }).toThrow(/^length:/)
-      expect(() => { tp.emit(bytes, 4, length, 1.5, 0); }).toThrow(/^time:/)
-      expect(() => { tp.emit(bytes, 4, length, 0, -1); }).toThrow(/^cpu:/)
-      expect(() => { tp.register(1 as unknown as TracepointProbe); }).toThrow(/^probe:/)
+      expect(() => {
+        tp.emit([] as unknown as Uint8Array, 0, length, 0, 0)
+      }).toThrow(/^data:/)
+      expect(() => {
+        tp.emit(bytes, -1, length, 0, 0)
+      }).toThrow(/^offset:/)
+      expect(() => {
+        tp.emit(bytes, 4, 40, 0, 0)
+      }).toThrow(/^length:/)
+      expect(() => {
+        tp.emit(bytes, 4, length, 1.5, 0)
+      }).toThrow(/^time:/)
+      expect(() => {
+        tp.emit(bytes, 4, length, 0, -1)
+      }).toThrow(/^cpu:/)
+      expect(() => {
+        tp.register(1 as unknown as TracepointProbe)
+      }).toThrow(/^probe:/)
     } finally {
       tp.unregister(p)
     }
