@@ -142,7 +142,7 @@ describe.skipIf(ccMissing !== undefined)('build', () => {
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
     expect(r.stdout.trim()).toBe(bin)
-    expect(files(bin)).toEqual(['capture_ftrace', 'capture_perf'])
+    expect(files(bin)).toEqual(['capture_ftrace', 'capture_perf', 'capture_tracepoint'])
   })
 
   it('capture_ftrace refuses the top level and any directory that is not a tracefs instance', () => {

@@ -32,7 +32,8 @@ import {
   type RingBufferIter,
 } from '@onering/ftrace'
 import { decodedRecord } from '@onering/core'
-import { EventEncoder, EventIdAllocator, defineEvent } from '@onering/trace-events'
+import { EventEncoder, EventIdAllocator, defineEvent, layoutEvent } from '@onering/trace-events'
+import type { EventDefinition } from '@onering/trace-events'
 import { checkTable, type Made, type Row, type Table } from './table.js'
 
 function fresh(): TraceBuffer {
@@ -57,6 +58,15 @@ function encoder(): EventEncoder {
     new EventIdAllocator(),
   )
   return new EventEncoder(def)
+}
+
+let nextId = 60000
+/** A definition of its own id: a tracepoint no other row emits. */
+function freshDefinition(): EventDefinition {
+  return layoutEvent(
+    { system: 'misuse', name: 'reg', fields: [{ name: 'n', type: 'u32' }] },
+    nextId++,
+  )
 }
 
 /** Close what a bad call may have left open (a reservation, an iterator, a mapping, recording off). */
@@ -361,6 +371,17 @@ const table: Table = {
   ),
   trace_event_write: B(() => [encoder(), [1, 'hello', -5]], ['encoder', 'values']),
   tracing_mark_write: B(() => ['hello'], ['text']),
+  // ---- the ftrace probe of a tracepoint (trace-event-probe.ts); a fresh event per call
+  trace_event_reg: B(() => [freshDefinition()], ['definition'], { shallow: ['definition'] }),
+  trace_event_unreg: B(
+    (b) => {
+      const d = freshDefinition()
+      ftrace.trace_event_reg(b, d)
+      return [d]
+    },
+    ['definition'],
+    { shallow: ['definition'] },
+  ),
   ring_buffer_event_data: E(['event']),
   ring_buffer_event_length: E(['event']),
   ring_buffer_event_time_stamp: {

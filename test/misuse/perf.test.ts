@@ -434,6 +434,9 @@ const table: Table = {
     ok: { flags: ['undefined'], offset: ['undefined'] },
   },
   munmap: { make: () => ({ args: [env().m] }), names: ['mapping'] },
+  // close(2): the event is gone afterwards, so no probe of it
+  close: { make: () => ({ args: [perf_event_open(ATTR, 0, 0)] }), names: ['event'] },
+  perfRawSize: pure(() => [20], ['length']),
   ioctl: EV(() => [perf.PERF_EVENT_IOC_ENABLE, 0], ['request', 'arg'], { ok: { arg: '*' } }),
   perf_event_output: EV(() => [{ ip: 5n }], ['sample']),
   perf_event_output_ip: EV(() => [5n, 1n, 1n], ['ip', 'time', 'period'], {

@@ -29,6 +29,9 @@ const spec = (): EventSpec => ({
   ],
 })
 const def = (): EventDefinition => te.layoutEvent(spec(), 1000)
+let nextId = 50000
+/** A definition with an id no other call used: a tracepoint with no probe yet. */
+const freshDef = (): EventDefinition => te.layoutEvent(spec(), nextId++)
 /** One encoded event of `def()`: its bytes, and where it lies. */
 function encoded(): { bytes: Uint8Array; length: number } {
   const enc = new EventEncoder(def())
@@ -241,6 +244,35 @@ const table: Table = {
     ok: { values: ['array', 'bytes'] }, // an empty or short array-like fills the front
   }),
   'EventEncoder#end': method(begun, () => [], []),
+  // ---- tracepoints (a fresh id per call: each row gets a tracepoint of its own)
+  tracepointOf: pure(() => [freshDef()], ['definition'], { shallow: ['definition'] }),
+  findTracepoint: pure(() => [te.tracepointOf(freshDef()).id], ['id']),
+  'Tracepoint#register': method(
+    () => te.tracepointOf(freshDef()),
+    () => [(): void => undefined],
+    ['probe'],
+    { ok: { probe: ['function'] } }, // any function is a probe
+  ),
+  'Tracepoint#unregister': {
+    make: () => {
+      const tp = te.tracepointOf(freshDef())
+      const probe = (): void => undefined
+      tp.register(probe)
+      return { self: tp, args: [probe] }
+    },
+    names: ['probe'],
+  },
+  'Tracepoint#emit': {
+    make: () => {
+      const tp = te.tracepointOf(freshDef())
+      tp.register(() => undefined)
+      const e = encoded()
+      return { self: tp, args: [e.bytes, 0, e.length, 5, 0] }
+    },
+    names: ['data', 'offset', 'length', 'time', 'cpu'],
+    aka: { data: ['length'] }, // a short buffer: the payload does not fit it
+    ok: { time: ['negative'] }, // -1: the emitter has no CLOCK_MONOTONIC time
+  },
   // ---- text helpers
   utf8Length: pure(() => ['héllo'], ['text']),
   writeUtf8: pure(() => [new Uint8Array(16), 0, 'héllo', 16], ['bytes', 'at', 'text', 'limit']),

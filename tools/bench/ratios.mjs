@@ -1,3 +1,5 @@
+import { bridgeRatios } from './bridge.mjs'
+
 /**
  * The ratios `npm run bench` reports, computed from the results of one run: each face against
  * the core, onering against its peers (postMessage, ringbuf.js) and against the memory ceiling.
@@ -103,5 +105,6 @@ export function computeRatios(results, SIZES) {
     find('perf perf_mmap__read_event loop', 40),
     find('core consume, perf baseline', 32),
   )
+  bridgeRatios(find, nsRatio)
   return ratios
 }

@@ -21,6 +21,7 @@ import os from 'node:os'
 import { Bench } from 'tinybench'
 import { computeRatios } from './ratios.mjs'
 import { runPerfDataBench } from './perf-data.mjs'
+import { addBridgeCases } from './bridge.mjs'
 import { RingBuffer } from '@onering/core'
 import {
   RB_FL_OVERWRITE,
@@ -320,6 +321,9 @@ for (const clock of ['counter', 'monotonic']) {
     }
   })
 }
+
+// the tracepoint bridge: a trace event into ftrace alone, and into ftrace + a perf tracepoint ring
+addBridgeCases(add, BATCH)
 
 // b. one reader ------------------------------------------------------------------------------
 /** A core consume case: `n` records of `size` bytes written before each run, consumed one by one. */
@@ -898,6 +902,14 @@ function computeTargets(ratios) {
       `worst is ${(worst.value / 1.3).toFixed(2)}× over the 1.3× bound`,
     )
   }
+  const bridge = r('bridge: ftrace + perf tracepoint / ftrace only')
+  if (bridge)
+    check(
+      'a trace event into ftrace + perf ≤ 1.6× ftrace only',
+      `${bridge.value.toFixed(2)}×`,
+      bridge.value <= 1.6,
+      `${(bridge.value / 1.6).toFixed(2)}× over the 1.6× bound`,
+    )
   const readers = ratios.filter((x) => x.label.includes('loop'))
   if (readers.length) {
     const worst = readers.reduce((a, b) => (b.value > a.value ? b : a))

@@ -30,7 +30,7 @@ cc="${CC:-cc}"
 # shellcheck disable=SC2206 # CFLAGS is a list of words
 cflags=(${CFLAGS:--O2 -Wall -Wextra})
 mkdir -p "$out"
-for prog in capture_ftrace capture_perf; do
+for prog in capture_ftrace capture_perf capture_tracepoint; do
   "$cc" "${cflags[@]}" -o "$out/$prog" "$here/$prog.c"
 done
 echo "$out"

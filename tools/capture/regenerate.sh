@@ -5,7 +5,7 @@
 #
 #   --into DIR   where ftrace/ and perf/ are written (default: a new temporary directory);
 #                `--into test/fixtures/kernel` overwrites the committed fixtures
-#   --only X     capture only the ftrace or only the perf fixtures
+#   --only X     capture only the ftrace, the perf or the tracepoint fixtures
 #   --bin DIR    use capture_ftrace / capture_perf already built in DIR (default: build them
 #                with tools/capture/build.sh into a temporary directory)
 #
@@ -45,9 +45,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$only" in
-  "" | ftrace | perf) ;;
+  "" | ftrace | perf | tracepoint) ;;
   *)
-    echo "regenerate.sh: --only takes ftrace or perf, not $only" >&2
+    echo "regenerate.sh: --only takes ftrace, perf or tracepoint, not $only" >&2
     exit 2
     ;;
 esac
@@ -112,10 +112,29 @@ if want perf; then
   "$bin/capture_perf" "$stage/perf"
 fi
 
+if want tracepoint; then
+  # reads only events/<sys>/<name>/{id,format} of the tracefs mount; writes nothing there
+  tpfs="${TRACEFS:-}"
+  if [ -z "$tpfs" ]; then
+    for t in /sys/kernel/tracing /sys/kernel/debug/tracing; do
+      if [ -r "$t/events/syscalls/sys_enter_getppid/id" ]; then
+        tpfs="$t"
+        break
+      fi
+    done
+  fi
+  if [ -z "$tpfs" ]; then
+    echo "regenerate.sh: no readable tracefs events/ (needs Linux, root and a mounted tracefs)" >&2
+    exit 1
+  fi
+  mkdir -p "$stage/tracepoint"
+  "$bin/capture_tracepoint" "$tpfs" "$stage/tracepoint"
+fi
+
 if [ -z "$into" ]; then
   into="$(mktemp -d "${TMPDIR:-/tmp}/onering-fixtures.XXXXXX")"
 fi
-for part in ftrace perf; do
+for part in ftrace perf tracepoint; do
   if [ -d "$stage/$part" ]; then
     mkdir -p "$into/$part"
     cp "$stage/$part"/* "$into/$part/"

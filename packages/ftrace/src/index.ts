@@ -30,6 +30,7 @@ export {
   TRACE_MARKER_PREEMPT_COUNT,
 } from './trace-event.js'
 export type { TraceEventValue } from './trace-event.js'
+export { trace_event_reg, trace_event_unreg } from './trace-event-probe.js'
 export { TraceBuffer, RingBufferEvent, BufferDataReadPage } from './trace-buffer.js'
 export type { TraceClock } from './trace-buffer.js'
 export * from './ring-buffer-api.js'

@@ -6,12 +6,27 @@
  * in as the kernel fills them for a user-space writer: `common_type` = the event id,
  * `common_pid` = the writing thread's OS thread id ({@link currentTid}), `common_flags` 0.
  *
+ * Every trace event is also a tracepoint (`@onering/trace-events` `Tracepoint`): when its
+ * tracepoint has probes (a perf event opened on it with `PERF_TYPE_TRACEPOINT`, another trace
+ * buffer with the event enabled by `trace_event_reg`), the commit hands them the payload just
+ * encoded in this ring, with the record's timestamp and CPU, before committing it. The payload is
+ * encoded once, in place, and the probes copy it (the kernel encodes once per consumer kind:
+ * into the ring for ftrace, into `perf_trace_buf` for perf, which `perf_tp_event` then copies into
+ * each perf ring; here the ftrace reservation plays `perf_trace_buf`'s part).
+ *
  * Nothing here allocates per event: the encoder is the caller's (one per definition, reused),
  * and the `DataView` over the ring's bytes is made once per handle.
  *
  * @packageDocumentation
  */
-import { EventEncoder, FTRACE_PRINT, printEventSize, utf8Length } from '@onering/trace-events'
+import {
+  EventEncoder,
+  FTRACE_PRINT,
+  findTracepoint,
+  printEventSize,
+  utf8Length,
+} from '@onering/trace-events'
+import type { Tracepoint } from '@onering/trace-events'
 import type { RingWriter } from '@onering/core'
 import { TraceBuffer } from './trace-buffer.js'
 
@@ -75,22 +90,64 @@ function viewOf(buffer: TraceBuffer, w: RingWriter): DataView {
   return v
 }
 
+/**
+ * The open trace events of this thread, innermost last (the kernel's `struct
+ * trace_event_buffer` the caller holds between reserve and commit): the handle, the writer's
+ * depth after the reserve, the payload offset and the encoder. Reserve/commit nest LIFO.
+ */
+const OPEN_MAX = 64
+const openBuffers: (TraceBuffer | null)[] = new Array<TraceBuffer | null>(OPEN_MAX).fill(null)
+const openDepths = new Int32Array(OPEN_MAX)
+const openOffsets = new Float64Array(OPEN_MAX)
+const openEncoders: (EventEncoder | null)[] = new Array<EventEncoder | null>(OPEN_MAX).fill(null)
+let openCount = 0
+
+/** @internal The buffer whose commit is calling the probes (its own ftrace probe skips it). */
+export let emittingFrom: TraceBuffer | null = null
+
+/** Reserve and begin an event; returns the payload offset, or -1 when it is not recorded. */
 function reserveFor(
   buffer: TraceBuffer,
   encoder: EventEncoder,
   length: number,
   preemptCount: number,
-): boolean {
+): number {
   const w = buffer instanceof TraceBuffer ? buffer.openWriter() : checkBuffer(buffer)
-  if (w.depth > buffer.nest) return false
+  if (w.depth > buffer.nest) return -1
   const clock = buffer.clock
   const off = clock === undefined ? w.reserve(length) : w.reserve(length, clock())
   if (off < 0) {
     if (w.depth === 0) w.flush()
-    return false
+    return -1
   }
   encoder.begin(w.bytes, viewOf(buffer, w), off, length, currentTid(), 0, preemptCount)
-  return true
+  return off
+}
+
+/**
+ * Hand the event at `off` of `buffer`'s open reservation to its tracepoint's probes (when it has
+ * any): the payload, the record's timestamp when the buffer's trace clock is `mono` (else -1:
+ * the `counter` clock) and the ring's CPU. A clock set with `ring_buffer_set_clock` on a `mono`
+ * buffer is taken to be CLOCK_MONOTONIC, as `clockName` and the trace.dat writer take it.
+ */
+function emitOpen(
+  buffer: TraceBuffer,
+  tp: Tracepoint,
+  w: RingWriter,
+  off: number,
+  length: number,
+): void {
+  const time = buffer.clockName === 'mono' ? w.timestamp : -1
+  const prev = emittingFrom
+  emittingFrom = buffer
+  try {
+    // what __DO_TRACE does: each probe in turn (the arguments are the ring's own, valid)
+    const bytes = w.bytes
+    const cpu = w.cpu
+    for (const probe of tp.probes) probe(bytes, off, length, time, cpu)
+  } finally {
+    emittingFrom = prev
+  }
 }
 
 function checkBuffer(buffer: unknown): never {
@@ -125,15 +182,50 @@ export function trace_event_buffer_reserve(
   if (!(dynamicBytes >= 0 && (dynamicBytes | 0) === dynamicBytes))
     throw new RangeError(`dynamicBytes: ${dynamicBytes} is not a byte count`)
   const length = e.definition.fixedSize + dynamicBytes
-  return reserveFor(buffer, e, length, 0) ? e : null
+  const off = reserveFor(buffer, e, length, 0)
+  if (off < 0) return null
+  if (openCount === OPEN_MAX) openCount = 0 // reservations never committed: forget them
+  const k = openCount++
+  openBuffers[k] = buffer
+  openDepths[k] = buffer.openWriter().depth
+  openOffsets[k] = off
+  openEncoders[k] = e
+  return e
 }
 
 /**
  * `trace_event_buffer_commit(fbuffer)`: commit the event reserved by
- * {@link trace_event_buffer_reserve} (the bytes written so far are its payload). Returns 0.
+ * {@link trace_event_buffer_reserve} (the bytes written so far are its payload). When the
+ * event's tracepoint has probes, they get the payload first (see the module comment). Returns 0.
  */
 export function trace_event_buffer_commit(buffer: TraceBuffer): number {
-  ;(buffer instanceof TraceBuffer ? buffer.openWriter() : checkBuffer(buffer)).commit()
+  const w = buffer instanceof TraceBuffer ? buffer.openWriter() : checkBuffer(buffer)
+  const depth = w.depth
+  // the open event of this reservation: normally the innermost one
+  let k = openCount - 1
+  while (k >= 0 && !(openBuffers[k] === buffer && openDepths[k] === depth)) k--
+  if (k >= 0) {
+    const e = openEncoders[k]!
+    const off = openOffsets[k]!
+    // take it out; entries above it of other handles stay, this handle's are stale (discarded)
+    let n = k
+    for (let j = k + 1; j < openCount; j++) {
+      if (openBuffers[j] === buffer) continue
+      openBuffers[n] = openBuffers[j]!
+      openDepths[n] = openDepths[j]!
+      openOffsets[n] = openOffsets[j]!
+      openEncoders[n] = openEncoders[j]!
+      n++
+    }
+    for (let j = n; j < openCount; j++) {
+      openBuffers[j] = null
+      openEncoders[j] = null
+    }
+    openCount = n
+    const tp = findTracepoint(e.definition.id)
+    if (tp !== undefined && tp.probes.length !== 0) emitOpen(buffer, tp, w, off, e.end())
+  }
+  w.commit()
   return 0
 }
 
@@ -164,8 +256,9 @@ function dynamicSize(encoder: EventEncoder, values: ArrayLike<TraceEventValue>):
 /**
  * The one-call form (what a `TRACE_EVENT()` tracepoint body does): reserve, set every field
  * from `values` (in the definition's field order: numbers for scalars, strings for `char`
- * arrays and strings, number arrays for other arrays), commit. `values` may be one array the
- * caller reuses for every event. Returns 0, or `-EBUSY` when the event was not recorded.
+ * arrays and strings, number arrays for other arrays), commit — handing the payload to the
+ * event's tracepoint probes first, as {@link trace_event_buffer_commit}. `values` may be one
+ * array the caller reuses for every event. Returns 0, or `-EBUSY` when the event was not recorded.
  *
  * @throws RangeError when `values` does not match the fields.
  */
@@ -176,7 +269,8 @@ export function trace_event_write(
 ): number {
   const e = checkEncoder(encoder)
   const length = e.definition.fixedSize + dynamicSize(e, values)
-  if (!reserveFor(buffer, e, length, 0)) return -16
+  const off = reserveFor(buffer, e, length, 0)
+  if (off < 0) return -16
   const fields = e.definition.fields
   const w = buffer.openWriter()
   try {
@@ -190,6 +284,8 @@ export function trace_event_write(
     w.discard()
     throw err
   }
+  const tp = findTracepoint(e.definition.id)
+  if (tp !== undefined && tp.probes.length !== 0) emitOpen(buffer, tp, w, off, e.end())
   w.commit()
   return 0
 }
@@ -207,7 +303,7 @@ let markerEncoder: EventEncoder | undefined
 export function tracing_mark_write(buffer: TraceBuffer, text: string): number {
   if (typeof text !== 'string') throw new TypeError('text: expected a string')
   const e = (markerEncoder ??= new EventEncoder(FTRACE_PRINT))
-  if (!reserveFor(buffer, e, printEventSize(text), TRACE_MARKER_PREEMPT_COUNT)) return EBADF
+  if (reserveFor(buffer, e, printEventSize(text), TRACE_MARKER_PREEMPT_COUNT) < 0) return EBADF
   e.setNumber64(0, TRACING_MARK_WRITE_IP.high, TRACING_MARK_WRITE_IP.low)
   e.setMarkerText(1, text)
   buffer.openWriter().commit()

@@ -20,6 +20,8 @@ import {
 import { checkInt, fail } from './errors.js'
 import type { PerfMapping } from './event-mmap.js'
 import { attach } from './perf-buffer.js'
+import { PERF_TYPE_TRACEPOINT } from './attr-constants.js'
+import { perf_trace_add, perf_trace_check } from './tracepoint-event.js'
 import type { PerfRing } from './perf-buffer.js'
 import { recordContext } from './records/context.js'
 import type { PerfRecordContext } from './records/context.js'
@@ -170,6 +172,10 @@ export class PerfEvent {
  * `group_fd` (which must lead its group and be on the same CPU: EINVAL); with FD_OUTPUT its
  * output goes to `group_fd`'s ring (SET_OUTPUT at creation, same rules).
  *
+ * With `attr.type` PERF_TYPE_TRACEPOINT, `attr.config` is the id of an `@onering/trace-events`
+ * event whose tracepoint exists in the calling thread (EINVAL otherwise), and the event gets a
+ * PERF_RECORD_SAMPLE per emission of it there (see `tracepoint-event.ts`).
+ *
  * @param attr - the attr
  * @param pid - the task (-1: any task; with -1, `cpu` must not be -1)
  * @param cpu - the CPU (-1: any CPU)
@@ -210,8 +216,11 @@ export function perf_event_open(
     // check the SET_OUTPUT rules before creating the event
     checkOutput(a, pid, cpu, group)
   }
+  // PERF_TYPE_TRACEPOINT: the trace event's tracepoint (tracepoint-event.ts)
+  const tp = a.type === PERF_TYPE_TRACEPOINT ? perf_trace_check(a) : null
   const ev = new PerfEvent(a, pid, cpu, flags, leader)
   if (group !== null && flags & PERF_FLAG_FD_OUTPUT) attach(ev, group._ring)
+  if (tp !== null) perf_trace_add(ev, tp)
   return ev
 }
 

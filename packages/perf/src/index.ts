@@ -159,6 +159,8 @@ export { PerfEvent, perf_event_open, NR_CPU_IDS } from './event.js'
 export { mmap, munmap } from './event-mmap.js'
 export type { PerfMapping } from './event-mmap.js'
 export { ioctl } from './event-ioctl.js'
+export { close } from './event-close.js'
+export { PERF_TRACEPOINT_SAMPLE_MASK, perfRawSize } from './tracepoint-event.js'
 export {
   perf_event_output,
   perf_event_output_ip,

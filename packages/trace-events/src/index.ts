@@ -2,7 +2,8 @@
  * `@onering/trace-events`: the Linux trace-event layer without a ring buffer — event
  * definitions and their `format` text, a parser of kernel `format` files, an allocation-free
  * field encoder, a field decoder and `print fmt` printer that agree with libtraceevent, and the
- * tracing-data metadata block of trace.dat version 6 and perf.data.
+ * tracing-data metadata block of trace.dat version 6 and perf.data; and each event's tracepoint,
+ * whose registered probes receive every emission.
  *
  * @packageDocumentation
  */
@@ -53,6 +54,8 @@ export {
 } from './event-definition.js'
 export { FTRACE_PRINT, printEventSize } from './ftrace-events.js'
 export { EventEncoder, stringFieldSize } from './event-encoder.js'
+export type { TracepointProbe } from './tracepoint.js'
+export { Tracepoint, findTracepoint, tracepointOf } from './tracepoint.js'
 export { utf8Length, writeUtf8 } from './utf8.js'
 export type { SymbolMatch } from './kallsyms.js'
 export { Kallsyms } from './kallsyms.js'
