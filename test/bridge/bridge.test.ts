@@ -11,8 +11,10 @@
  *   perf attrs and the definitions' formats: the same N events, RAW field values, TIDs, CPUs and
  *   TIMEs (use_clockid CLOCK_MONOTONIC: the very timestamps of the ftrace records).
  *
- * Still to come with `@onering/perf-data`: `perfSideRecords(run)` written as a perf.data, and
- * `perf script` on it printing the same lines.
+ * - the perf side written as a perf.data by `@onering/perf-data` (the records as the consumer
+ *   read them, COMM records from the program's thread names, the definitions' formats as
+ *   HEADER_TRACING_DATA): `perf script` prints exactly the log's lines — the same events,
+ *   threads, CPUs, nanosecond timestamps and field values as `trace-cmd report` above.
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -24,6 +26,8 @@ import type { FieldValue } from '@onering/trace-events'
 import { PERF_RECORD_SAMPLE, decodeRecord, recordContext } from '@onering/perf'
 import type { PerfSampleRecord } from '@onering/perf'
 import { eventFields, readTraceDat, traceDatEvents, writeTraceDat } from '@onering/trace-dat'
+import { PerfDataWriter } from '@onering/perf-data'
+import { entryHeaderText, pageHeaderText } from '@onering/trace-events'
 import { DEFINITIONS } from './definitions.mjs'
 import { perfSideRecords, runBridgeProgram } from './bridge-program.js'
 import type { BridgeRun, Logged, PerfSide } from './bridge-program.js'
@@ -34,19 +38,61 @@ const inCi = !['', '0', 'false'].includes((process.env['CI'] ?? '').toLowerCase(
 const hasTraceCmd = spawnSync('trace-cmd', ['--version'], { stdio: 'ignore' }).error === undefined
 if (!hasTraceCmd && !inCi)
   console.warn('\n[bridge] trace-cmd SKIPPED: not installed (Debian: apt-get install trace-cmd)\n')
+const hasPerf = spawnSync('perf', ['--version'], { stdio: 'ignore' }).status === 0
+if (!hasPerf && !inCi)
+  console.warn(
+    '\n[bridge] perf script SKIPPED: perf not installed (Debian: apt-get install linux-perf)\n',
+  )
 
 const tmp = mkdtempSync(join(tmpdir(), 'onering-bridge-'))
 let run: BridgeRun
 let log: Logged[]
 let datPath: string
 let perf: PerfSide
+let perfDataPath: string
 beforeAll(async () => {
   run = await runBridgeProgram(WRITERS, N_PER_WRITER)
   log = run.writers.flatMap((w) => w.log)
   datPath = join(tmp, 'bridge.dat')
   writeTraceDat(run.buffer, datPath, { definitions: DEFINITIONS, comms: run.comms, version: 6 })
   perf = perfSideRecords(run)
+  perfDataPath = join(tmp, 'perf.data')
+  writePerfSide(perf, run, perfDataPath)
 })
+
+/** The perf side as a perf.data: attrs + ids, COMM records, the records as read, the formats. */
+function writePerfSide(side: PerfSide, r: BridgeRun, path: string): void {
+  const systems = new Map<string, string[]>()
+  for (const d of DEFINITIONS)
+    systems.set(d.system, [...(systems.get(d.system) ?? []), d.formatText])
+  const writer = new PerfDataWriter({
+    path,
+    events: side.events.map((e) => {
+      const d = DEFINITIONS.find((x) => x.name === e.name)!
+      return { attr: e.attr, name: `${d.system}:${d.name}`, ids: [e.id] }
+    }),
+    features: {
+      hostname: 'onering-bridge-test',
+      tracingData: {
+        version: '0.6',
+        bigEndian: false,
+        longSize: 8,
+        pageSize: 4096,
+        headerPage: pageHeaderText(),
+        headerEvent: entryHeaderText(),
+        ftraceFormats: [],
+        systems: [...systems].map(([name, formats]) => ({ name, formats })),
+        kallsyms: '',
+        printkFormats: '',
+        cmdlines: '',
+      },
+    },
+  })
+  for (const [tid, comm] of r.comms) writer.comm(process.pid, tid, comm)
+  for (const rec of side.records) writer.addRecord(rec.bytes)
+  writer.finishedRound()
+  writer.finish()
+}
 afterAll(() => {
   rmSync(tmp, { recursive: true, force: true })
 })
@@ -154,6 +200,39 @@ describe('one event stream, read by ftrace and perf consumers alike', () => {
       ).toBe(log.filter((e) => e.name === name).length)
   })
 })
+
+describe('one event stream, perf.data side', () => {
+  it.skipIf(!hasPerf)('perf script on the perf side prints exactly the logged events', () => {
+    const r = spawnSync(
+      'perf',
+      ['script', '-f', '-i', perfDataPath, '--ns', '-F', 'trace:comm,tid,cpu,time,event,trace'],
+      { encoding: 'utf8', maxBuffer: 1 << 28 },
+    )
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    const lines = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.trim().replace(/\s+/g, ' '))
+    const nsTime = (ts: number): string =>
+      `${Math.floor(ts / 1e9)}.${String(ts % 1e9).padStart(9, '0')}`
+    const system = (name: string): string => DEFINITIONS.find((d) => d.name === name)!.system
+    expect(lines).toEqual(
+      byTime(log).map((e) =>
+        `${run.comms.get(e.tid)!} ${e.tid} [${String(e.cpu).padStart(3, '0')}] ${nsTime(e.ts)}: ${system(e.name)}:${e.name}: ${e.fields}`
+          .replace(/\s+/g, ' ')
+          .trim(),
+      ),
+    )
+  })
+})
+
+if (!hasPerf && inCi)
+  describe('bridge: perf (CI)', () => {
+    it('is installed', () => {
+      throw new Error('perf is missing: CI must run this suite (.ci/run installs linux-perf).')
+    })
+  })
 
 if (!hasTraceCmd && inCi)
   describe('bridge: trace-cmd (CI)', () => {
