@@ -5,8 +5,9 @@
  * as one more shared writer, on the dead writer's lease entry: it drops the pin the dead one
  * held, finishes or undoes its sub-buffer switch from the phase the lease records, pads each
  * torn reservation and commits it as a discard would (counted in `dropped`), adds the counter
- * deltas the dead writer had not added, then completes what is complete with the committers'
- * own `tryComplete`, and frees the entry.
+ * deltas the dead writer had not added, then runs the completion checks the dead writer (or
+ * its pads) would have run next — the committers' own `tryComplete`, from the sub-buffer of its
+ * last commit and from where its last frontier walk stood — and frees the entry.
  *
  * Invariants:
  * - called only after the thread exited (its stores are then all visible); other writers of
@@ -93,11 +94,14 @@ class SharedRecovery extends SharedPagedWriter {
     let lost = 0
     let padded = 0
     const depth = i[ls + W.LS_DEPTH]!
+    const pads: number[] = []
     for (let d = Math.min(Math.max(depth, 0), MAX_NESTING) - 1; d >= 0; d--) {
-      const size = this.padTorn(i[ls + W.LS_LEVELS + 2 * d]!, i[ls + W.LS_LEVELS + 2 * d + 1]!, d)
-      if (size > 0) {
+      const lv = ls + W.LS_LEVELS + 3 * d
+      const id = this.padTorn(i[lv]!, i[lv + 1]!, d)
+      if (id >= 0) {
         lost++
-        padded += size
+        padded += i[lv + 1]!
+        pads.push(id, i[lv + 2]!)
       }
     }
     i[ls + W.LS_DEPTH] = 0
@@ -110,15 +114,31 @@ class SharedRecovery extends SharedPagedWriter {
     this.discarded = f[lf + W.LF_DISCARDED]!
     if (lost > 0) this.addShared(L.F_DROPPED, lost)
     this.publish()
-    this.sweep()
+    // what the dead writer's commits (and the pads) would have published next, each as its
+    // committer's own completion check: idempotent, and a no-op once the frontier passed it
+    for (let k = 0; k < pads.length; k += 2) this.tryComplete(pads[k]!, pads[k + 1]!)
+    const last = i[ls + W.LS_LAST_PAGE]! - 1
+    if (last >= 0 && last < this.rb.g.physical) this.tryComplete(last, i[ls + W.LS_LAST_SEQ]!)
+    const walkSeq = i[ls + W.LS_WALK_SEQ]!
+    const walkSlot = i[ls + W.LS_WALK_SLOT]!
+    // a walk that died after it moved the frontier onto walkSeq, before it looked at it
+    if (
+      i[ls + W.LS_WALK] === 1 &&
+      walkSlot >= 0 &&
+      walkSlot < this.n &&
+      Atomics.load(i, this.ctlIdx + L.C_COMMIT_SEQ) === walkSeq
+    ) {
+      const id = Atomics.load(i, this.rb.pageBySlot(this.cpu) + walkSlot)
+      if (id >= 0 && id < this.rb.g.physical) this.tryComplete(id, walkSeq)
+    }
     return { recovered, lost }
   }
 
   /**
    * Pad the torn reservation of `size` bytes at `start` (lease level `d`) and commit the
    * padding: a record header of that size first (the dead writer may have died before it
-   * wrote one), then the client's discard, which keeps the record's time. Returns the bytes
-   * committed (0 when the level does not describe a reservation of this ring).
+   * wrote one), then the client's discard, which keeps the record's time. Returns the
+   * sub-buffer's physical id (-1 when the level does not describe a reservation of this ring).
    */
   private padTorn(start: number, size: number, d: number): number {
     const i = this.i32
@@ -128,7 +148,7 @@ class SharedRecovery extends SharedPagedWriter {
     const subOff = base + id * unit
     const w = start - subOff - this.hdr
     if (!(id >= 0 && id < this.rb.g.physical && w >= 0 && size > 0 && w + size <= this.capacity))
-      return 0
+      return -1
     const m = this.meta(id)
     const client = this.client
     const flags = (w === 0 ? 0 : RecordFlag.FullTimestamp) | (i[L.H_CLIENT_FLAGS]! << 8)
@@ -142,42 +162,7 @@ class SharedRecovery extends SharedPagedWriter {
     } else client.endPadding(this.view, start, size)
     Atomics.add(i, m + L.PM_COMMITTED, size)
     i[this.lease + W.LS_DEPTH] = d
-    return size
-  }
-
-  /**
-   * Publish what is complete, as a committer would: from the commit frontier's sub-buffer on
-   * (the dead writer may have died between its commit and the frontier's move), and the
-   * current sub-buffer's prefix. Its slot and seq are read between two equal loads of `C_RESV`
-   * (a switch stores them before it releases `C_RESV` with a new seq tag).
-   */
-  private sweep(): void {
-    const i = this.i32
-    const ctl = this.ctlIdx
-    const resv = ctl + L.C_RESV
-    for (let tries = 0; ; tries++) {
-      const r = Atomics.load(i, resv)
-      if ((r & this.offMask) === this.offMask) {
-        if (tries > LOCK_WAIT_MS)
-          throw new BusyError(
-            `threadId: ring ${this.cpu}'s sub-buffer switch did not end in ${LOCK_WAIT_MS} ms (recover the thread holding it first)`,
-          )
-        Atomics.wait(i, resv, r, 1)
-        continue
-      }
-      const seq = Atomics.load(i, ctl + L.C_SHARED_SEQ)
-      const slot = Atomics.load(i, ctl + L.C_TAIL_SLOT)
-      const page = Atomics.load(i, ctl + L.C_SHARED_PAGE)
-      if (Atomics.load(i, resv) !== r) continue
-      const front = Atomics.load(i, ctl + L.C_COMMIT_SEQ)
-      const behind = (seq - front) | 0
-      if (behind > 0 && behind < this.n) {
-        const at = (slot - behind + this.n) % this.n
-        this.tryComplete(Atomics.load(i, this.rb.pageBySlot(this.cpu) + at), front)
-      }
-      this.tryComplete(page, seq)
-      return
-    }
+    return id
   }
 }
 

@@ -129,13 +129,14 @@ export class SharedPagedWriter extends WriterBase {
       }
       const subbufOff = this.rb.subbufOffset(this.cpu, page)
       const at = subbufOff + this.hdr + w
-      const lv = this.lease + W.LS_LEVELS + 2 * this.depth_
+      const lv = this.lease + W.LS_LEVELS + 3 * this.depth_
       // the only contended operation per record; a CAS against a later lap with the same
       // tag and offset is what the wide seq tag rules out
       if (Atomics.compareExchange(i, resv, r, r + size) !== r) continue
       // the lease, in the CAS's straight-line block: a death from here on leaves it torn
       i[lv] = at
       i[lv + 1] = size
+      i[lv + 2] = seq
       i[this.lease + W.LS_DEPTH] = this.depth_ + 1
       if (w === 0) beginSubbuf(this.client, this.view, this.f64, subbufOff, this.meta(page), t)
       const payload = this.client.writeRecord(this.view, at, length, size, 0, t, first, tag)
@@ -307,12 +308,18 @@ export class SharedPagedWriter extends WriterBase {
     // (the page-by-slot table, unlike the slot words, is never touched by the reader's swap)
     let s = seq
     let slot = i[m + L.PM_SLOT]!
+    const ls = this.lease
     for (;;) {
+      const nextSlot = slot + 1 === this.n ? 0 : slot + 1
       // P4 after P3: the CAS from s succeeds only once s − 1 was passed, so the frontier
       // advances in order even when commits finish out of order
       /* P4 */ if (Atomics.compareExchange(i, ctl + L.C_COMMIT_SEQ, s, (s + 1) | 0) !== s) break
       s = (s + 1) | 0
-      slot = slot + 1 === this.n ? 0 : slot + 1
+      slot = nextSlot
+      // the walk's position, with its CAS: a recovery resumes a walk that died from here on
+      i[ls + W.LS_WALK_SEQ] = s
+      i[ls + W.LS_WALK_SLOT] = slot
+      i[ls + W.LS_WALK] = 1
       // `≥`, not `===`: the frontier never walks onto a stale sub-buffer of the previous lap
       if (((s - Atomics.load(i, ctl + L.C_SHARED_SEQ)) | 0) >= 0) break
       const id = Atomics.load(i, this.rb.pageBySlot(this.cpu) + slot)
@@ -409,16 +416,20 @@ export class SharedPagedWriter extends WriterBase {
   private endSlot(d: number, entries: number): void {
     const i = this.i32
     const page = this.stack.page[d]!
+    const seq = this.stack.seq[d]!
     const m = this.meta(page)
+    const ls = this.lease
     const lf = this.leaseF
     const f = this.f64
     Atomics.add(i, m + L.PM_ENTRIES, entries)
     Atomics.add(i, m + L.PM_COMMITTED, this.stack.size[d]!)
-    i[this.lease + W.LS_DEPTH] = d
+    i[ls + W.LS_DEPTH] = d
+    i[ls + W.LS_LAST_PAGE] = page + 1
+    i[ls + W.LS_LAST_SEQ] = seq
     f[lf + W.LF_ENTRIES] = this.entries
     f[lf + W.LF_BYTES] = this.bytesWritten
     f[lf + W.LF_DISCARDED] = this.discarded
-    this.tryComplete(page, this.stack.seq[d]!)
+    this.tryComplete(page, seq)
   }
 
   put(offset: number, src: Uint8Array): void {

@@ -25,7 +25,7 @@ import { MAX_NESTING } from './reservation-stack.js'
 /** Entries per shared ring: at most this many shared writers attached to one ring at once. */
 export const LEASE_WRITERS = 64
 /** Int32 words per entry (8-byte aligned: the counter deltas are Float64). */
-export const LEASE_WORDS: number = 16 + 2 * MAX_NESTING
+export const LEASE_WORDS: number = 24 + 3 * MAX_NESTING
 /** Bytes of a shared ring's lease table. */
 export const LEASE_TABLE_BYTES: number = LEASE_WRITERS * LEASE_WORDS * 4
 
@@ -54,8 +54,18 @@ export const LS_SW_PADDED = 9
 export const LF_ENTRIES = 5
 export const LF_BYTES = 6
 export const LF_DISCARDED = 7
-/** First reservation level: `start` (absolute byte offset), then `size`, per level. */
-export const LS_LEVELS = 16
+/** The sub-buffer of the writer's last commit (physical id + 1; 0: none yet), and its seq. */
+export const LS_LAST_PAGE = 16
+export const LS_LAST_SEQ = 17
+/**
+ * Where the writer's last frontier walk stood: the seq it moved the commit frontier to, and
+ * that seq's slot (`LS_WALK` = 1 once there is one). A walk that dies there is resumed.
+ */
+export const LS_WALK_SEQ = 18
+export const LS_WALK_SLOT = 19
+export const LS_WALK = 20
+/** First reservation level: `start` (absolute byte offset), `size`, the sub-buffer's seq. */
+export const LS_LEVELS = 24
 
 // ---- switch phases (LS_SWITCH) -----------------------------------------------------
 /** The switch holds `C_RESV` (switching value); nothing else changed yet. */
