@@ -32,16 +32,11 @@
 import { RecordFlag } from './client.js'
 import * as L from './layout.js'
 import type { RingBuffer } from './ring-buffer.js'
+import { PM_PINS, publishPinned, waitUnpinned } from './commit-pin.js'
 import { lockShort, unlockShort } from './locks.js'
 import { beginSubbuf, claimSlot } from './subbuf-switch.js'
 import { WriterBase } from './writer-base.js'
 import * as W from './writer-lease.js'
-
-/**
- * Int32 index (in the page meta, byte 28) of the pin count: writers that are about to write the
- * sub-buffer's commit word. The switch that reopens the sub-buffer waits until it is 0.
- */
-export const PM_PINS = 7
 
 /**
  * @internal The base's `entries`, `bytesWritten` and `discarded` are this writer's deltas,
@@ -331,49 +326,14 @@ export class SharedPagedWriter extends WriterBase {
     this.endPublish(true)
   }
 
-  /**
-   * Raise the commit word at `commitIdx` (of the sub-buffer whose meta is at `m`) to `v`, a
-   * value read while the sub-buffer was at `seq` — unless the frontier has passed `seq`
-   * meanwhile: then whoever moved it published the final commit word already, and the
-   * sub-buffer may have been reopened for a later lap, whose commit word `v` must not touch.
-   * The pin makes the check and the write one step as far as that reopening is concerned:
-   * the switch claims a slot only after the frontier passed its previous lap, then waits for
-   * the pins to drop before it resets the sub-buffer (pin, then load the frontier here;
-   * frontier moved, then load the pins there: sequentially consistent, so one of the two
-   * sees the other). Returns false when the frontier had passed `seq`.
-   */
+  /** {@link publishPinned} with this writer's lease (see `commit-pin.ts`). */
   private publishCommit(m: number, commitIdx: number, seq: number, v: number): boolean {
-    const i = this.i32
-    const pin = m + PM_PINS
-    const held = this.lease + W.LS_PIN
-    // the pin and its lease word in one block each way: a recovery drops a dead writer's pin
-    Atomics.add(i, pin, 1)
-    i[held] = pin
-    // pinned, then the frontier loaded: the switch that reopens this sub-buffer waits for the pin
-    const live = ((Atomics.load(i, this.ctlIdx + L.C_COMMIT_SEQ) - seq) | 0) <= 0
-    if (live) this.storeMax(commitIdx, v)
-    Atomics.sub(i, pin, 1)
-    i[held] = 0
-    return live
+    return publishPinned(this.i32, m, this.lease + W.LS_PIN, this.ctlIdx, commitIdx, seq, v)
   }
 
-  /** Wait until nobody pins the sub-buffer whose pin word is at `idx` (see `publishCommit`). */
+  /** Wait until nobody pins the sub-buffer whose pin word is at `idx`. */
   protected waitUnpinned(idx: number): void {
-    const i = this.i32
-    for (let spins = 0; ; spins++) {
-      const v = Atomics.load(i, idx)
-      if (v === 0) return
-      // the pinner holds it for a few instructions, unless it was preempted in between
-      if (spins > 64) Atomics.wait(i, idx, v, 0.05)
-    }
-  }
-
-  private storeMax(idx: number, v: number): void {
-    const i = this.i32
-    for (;;) {
-      const cur = Atomics.load(i, idx)
-      if (cur >= v || Atomics.compareExchange(i, idx, cur, v) === cur) return
-    }
+    waitUnpinned(this.i32, idx)
   }
 
   /**
