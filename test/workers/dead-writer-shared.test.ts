@@ -116,7 +116,7 @@ async function killRun(mode: RingMode, iter: number): Promise<Run> {
             }
             res(undefined)
           } catch (e) {
-            rej(e as Error)
+            rej(e instanceof Error ? e : new Error(String(e)))
           }
         }),
       ),
@@ -184,7 +184,7 @@ function keepsWorking(run: Run, mode: RingMode, delivered: number): void {
   expect(after.seqs.get(9)).toEqual(Array.from({ length: 50 }, (_, k) => k))
   if (mode === 'produce-consume') expect(after.lost).toBe(0)
   expect(delivered + run.got.lost + after.lost).toBe(written)
-  expect(() => rb.reset()).not.toThrow()
+  expect(() => { rb.reset(); }).not.toThrow()
 }
 
 describe.each(['produce-consume', 'overwrite'] as RingMode[])(
