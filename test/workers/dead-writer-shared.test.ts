@@ -18,33 +18,11 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { RingBuffer, rawPagedClient } from '@onering/core'
 import type { RingMode, WritersRecovery } from '@onering/core'
 import { TestWorker, terminateAll } from './harness.js'
-import { encode, verifyPayload } from './record.mjs'
+import { encode } from './record.mjs'
+import { delivered, drain } from './dead-writer-drain.js'
+import type { Delivered } from './dead-writer-drain.js'
 
 afterEach(terminateAll)
-
-interface Delivered {
-  seqs: Map<number, number[]>
-  lost: number
-  errors: string[]
-}
-
-function drain(rb: RingBuffer, into: Delivered): void {
-  const r = rb.reader()
-  const out = { id: 0, seq: 0, ts: 0 }
-  for (let rec = r.consume(0); rec !== null; rec = r.consume(0)) {
-    into.lost += rec.lost
-    const b = rec.bytes
-    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength)
-    const err = verifyPayload(b, dv, rec.offset, rec.length, out)
-    if (err !== null) {
-      into.errors.push(err)
-      continue
-    }
-    let s = into.seqs.get(out.id)
-    if (s === undefined) into.seqs.set(out.id, (s = []))
-    s.push(out.seq)
-  }
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((res) => setTimeout(res, ms))
 
@@ -133,7 +111,7 @@ async function killRun(mode: RingMode, iter: number): Promise<Run> {
   }
   await Promise.all(attached)
   startKills()
-  const got: Delivered = { seqs: new Map(), lost: 0, errors: [] }
+  const got = delivered()
   let done = false
   // a recovery (or a worker) that fails ends the run
   const failure = new Promise<never>((_, rej) => {
@@ -144,7 +122,7 @@ async function killRun(mode: RingMode, iter: number): Promise<Run> {
     failure,
   ]).finally(() => (done = true))
   while (!done) {
-    drain(rb, got)
+    drain(rb, 0, got)
     await sleep(1)
   }
   await finished
@@ -153,7 +131,7 @@ async function killRun(mode: RingMode, iter: number): Promise<Run> {
   await Promise.all(exits)
   for (let k = 0; k < pending.length; k += 2)
     recoveries.set(pending[k]!, rb.recoverWriters({ threadId: pending[k + 1]! }))
-  drain(rb, got)
+  drain(rb, 0, got)
   return { rb, got, ctl, recoveries }
 }
 
@@ -167,7 +145,7 @@ function perWriter(run: Run, id: number): { committed: number; seqs: number[] } 
  * Every record written before is delivered or reported lost in-band (a loss is reported with
  * the next record read, so the new writer's first record reports the last overwrites).
  */
-function keepsWorking(run: Run, mode: RingMode, delivered: number): void {
+function keepsWorking(run: Run, mode: RingMode, read: number): void {
   const { rb } = run
   const written = rb.stats(0).written
   const w = rb.writer(0)
@@ -178,13 +156,15 @@ function keepsWorking(run: Run, mode: RingMode, delivered: number): void {
     expect(w.write(buf.subarray(0, len), 1e12 + k)).toBe(true)
   }
   w.close()
-  const after: Delivered = { seqs: new Map(), lost: 0, errors: [] }
-  drain(rb, after)
+  const after = delivered()
+  drain(rb, 0, after)
   expect(after.errors).toEqual([])
   expect(after.seqs.get(9)).toEqual(Array.from({ length: 50 }, (_, k) => k))
   if (mode === 'produce-consume') expect(after.lost).toBe(0)
-  expect(delivered + run.got.lost + after.lost).toBe(written)
-  expect(() => { rb.reset(); }).not.toThrow()
+  expect(read + run.got.lost + after.lost).toBe(written)
+  expect(() => {
+    rb.reset()
+  }).not.toThrow()
 }
 
 describe.each(['produce-consume', 'overwrite'] as RingMode[])(

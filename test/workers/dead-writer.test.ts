@@ -12,41 +12,12 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { RingBuffer, rawContiguousClient, rawPagedClient } from '@onering/core'
 import type { RingMode, RingWriter } from '@onering/core'
 import { TestWorker, terminateAll } from './harness.js'
-import { encode, verifyPayload } from './record.mjs'
+import { encode } from './record.mjs'
+import { delivered, drain } from './dead-writer-drain.js'
 
 afterEach(terminateAll)
 
 type How = 'wait' | 'exit' | 'open' | 'run'
-
-interface Delivered {
-  /** Records per writer id, in the order read. */
-  seqs: Map<number, number[]>
-  lost: number
-  errors: string[]
-}
-
-/** Consume everything buffered in ring `cpu`, checking every payload. */
-function drain(rb: RingBuffer, cpu: number, into: Delivered): void {
-  const r = rb.reader()
-  const out = { id: 0, seq: 0, ts: 0 }
-  for (let rec = r.consume(cpu); rec !== null; rec = r.consume(cpu)) {
-    into.lost += rec.lost
-    const b = rec.bytes
-    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength)
-    const err = verifyPayload(b, dv, rec.offset, rec.length, out)
-    if (err !== null) {
-      into.errors.push(err)
-      continue
-    }
-    let s = into.seqs.get(out.id)
-    if (s === undefined) into.seqs.set(out.id, (s = []))
-    s.push(out.seq)
-  }
-}
-
-function delivered(): Delivered {
-  return { seqs: new Map(), lost: 0, errors: [] }
-}
 
 /** Recover ring `cpu` after its writer died: the new API, or what today's code offers. */
 function recover(rb: RingBuffer, cpu: number): void {
@@ -258,7 +229,9 @@ async function sharedRun(mode: RingMode, how: How): Promise<void> {
     expect(s.entries).toBe(0)
     expect(s.dropped).toBe((open ? 1 : 0) + Atomics.load(b.ctl, 32 + 2))
     // no writer left counted: the ring resets
-    expect(() => { rb.reset(); }).not.toThrow()
+    expect(() => {
+      rb.reset()
+    }).not.toThrow()
   }
 }
 
