@@ -265,7 +265,8 @@ export class RingBuffer {
    * go on. Call it after the thread exited, e.g. from `worker.on('exit')`, with the
    * `worker.threadId` read while the worker ran (it reads −1 after the exit).
    *
-   * @throws TypeError when `threadId` is this thread's, or the buffer was freed.
+   * @throws TypeError when `threadId` is this thread's, the buffer was freed, or a lease entry
+   *   of the thread is corrupt.
    * @throws BusyError when a ring waits for another dead thread (recover that one first).
    */
   recoverWriters(options: { threadId: number }): WritersRecovery {

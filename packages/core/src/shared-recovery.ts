@@ -89,8 +89,16 @@ class SharedRecovery extends SharedPagedWriter {
       if ((Atomics.load(i, this.ctlIdx + L.C_RESV) & this.offMask) === this.offMask)
         this.abandonSwitch()
       else i[ls + W.LS_SWITCH] = 0
-    } else if (phase >= W.SW_CLAIMED && phase <= W.SW_COUNTED) this.switchFrom(phase)
-    else i[ls + W.LS_SWITCH] = 0
+    } else if (phase >= W.SW_CLAIMED && phase <= W.SW_COUNTED) {
+      // the slot and sub-buffer it claimed index shared memory: bounded first (corrupt memory)
+      const slot = i[ls + W.LS_SW_SLOT]!
+      const id = i[ls + W.LS_SW_CLAIMED]! & L.SLOT_ID_MASK
+      if (!(slot >= 0 && slot < this.n && id < this.rb.g.physical))
+        throw new TypeError(
+          `sab: ring ${this.cpu}'s writer lease holds a switch of slot ${slot}, sub-buffer ${id}: outside the ring`,
+        )
+      this.switchFrom(phase)
+    } else i[ls + W.LS_SWITCH] = 0
     // the torn reservations, innermost first; each level is closed with its padding's commit
     let lost = 0
     let padded = 0
