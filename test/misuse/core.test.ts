@@ -255,6 +255,8 @@ const table: Table = {
   }),
   // ring 1 has no writer open in this thread: recovery publishes what it holds and frees it
   'RingBuffer#recoverWriter': rbRow(() => [1], ['cpu']),
+  // a thread id no thread of this process has (low 14 bits 2567): nothing to recover
+  'RingBuffer#recoverWriters': rbRow(() => [{ threadId: 1_000_000_007 }], ['options']),
   'RingBuffer#reader': rbRow(() => [], []),
   'RingBuffer#releaseSubbuf': rbRow(
     (rb) => [rb.reader().takeSubbuf(0, { full: false })],

@@ -17,6 +17,7 @@ import type { ClientGeometry, RingClient } from './client.js'
 import * as L from './layout.js'
 import type { RingBuffer } from './ring-buffer.js'
 import { spillBytes } from './spill.js'
+import { LEASE_TABLE_BYTES } from './writer-lease.js'
 
 /** Smallest sub-buffer or data area: 2^8 bytes. */
 const MIN_UNIT_SHIFT = 8
@@ -45,6 +46,8 @@ export interface Geometry {
   cpuStride: number
   total: number
   slotsOff: number
+  /** Shared sync: the writer lease table (`writer-lease.ts`), after the page-by-slot table; else = metaOff. */
+  leaseOff: number
   metaOff: number
   areaOff: number
   dataOff: number
@@ -76,12 +79,14 @@ export function computeGeometry(
   spares: number,
   clientArea: number,
   spill: number,
+  shared = false,
 ): Geometry {
   const unit = 2 ** unitShift
   const physical = layout === L.LAYOUT_PAGED ? subbufs + 1 + spares : 1
   const slotsOff = L.CONTROL_BYTES
-  // slot words, then the shared writers' page-by-slot table (same length)
-  const metaOff = align(slotsOff + (layout === L.LAYOUT_PAGED ? 8 * subbufs : 0), 8)
+  // slot words, then the shared writers' page-by-slot table (same length) and lease table
+  const leaseOff = align(slotsOff + (layout === L.LAYOUT_PAGED ? 8 * subbufs : 0), 8)
+  const metaOff = leaseOff + (shared ? LEASE_TABLE_BYTES : 0)
   const areaOff = align(
     metaOff + (layout === L.LAYOUT_PAGED ? L.PAGE_META_BYTES * physical : 0),
     64,
@@ -103,6 +108,7 @@ export function computeGeometry(
     cpuStride,
     total: cpuBase + cpus * cpuStride,
     slotsOff,
+    leaseOff,
     metaOff,
     areaOff,
     dataOff,
@@ -176,14 +182,15 @@ export function planGeometry(
   sizing: RingSizing,
   spares: number,
   client: RingClient,
+  shared = false,
 ): Geometry {
   const { unitShift, subbufs } = sizing
   const spill = spillBytes(layout, 2 ** unitShift, client)
-  const g0 = computeGeometry(layout, cpus, unitShift, subbufs, spares, 0, spill)
+  const g0 = computeGeometry(layout, cpus, unitShift, subbufs, spares, 0, spill, shared)
   const area = client.cpuAreaBytes(clientGeometry(g0))
   checkInt('client.cpuAreaBytes()', area, 0, 1 << 30)
   if (area % 8 !== 0) throw new RangeError(`client.cpuAreaBytes(): ${area} is not a multiple of 8`)
-  return computeGeometry(layout, cpus, unitShift, subbufs, spares, area, spill)
+  return computeGeometry(layout, cpus, unitShift, subbufs, spares, area, spill, shared)
 }
 
 /** Store the geometry words of the header and its checksum. */
@@ -230,7 +237,8 @@ function readGeometry(i32: Int32Array, byteLength: number, client: RingClient): 
   if (!(area >= 0 && area <= 1 << 30 && area % 8 === 0))
     badHeader('H_CLIENT_AREA', area, 'not a multiple of 8 in [0, 2^30]')
   const spill = spillBytes(layout, 2 ** shift, client)
-  const g = computeGeometry(layout, cpus, shift, subbufs, spares, area, spill)
+  const shared = paged && (i32[L.H_FLAGS]! & L.MODE_SHARED) !== 0
+  const g = computeGeometry(layout, cpus, shift, subbufs, spares, area, spill, shared)
   if (i32[L.H_CPU_BASE] !== g.cpuBase)
     badHeader('H_CPU_BASE', i32[L.H_CPU_BASE]!, `not ${g.cpuBase}`)
   if (i32[L.H_CPU_STRIDE] !== g.cpuStride)

@@ -123,7 +123,7 @@ export function allocateBuffer(input: RingBufferOptions | undefined): BufferPart
   const sizing = sizeRing(paged, options.size ?? 65536, options.subbufSize ?? 4096, client, shared)
   const spares = paged ? checkInt('spareSubbufs', options.spareSubbufs ?? 1, 1, L.MAX_SPARES) : 0
   const layout = paged ? L.LAYOUT_PAGED : L.LAYOUT_CONTIGUOUS
-  const g = planGeometry(layout, cpus, sizing, spares, client)
+  const g = planGeometry(layout, cpus, sizing, spares, client, shared)
   if (g.total > MAX_TOTAL_BYTES)
     throw new RangeError(`size: the buffer would need ${g.total} bytes (max 2^31-1)`)
   const maxLen = options.maxByteLength ?? g.total

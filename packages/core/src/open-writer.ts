@@ -26,10 +26,8 @@ export function openWriter(
   const c = rb.checkCpu(cpu)
   checkFlag('options.force', checkOptions<{ force: boolean }>('options', options, ['force']).force)
   const idx = rb.ctl(c) + L.C_WRITER_LOCK
-  if (rb.sync === 'shared') {
-    Atomics.add(rb.i32, idx, 1)
-    return new SharedPagedWriter(rb, c)
-  }
+  // a shared writer counts itself in the writer word when it takes its lease
+  if (rb.sync === 'shared') return new SharedPagedWriter(rb, c)
   let token = rb.tryLock(idx)
   if (token === 0) {
     const holder = Atomics.load(rb.i32, idx)

@@ -20,7 +20,7 @@
  */
 import { RecordFlag } from './client.js'
 import * as L from './layout.js'
-import { F_WRITER_COUNTED, pagedMark } from './recovery-mark.js'
+import { C_WRITER_MARK, F_WRITER_COUNTED, pagedMark, pagedMark32 } from './recovery-mark.js'
 import type { RingBuffer } from './ring-buffer.js'
 import { beginSubbuf, claimSlot } from './subbuf-switch.js'
 import { WriterBase } from './writer-base.js'
@@ -38,8 +38,13 @@ export class PagedWriter extends WriterBase {
   private slot = 0
   private pageId = 0
   private write_ = 0
-  /** The writer mark of offset 0 of the current sub-buffer, doubled (`2 × pagedMark(seq, 0)`). */
+  /** The mark word of offset 0 of the current sub-buffer (`pagedMark32(seq, 0)`, a small integer). */
   private markBase = 0
+  /** The counted mark of offset 0 of the current sub-buffer, doubled (`2 × pagedMark(seq, 0)`). */
+  private countedBase = 0
+  /** Int32 index of the ring's mark word (`C_WRITER_MARK`). */
+  private readonly markWord: number
+  private readonly unitShift: number
   /**
    * Page ids, final commit bytes, data ends and entries of the sub-buffers from the commit
    * frontier on, by slot: the sub-buffers the writer has finished but not yet published.
@@ -83,6 +88,8 @@ export class PagedWriter extends WriterBase {
     this.capacity = g.unit - this.hdr
     this.commitOff = rb.client.commitOffset
     this.slotIdx = rb.slots(cpu)
+    this.markWord = this.ctlIdx + C_WRITER_MARK
+    this.unitShift = g.unitShift
     this.pendId = new Int32Array(this.n)
     this.pendEnd = new Int32Array(this.n)
     this.pendReal = new Int32Array(this.n)
@@ -118,9 +125,10 @@ export class PagedWriter extends WriterBase {
     this.closedReal = real < this.write_ ? real : -1
     if (this.closedReal < 0) i[meta + L.PM_FINAL] = -1
     // the published position is committed (a recovery starts from it)
-    this.markBase = pagedMark(this.seq, 0) * 2
-    f[this.markIdx] = this.markBase + this.write_ * 2
-    f[fx + F_WRITER_COUNTED] = f[this.markIdx]!
+    this.markBase = pagedMark32(this.seq, 0, this.unitShift)
+    this.countedBase = pagedMark(this.seq, 0) * 2
+    i[this.markWord] = this.markBase | (this.write_ << 1)
+    f[fx + F_WRITER_COUNTED] = this.countedBase + this.write_ * 2
     this.loadTotals()
     this.commitOverrun = f[fx + L.F_COMMIT_OVERRUN]!
     this.touched = f[fx + L.F_PAGES_TOUCHED]!
@@ -162,7 +170,7 @@ export class PagedWriter extends WriterBase {
     }
     const off = this.dataOff + w
     // the writer mark (recovery-mark.ts): an outermost reservation opens at (seq, w)
-    if (this.depth_ === 0) this.f64[this.markIdx] = this.markBase + w * 2 + 1
+    if (this.depth_ === 0) this.i32[this.markWord] = this.markBase | (w << 1) | 1
     if (w === 0) beginSubbuf(this.client, this.view, this.f64, this.pageOff, this.metaIdx, t)
     const payload = this.client.writeRecord(
       this.view,
@@ -228,7 +236,8 @@ export class PagedWriter extends WriterBase {
     this.closedReal = -1
     // enter the new one
     this.seq = nextSeq
-    this.markBase = pagedMark(nextSeq, 0) * 2
+    this.markBase = pagedMark32(nextSeq, 0, this.unitShift)
+    this.countedBase = pagedMark(nextSeq, 0) * 2
     this.slot = nextSlot
     this.setPage(id)
     this.write_ = 0
@@ -278,7 +287,7 @@ export class PagedWriter extends WriterBase {
   protected commitSlot(d: number): void {
     this.pendEntries[this.stack.slot[d]!]!++
     // the writer mark: everything up to the write position is committed
-    if (d === 0) this.f64[this.markIdx] = this.markBase + this.write_ * 2
+    if (d === 0) this.i32[this.markWord] = this.markBase | (this.write_ << 1)
   }
 
   protected discardSlot(d: number): void {
@@ -299,7 +308,7 @@ export class PagedWriter extends WriterBase {
       this.client.discard(this.view, off, size)
       this.bytesWritten += size
     }
-    if (d === 0) this.f64[this.markIdx] = this.markBase + this.write_ * 2
+    if (d === 0) this.i32[this.markWord] = this.markBase | (this.write_ << 1)
   }
 
   /** Store P1 and P3 of the oldest finished, unpublished sub-buffer (its final commit word). */
@@ -341,7 +350,7 @@ export class PagedWriter extends WriterBase {
       /* P2 */ f[fx + L.F_ENTRIES] = this.entries
       f[fx + L.F_BYTES] = this.bytesWritten
       f[fx + L.F_LAST_TS] = this.lastTs
-      f[fx + F_WRITER_COUNTED] = this.markBase + this.write_ * 2
+      f[fx + F_WRITER_COUNTED] = this.countedBase + this.write_ * 2
       // P3 after P1, P2: the commit word publishes the record bytes, meta and counters before it
       /* P3 */ Atomics.store(i, this.commitIdx, this.write_)
     } else this.publishFull()
@@ -358,7 +367,7 @@ export class PagedWriter extends WriterBase {
     f[fx + L.F_COMMIT_OVERRUN] = this.commitOverrun
     f[fx + L.F_PAGES_TOUCHED] = this.touched
     f[fx + L.F_PAGES_LOST] = this.pagesLost
-    /* P2 */ this.storeTotals(this.markBase + this.write_ * 2)
+    /* P2 */ this.storeTotals(this.countedBase + this.write_ * 2)
     while (this.frontierSeq !== this.seq) this.publishPending()
     const meta = this.metaIdx
     /* P1 */ i[meta + L.PM_ENTRIES] = this.pendEntries[this.slot]!

@@ -1,7 +1,8 @@
 /**
  * The writer mark of a per-CPU ring: where a writer that dies can be recovered from
- * (docs/design.md §4.3). One Float64 of the ring's counters, written by the ring's writer only,
- * with plain stores:
+ * (docs/design.md §4.3). One word written by the ring's writer only, with plain stores (paged:
+ * an Int32 control word, {@link C_WRITER_MARK}; contiguous: a Float64 of the ring's counters,
+ * {@link F_WRITER_MARK}):
  *
  * - at every outermost `reserve`, before the record's header: `2 × position + 1` (a
  *   reservation is open; everything before `position` is committed);
@@ -23,6 +24,21 @@
 
 /** Float64 index of the writer mark, relative to a ring's counters (`F_*`, §3.4: 31 is unused). */
 export const F_WRITER_MARK = 31
+/**
+ * Int32 index of the paged writer's mark, relative to a ring's control words (`C_*`, §3.3: 25
+ * is unused): `seq << (unitShift + 1) | write << 1 | open` ({@link pagedMark32}), integer
+ * arithmetic and an Int32 store, where the Float64 mark needs a double conversion per store.
+ */
+export const C_WRITER_MARK = 25
+
+/**
+ * The paged mark word of a writer at offset `write` (below 2^unitShift) of sub-buffer `seq`,
+ * without the open bit: the seq keeps its low 31 − unitShift bits, at least log2 of the most
+ * ring slots a buffer of 2^31 bytes can have at that sub-buffer size.
+ */
+export function pagedMark32(seq: number, write: number, unitShift: number): number {
+  return (seq << (unitShift + 1)) | (write << 1)
+}
 /**
  * Float64 index of the counted mark: `2 × position` of the writer when it last stored its
  * counters (P2), stored in the same straight-line block as them (no call or loop between, so a

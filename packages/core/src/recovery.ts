@@ -23,12 +23,14 @@ import { BusyError } from './errors.js'
 import * as L from './layout.js'
 import { WalkCursor, stepRecord } from './record-walk.js'
 import {
+  C_WRITER_MARK,
   F_WRITER_COUNTED,
   F_WRITER_MARK,
   liveWriterTokens,
   PAGED_MARK_OFFSET,
   PAGED_MARK_SEQ_MASK,
   pagedMark,
+  pagedMark32,
 } from './recovery-mark.js'
 import type { RingBuffer } from './ring-buffer.js'
 import { wakeWaiters } from './wait.js'
@@ -103,12 +105,15 @@ function recoverPaged(rb: RingBuffer, cpu: number): WriterRecovery {
   const client = rb.client
   const commitOff = client.commitOffset
   const hdr = client.subbufHeaderBytes
-  const { pos, open, counted } = readMark(rb, cpu)
-  const markSeq = Math.floor(pos / PAGED_MARK_OFFSET)
-  let markOff = pos - markSeq * PAGED_MARK_OFFSET
+  // the mark word: seq's low 31 − unitShift bits, the offset, the open bit (recovery-mark.ts)
+  const us = rb.g.unitShift
+  const mark = i[ctl + C_WRITER_MARK]!
+  const open = (mark & 1) === 1
+  let markOff = (mark >>> 1) & (rb.g.unit - 1)
+  const counted = Math.floor(f[fx + F_WRITER_COUNTED]! / 2)
   const seqP = Atomics.load(i, ctl + L.C_COMMIT_SEQ)
   const slotP = i[ctl + L.C_COMMIT_SLOT]!
-  let ahead = (markSeq - seqP) & PAGED_MARK_SEQ_MASK
+  let ahead = ((mark >>> (us + 1)) - seqP) & (2 ** (31 - us) - 1)
   // where the counters stand: never behind the published commit words; past the mark when the
   // writer died in the publish of a switch, after its counters and before its frontier
   const countedSeq = Math.floor(counted / PAGED_MARK_OFFSET)
@@ -213,8 +218,8 @@ function recoverPaged(rb: RingBuffer, cpu: number): WriterRecovery {
     if ((w & (L.SLOT_TAG_MASK << L.SLOT_TAG_SHIFT)) !== tag || (w & L.SLOT_CONSUMED) !== 0) break
     Atomics.compareExchange(i, idx, w, w | L.SLOT_CONSUMED)
   }
-  f[fx + F_WRITER_MARK] = pagedMark(seqM, ends[ahead]!) * 2
-  f[fx + F_WRITER_COUNTED] = f[fx + F_WRITER_MARK]!
+  i[ctl + C_WRITER_MARK] = pagedMark32(seqM, ends[ahead]!, us)
+  f[fx + F_WRITER_COUNTED] = pagedMark(seqM, ends[ahead]!) * 2
   return { recovered, lost }
 }
 

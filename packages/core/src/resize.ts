@@ -32,7 +32,7 @@ export function resize(rb: RingBuffer, size: number, subbufSize: number): void {
   if (!paged && subbufSize !== old.unit && subbufSize !== size)
     throw new RangeError('subbufSize: only for the paged layout')
   const sizing = sizeRing(paged, size, subbufSize, rb.client, rb.sync === 'shared')
-  const g = planGeometry(old.layout, old.cpus, sizing, old.spares, rb.client)
+  const g = planGeometry(old.layout, old.cpus, sizing, old.spares, rb.client, rb.sync === 'shared')
   const cap = rb.sab.growable ? rb.sab.maxByteLength : rb.sab.byteLength
   if (g.total > cap)
     throw new RangeError(

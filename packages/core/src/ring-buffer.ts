@@ -52,6 +52,8 @@ import { RingReader } from './reader.js'
 import { openWriter } from './open-writer.js'
 import { recoverWriter } from './recovery.js'
 import type { WriterRecovery } from './recovery.js'
+import { recoverWriters } from './shared-recovery.js'
+import type { WritersRecovery } from './shared-recovery.js'
 import { putSpare } from './paged-reader.js'
 import type { SubbufLease } from './paged-reader.js'
 
@@ -253,6 +255,22 @@ export class RingBuffer {
    */
   recoverWriter(cpu: number): WriterRecovery {
     return recoverWriter(this, cpu)
+  }
+
+  /**
+   * Recover every writer the thread `threadId` left when it died (docs/design.md §4.3): the
+   * per-CPU rings whose writer it held (as {@link RingBuffer.recoverWriter}), and its shared
+   * writers — each torn reservation is padded and counted as dropped, a sub-buffer switch it
+   * was in is finished, and what is complete is published, so readers and the other writers
+   * go on. Call it after the thread exited, e.g. from `worker.on('exit')`, with the
+   * `worker.threadId` read while the worker ran (it reads −1 after the exit).
+   *
+   * @throws TypeError when `threadId` is this thread's, the buffer was freed, or a lease entry
+   *   of the thread is corrupt.
+   * @throws BusyError when a ring waits for another dead thread (recover that one first).
+   */
+  recoverWriters(options: { threadId: number }): WritersRecovery {
+    return recoverWriters(this, options)
   }
 
   /** A reader of this buffer (any number may exist, in any worker). */

@@ -283,12 +283,13 @@ export abstract class WriterBase implements RingWriter {
     if (this.depth_ !== 0) throw new TypeError('close: reservations are still open')
     this.flush()
     this.closed = true
-    const lock = this.ctlIdx + L.C_WRITER_LOCK
-    if (this.token === 0) Atomics.sub(this.i32, lock, 1)
-    else {
-      countLiveWriter(this.token, -1)
-      this.rb.unlock(lock, this.token)
-    }
+    this.detach()
+  }
+
+  /** Give the ring up at `close`: a per-CPU writer releases the writer lock (a shared one its lease). */
+  protected detach(): void {
+    countLiveWriter(this.token, -1)
+    this.rb.unlock(this.ctlIdx + L.C_WRITER_LOCK, this.token)
   }
 
   /** Apply the requested reset (no reservation open): publish, reset the ring, reload. */
