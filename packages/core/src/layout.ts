@@ -17,7 +17,7 @@
 
 /** 'ONRG' */
 export const MAGIC = 0x4f4e5247
-/** Layout version: 2 since the contiguous spill area (geometry `spill`, §3.1). */
+/** Layout version: 2 since the contiguous spill area and the shared rings' lease table (§3.1, §3.8). */
 export const VERSION = 2
 export const STATE_LIVE = 1
 export const STATE_FREED = 0x0dead
