@@ -25,6 +25,7 @@ import {
   writePadding,
   writeTimeEvent,
 } from './event.js'
+import { badNumber, badView, shown } from './args.js'
 
 /** Client flag (in `RingBuffer.clientFlags`): every event gets an absolute TIME_STAMP. */
 export const FTRACE_FLAG_ABSOLUTE = 1
@@ -37,6 +38,17 @@ function absolute(flags: number): boolean {
 
 /** Decode one kernel event at `off` (data ends at `end`) into `out`. */
 export function decodeEvent(dv: DataView, off: number, end: number, out: DecodedRecord): void {
+  if (!(
+    dv instanceof DataView &&
+    Number.isInteger(off) &&
+    Number.isInteger(end) &&
+    off >= 0 &&
+    off <= end &&
+    end <= dv.byteLength &&
+    typeof out === 'object' &&
+    out !== null
+  ))
+    badDecodeArgs(dv, off, end, out)
   out.lost = 0
   out.delta = 0
   out.payloadLength = 0
@@ -83,6 +95,20 @@ export function decodeEvent(dv: DataView, off: number, end: number, out: Decoded
     out.kind = RecordKind.Corrupt
     out.size = 0
   }
+}
+
+/** The typed error for arguments `decodeEvent` refused (cold). */
+function badDecodeArgs(dv: unknown, off: unknown, end: unknown, out: unknown): never {
+  if (!(dv instanceof DataView)) badView('dv', dv)
+  if (!(Number.isInteger(off) && (off as number) >= 0 && (off as number) <= dv.byteLength))
+    badNumber('off', off, `a byte offset in [0, ${dv.byteLength}]`)
+  if (!(
+    Number.isInteger(end) &&
+    (end as number) >= (off as number) &&
+    (end as number) <= dv.byteLength
+  ))
+    badNumber('end', end, `a byte offset in [off, ${dv.byteLength}]`)
+  throw new TypeError(`out: expected a DecodedRecord to fill, got ${shown(out)}`)
 }
 
 /**

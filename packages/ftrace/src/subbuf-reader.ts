@@ -10,6 +10,7 @@
  * @packageDocumentation
  */
 import { RecordKind, decodedRecord, getU64 } from '@onering/core'
+import { badNumber } from './args.js'
 import { BUF_PAGE_HDR_SIZE, COMMIT_MASK, RB_MISSED_EVENTS, RB_MISSED_STORED } from './constants.js'
 import { decodeEvent } from './client.js'
 import { fixAbsoluteTimestamp } from './event.js'
@@ -91,7 +92,7 @@ export class SubbufReader {
       subbufSize > 1 << 20 ||
       (subbufSize & (subbufSize - 1)) !== 0
     )
-      throw new RangeError(`subbufSize: ${subbufSize} is not a power of two in [256, 1048576]`)
+      badNumber('subbufSize', subbufSize, 'a power of two in [256, 1048576]')
     this.bytes = bytes
     this.subbufSize = subbufSize
     this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
@@ -198,6 +199,10 @@ export function decodeRawStream(
   if (typeof fn !== 'function')
     throw new TypeError('fn: expected a function called for every event')
   const r = new SubbufReader(bytes, subbufSize)
+  if (bytes.length % subbufSize !== 0)
+    throw new RangeError(
+      `bytes: ${bytes.length} bytes are not whole ${subbufSize}-byte sub-buffers (a truncated stream?)`,
+    )
   let pages = 0
   for (let off = 0; off + subbufSize <= bytes.length; off += subbufSize) {
     r.load(off)
