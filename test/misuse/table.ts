@@ -130,7 +130,10 @@ const { classify } = classifier as { classify: (e: unknown) => 'typed' | 'untype
 
 /** Does a thrown value name `path` (an argument, or `arg.key`)? */
 function names(e: unknown, path: string, aka: readonly string[], objectArg: boolean): boolean {
-  if (classify(e) !== 'typed') return false
+  // the packages' own error classes are typed whatever their message (classify.mjs lists only
+  // some of them)
+  const cls = (e as Error | null)?.constructor?.name ?? ''
+  if (classify(e) !== 'typed' && !PACKAGE_ERRORS.has(cls)) return false
   // a bad options/fields object: the error names the key of it that is wrong
   if (objectArg && !path.includes('.')) return true
   const err = e as Error & { field?: unknown }
