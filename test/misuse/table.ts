@@ -114,6 +114,7 @@ const PACKAGE_ERRORS = new Set([
   'EventFormatError',
   'PrintFmtError',
   'TracingDataError',
+  'TraceDatError',
 ])
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
