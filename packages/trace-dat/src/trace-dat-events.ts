@@ -99,9 +99,10 @@ export function fileFormats(file: TraceDatFile): Map<number, EventFormat> {
 
 function checkBuffers(file: TraceDatFile, buffers: readonly number[] | undefined): number[] {
   checkFile(file)
-  if (buffers !== undefined && !Array.isArray(buffers))
-    throw new TypeError(`buffers: expected an array of buffer indexes, got ${shown(buffers)}`)
-  const list = buffers === undefined ? file.buffers.map((_, k) => k) : [...buffers]
+  const given: unknown = buffers
+  if (given !== undefined && !Array.isArray(given))
+    throw new TypeError(`buffers: expected an array of buffer indexes, got ${shown(given)}`)
+  const list: number[] = buffers === undefined ? file.buffers.map((_, k) => k) : [...buffers]
   for (const k of list)
     if (file.buffers[k] === undefined)
       throw new RangeError(`buffers: ${k} is not a buffer of the file`)
