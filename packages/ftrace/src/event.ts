@@ -25,6 +25,11 @@ const TWO59 = 2 ** 59
 export function eventLength(length: number): number {
   if (!(Number.isInteger(length) && length >= 0 && length <= 0xffffffff))
     badNumber('length', length, 'a payload length in [0, 2^32)')
+  return eventLengthUnchecked(length)
+}
+
+/** @internal {@link eventLength} for the engine's own (valid) arguments: the write path. */
+export function eventLengthUnchecked(length: number): number {
   let len = length === 0 ? 1 : length
   if (len > RB_MAX_SMALL_DATA) len += 4
   len = (len + 4 + 3) & ~3
@@ -40,19 +45,36 @@ export function eventHeader(typeLen: number, delta: number): number {
   return (typeLen | (delta << 5)) >>> 0
 }
 
+/** `time_delta` in the bits of a header word: an integer in [0, 2^27). */
+function checkDelta(delta: number): void {
+  if (!(Number.isInteger(delta) && delta >= 0 && delta <= TS_MASK))
+    badNumber('delta', delta, 'a time_delta in [0, 2^27)')
+}
+
 /**
  * Write a data event header for an event of `total` bytes at `off` (as `rb_update_event`).
  * Returns the offset of the payload.
  */
 export function writeDataHeader(dv: DataView, off: number, total: number, delta: number): number {
   if (!fits(dv, off, total)) badEvent(dv, off, total, 8)
+  checkDelta(delta)
+  return writeDataHeaderUnchecked(dv, off, total, delta)
+}
+
+/** @internal {@link writeDataHeader} for the engine's own (valid) arguments: the write path. */
+export function writeDataHeaderUnchecked(
+  dv: DataView,
+  off: number,
+  total: number,
+  delta: number,
+): number {
   const len = total - 4
   if (len > RB_MAX_SMALL_DATA) {
-    dv.setUint32(off, eventHeader(0, delta), true)
+    dv.setUint32(off, (delta << 5) >>> 0, true)
     dv.setUint32(off + 4, len, true)
     return off + 8
   }
-  dv.setUint32(off, eventHeader(len >>> 2, delta), true)
+  dv.setUint32(off, ((len >>> 2) | (delta << 5)) >>> 0, true)
   return off + 4
 }
 
@@ -63,14 +85,29 @@ export function writeTimeEvent(dv: DataView, off: number, type: number, value: n
     badNumber('type', type, 'RINGBUF_TYPE_TIME_EXTEND or RINGBUF_TYPE_TIME_STAMP')
   if (!(Number.isInteger(value) && value >= 0 && value < TWO59))
     badNumber('value', value, 'a 59-bit time in [0, 2^59)')
+  writeTimeEventUnchecked(dv, off, type, value)
+}
+
+/** @internal {@link writeTimeEvent} for the engine's own (valid) arguments: the write path. */
+export function writeTimeEventUnchecked(
+  dv: DataView,
+  off: number,
+  type: number,
+  value: number,
+): void {
   const hi = Math.floor(value / TWO27)
-  dv.setUint32(off, eventHeader(type, value - hi * TWO27), true)
+  dv.setUint32(off, (type | ((value - hi * TWO27) << 5)) >>> 0, true)
   dv.setUint32(off + 4, hi >>> 0, true)
 }
 
 /** The 59-bit value of a TIME_EXTEND or TIME_STAMP event at `off`. */
 export function readTimeEvent(dv: DataView, off: number): number {
   if (!fits(dv, off, 8)) badEvent(dv, off, 8, 8)
+  return readTimeEventUnchecked(dv, off)
+}
+
+/** @internal {@link readTimeEvent} for the decoder, which bounds `off` itself. */
+export function readTimeEventUnchecked(dv: DataView, off: number): number {
   return dv.getUint32(off + 4, true) * TWO27 + (dv.getUint32(off, true) >>> 5)
 }
 
@@ -85,6 +122,11 @@ export function fixAbsoluteTimestamp(value: number, previous: number): number {
   // timestamps pass 2^53 ns after 104 days of uptime: any non-negative integer
   if (!(Number.isInteger(previous) && previous >= 0))
     badNumber('previous', previous, 'a timestamp (a non-negative integer)')
+  return fixAbsoluteTimestampUnchecked(value, previous)
+}
+
+/** @internal {@link fixAbsoluteTimestamp} for the decoders (values they read themselves). */
+export function fixAbsoluteTimestampUnchecked(value: number, previous: number): number {
   const msb = Math.floor(previous / TWO59) * TWO59
   let ts = msb + value
   if (ts < previous) ts += TWO59
@@ -94,7 +136,18 @@ export function fixAbsoluteTimestamp(value: number, previous: number): number {
 /** Write a padding event of `total` bytes (≥ 8) with time delta `delta` at `off`. */
 export function writePadding(dv: DataView, off: number, total: number, delta: number): void {
   if (!fits(dv, off, total)) badEvent(dv, off, total, 8)
-  dv.setUint32(off, eventHeader(RINGBUF_TYPE_PADDING, delta), true)
+  checkDelta(delta)
+  writePaddingUnchecked(dv, off, total, delta)
+}
+
+/** @internal {@link writePadding} for the engine's own (valid) arguments. */
+export function writePaddingUnchecked(
+  dv: DataView,
+  off: number,
+  total: number,
+  delta: number,
+): void {
+  dv.setUint32(off, (RINGBUF_TYPE_PADDING | (delta << 5)) >>> 0, true)
   dv.setUint32(off + 4, total - 4, true)
 }
 

@@ -12,8 +12,8 @@
 import { RecordKind, decodedRecord, getU64 } from '@onering/core'
 import { badNumber } from './args.js'
 import { BUF_PAGE_HDR_SIZE, COMMIT_MASK, RB_MISSED_EVENTS, RB_MISSED_STORED } from './constants.js'
-import { decodeEvent } from './client.js'
-import { fixAbsoluteTimestamp } from './event.js'
+import { decodeEventUnchecked } from './client.js'
+import { fixAbsoluteTimestampUnchecked } from './event.js'
 
 /** One event of a sub-buffer, as {@link SubbufReader.next} reports it (reused). */
 export interface SubbufEvent {
@@ -142,7 +142,7 @@ export class SubbufReader {
     let prefixStart = -1
     while (this.pos < this.dataBytes) {
       const at = start + this.pos
-      decodeEvent(this.dv, at, end, d)
+      decodeEventUnchecked(this.dv, at, end, d)
       // a header cut off by the commit length is malformed too
       if (d.kind === RecordKind.Corrupt || (d.kind === RecordKind.End && end - at < 4)) {
         this.corrupt = `malformed event at data offset ${this.pos}`
@@ -159,7 +159,7 @@ export class SubbufReader {
         this.ts =
           d.kind === RecordKind.TimeDelta
             ? this.ts + d.delta
-            : fixAbsoluteTimestamp(d.delta, this.ts)
+            : fixAbsoluteTimestampUnchecked(d.delta, this.ts)
         if (prefixStart < 0) prefixStart = evStart
         prefix += d.size
         continue

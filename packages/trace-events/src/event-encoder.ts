@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 import type { DefinedField, EventDefinition } from './event-definition.js'
-import { utf8Length, writeUtf8 } from './utf8.js'
+import { utf8Length, utf8LengthUnchecked, writeUtf8Unchecked } from './utf8.js'
 import { badNumber, shown } from './args.js'
 
 const TWO_32 = 0x1_0000_0000
@@ -207,14 +207,14 @@ export class EventEncoder {
     const bytes = this.#bytes
     if (f.kind === 'array') {
       const at = this.#base + f.offset
-      const n = writeUtf8(bytes, at, text, f.length - 1)
+      const n = writeUtf8Unchecked(bytes, at, text, f.length - 1)
       bytes.fill(0, at + n, at + f.length)
       return n + 1
     }
     const start = f.kind === 'trailing' ? this.#base + f.offset : this.#cursor
     const room = this.#limit - start - 1
-    const n = writeUtf8(bytes, start, text, room < 0 ? 0 : room)
-    if (n !== utf8Length(text) || room < 0)
+    const n = writeUtf8Unchecked(bytes, start, text, room < 0 ? 0 : room)
+    if (n !== utf8LengthUnchecked(text) || room < 0)
       throw new RangeError(`text: "${f.name}" does not fit in the reserved slot`)
     bytes[start + n] = 0
     this.#cursor = start + n + 1
@@ -234,8 +234,8 @@ export class EventEncoder {
     const start = this.#base + f.offset
     const nl = text.endsWith('\n') ? 0 : 1
     const room = this.#limit - start - 1 - nl
-    const n = writeUtf8(this.#bytes, start, text, room < 0 ? 0 : room)
-    if (room < 0 || n !== utf8Length(text))
+    const n = writeUtf8Unchecked(this.#bytes, start, text, room < 0 ? 0 : room)
+    if (room < 0 || n !== utf8LengthUnchecked(text))
       throw new RangeError(`text: the text does not fit in the reserved slot`)
     if (nl === 1) this.#bytes[start + n] = 0x0a
     this.#bytes[start + n + nl] = 0

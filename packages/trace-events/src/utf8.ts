@@ -10,6 +10,11 @@ import { badNumber, shown } from './args.js'
 /** Bytes of `text` in UTF-8 (the `strlen` of what the kernel's `__assign_str` copies). */
 export function utf8Length(text: string): number {
   if (typeof text !== 'string') badText(text)
+  return utf8LengthUnchecked(text)
+}
+
+/** @internal {@link utf8Length} of a string the caller checked (the encoder's write path). */
+export function utf8LengthUnchecked(text: string): number {
   let n = 0
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
@@ -41,6 +46,19 @@ export function writeUtf8(bytes: Uint8Array, at: number, text: string, limit: nu
     at + limit <= bytes.length
   ))
     badWriteArgs(bytes, at, text, limit)
+  return writeUtf8Unchecked(bytes, at, text, limit)
+}
+
+/**
+ * @internal {@link writeUtf8} for the encoder, whose `at` and `limit` lie inside its slot and
+ * whose `text` it checked (the write path).
+ */
+export function writeUtf8Unchecked(
+  bytes: Uint8Array,
+  at: number,
+  text: string,
+  limit: number,
+): number {
   let o = at
   const end = at + limit
   for (let i = 0; i < text.length; i++) {
