@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect } from 'vitest'
+import { afterAll, beforeAll, describe, expect } from 'vitest'
 import * as td from '@onering/trace-dat'
 import {
   TraceDatRecorder,
@@ -28,7 +28,13 @@ import { EventEncoder, EventIdAllocator, defineEvent } from '@onering/trace-even
 import { checkTable, type Made, type Row, type Table } from './table.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'onering-misuse-trace-dat-'))
+// a bad `path` that is still a string ('x', '1') is a file name: it lands in the test's directory
+const cwd = process.cwd()
+beforeAll(() => {
+  process.chdir(dir)
+})
 afterAll(() => {
+  process.chdir(cwd)
   rmSync(dir, { recursive: true, force: true })
 })
 let files = 0
