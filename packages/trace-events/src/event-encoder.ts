@@ -80,9 +80,8 @@ export class EventEncoder {
   ): void {
     const fixed = this.definition.fixedSize
     if (!(
-      bytes instanceof Uint8Array &&
-      view instanceof DataView &&
-      view.byteLength === bytes.length &&
+      // the pair of the previous event (a ring's bytes and view) was checked then
+      ((bytes === this.#bytes && view === this.#view) || samePair(bytes, view)) &&
       Number.isInteger(offset) &&
       Number.isInteger(capacity) &&
       offset >= 0 &&
@@ -288,6 +287,11 @@ export class EventEncoder {
   end(): number {
     return this.#cursor - this.#base
   }
+}
+
+/** A Uint8Array and a DataView of the same length (the same memory, as `begin` asks). */
+function samePair(bytes: Uint8Array, view: DataView): boolean {
+  return bytes instanceof Uint8Array && view instanceof DataView && view.byteLength === bytes.length
 }
 
 /** The typed error for a bad `text` (cold). */
