@@ -265,21 +265,39 @@ const table: Table = {
   writeTimeEvent: pure(
     () => [dv(), 8, RINGBUF_TYPE_TIME_EXTEND, 1 << 28],
     ['dv', 'off', 'type', 'value'],
+    { ok: { value: ['huge'] } }, // a TIME_STAMP holds 59 bits
   ),
   readTimeEvent: pure(() => [dv(), 8], ['dv', 'off']),
-  fixAbsoluteTimestamp: pure(() => [1000, 999], ['value', 'previous']),
+  // timestamps pass 2^53 ns after 104 days of uptime; a TIME_STAMP holds 59 bits
+  fixAbsoluteTimestamp: pure(() => [1000, 999], ['value', 'previous'], {
+    ok: { value: ['huge'], previous: ['huge'] },
+  }),
   writePadding: pure(() => [dv(), 8, 16, 0], ['dv', 'off', 'total', 'delta']),
-  needsTimeExtend: pure(() => [100], ['delta']),
-  decodeEvent: pure(() => {
-    const d = dv()
-    ftrace.writeDataHeader(d, 8, 16, 100)
-    return [d, 8, 64, decodedRecord()]
-  }, ['dv', 'off', 'end', 'out']),
+  needsTimeExtend: pure(() => [100], ['delta'], { ok: { delta: ['huge'] } }),
+  decodeEvent: pure(
+    () => {
+      const d = dv()
+      ftrace.writeDataHeader(d, 8, 16, 100)
+      return [d, 8, 64, decodedRecord()]
+    },
+    ['dv', 'off', 'end', 'out'],
+    {
+      // `out` is filled in: what its keys held before does not matter, any object takes them
+      shallow: ['out'],
+      ok: { out: ['object', 'array', 'bytes'] },
+    },
+  ),
   // ---- raw sub-buffers
-  'new SubbufReader': pure(() => {
-    const r = rawSubbuf()
-    return [r.bytes, r.size]
-  }, ['bytes', 'subbufSize']),
+  'new SubbufReader': pure(
+    () => {
+      const r = rawSubbuf()
+      return [r.bytes, r.size]
+    },
+    ['bytes', 'subbufSize'],
+    {
+      ok: { bytes: ['bytes'] }, // any length: `load` checks that a sub-buffer fits
+    },
+  ),
   'SubbufReader#load': {
     make: () => {
       const r = rawSubbuf()
@@ -313,6 +331,7 @@ const table: Table = {
     },
     names: ['bytes', 'offset'],
     ok: { offset: ['undefined'] },
+    aka: { bytes: ['offset'] }, // a short `bytes`: the meta page does not fit at `offset`
   },
   // ---- allocation
   ring_buffer_alloc: pure(
@@ -333,7 +352,8 @@ const table: Table = {
   ring_buffer_size: cpuRow(),
   ring_buffer_max_event_size: B(() => [], []),
   ring_buffer_resize: B(() => [16384, -1], ['size', 'cpu'], { ok: ALL }),
-  ring_buffer_change_overwrite: B(() => [1], ['val'], { ok: { val: ['boolean'] } }),
+  // the kernel's int: non-zero is true
+  ring_buffer_change_overwrite: B(() => [1], ['val'], { ok: { val: ['boolean', 'negative'] } }),
   ring_buffer_subbuf_order_get: B(() => [], []),
   ring_buffer_subbuf_size_get: B(() => [], []),
   ring_buffer_subbuf_order_set: B(() => [0], ['order']),
@@ -346,7 +366,9 @@ const table: Table = {
   ring_buffer_discard_commit: B((b) => [ring_buffer_lock_reserve(b, 8)], ['event'], {
     freed: undefined,
   }),
-  ring_buffer_write: B(() => [3, Uint8Array.of(1, 2, 3)], ['length', 'data']),
+  ring_buffer_write: B(() => [3, Uint8Array.of(1, 2, 3)], ['length', 'data'], {
+    ok: { data: ['bytes'] }, // another 3-byte array: a valid event
+  }),
   // ---- trace events (trace-event.ts)
   currentTid: pure(() => [], []),
   trace_event_buffer_reserve: B(() => [encoder(), 8], ['encoder', 'dynamicBytes'], {
@@ -412,7 +434,7 @@ const table: Table = {
   ring_buffer_read_page: B(
     (b) => [ring_buffer_alloc_read_page(b, 0), 4096, 0, 0],
     ['page', 'len', 'cpu', 'full'],
-    { ok: { full: ['negative', 'huge', 'boolean'] } }, // the kernel's int: non-zero is true
+    { ok: { full: ['negative', 'boolean'] } }, // the kernel's int: non-zero is true
   ),
   ring_buffer_read_page_data: {
     make: () => {

@@ -187,6 +187,10 @@ const EL = (
   ...extra,
 })
 
+/** `{}` is a complete attr: every field has its default (0). */
+const ATTR_EMPTY = { attr: ['object'], init: ['object'] } as const
+/** A capability bit that is not set is named by the kernel's `cap_user_time*` field. */
+const CAP_NAMES = { 'tc.capabilities': ['cap_user_time', 'cap_user_time_zero'] }
 const pure = (args: () => unknown[], names: string[], extra: Partial<Row> = {}): Row => ({
   make: () => ({ args: args() }),
   names,
@@ -232,14 +236,28 @@ const RECORDS: Record<string, () => Record<string, unknown>> = {
   AuxOutputHwId: () => ({ hw_id: 1n }),
 }
 const recordRows: Table = {}
+/**
+ * What the bad values of a kind's fields mean: documented values of the same shape (an empty
+ * SWITCH, an empty namespaces list, any bytes of a TEXT_POKE), and the names an error may give.
+ */
+const RECORD_EXTRA: Record<string, Partial<Row>> = {
+  Switch: { ok: { fields: ['object'] } }, // every SWITCH field is optional
+  Namespaces: { ok: { 'fields.namespaces': ['array'] } }, // nr_namespaces 0
+  TextPoke: { ok: { 'fields.old_bytes': ['bytes'], 'fields.new_bytes': ['bytes'] } },
+  // a values object without its `value`: the error names the missing READ.values.value
+  Read: { aka: { 'fields.values': ['READ.values.value'] } },
+}
 for (const [kind, fields] of Object.entries(RECORDS)) {
+  const extra = RECORD_EXTRA[kind] ?? {}
   recordRows[`sizeOf${kind}`] = pure(() => [fields(), ctx()], ['fields', 'ctx'], {
     shallow: ['ctx'],
+    ...extra,
   })
   recordRows[`write${kind}`] = pure(
     () => [new DataView(new ArrayBuffer(512)), 8, fields(), ctx()],
     ['view', 'offset', 'fields', 'ctx'],
-    { shallow: ['ctx'], aka: { offset: ['view'] } }, // "does not fit in the view"
+    // "does not fit in the view"
+    { shallow: ['ctx'], ...extra, aka: { offset: ['view'], ...extra.aka } },
   )
 }
 /** A PERF_RECORD_LOST_SAMPLES {lost = 1} written by hand, for perf_event_emit. */
@@ -260,7 +278,7 @@ const table: Table = {
   writeRecord: pure(
     () => [new DataView(new ArrayBuffer(512)), 8, lostAsRecord(), ctx()],
     ['view', 'offset', 'record', 'ctx'],
-    { shallow: ['ctx'] },
+    { shallow: ['ctx'], aka: { offset: ['view'] } }, // "does not fit in the view"
   ),
   decodeRecordHeader: pure(() => {
     const v = new DataView(new ArrayBuffer(64))
@@ -277,17 +295,17 @@ const table: Table = {
     { shallow: ['ctx'] },
   ),
   recordContext: pure(() => [{ sample_type: PERF_SAMPLE_IP }, 1], ['attr', 'read_group_size'], {
-    ok: { read_group_size: ['undefined'] },
+    ok: { ...ATTR_EMPTY, read_group_size: ['undefined'] },
   }),
   sampleIdSize: pure(() => [ctx()], ['ctx'], { shallow: ['ctx'] }),
   // ---- attr
-  makeAttr: pure(() => [{ ...ATTR }], ['init']),
-  encodeAttr: pure(() => [{ ...ATTR }], ['attr']),
+  makeAttr: pure(() => [{ ...ATTR }], ['init'], { ok: ATTR_EMPTY, aka: { init: ['attr'] } }),
+  encodeAttr: pure(() => [{ ...ATTR }], ['attr'], { ok: ATTR_EMPTY }),
   decodeAttr: pure(() => [perf.encodeAttr(ATTR)], ['bytes']),
   effectiveAttrSize: pure(() => [128], ['size']),
   readFormatSize: pure(() => [0, 1], ['read_format', 'nr'], { ok: { nr: ['undefined'] } }),
   validateAttr: pure(() => [{ ...ATTR }, { group_size: 1 }], ['attr', 'options'], {
-    ok: { options: ['undefined', 'object'] },
+    ok: { ...ATTR_EMPTY, options: ['undefined', 'object'] },
   }),
   // ---- control page and time
   decodeCapabilities: pure(() => [0n], ['capabilities']),
@@ -321,14 +339,18 @@ const table: Table = {
   cyclesToPerfTime: pure(
     () => [{ capabilities: 24n, time_shift: 10, time_mult: 1000, time_zero: 5n }, 100n],
     ['tc', 'cyc'],
+    { aka: CAP_NAMES },
   ),
   perfTimeToCycles: pure(
     () => [{ capabilities: 24n, time_shift: 10, time_mult: 1000, time_zero: 5n }, 100n],
     ['tc', 'time'],
+    { aka: CAP_NAMES },
   ),
   cyclesToTimeDelta: pure(
     () => [{ capabilities: 24n, time_shift: 10, time_mult: 1000, time_zero: 5n }, 100n],
     ['tc', 'cyc'],
+    // a delta does not use time_zero
+    { ok: { 'tc.time_zero': '*' }, aka: CAP_NAMES },
   ),
   // ---- the consumer (libperf)
   'new PerfMmap': {
@@ -363,10 +385,6 @@ const table: Table = {
   'PerfMmap#get': MAPM(() => [], []),
   'PerfMmap#put': MAPM((e) => (perf.perf_mmap__get(e.map), []), []),
   'PerfMmap#munmap': MAPM(() => [], []),
-  'new PerfMmapEvent': pure(
-    () => [PERF_RECORD_SAMPLE, 0, new Uint8Array(16), false],
-    ['type', 'misc', 'bytes', 'copied'],
-  ),
   // ---- the ring client
   'new PerfClient': pure(() => [PAGE], ['pageSize'], { ok: { pageSize: ['undefined'] } }),
   ...Object.fromEntries(
@@ -421,6 +439,7 @@ const table: Table = {
         group_fd: ['negative', 'undefined'],
         flags: ['undefined'],
         options: ['undefined', 'object'],
+        ...ATTR_EMPTY,
       },
     },
   ),
@@ -460,6 +479,7 @@ const table: Table = {
   perf_evlist__new: pure(() => [], []),
   perf_evlist__add: pure(() => [perf_evlist__new(), { ...ATTR }], ['evlist', 'attr'], {
     shallow: ['evlist'],
+    ok: ATTR_EMPTY,
   }),
   perf_evlist__open: pure(
     () => {
@@ -480,7 +500,8 @@ const table: Table = {
     ['evlist', 'pages'],
     { shallow: ['evlist'] },
   ),
-  perf_evlist__next_mmap: EL(() => [null, false], ['map', 'overwrite']),
+  // null asks for the first map
+  perf_evlist__next_mmap: EL(() => [null, false], ['map', 'overwrite'], { ok: { map: ['null'] } }),
   perf_evlist__for_each_mmap: EL(() => [false, () => undefined], ['overwrite', 'fn'], {
     ok: { fn: ['function'] },
   }),

@@ -57,6 +57,8 @@ const tracingData = (): te.TracingData => ({
 })
 const KALLSYMS = 'ffffffff81000000 T _stext\nffffffff81000100 T start_kernel\n'
 
+/** A `bytes` too short for the payload: the error names the payload's `length` that runs past it. */
+const SHORT_BYTES = { bytes: ['length'] }
 const pure = (args: () => unknown[], names: string[], extra: Partial<Row> = {}): Row => ({
   make: () => ({ args: args() }),
   names,
@@ -158,25 +160,30 @@ const table: Table = {
   }),
   readNumberField: pure(() => [field(), ...decodeArgs()], ['field', 'bytes', 'base', 'length'], {
     shallow: ['field'],
+    aka: SHORT_BYTES,
   }),
   fieldLocation: pure(() => [field(), ...decodeArgs()], ['field', 'bytes', 'base', 'length'], {
     shallow: ['field'],
+    aka: SHORT_BYTES,
   }),
   readField: pure(() => [field(), ...decodeArgs()], ['field', 'bytes', 'base', 'length'], {
     shallow: ['field'],
+    aka: SHORT_BYTES,
   }),
   decodeEvent: pure(() => [def().format, ...decodeArgs()], ['format', 'bytes', 'base', 'length'], {
     shallow: ['format'],
+    aka: SHORT_BYTES,
   }),
   'new EventPrinter': pure(() => [def().format, { encoding: 'utf-8' }], ['format', 'options'], {
     shallow: ['format'],
     ok: { options: ['undefined', 'object'] },
   }),
-  'EventPrinter#print': method(() => new EventPrinter(def().format), decodeArgs, [
-    'bytes',
-    'base',
-    'length',
-  ]),
+  'EventPrinter#print': method(
+    () => new EventPrinter(def().format),
+    decodeArgs,
+    ['bytes', 'base', 'length'],
+    { aka: SHORT_BYTES },
+  ),
   // ---- definitions and ids
   'new EventIdAllocator': pure(() => [1000], ['first'], { ok: { first: ['undefined'] } }),
   'EventIdAllocator#isTaken': method(
@@ -194,8 +201,11 @@ const table: Table = {
     () => [],
     [],
   ),
-  defineEvent: pure(() => [spec(), new EventIdAllocator()], ['spec', 'ids']),
-  layoutEvent: pure(() => [spec(), 1000], ['spec', 'id']),
+  // an event may have no fields of its own
+  defineEvent: pure(() => [spec(), new EventIdAllocator()], ['spec', 'ids'], {
+    ok: { 'spec.fields': ['array'] },
+  }),
+  layoutEvent: pure(() => [spec(), 1000], ['spec', 'id'], { ok: { 'spec.fields': ['array'] } }),
   printEventSize: pure(() => ['hello'], ['text']),
   stringFieldSize: pure(() => ['hello'], ['text']),
   // ---- encoding
@@ -215,10 +225,11 @@ const table: Table = {
       return [bytes, new DataView(bytes.buffer), 0, 256, 7, 0, 0]
     },
     ['bytes', 'view', 'offset', 'capacity', 'pid', 'flags', 'preemptCount'],
-    { ok: { flags: ['undefined'], preemptCount: ['undefined'] } },
+    // common_pid is the kernel's int
+    { ok: { pid: ['negative'], flags: ['undefined'], preemptCount: ['undefined'] } },
   ),
   'EventEncoder#setNumber': method(begun, () => [0, 5, 0], ['index', 'value', 'element'], {
-    ok: { element: ['undefined'] },
+    ok: { value: ['negative'], element: ['undefined'] }, // negative values: two's complement
   }),
   'EventEncoder#setNumber64': method(begun, () => [1, 0, 5], ['index', 'high', 'low']),
   'EventEncoder#setString': method(begun, () => [2, 'abc'], ['index', 'text']),
@@ -275,7 +286,9 @@ const table: Table = {
   },
   // ---- text helpers
   utf8Length: pure(() => ['héllo'], ['text']),
-  writeUtf8: pure(() => [new Uint8Array(16), 0, 'héllo', 16], ['bytes', 'at', 'text', 'limit']),
+  writeUtf8: pure(() => [new Uint8Array(16), 0, 'héllo', 16], ['bytes', 'at', 'text', 'limit'], {
+    aka: { bytes: ['limit'] }, // a short `bytes`: the error names the `limit` that runs past it
+  }),
   'Kallsyms.parse': pure(() => [KALLSYMS], ['text']),
   'Kallsyms#lookup': method(
     () => Kallsyms.parse(KALLSYMS),
@@ -285,7 +298,10 @@ const table: Table = {
   parseCmdlines: pure(() => ['1 init\n'], ['text']),
   formatCmdlines: pure(() => [new Map([[1, 'init']])], ['comms']),
   // ---- the tracing-data block
-  writeTracingData: pure(() => [tracingData()], ['data']),
+  // no ftrace formats, no other systems: an empty list is a valid block
+  writeTracingData: pure(() => [tracingData()], ['data'], {
+    ok: { 'data.ftraceFormats': ['array'], 'data.systems': ['array'] },
+  }),
   readTracingData: pure(() => [writeTracingData(tracingData()), 0], ['bytes', 'offset'], {
     ok: { offset: ['undefined'] },
   }),

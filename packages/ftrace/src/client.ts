@@ -15,16 +15,17 @@ import {
   RINGBUF_TYPE_PADDING,
   RINGBUF_TYPE_TIME_EXTEND,
   RINGBUF_TYPE_TIME_STAMP,
+  TS_MASK,
 } from './constants.js'
 import {
-  eventLength,
-  fixAbsoluteTimestamp,
-  needsTimeExtend,
-  readTimeEvent,
-  writeDataHeader,
-  writePadding,
-  writeTimeEvent,
+  eventLengthUnchecked,
+  fixAbsoluteTimestampUnchecked,
+  readTimeEventUnchecked,
+  writeDataHeaderUnchecked,
+  writePaddingUnchecked,
+  writeTimeEventUnchecked,
 } from './event.js'
+import { badNumber, badView, shown } from './args.js'
 
 /** Client flag (in `RingBuffer.clientFlags`): every event gets an absolute TIME_STAMP. */
 export const FTRACE_FLAG_ABSOLUTE = 1
@@ -37,6 +38,30 @@ function absolute(flags: number): boolean {
 
 /** Decode one kernel event at `off` (data ends at `end`) into `out`. */
 export function decodeEvent(dv: DataView, off: number, end: number, out: DecodedRecord): void {
+  if (!(
+    dv instanceof DataView &&
+    Number.isInteger(off) &&
+    Number.isInteger(end) &&
+    off >= 0 &&
+    off <= end &&
+    end <= dv.byteLength &&
+    typeof out === 'object' &&
+    out !== null
+  ))
+    badDecodeArgs(dv, off, end, out)
+  decodeEventUnchecked(dv, off, end, out)
+}
+
+/**
+ * @internal {@link decodeEvent} for the engine and the page reader, which pass their own
+ * bounded offsets (the read path).
+ */
+export function decodeEventUnchecked(
+  dv: DataView,
+  off: number,
+  end: number,
+  out: DecodedRecord,
+): void {
   out.lost = 0
   out.delta = 0
   out.payloadLength = 0
@@ -77,12 +102,26 @@ export function decodeEvent(dv: DataView, off: number, end: number, out: Decoded
   } else {
     out.kind = type === RINGBUF_TYPE_TIME_EXTEND ? RecordKind.TimeDelta : RecordKind.TimeAbsolute
     out.size = 8
-    out.delta = room >= 8 ? readTimeEvent(dv, off) : 0
+    out.delta = room >= 8 ? readTimeEventUnchecked(dv, off) : 0
   }
   if (out.size === 0 || out.size > room) {
     out.kind = RecordKind.Corrupt
     out.size = 0
   }
+}
+
+/** The typed error for arguments `decodeEvent` refused (cold). */
+function badDecodeArgs(dv: unknown, off: unknown, end: unknown, out: unknown): never {
+  if (!(dv instanceof DataView)) badView('dv', dv)
+  if (!(Number.isInteger(off) && (off as number) >= 0 && (off as number) <= dv.byteLength))
+    badNumber('off', off, `a byte offset in [0, ${dv.byteLength}]`)
+  if (!(
+    Number.isInteger(end) &&
+    (end as number) >= (off as number) &&
+    (end as number) <= dv.byteLength
+  ))
+    badNumber('end', end, `a byte offset in [off, ${dv.byteLength}]`)
+  throw new TypeError(`out: expected a DecodedRecord to fill, got ${shown(out)}`)
 }
 
 /**
@@ -102,24 +141,24 @@ export const ftraceClient: RingClient = {
   cpuAreaBytes: (g: ClientGeometry) => g.unitBytes,
   maxPayload: (capacity, flags) => capacity - 8 - (absolute(flags) ? 8 : 0),
   recordSize(length, delta, flags) {
-    const size = eventLength(length)
+    const size = eventLengthUnchecked(length)
     if (absolute(flags) || (flags & RecordFlag.FullTimestamp) !== 0) return size + 8
-    return needsTimeExtend(delta) ? size + 8 : size
+    return delta > TS_MASK ? size + 8 : size
   },
   writeRecord(dv, off, _length, size, delta, ts, flags) {
     if (absolute(flags) || (flags & RecordFlag.FullTimestamp) !== 0) {
-      writeTimeEvent(dv, off, RINGBUF_TYPE_TIME_STAMP, ts % TWO59)
-      return writeDataHeader(dv, off + 8, size - 8, 0)
+      writeTimeEventUnchecked(dv, off, RINGBUF_TYPE_TIME_STAMP, ts % TWO59)
+      return writeDataHeaderUnchecked(dv, off + 8, size - 8, 0)
     }
-    if (needsTimeExtend(delta)) {
-      writeTimeEvent(dv, off, RINGBUF_TYPE_TIME_EXTEND, delta)
-      return writeDataHeader(dv, off + 8, size - 8, 0)
+    if (delta > TS_MASK) {
+      writeTimeEventUnchecked(dv, off, RINGBUF_TYPE_TIME_EXTEND, delta)
+      return writeDataHeaderUnchecked(dv, off + 8, size - 8, 0)
     }
-    return writeDataHeader(dv, off, size, delta)
+    return writeDataHeaderUnchecked(dv, off, size, delta)
   },
   endPadding(dv, off, remaining) {
     if (remaining >= 8) {
-      writePadding(dv, off, remaining, 1)
+      writePaddingUnchecked(dv, off, remaining, 1)
       return remaining
     }
     if (remaining >= 4) dv.setUint32(off, RINGBUF_TYPE_PADDING, true)
@@ -131,9 +170,9 @@ export const ftraceClient: RingClient = {
     const type = dv.getUint32(off, true) & 31
     const prefix = type === RINGBUF_TYPE_TIME_EXTEND || type === RINGBUF_TYPE_TIME_STAMP ? 8 : 0
     const delta = dv.getUint32(off + prefix, true) >>> 5
-    writePadding(dv, off + prefix, size - prefix, delta === 0 ? 1 : delta)
+    writePaddingUnchecked(dv, off + prefix, size - prefix, delta === 0 ? 1 : delta)
   },
-  decode: decodeEvent,
+  decode: decodeEventUnchecked,
   subbufBegin(dv, pageOffset, ts) {
     setU64(dv, pageOffset, ts)
     dv.setUint32(pageOffset + 12, 0, true)
@@ -151,7 +190,7 @@ export const ftraceClient: RingClient = {
     dv.setUint32(pageOffset + 8, (info.dataBytes | flags) >>> 0, true)
     dv.setUint32(pageOffset + 12, flags !== 0 ? 0xffffffff : 0, true)
   },
-  fixAbsolute: fixAbsoluteTimestamp,
+  fixAbsolute: fixAbsoluteTimestampUnchecked,
 }
 
 registerClient(ftraceClient)

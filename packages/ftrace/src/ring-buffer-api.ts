@@ -8,6 +8,7 @@
  */
 import { ALL_CPUS, BusyError, RingBuffer, monotonicNs } from '@onering/core'
 import type { RecordIterator, RingWriter } from '@onering/core'
+import { badNumber, checkOptionsObject, shown } from './args.js'
 import { FTRACE_FLAG_ABSOLUTE, ftraceClient } from './client.js'
 import { RB_FL_OVERWRITE, RING_BUFFER_ALL_CPUS } from './constants.js'
 import { entryHeaderText, pageHeaderText } from '@onering/trace-events'
@@ -64,8 +65,18 @@ function anyMapped(buffer: TraceBuffer): boolean {
 
 /** An options object: a plain object (undefined is replaced by the default before this). */
 function checkObject(name: string, v: unknown): void {
-  if (typeof v !== 'object' || v === null || Array.isArray(v))
-    throw new TypeError(`${name}: expected an object, got ${v === null ? 'null' : typeof v}`)
+  if (v === undefined) throw new TypeError(`${name}: expected an object, got undefined`)
+  checkOptionsObject(name, v, ALLOC_OPTIONS)
+}
+
+const ALLOC_OPTIONS: readonly (keyof AllocOptions)[] = ['cpus', 'order', 'clock', 'maxByteLength']
+
+/** The kernel's `int` used as a truth value: a boolean or an integer in the int32 range. */
+function checkIntFlag(name: string, v: unknown): void {
+  if (typeof v !== 'boolean' && !(typeof v === 'number' && (v | 0) === v))
+    throw new TypeError(
+      `${name}: expected a boolean or an integer (the kernel's int), got ${shown(v)}`,
+    )
 }
 
 function checkBuffer(buffer: unknown): TraceBuffer {
@@ -83,11 +94,12 @@ export function ring_buffer_alloc(
   flags: number,
   options: AllocOptions = {},
 ): TraceBuffer {
+  if (!(Number.isSafeInteger(size) && size > 0)) badNumber('size', size, 'a byte count above 0')
   checkFlags(flags)
   checkObject('options', options)
   const order = options.order ?? 0
   if (!Number.isInteger(order) || order < 0 || order > MAX_ORDER)
-    throw new RangeError(`order: ${order} is not in [0, ${MAX_ORDER}]`)
+    throw new RangeError(`order: ${shown(order)} is not in [0, ${MAX_ORDER}]`)
   const clock = options.clock ?? 'mono'
   if (clock !== 'mono' && clock !== 'counter')
     throw new RangeError(`clock: expected 'mono' or 'counter', got ${String(clock)}`)
@@ -158,10 +170,7 @@ export function ring_buffer_resize(buffer: TraceBuffer, size: number, cpu: numbe
 
 /** `ring_buffer_change_overwrite(buffer, val)`. */
 export function ring_buffer_change_overwrite(buffer: TraceBuffer, val: number | boolean): void {
-  if (typeof val !== 'boolean' && !Number.isInteger(val))
-    throw new TypeError(
-      `val: expected a boolean or an integer (the kernel's int), got ${String(val)}`,
-    )
+  checkIntFlag('val', val)
   checkBuffer(buffer).rb.mode = val ? 'overwrite' : 'produce-consume'
 }
 
@@ -182,7 +191,7 @@ export function ring_buffer_subbuf_size_get(buffer: TraceBuffer): number {
 export function ring_buffer_subbuf_order_set(buffer: TraceBuffer, order: number): number {
   checkBuffer(buffer)
   if (!Number.isInteger(order) || order < 0 || order > MAX_ORDER)
-    throw new RangeError(`order: ${order} is not in [0, ${MAX_ORDER}]`)
+    throw new RangeError(`order: ${shown(order)} is not in [0, ${MAX_ORDER}]`)
   if (anyMapped(buffer)) return EBUSY
   const bytes = buffer.rb.size
   try {
@@ -263,8 +272,13 @@ export function ring_buffer_discard_commit(buffer: TraceBuffer, event: RingBuffe
 export function ring_buffer_write(buffer: TraceBuffer, length: number, data: Uint8Array): number {
   if (!(buffer instanceof TraceBuffer)) checkBuffer(buffer)
   if (!(data instanceof Uint8Array)) throw new TypeError('data: expected a Uint8Array')
-  if (!(length >= 0 && length <= data.length && (length | 0) === length))
-    throw new RangeError(`length: ${length} is not in [0, data.length]`)
+  if (!(
+    typeof length === 'number' &&
+    length >= 0 &&
+    length <= data.length &&
+    (length | 0) === length
+  ))
+    badNumber('length', length, `a byte count in [0, data.length = ${data.length}]`)
   const w = buffer.openWriter()
   if (w.depth > buffer.nest) return EBUSY
   const clock = buffer.clock
@@ -408,11 +422,8 @@ export function ring_buffer_read_page(
     page.cpu !== cpu
   )
     throw new TypeError('page: not a read page of this buffer and cpu')
-  if (!Number.isInteger(len) || len < 0) throw new RangeError(`len: ${len} is not a byte count`)
-  if (typeof full !== 'boolean' && !Number.isInteger(full))
-    throw new TypeError(
-      `full: expected a boolean or an integer (the kernel's int), got ${String(full)}`,
-    )
+  if (!Number.isSafeInteger(len) || len < 0) badNumber('len', len, 'a byte count')
+  checkIntFlag('full', full)
   if (len < buffer.rb.subbufSize) return -1
   if (page.lease !== null) {
     buffer.rb.releaseSubbuf(page.lease)
@@ -530,7 +541,7 @@ export function ring_buffer_iter_dropped(iter: RingBufferIter): boolean {
 
 function checkFull(full: number): number {
   if (!Number.isInteger(full) || full < 0 || full > 100)
-    throw new RangeError(`full: ${full} is not a percentage in [0, 100]`)
+    badNumber('full', full, 'a percentage in [0, 100]')
   return full
 }
 
@@ -635,7 +646,7 @@ export function ring_buffer_poll_wait(buffer: TraceBuffer, cpu: number, full = 0
 
 /** `ring_buffer_wake_waiters(buffer, cpu)`: wake every waiter of `cpu` (or all). */
 export function ring_buffer_wake_waiters(buffer: TraceBuffer, cpu: number): void {
-  checkBuffer(buffer)
+  checkBuffer(buffer).rb.checkCpu(cpu, true)
   buffer.rb.wakeWaiters(cpu)
 }
 

@@ -10,9 +10,10 @@
  * @packageDocumentation
  */
 import { RecordKind, decodedRecord, getU64 } from '@onering/core'
+import { badNumber } from './args.js'
 import { BUF_PAGE_HDR_SIZE, COMMIT_MASK, RB_MISSED_EVENTS, RB_MISSED_STORED } from './constants.js'
-import { decodeEvent } from './client.js'
-import { fixAbsoluteTimestamp } from './event.js'
+import { decodeEventUnchecked } from './client.js'
+import { fixAbsoluteTimestampUnchecked } from './event.js'
 
 /** One event of a sub-buffer, as {@link SubbufReader.next} reports it (reused). */
 export interface SubbufEvent {
@@ -91,7 +92,7 @@ export class SubbufReader {
       subbufSize > 1 << 20 ||
       (subbufSize & (subbufSize - 1)) !== 0
     )
-      throw new RangeError(`subbufSize: ${subbufSize} is not a power of two in [256, 1048576]`)
+      badNumber('subbufSize', subbufSize, 'a power of two in [256, 1048576]')
     this.bytes = bytes
     this.subbufSize = subbufSize
     this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
@@ -141,7 +142,7 @@ export class SubbufReader {
     let prefixStart = -1
     while (this.pos < this.dataBytes) {
       const at = start + this.pos
-      decodeEvent(this.dv, at, end, d)
+      decodeEventUnchecked(this.dv, at, end, d)
       // a header cut off by the commit length is malformed too
       if (d.kind === RecordKind.Corrupt || (d.kind === RecordKind.End && end - at < 4)) {
         this.corrupt = `malformed event at data offset ${this.pos}`
@@ -158,7 +159,7 @@ export class SubbufReader {
         this.ts =
           d.kind === RecordKind.TimeDelta
             ? this.ts + d.delta
-            : fixAbsoluteTimestamp(d.delta, this.ts)
+            : fixAbsoluteTimestampUnchecked(d.delta, this.ts)
         if (prefixStart < 0) prefixStart = evStart
         prefix += d.size
         continue
@@ -198,6 +199,10 @@ export function decodeRawStream(
   if (typeof fn !== 'function')
     throw new TypeError('fn: expected a function called for every event')
   const r = new SubbufReader(bytes, subbufSize)
+  if (bytes.length % subbufSize !== 0)
+    throw new RangeError(
+      `bytes: ${bytes.length} bytes are not whole ${subbufSize}-byte sub-buffers (a truncated stream?)`,
+    )
   let pages = 0
   for (let off = 0; off + subbufSize <= bytes.length; off += subbufSize) {
     r.load(off)

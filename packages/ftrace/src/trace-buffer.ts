@@ -6,6 +6,7 @@
  */
 import { RingBuffer } from '@onering/core'
 import type { RecordIterator, RingReader, RingWriter, SubbufLease } from '@onering/core'
+import { checkOptionsObject, shown } from './args.js'
 import { ftraceClient } from './client.js'
 import * as api from './ring-buffer-api.js'
 import type { AllocOptions, ConsumedEvent, RingBufferIter } from './ring-buffer-api.js'
@@ -85,8 +86,7 @@ export class TraceBuffer {
     sab: SharedArrayBuffer,
     options: { cpu?: number; clock?: TraceClock } = {},
   ): TraceBuffer {
-    if (typeof options !== 'object' || options === null || Array.isArray(options))
-      throw new TypeError('options: expected an object')
+    checkOptionsObject('options', options, ['cpu', 'clock'])
     const rb = RingBuffer.attach(
       sab,
       options.clock === undefined
@@ -113,6 +113,7 @@ export class TraceBuffer {
 
   /** Choose the ring this handle writes to. */
   setCpu(cpu: number): void {
+    this.rb.checkLive()
     this.cpu = this.rb.checkCpu(cpu)
   }
 
@@ -165,6 +166,8 @@ export class TraceBuffer {
   }
   /** Write one event (`ring_buffer_write`); false when it was not recorded. */
   write(data: Uint8Array): boolean {
+    if (!(data instanceof Uint8Array))
+      throw new TypeError(`data: expected a Uint8Array, got ${shown(data)}`)
     return api.ring_buffer_write(this, data.length, data) === 0
   }
   /** Allow one more reserve in the same context (`ring_buffer_nest_start`). */

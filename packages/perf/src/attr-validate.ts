@@ -16,7 +16,7 @@ import {
 import { checkSize, makeAttr, readFormatSize } from './attr.js'
 import { PERF_ATTR_CLOCKIDS } from './attr-layout.js'
 import type { PerfEventAttr, PerfEventAttrInit } from './attr-layout.js'
-import { checkInt, fail } from './errors.js'
+import { checkInt, fail, checkPlain } from './errors.js'
 
 /** The limit `perf_event_validate_size` puts on the `read_format` size of a group. */
 export const PERF_READ_SIZE_MAX: number = 16 * 1024
@@ -70,6 +70,7 @@ export function validateAttr(
   options: ValidateAttrOptions = {},
 ): PerfEventAttr {
   const a = makeAttr(attr)
+  checkPlain('options', options)
   checkSize(a.size)
   if (a.__reserved_1 !== 0)
     fail(

@@ -21,7 +21,7 @@ import {
   PERF_FORMAT_TOTAL_TIME_ENABLED,
   PERF_FORMAT_TOTAL_TIME_RUNNING,
 } from './constants.js'
-import { fail } from './errors.js'
+import { checkPlain, fail, shown } from './errors.js'
 import {
   PERF_ATTR_FLAG_BITS_BY_NAME,
   PERF_ATTR_PUBLISHED_SIZES,
@@ -91,6 +91,7 @@ function union<T>(a: string, av: T | undefined, b: string, bv: T | undefined, df
  */
 export function makeAttr(init: PerfEventAttrInit): PerfEventAttr {
   if (typeof init !== 'object' || init === null) fail('EINVAL', 'attr', 'expected an object')
+  checkPlain('attr', init)
   const U32 = TWO32 - 1
   const SAFE = Number.MAX_SAFE_INTEGER
   const period = union('sample_period', init.sample_period, 'sample_freq', init.sample_freq, 0)
@@ -166,6 +167,8 @@ function getU64Number(dv: DataView, off: number, field: string): number {
  * @returns the effective size
  */
 export function effectiveAttrSize(size: number): number {
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 0 || size > 0xffffffff)
+    fail('EINVAL', 'size', `${shown(size)} is not a u32 attr size`)
   return size === 0 ? PERF_ATTR_SIZE_VER0 : size
 }
 
@@ -351,6 +354,15 @@ export function decodeAttr(bytes: Uint8Array): PerfEventAttr {
  * @returns the size in bytes
  */
 export function readFormatSize(read_format: number, nr: number = 1): number {
+  if (
+    typeof read_format !== 'number' ||
+    !Number.isInteger(read_format) ||
+    read_format < 0 ||
+    read_format > 0xffffffff
+  )
+    fail('EINVAL', 'read_format', `${shown(read_format)} is not a set of PERF_FORMAT_* bits`)
+  if (typeof nr !== 'number' || !Number.isInteger(nr) || nr < 1 || nr > 0xffff)
+    fail('EINVAL', 'nr', `${shown(nr)} is not a group size in [1, 65535]`)
   let entry = 8
   let size = 0
   if (read_format & PERF_FORMAT_TOTAL_TIME_ENABLED) size += 8

@@ -14,7 +14,8 @@
  * @packageDocumentation
  */
 import { PerfEventMmapPage } from './control-page.js'
-import { fail } from './errors.js'
+import { checkOptBool, checkPlain, fail, shown } from './errors.js'
+import { PERF_MMAP_PAGE_STRUCT_SIZE } from './constants.js'
 
 /** Options of {@link PerfAuxMmap}. */
 export interface PerfAuxMmapOptions {
@@ -70,6 +71,10 @@ export class PerfAuxMmap {
   constructor(control: Uint8Array, aux: Uint8Array, options: PerfAuxMmapOptions = {}) {
     if (!(control instanceof Uint8Array)) throw new TypeError('control: expected a Uint8Array')
     if (!(aux instanceof Uint8Array)) throw new TypeError('aux: expected a Uint8Array')
+    if (control.length < PERF_MMAP_PAGE_STRUCT_SIZE)
+      fail('EINVAL', 'control', `${control.length} bytes hold no perf_event_mmap_page`)
+    checkPlain('options', options)
+    checkOptBool('options.snapshot', options.snapshot)
     const len = aux.length
     if (len === 0 || (len & (len - 1)) !== 0)
       fail('EINVAL', 'aux', `${len} bytes is not a power of two`)
@@ -123,7 +128,7 @@ export function auxtrace_mmap__read_tail(mm: PerfAuxMmap): number {
 export function auxtrace_mmap__write_tail(mm: PerfAuxMmap, tail: number): void {
   checkAuxMmap(mm)
   if (!Number.isSafeInteger(tail) || tail < 0)
-    throw new RangeError(`tail: ${String(tail)} is not an AUX position`)
+    throw new RangeError(`tail: ${shown(tail)} is not an AUX position`)
   mm.page.aux_tail = BigInt(tail)
 }
 
@@ -154,6 +159,7 @@ export function auxtrace_mmap__read(mm: PerfAuxMmap, fn: PerfAuxtraceFn): number
   checkAuxMmap(mm)
   if (mm.snapshot)
     throw new TypeError('mm: a snapshot map is read with auxtrace_mmap__read_snapshot')
+  if (typeof fn !== 'function') fail('EINVAL', 'fn', `expected a function, got ${shown(fn)}`)
   const head = auxtrace_mmap__read_head(mm)
   const old = mm.prev
   if (head === old) return 0
@@ -185,7 +191,8 @@ export function auxtrace_mmap__read_snapshot(
   checkAuxMmap(mm)
   if (!mm.snapshot) throw new TypeError('mm: not a snapshot map')
   if (!Number.isSafeInteger(snapshot_size) || snapshot_size <= 0)
-    throw new RangeError(`snapshot_size: ${String(snapshot_size)} is not a positive byte count`)
+    throw new RangeError(`snapshot_size: ${shown(snapshot_size)} is not a positive byte count`)
+  if (typeof fn !== 'function') fail('EINVAL', 'fn', `expected a function, got ${shown(fn)}`)
   const head = auxtrace_mmap__read_head(mm)
   const old = mm.prev
   if (head === old) return 0

@@ -18,7 +18,7 @@
  * @packageDocumentation
  */
 import { PERF_AUX_FLAG_OVERWRITE, PERF_AUX_FLAG_TRUNCATED } from './constants.js'
-import { PERF_ERRNO, fail } from './errors.js'
+import { PERF_ERRNO, fail, shown } from './errors.js'
 import { PerfEvent } from './event.js'
 import { perf_event_emit, timeOf } from './event-output.js'
 import type { PerfAuxArea } from './aux-area.js'
@@ -71,7 +71,7 @@ function areaOf(handle: PerfAuxHandle, fn: string): PerfAuxArea {
 
 function checkSize(size: number, field: string): number {
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
-    throw new RangeError(`${field}: ${String(size)} is not a byte count`)
+    throw new RangeError(`${field}: ${shown(size)} is not a byte count`)
   return size
 }
 

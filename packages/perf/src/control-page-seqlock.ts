@@ -14,7 +14,7 @@ import type {
   PerfMmapCapabilities,
 } from './control-page-layout.js'
 import { PerfEventMmapPage, decodeCapabilities } from './control-page.js'
-import { fail } from './errors.js'
+import { checkPlain, fail, shown } from './errors.js'
 
 const O = PerfMmapPageOffset
 
@@ -75,6 +75,11 @@ export function readSelf(
   page: PerfEventMmapPage | Uint8Array,
   options: ReadSelfOptions = {},
 ): PerfMmapSelf {
+  if (!(page instanceof PerfEventMmapPage) && !(page instanceof Uint8Array))
+    fail('EINVAL', 'page', `expected a PerfEventMmapPage or its bytes, got ${shown(page)}`)
+  checkPlain('options', options)
+  if (page instanceof Uint8Array && page.length < PERF_MMAP_PAGE_STRUCT_SIZE)
+    fail('EINVAL', 'page', `${page.length} bytes hold no perf_event_mmap_page`)
   const pc = page instanceof PerfEventMmapPage ? page : new PerfEventMmapPage(page)
   const maxTries = options.maxTries ?? 10_000
   if (typeof maxTries !== 'number' || !Number.isSafeInteger(maxTries) || maxTries < 1)
@@ -140,6 +145,9 @@ export type PerfMmapSelfUpdate = Partial<
  */
 export function writeSelf(page: PerfEventMmapPage, fields: PerfMmapSelfUpdate): void {
   if (!(page instanceof PerfEventMmapPage)) fail('EINVAL', 'page', 'expected a PerfEventMmapPage')
+  if (typeof fields !== 'object' || fields === null)
+    fail('EINVAL', 'update', `expected an object of fields, got ${shown(fields)}`)
+  checkPlain('update', fields)
   // validate first, so a bad call never leaves lock odd
   const scratch = new PerfEventMmapPage(new Uint8Array(PERF_MMAP_PAGE_STRUCT_SIZE))
   assignSelf(scratch, fields)

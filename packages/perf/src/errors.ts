@@ -56,6 +56,8 @@ export class PerfError extends Error {
    * @param field - the offending field or argument
    */
   constructor(errno: PerfErrno, message: string, field?: string) {
+    if (typeof errno !== 'string' || !Object.hasOwn(PERF_ERRNO, errno))
+      throw new TypeError(`errno: ${shown(errno)} is not an errno name of PERF_ERRNO`)
     super(`${errno}: ${message}`)
     this.name = 'PerfError'
     this.errno = errno
@@ -91,4 +93,44 @@ export function checkInt(field: string, v: unknown, min: number, max: number): n
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
     fail('EINVAL', field, `${String(v)} is not an integer in [${min}, ${max}]`)
   return v
+}
+
+/**
+ * How a bad value reads in a message (`an array`, `null`, `bigint 1`, `"x"`, `1.5`).
+ * @internal
+ */
+export function shown(v: unknown): string {
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return 'an array'
+  if (typeof v === 'string') return JSON.stringify(v)
+  if (typeof v === 'bigint') return `bigint ${v}`
+  if (typeof v === 'number' || typeof v === 'boolean' || v === undefined) return String(v)
+  return `a ${typeof v}`
+}
+
+/**
+ * An options or fields object: `undefined` (the defaults) or a plain object none of whose keys
+ * is `null` (leave a key out for its default); else EINVAL naming it.
+ *
+ * @param name - the argument's name
+ * @param v - the value
+ * @internal
+ */
+export function checkPlain(name: string, v: unknown): void {
+  if (v === undefined) return
+  const proto = typeof v === 'object' && v !== null ? (Object.getPrototypeOf(v) as unknown) : 0
+  if (proto !== Object.prototype && proto !== null)
+    fail('EINVAL', name, `expected an object, got ${shown(v)}`)
+  for (const [key, value] of Object.entries(v as object))
+    if (value === null)
+      fail('EINVAL', `${name}.${key}`, 'null is not a value (omit it for the default)')
+}
+
+/**
+ * An optional boolean argument: `undefined` or a boolean, else EINVAL naming it.
+ * @internal
+ */
+export function checkOptBool(name: string, v: unknown): void {
+  if (v !== undefined && typeof v !== 'boolean')
+    fail('EINVAL', name, `expected a boolean, got ${shown(v)}`)
 }

@@ -8,7 +8,9 @@
  *
  * @packageDocumentation
  */
-import { checkInt, fail } from './errors.js'
+import { checkInt, checkPlain, fail, shown } from './errors.js'
+
+const U64_MAX = 0xffff_ffff_ffff_ffffn
 import { PerfEvent } from './event.js'
 import { sizeOfComm, writeComm } from './records/comm.js'
 import type { PerfCommFields } from './records/comm.js'
@@ -68,6 +70,8 @@ function output(
 /** @internal A record's time: the perf clock when not given, else a safe non-negative integer (EINVAL). */
 export function timeOf(time: bigint | number | undefined): number {
   if (time === undefined) return perfClock()
+  if (typeof time !== 'number' && typeof time !== 'bigint')
+    fail('EINVAL', 'time', `expected a bigint or a number, got ${shown(time)}`)
   const t = Number(time)
   if (!Number.isSafeInteger(t) || t < 0) fail('EINVAL', 'time', `${String(time)} is not a time`)
   return t
@@ -102,6 +106,15 @@ export function perf_event_output(
   const fast = outputSampleFast(event, sample, sample.ip, sample.time, sample.period)
   if (fast !== FAST_UNHANDLED) return fast === 1
   const t = timeOf(sample.time)
+  // the period counts in event.count even when the sample does not carry it
+  const p: unknown = sample.period
+  if (
+    p !== undefined &&
+    !(typeof p === 'bigint'
+      ? p >= 0n && p <= U64_MAX
+      : Number.isSafeInteger(p) && (p as number) >= 0)
+  )
+    fail('EINVAL', 'period', `${shown(p)} is not a u64 period`)
   const sid = event.sampleId(t)
   const fields: PerfSampleFields = {
     ...sid,
@@ -185,6 +198,9 @@ function sideband<F extends { sample_id?: PerfSampleId }>(
   sizeOf: (f: F, ctx: PerfRecordContext) => number,
   writeF: (dv: DataView, off: number, f: F, ctx: PerfRecordContext) => number,
 ): boolean {
+  if (typeof fields !== 'object' || fields === null)
+    fail('EINVAL', 'fields', `expected an object of the record's fields, got ${shown(fields)}`)
+  checkPlain('fields', fields)
   if (!wanted || !event.enabled) return false
   const t = timeOf(time)
   const f: F = { ...fields, sample_id: fields.sample_id ?? event.sampleId(t) }

@@ -17,7 +17,7 @@ import {
   PERF_FLAG_FD_OUTPUT,
   PERF_FLAG_PID_CGROUP,
 } from './constants.js'
-import { checkInt, fail } from './errors.js'
+import { checkInt, fail, checkPlain, shown } from './errors.js'
 import type { PerfMapping } from './event-mmap.js'
 import { attach } from './perf-buffer.js'
 import { PERF_TYPE_TRACEPOINT } from './attr-constants.js'
@@ -142,6 +142,8 @@ export class PerfEvent {
 
   /** The `sample_id` trailer of a record this event writes at `time`. */
   sampleId(time: number): PerfSampleId {
+    if (!(Number.isSafeInteger(time) && time >= 0))
+      fail('EINVAL', 'time', `${shown(time)} is not a time (a non-negative safe integer)`)
     return {
       pid: Math.max(this.pid, 0),
       tid: Math.max(this.pid, 0),
@@ -193,6 +195,7 @@ export function perf_event_open(
   options: ValidateAttrOptions = {},
 ): PerfEvent {
   checkInt('flags', flags, 0, 2 ** 31 - 1)
+  checkPlain('options', options)
   if ((flags & ~OPEN_FLAGS) !== 0)
     fail('EINVAL', 'flags', `0x${flags.toString(16)} has bits besides PERF_FLAG_*`)
   checkInt('pid', pid, -1, 2 ** 31 - 1)

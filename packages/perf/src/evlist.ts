@@ -35,7 +35,12 @@ import {
   PROT_READ,
   PROT_WRITE,
 } from './constants.js'
-import { fail } from './errors.js'
+import { fail, shown } from './errors.js'
+
+/** A boolean argument (libperf's `bool`). */
+function checkBool(name: string, v: unknown): void {
+  if (typeof v !== 'boolean') fail('EINVAL', name, `expected a boolean, got ${shown(v)}`)
+}
 import { PerfEvent, perf_event_open } from './event.js'
 import { ioctl } from './event-ioctl.js'
 import { mmap, munmap } from './event-mmap.js'
@@ -168,7 +173,13 @@ function* allMaps(evlist: PerfEvlist): Generator<PerfEvlistMmap> {
  */
 export function perf_evlist__mmap(evlist: PerfEvlist, pages: number): void {
   checkEvlist(evlist)
-  if (typeof pages !== 'number' || !Number.isInteger(pages) || pages < 1 || pages & (pages - 1))
+  if (
+    typeof pages !== 'number' ||
+    !Number.isInteger(pages) ||
+    pages < 1 ||
+    pages > 1 << 20 ||
+    pages & (pages - 1)
+  )
     fail('EINVAL', 'pages', `${String(pages)} is not a power of two`)
   if (!opened(evlist)) fail('EINVAL', 'evlist', 'is not open')
   if (evlist.mmap.length + evlist.mmap_ovw.length > 0) fail('EINVAL', 'evlist', 'is already mapped')
@@ -228,6 +239,9 @@ export function perf_evlist__next_mmap(
   map: PerfMmap | null,
   overwrite: boolean,
 ): PerfMmap | null {
+  if (map !== null && !(map instanceof PerfMmap))
+    fail('EINVAL', 'map', `expected null or a PerfMmap of the list, got ${shown(map)}`)
+  checkBool('overwrite', overwrite)
   const maps = (overwrite ? checkEvlist(evlist).mmap_ovw : checkEvlist(evlist).mmap).map(
     (m) => m.map,
   )
@@ -249,7 +263,9 @@ export function perf_evlist__for_each_mmap(
   overwrite: boolean,
   fn: (map: PerfMmap, cpu: number, entry: PerfEvlistMmap) => void,
 ): void {
-  for (const m of [...perf_evlist__mmaps(evlist, overwrite)]) fn(m.map, m.cpu, m)
+  const maps = [...perf_evlist__mmaps(evlist, overwrite)]
+  if (typeof fn !== 'function') fail('EINVAL', 'fn', `expected a function, got ${shown(fn)}`)
+  for (const m of maps) fn(m.map, m.cpu, m)
 }
 
 /**
@@ -264,6 +280,7 @@ export function perf_evlist__mmaps(
   overwrite: boolean,
 ): IterableIterator<PerfEvlistMmap> {
   const l = checkEvlist(evlist)
+  checkBool('overwrite', overwrite)
   return (overwrite ? l.mmap_ovw : l.mmap).values()
 }
 

@@ -13,6 +13,7 @@ import { PERF_RECORD_LOST, PerfMmapPageOffset } from './constants.js'
 import type { PerfRecordContext } from './records/context.js'
 import type { PerfSampleId } from './records/sample-id.js'
 import { sizeOfLost, writeLost } from './records/lost.js'
+import { shown } from './errors.js'
 
 /** `cap_bit0_is_deprecated`: always set by the kernel. */
 const CAP_BIT0_IS_DEPRECATED = 1 << 1
@@ -61,8 +62,13 @@ export class PerfClient implements RingClient {
 
   /** @param pageSize - the system page size the mapping imitates (4096). */
   constructor(pageSize = 4096) {
-    if (!Number.isInteger(pageSize) || pageSize < 2048 || (pageSize & (pageSize - 1)) !== 0)
-      throw new RangeError(`pageSize: ${pageSize} is not a power of two ≥ 2048`)
+    if (
+      !Number.isInteger(pageSize) ||
+      pageSize < 2048 ||
+      pageSize > 1 << 30 ||
+      (pageSize & (pageSize - 1)) !== 0
+    )
+      throw new RangeError(`pageSize: ${shown(pageSize)} is not a power of two in [2048, 2^30]`)
     this.pageSize = pageSize
   }
 

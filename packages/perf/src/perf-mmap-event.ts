@@ -43,6 +43,7 @@ export class PerfMmapEvent {
    * @param bytes - the record
    * @param copied - whether `bytes` is a copy
    */
+  /** @internal records are made by the consumer ({@link perf_mmap__read_event}), not by users */
   constructor(type: number, misc: number, bytes: Uint8Array, copied: boolean) {
     this.type_ = type
     this.misc_ = misc

@@ -46,7 +46,7 @@ import {
   PerfMmapPageOffset,
 } from './constants.js'
 import { PerfEventMmapPage, checkU64, isSharedBuffer } from './control-page.js'
-import { PERF_ERRNO, fail } from './errors.js'
+import { PERF_ERRNO, fail, checkOptBool, checkPlain } from './errors.js'
 import { PerfMmapEvent, inPlace } from './perf-mmap-event.js'
 
 const EAGAIN = -PERF_ERRNO.EAGAIN
@@ -136,8 +136,8 @@ export class PerfMmap {
    * @throws PerfError `EINVAL` if the control page geometry or an option is invalid
    */
   constructor(bytes: Uint8Array, options: PerfMmapOptions = {}) {
-    if (typeof options !== 'object' || options === null)
-      fail('EINVAL', 'options', 'expected an object')
+    checkPlain('options', options)
+    checkOptBool('options.overwrite', options.overwrite)
     this.page = new PerfEventMmapPage(bytes)
     const len = bytes.byteLength
     const dataOffset = this.page.data_offset

@@ -11,8 +11,6 @@ export type { TracecmdOptionName } from './options.js'
 export { TRACECMD_OPTION, TRACE_CLOCKS, traceClockText } from './options.js'
 export { WRITER_VERSION } from './file-options.js'
 export type { TraceMetadata } from './metadata.js'
-export type { PageSpool } from './page-spool.js'
-export { FileSpool, MemorySpool } from './page-spool.js'
 export type { TraceDatRecorderOptions, TraceDatWriteOptions } from './trace-dat-recorder.js'
 export { TraceDatRecorder, writeTraceDat } from './trace-dat-recorder.js'
 export type {

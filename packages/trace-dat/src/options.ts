@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+import { shown } from './errors.js'
 
 /** The option names of {@link TRACECMD_OPTION}. */
 export type TracecmdOptionName =
@@ -80,6 +81,8 @@ export const TRACE_CLOCKS: readonly string[] = Object.freeze([
  */
 export function traceClockText(clock: string): string {
   if (!TRACE_CLOCKS.includes(clock))
-    throw new RangeError(`clock: ${clock} is not a kernel trace clock (${TRACE_CLOCKS.join(', ')})`)
+    throw new RangeError(
+      `clock: ${shown(clock)} is not a kernel trace clock (${TRACE_CLOCKS.join(', ')})`,
+    )
   return TRACE_CLOCKS.map((c) => (c === clock ? `[${c}]` : c)).join(' ') + '\n'
 }

@@ -15,7 +15,7 @@ import {
   parseEventFormat,
 } from '@onering/trace-events'
 import type { EventFormat, FieldValue } from '@onering/trace-events'
-import { TraceDatError } from './errors.js'
+import { TraceDatError, checkOptional, checkOptions, shown } from './errors.js'
 import type { TraceDatFile } from './trace-dat-reader.js'
 
 /** One event of a trace.dat. */
@@ -82,6 +82,7 @@ function advance(c: Cursor): void {
 
 /** The parsed formats of a file by id. */
 export function fileFormats(file: TraceDatFile): Map<number, EventFormat> {
+  checkFile(file)
   const out = new Map<number, EventFormat>()
   const add = (text: string, system: string): void => {
     try {
@@ -97,11 +98,31 @@ export function fileFormats(file: TraceDatFile): Map<number, EventFormat> {
 }
 
 function checkBuffers(file: TraceDatFile, buffers: readonly number[] | undefined): number[] {
-  const list = buffers === undefined ? file.buffers.map((_, k) => k) : [...buffers]
+  checkFile(file)
+  const given: unknown = buffers
+  if (given !== undefined && !Array.isArray(given))
+    throw new TypeError(`buffers: expected an array of buffer indexes, got ${shown(given)}`)
+  const list: number[] = buffers === undefined ? file.buffers.map((_, k) => k) : [...buffers]
   for (const k of list)
     if (file.buffers[k] === undefined)
       throw new RangeError(`buffers: ${k} is not a buffer of the file`)
   return list
+}
+
+/** A file of {@link readTraceDat}: the parts the readers walk are there. */
+function checkFile(file: TraceDatFile): void {
+  const f = file as Partial<TraceDatFile> | null
+  if (
+    typeof f !== 'object' ||
+    f === null ||
+    !Array.isArray(f.buffers) ||
+    !Array.isArray(f.ftraceFormats) ||
+    !Array.isArray(f.systems) ||
+    typeof f.options !== 'object' ||
+    f.options === null ||
+    typeof f.cmdlines !== 'string'
+  )
+    throw new TypeError(`file: expected a TraceDatFile (from readTraceDat), got ${shown(file)}`)
 }
 
 /**
@@ -176,6 +197,8 @@ export function* traceDatEvents(
 
 /** Field values of an event through its format (`{}` when the file has no format for it). */
 export function eventFields(ev: TraceDatEvent): Record<string, FieldValue> {
+  if (typeof ev !== 'object' || ev === null || !(ev.bytes instanceof Uint8Array))
+    throw new TypeError(`ev: expected an event of traceDatEvents, got ${shown(ev)}`)
   if (ev.format === undefined) return {}
   return decodeEvent(ev.format, ev.bytes, ev.offset, ev.length)
 }
@@ -211,6 +234,10 @@ function time(ts: number, raw: boolean, ns: boolean): string {
  * trace-cmd's).
  */
 export function traceDatListing(file: TraceDatFile, options: ListingOptions = {}): string[] {
+  checkOptions('options', options, ['ns', 'cpus', 'buffers'])
+  checkOptional('options.ns', options.ns, 'boolean')
+  if (options.cpus !== undefined && !Array.isArray(options.cpus))
+    throw new TypeError(`options.cpus: expected an array of CPUs, got ${shown(options.cpus)}`)
   const list = checkBuffers(file, options.buffers)
   // the top-level buffer's clock decides how trace-cmd prints every timestamp
   const b = file.buffers[0]

@@ -20,7 +20,7 @@ import {
 } from '@onering/ftrace'
 import type { EventDefinition } from '@onering/trace-events'
 import type { Compression } from './compression.js'
-import { TraceDatError } from './errors.js'
+import { TraceDatError, checkOptional, checkOptions, shown } from './errors.js'
 import { cpuStatText, unameText, WRITER_VERSION } from './file-options.js'
 import { buildMetadata } from './metadata.js'
 import { FileSpool, MemorySpool } from './page-spool.js'
@@ -63,6 +63,25 @@ export interface TraceDatWriteOptions {
   readonly compression?: Compression
 }
 
+const RECORDER_OPTIONS = ['definitions', 'spoolDir', 'comms', 'clock', 'uname', 'instances']
+const WRITE_OPTIONS = ['version', 'compression']
+
+/** A recorder's options: known keys of the documented types. */
+function checkRecorderOptions(options: TraceDatRecorderOptions, known: readonly string[]): void {
+  checkOptions('options', options, known)
+  if (options.definitions !== undefined && !Array.isArray(options.definitions))
+    throw new TypeError(
+      `options.definitions: expected an array of EventDefinitions, got ${shown(options.definitions)}`,
+    )
+  checkOptional('options.spoolDir', options.spoolDir, 'string')
+  checkOptional('options.clock', options.clock, 'string')
+  checkOptional('options.uname', options.uname, 'string')
+  if (options.comms !== undefined && !(options.comms instanceof Map))
+    throw new TypeError(`options.comms: expected a Map of pid to name, got ${shown(options.comms)}`)
+  if (options.instances !== undefined && !Array.isArray(options.instances))
+    throw new TypeError(`options.instances: expected an array, got ${shown(options.instances)}`)
+}
+
 /**
  * Moves an ftrace buffer's pages into a trace.dat. Call {@link TraceDatRecorder.drain} while
  * writers run (it takes every complete page), then {@link TraceDatRecorder.finish} (it takes
@@ -83,6 +102,8 @@ export class TraceDatRecorder {
    */
   constructor(buffer: TraceBuffer, options: TraceDatRecorderOptions = {}) {
     if (!(buffer instanceof TraceBuffer)) throw new TypeError('buffer: expected a TraceBuffer')
+    buffer.rb.checkLive()
+    checkRecorderOptions(options, RECORDER_OPTIONS)
     this.buffer = buffer
     this.#options = options
     const dir = options.spoolDir
@@ -122,6 +143,8 @@ export class TraceDatRecorder {
    * pages moved.
    */
   drain(full = true): number {
+    if (typeof full !== 'boolean')
+      throw new TypeError(`full: expected a boolean, got ${shown(full)}`)
     if (this.#closed) throw new TypeError('recorder: already finished')
     let moved = 0
     for (const { buffer: b, spools } of this.#sources) {
@@ -182,9 +205,11 @@ export class TraceDatRecorder {
    * @throws TraceDatError when an event id occurs without a definition (naming the CPU).
    */
   finish(path: string, options: TraceDatWriteOptions = {}): number {
+    if (typeof path !== 'string') throw new TypeError(`path: expected a string, got ${shown(path)}`)
+    checkOptions('options', options, WRITE_OPTIONS)
     const version = options.version ?? 7
     if (version !== 6 && version !== 7)
-      throw new RangeError(`version: ${String(version)} is not 6 or 7`)
+      throw new RangeError(`version: ${shown(version)} is not 6 or 7`)
     if (options.compression !== undefined && version !== 7)
       throw new RangeError('compression: only version 7 files are compressed')
     if (version === 6)
@@ -257,5 +282,12 @@ export function writeTraceDat(
   path: string,
   options: TraceDatRecorderOptions & TraceDatWriteOptions = {},
 ): number {
-  return new TraceDatRecorder(buffer, options).finish(path, options)
+  if (typeof path !== 'string') throw new TypeError(`path: expected a string, got ${shown(path)}`)
+  checkRecorderOptions(options, [...RECORDER_OPTIONS, ...WRITE_OPTIONS])
+  const { version, compression, ...recorder } = options
+  const write = {
+    ...(version === undefined ? {} : { version }),
+    ...(compression === undefined ? {} : { compression }),
+  }
+  return new TraceDatRecorder(buffer, recorder).finish(path, write)
 }

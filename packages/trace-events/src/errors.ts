@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+import { badNumber, shown } from './args.js'
 
 /**
  * A kernel event `format` file (tracefs `events/<system>/<event>/format`) that cannot be parsed,
@@ -17,6 +18,7 @@ export class EventFormatError extends Error {
 
   /** @param message what is wrong; @param line 1-based line of the format text. */
   constructor(message: string, line: number) {
+    if (!(Number.isSafeInteger(line) && line >= 0)) badNumber('line', line, 'a line number')
     super(`format line ${line}: ${message}`)
     this.name = 'EventFormatError'
     this.line = line
@@ -34,6 +36,8 @@ export class PrintFmtError extends Error {
 
   /** @param message what is unsupported or malformed; @param position character position. */
   constructor(message: string, position: number) {
+    if (!(Number.isSafeInteger(position) && position >= 0))
+      badNumber('position', position, 'a character position')
     super(`print fmt at ${position}: ${message}`)
     this.name = 'PrintFmtError'
     this.position = position
@@ -52,6 +56,9 @@ export class TracingDataError extends Error {
 
   /** @param section the section being read; @param offset byte offset; @param message what is wrong. */
   constructor(section: string, offset: number, message: string) {
+    if (typeof section !== 'string')
+      throw new TypeError(`section: expected a section name, got ${shown(section)}`)
+    if (!(Number.isSafeInteger(offset) && offset >= 0)) badNumber('offset', offset, 'a byte offset')
     super(`tracing data, ${section} at byte ${offset}: ${message}`)
     this.name = 'TracingDataError'
     this.section = section

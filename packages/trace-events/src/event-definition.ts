@@ -7,9 +7,10 @@
  *
  * @packageDocumentation
  */
-import type { EventIdAllocator } from './event-ids.js'
+import { EventIdAllocator } from './event-ids.js'
 import type { EventFormat } from './event-format.js'
 import { parseEventFormat } from './event-format.js'
+import { badNumber, shown } from './args.js'
 
 /** Integer field types, as the kernel writes them in `format` files. */
 export type ScalarType =
@@ -228,11 +229,30 @@ function fieldLine(f: DefinedField): string {
  *   collides.
  */
 export function defineEvent(spec: EventSpec, ids: EventIdAllocator): EventDefinition {
-  if (!IDENT.test(spec.system))
-    throw new TypeError(`system: "${spec.system}" is not a C identifier`)
-  if (!IDENT.test(spec.name)) throw new TypeError(`name: "${spec.name}" is not a C identifier`)
+  checkSpec(spec)
+  if (!(ids instanceof EventIdAllocator))
+    throw new TypeError(`ids: expected an EventIdAllocator, got ${shown(ids)}`)
   const id = spec.id === undefined ? ids.next() : ids.reserve(spec.id)
   return layoutEvent(spec, id)
+}
+
+/** The shape of an {@link EventSpec}: names that are C identifiers, an array of fields. */
+function checkSpec(spec: EventSpec): void {
+  const s = spec as Partial<Record<keyof EventSpec, unknown>> | null
+  if (typeof s !== 'object' || s === null || Array.isArray(s))
+    throw new TypeError(`spec: expected an EventSpec object, got ${shown(spec)}`)
+  if (typeof s.system !== 'string' || !IDENT.test(s.system))
+    throw new TypeError(`system: ${shown(s.system)} is not a C identifier`)
+  if (typeof s.name !== 'string' || !IDENT.test(s.name))
+    throw new TypeError(`name: ${shown(s.name)} is not a C identifier`)
+  if (!Array.isArray(s.fields))
+    throw new TypeError(`fields: expected an array of field specs, got ${shown(s.fields)}`)
+  ;(s.fields as unknown[]).forEach((f, k) => {
+    if (typeof f !== 'object' || f === null || typeof (f as FieldSpec).name !== 'string')
+      throw new TypeError(`fields[${k}]: expected { name, type, array? }, got ${shown(f)}`)
+  })
+  if (s.printFmt !== undefined && typeof s.printFmt !== 'string')
+    throw new TypeError(`printFmt: expected a string, got ${shown(s.printFmt)}`)
 }
 
 /**
@@ -240,6 +260,8 @@ export function defineEvent(spec: EventSpec, ids: EventIdAllocator): EventDefini
  * whose ids are the kernel's.
  */
 export function layoutEvent(spec: EventSpec, id: number): EventDefinition {
+  checkSpec(spec)
+  if (!Number.isInteger(id) || id < 0 || id > 0xffff) badNumber('id', id, 'a u16 event id')
   const fields: DefinedField[] = []
   const seen = new Set<string>()
   let end = COMMON_FIELDS_SIZE

@@ -7,12 +7,14 @@
  * @packageDocumentation
  */
 import type { DefinedField, EventDefinition } from './event-definition.js'
-import { utf8Length, writeUtf8 } from './utf8.js'
+import { utf8Length, utf8LengthUnchecked, writeUtf8Unchecked } from './utf8.js'
+import { badNumber, shown } from './args.js'
 
 const TWO_32 = 0x1_0000_0000
 
 /** Payload bytes `__assign_str` stores for `text`: its UTF-8 bytes and a NUL. */
 export function stringFieldSize(text: string): number {
+  if (typeof text !== 'string') badText(text)
   return utf8Length(text) + 1
 }
 
@@ -33,6 +35,18 @@ export class EventEncoder {
 
   /** @param definition the event whose payloads this encoder writes. */
   constructor(definition: EventDefinition) {
+    const d = definition as Partial<EventDefinition> | null
+    if (
+      typeof d !== 'object' ||
+      d === null ||
+      !Array.isArray(d.fields) ||
+      !Number.isInteger(d.fixedSize) ||
+      !Number.isInteger(d.id) ||
+      typeof d.name !== 'string'
+    )
+      throw new TypeError(
+        `definition: expected an EventDefinition (from layoutEvent or defineEvent), got ${shown(definition)}`,
+      )
     this.definition = definition
   }
 
@@ -42,6 +56,8 @@ export class EventEncoder {
    * count per array.
    */
   size(dynamicBytes = 0): number {
+    if (!(Number.isSafeInteger(dynamicBytes) && dynamicBytes >= 0))
+      badNumber('dynamicBytes', dynamicBytes, 'a byte count')
     return this.definition.fixedSize + dynamicBytes
   }
 
@@ -63,10 +79,22 @@ export class EventEncoder {
     preemptCount = 0,
   ): void {
     const fixed = this.definition.fixedSize
-    if (!(offset >= 0 && capacity >= fixed && offset + capacity <= bytes.length))
-      throw new RangeError(
-        `capacity: ${capacity} bytes at offset ${offset} cannot hold the ${fixed} fixed bytes of ${this.definition.name} in a ${bytes.length}-byte buffer`,
-      )
+    if (!(
+      // the pair of the previous event (a ring's bytes and view) was checked then
+      ((bytes === this.#bytes && view === this.#view) || samePair(bytes, view)) &&
+      Number.isInteger(offset) &&
+      Number.isInteger(capacity) &&
+      offset >= 0 &&
+      capacity >= fixed &&
+      offset + capacity <= bytes.length &&
+      typeof pid === 'number' &&
+      (pid | 0) === pid &&
+      typeof flags === 'number' &&
+      (flags & 0xff) === flags &&
+      typeof preemptCount === 'number' &&
+      (preemptCount & 0xff) === preemptCount
+    ))
+      badBegin(this.definition, bytes, view, offset, capacity, pid, flags, preemptCount)
     this.#bytes = bytes
     this.#view = view
     this.#base = offset
@@ -80,30 +108,52 @@ export class EventEncoder {
   }
 
   #field(index: number): DefinedField {
-    const f = this.definition.fields[index]
+    // a string or a bigint would index the array too: only numbers are indices
+    const f = typeof index === 'number' ? this.definition.fields[index] : undefined
     if (f === undefined)
-      throw new RangeError(`index: ${index} is not a field of ${this.definition.name}`)
+      throw new (typeof index === 'number' ? RangeError : TypeError)(
+        `index: ${shown(index)} is not a field of ${this.definition.name}`,
+      )
     return f
   }
 
-  #put(at: number, size: number, value: number): void {
+  /** Store `value` in a `size`-byte integer; false (nothing stored) when it does not fit. */
+  #put(at: number, size: number, value: number): boolean {
     const v = this.#view
     switch (size) {
       case 1:
+        if (!(
+          typeof value === 'number' &&
+          value >= -0x80 &&
+          value <= 0xff &&
+          (value | 0) === value
+        ))
+          return false
         v.setUint8(at, value & 0xff)
         break
       case 2:
+        if (!(
+          typeof value === 'number' &&
+          value >= -0x8000 &&
+          value <= 0xffff &&
+          (value | 0) === value
+        ))
+          return false
         v.setUint16(at, value & 0xffff, true)
         break
       case 4:
+        if (!(typeof value === 'number' && ((value | 0) === value || value >>> 0 === value)))
+          return false
         v.setUint32(at, value >>> 0, true)
         break
       default: {
+        if (!Number.isSafeInteger(value)) return false
         const high = Math.floor(value / TWO_32)
         v.setUint32(at, value - high * TWO_32, true)
         v.setUint32(at + 4, high >>> 0, true)
       }
     }
+    return true
   }
 
   /**
@@ -112,10 +162,18 @@ export class EventEncoder {
    */
   setNumber(index: number, value: number, element = 0): void {
     const f = this.#field(index)
-    if (f.kind === 'scalar') this.#put(this.#base + f.offset, f.size, value)
-    else if (f.kind === 'array' && element >= 0 && element < f.length)
-      this.#put(this.#base + f.offset + element * f.elementSize, f.elementSize, value)
-    else throw new RangeError(`setNumber: ${f.name}[${element}] is not a scalar or array element`)
+    let at: number
+    if (f.kind === 'scalar' && element === 0) at = this.#base + f.offset
+    else if (
+      f.kind === 'array' &&
+      typeof element === 'number' &&
+      element >= 0 &&
+      element < f.length &&
+      (element | 0) === element
+    )
+      at = this.#base + f.offset + element * f.elementSize
+    else return badElement(f, element)
+    if (!this.#put(at, f.elementSize, value)) badValue('value', value, f)
   }
 
   /**
@@ -125,7 +183,9 @@ export class EventEncoder {
   setNumber64(index: number, high: number, low: number): void {
     const f = this.#field(index)
     if (f.kind !== 'scalar' || f.size !== 8)
-      throw new RangeError(`setNumber64: ${f.name} is not a 64-bit scalar`)
+      throw new RangeError(`index: field ${f.name} is not a 64-bit scalar`)
+    if (!(typeof high === 'number' && high >>> 0 === high)) badNumber('high', high, 'a u32')
+    if (!(typeof low === 'number' && low >>> 0 === low)) badNumber('low', low, 'a u32')
     this.#view.setUint32(this.#base + f.offset, low >>> 0, true)
     this.#view.setUint32(this.#base + f.offset + 4, high >>> 0, true)
   }
@@ -141,19 +201,20 @@ export class EventEncoder {
   setString(index: number, text: string): number {
     const f = this.#field(index)
     if (f.type !== 'char' || f.kind === 'scalar')
-      throw new RangeError(`setString: ${f.name} is not a char array`)
+      throw new RangeError(`index: field ${f.name} is not a char array`)
+    if (typeof text !== 'string') badText(text)
     const bytes = this.#bytes
     if (f.kind === 'array') {
       const at = this.#base + f.offset
-      const n = writeUtf8(bytes, at, text, f.length - 1)
+      const n = writeUtf8Unchecked(bytes, at, text, f.length - 1)
       bytes.fill(0, at + n, at + f.length)
       return n + 1
     }
     const start = f.kind === 'trailing' ? this.#base + f.offset : this.#cursor
     const room = this.#limit - start - 1
-    const n = writeUtf8(bytes, start, text, room < 0 ? 0 : room)
-    if (n !== utf8Length(text) || room < 0)
-      throw new RangeError(`setString: "${f.name}" does not fit in the reserved slot`)
+    const n = writeUtf8Unchecked(bytes, start, text, room < 0 ? 0 : room)
+    if (n !== utf8LengthUnchecked(text) || room < 0)
+      throw new RangeError(`text: "${f.name}" does not fit in the reserved slot`)
     bytes[start + n] = 0
     this.#cursor = start + n + 1
     if (f.kind === 'dynamic') this.#location(f, start, n + 1)
@@ -167,13 +228,14 @@ export class EventEncoder {
   setMarkerText(index: number, text: string): number {
     const f = this.#field(index)
     if (f.kind !== 'trailing' || f.type !== 'char')
-      throw new RangeError(`setMarkerText: ${f.name} is not a trailing char[] field`)
+      throw new RangeError(`index: field ${f.name} is not a trailing char[] field`)
+    if (typeof text !== 'string') badText(text)
     const start = this.#base + f.offset
     const nl = text.endsWith('\n') ? 0 : 1
     const room = this.#limit - start - 1 - nl
-    const n = writeUtf8(this.#bytes, start, text, room < 0 ? 0 : room)
-    if (room < 0 || n !== utf8Length(text))
-      throw new RangeError(`setMarkerText: the text does not fit in the reserved slot`)
+    const n = writeUtf8Unchecked(this.#bytes, start, text, room < 0 ? 0 : room)
+    if (room < 0 || n !== utf8LengthUnchecked(text))
+      throw new RangeError(`text: the text does not fit in the reserved slot`)
     if (nl === 1) this.#bytes[start + n] = 0x0a
     this.#bytes[start + n + nl] = 0
     this.#cursor = start + n + nl + 1
@@ -189,20 +251,24 @@ export class EventEncoder {
   setArray(index: number, values: ArrayLike<number>): void {
     const f = this.#field(index)
     const es = f.elementSize
-    if (f.kind === 'scalar') throw new RangeError(`setArray: ${f.name} is a scalar`)
+    if (f.kind === 'scalar') throw new RangeError(`index: field ${f.name} is a scalar`)
+    if (typeof values !== 'object' || values === null || typeof values.length !== 'number')
+      throw new TypeError(`values: expected an array of numbers, got ${shown(values)}`)
     if (f.kind === 'array') {
       if (values.length > f.length)
-        throw new RangeError(`setArray: ${values.length} values for ${f.name}[${f.length}]`)
+        throw new RangeError(`values: ${values.length} values for ${f.name}[${f.length}]`)
       const at = this.#base + f.offset
-      for (let k = 0; k < values.length; k++) this.#put(at + k * es, es, values[k]!)
+      for (let k = 0; k < values.length; k++)
+        if (!this.#put(at + k * es, es, values[k]!)) badValue(`values[${k}]`, values[k], f)
       this.#bytes.fill(0, at + values.length * es, at + f.size)
       return
     }
     const start = f.kind === 'trailing' ? this.#base + f.offset : this.#cursor
     const n = values.length * es
     if (start + n > this.#limit || n > 0xffff)
-      throw new RangeError(`setArray: ${values.length} values of ${f.name} do not fit`)
-    for (let k = 0; k < values.length; k++) this.#put(start + k * es, es, values[k]!)
+      throw new RangeError(`values: ${values.length} values of ${f.name} do not fit`)
+    for (let k = 0; k < values.length; k++)
+      if (!this.#put(start + k * es, es, values[k]!)) badValue(`values[${k}]`, values[k], f)
     this.#cursor = start + n
     if (f.kind === 'dynamic') this.#location(f, start, n)
   }
@@ -221,4 +287,70 @@ export class EventEncoder {
   end(): number {
     return this.#cursor - this.#base
   }
+}
+
+/** A Uint8Array and a DataView of the same length (the same memory, as `begin` asks). */
+function samePair(bytes: Uint8Array, view: DataView): boolean {
+  return bytes instanceof Uint8Array && view instanceof DataView && view.byteLength === bytes.length
+}
+
+/** The typed error for a bad `text` (cold). */
+function badText(text: unknown): never {
+  throw new TypeError(`text: expected a string, got ${shown(text)}`)
+}
+
+/** The typed error for a value that does not fit its field (cold). */
+function badValue(name: string, value: unknown, f: DefinedField): never {
+  badNumber(
+    name,
+    value,
+    f.elementSize === 8
+      ? `a safe integer for ${f.name}`
+      : `an integer of ${f.elementSize * 8} bits (signed or unsigned) for ${f.name}`,
+  )
+}
+
+/** The typed error for an element of a field that has none (cold). */
+function badElement(f: DefinedField, element: unknown): never {
+  if (f.kind === 'scalar')
+    throw new RangeError(`element: ${shown(element)} given for the scalar ${f.name} (only 0)`)
+  if (f.kind !== 'array')
+    throw new RangeError(`index: field ${f.name} is not a scalar or a fixed array`)
+  badNumber('element', element, `an element index of ${f.name}[${f.length}]`)
+}
+
+/** The typed error for the arguments `begin` refused (cold). */
+function badBegin(
+  def: EventDefinition,
+  bytes: unknown,
+  view: unknown,
+  offset: unknown,
+  capacity: unknown,
+  pid: unknown,
+  flags: unknown,
+  preemptCount: unknown,
+): never {
+  if (!(bytes instanceof Uint8Array))
+    throw new TypeError(`bytes: expected a Uint8Array, got ${shown(bytes)}`)
+  if (!(view instanceof DataView))
+    throw new TypeError(`view: expected a DataView, got ${shown(view)}`)
+  if (view.byteLength !== bytes.length)
+    throw new RangeError(
+      `bytes: ${bytes.length} bytes, but the view has ${view.byteLength} (they must cover the same memory)`,
+    )
+  if (!(Number.isInteger(offset) && (offset as number) >= 0 && (offset as number) <= bytes.length))
+    badNumber('offset', offset, `a byte offset in [0, ${bytes.length}]`)
+  if (!(Number.isInteger(capacity) && (capacity as number) >= 0))
+    badNumber('capacity', capacity, 'a byte count')
+  if (
+    (capacity as number) < def.fixedSize ||
+    (offset as number) + (capacity as number) > bytes.length
+  )
+    throw new RangeError(
+      `capacity: ${String(capacity)} bytes at offset ${String(offset)} cannot hold the ${def.fixedSize} fixed bytes of ${def.name} in a ${bytes.length}-byte buffer`,
+    )
+  if (!(typeof pid === 'number' && (pid | 0) === pid)) badNumber('pid', pid, 'an int32 pid')
+  if (!(typeof flags === 'number' && (flags & 0xff) === flags))
+    badNumber('flags', flags, 'a u8 (common_flags)')
+  badNumber('preemptCount', preemptCount, 'a u8 (common_preempt_count)')
 }

@@ -18,6 +18,7 @@ import {
   FIELD_IS_SIGNED,
   FIELD_IS_STRING,
 } from './format-field.js'
+import { badNumber, checkOptionsObject, shown } from './args.js'
 
 /** A parsed event format (libtraceevent's `struct tep_event`, without the parsed print args). */
 export interface EventFormat {
@@ -167,9 +168,11 @@ export function parseEventFormat(
   options: ParseFormatOptions = {},
 ): EventFormat {
   if (typeof text !== 'string') throw new TypeError('text: expected the format file as a string')
+  if (typeof system !== 'string')
+    throw new TypeError(`system: expected the system name, got ${shown(system)}`)
+  checkOptionsObject('options', options, ['longSize'])
   const longSize = options.longSize ?? 8
-  if (longSize !== 4 && longSize !== 8)
-    throw new RangeError(`options.longSize: ${longSize} is not 4 or 8`)
+  if (longSize !== 4 && longSize !== 8) badNumber('options.longSize', longSize, '4 or 8')
   const lines = text.split('\n')
   let at = 0
   const expect = (re: RegExp, what: string): RegExpExecArray => {

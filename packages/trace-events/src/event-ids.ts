@@ -7,6 +7,7 @@
  *
  * @packageDocumentation
  */
+import { badNumber } from './args.js'
 
 /**
  * The ids of the built-in `ftrace` system's events (Linux 6.18 tracefs,
@@ -64,14 +65,13 @@ export class EventIdAllocator {
    */
   constructor(first: number = FIRST_USER_EVENT_ID) {
     if (!Number.isInteger(first) || first < FTRACE_RESERVED_IDS || first > MAX_EVENT_ID)
-      throw new RangeError(
-        `first: ${first} is not an id in [${FTRACE_RESERVED_IDS}, ${MAX_EVENT_ID}]`,
-      )
+      badNumber('first', first, `an id in [${FTRACE_RESERVED_IDS}, ${MAX_EVENT_ID}]`)
     this.#next = first
   }
 
   /** Whether `id` is given out, reserved, or belongs to the ftrace range. */
   isTaken(id: number): boolean {
+    if (!Number.isInteger(id) || id < 0 || id > MAX_EVENT_ID) badNumber('id', id, 'a u16 event id')
     return id < FTRACE_RESERVED_IDS || this.#taken.has(id)
   }
 
@@ -82,8 +82,7 @@ export class EventIdAllocator {
    * @throws RangeError if `id` is not a u16, is in the ftrace range, or is taken.
    */
   reserve(id: number): number {
-    if (!Number.isInteger(id) || id < 0 || id > MAX_EVENT_ID)
-      throw new RangeError(`id: ${id} is not a u16 event id`)
+    if (!Number.isInteger(id) || id < 0 || id > MAX_EVENT_ID) badNumber('id', id, 'a u16 event id')
     if (id < FTRACE_RESERVED_IDS)
       throw new RangeError(`id: ${id} belongs to the kernel's built-in ftrace events`)
     if (this.#taken.has(id)) throw new RangeError(`id: ${id} is already taken`)

@@ -15,12 +15,14 @@
 import { PrintFmtError } from './errors.js'
 import type { EventFormat } from './event-format.js'
 import { checkFormat, findAnyField } from './event-format.js'
+import { checkPayload } from './field-decoder.js'
 import type { FormatField } from './format-field.js'
 import { FIELD_IS_ARRAY, FIELD_IS_RELATIVE } from './format-field.js'
-import type { Kallsyms } from './kallsyms.js'
+import { Kallsyms } from './kallsyms.js'
 import type { OpArg, PrintArg, PrintFmt } from './print-fmt.js'
 import { parsePrintFmt } from './print-fmt.js'
 import { formatIp4, formatIp6, formatIp6Compressed } from './ip-format.js'
+import { checkOptionsObject, shown } from './args.js'
 
 const M64 = (1n << 64n) - 1n
 
@@ -414,6 +416,17 @@ export class EventPrinter {
    */
   constructor(format: EventFormat, options: PrinterOptions = {}) {
     checkFormat(format)
+    checkOptionsObject('options', options, ['symbols', 'encoding'])
+    if (
+      options.encoding !== undefined &&
+      options.encoding !== 'utf-8' &&
+      options.encoding !== 'latin1'
+    )
+      throw new TypeError(
+        `options.encoding: expected 'utf-8' or 'latin1', got ${shown(options.encoding)}`,
+      )
+    if (options.symbols !== undefined && !(options.symbols instanceof Kallsyms))
+      throw new TypeError(`options.symbols: expected a Kallsyms, got ${shown(options.symbols)}`)
     this.format = format
     if (format.system === 'ftrace' && format.name === 'bprint')
       throw new PrintFmtError('ftrace/bprint prints its binary trace_printk arguments', 0)
@@ -478,10 +491,7 @@ export class EventPrinter {
    * @throws RangeError if the payload is not inside `bytes`.
    */
   print(bytes: Uint8Array, base: number, length: number): string {
-    if (!(base >= 0 && length >= 0 && base + length <= bytes.length))
-      throw new RangeError(
-        `payload [${base}, ${base + length}) is not inside the ${bytes.length}-byte buffer`,
-      )
+    checkPayload(bytes, base, length)
     this.#bytes = bytes
     this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     this.#base = base

@@ -18,6 +18,7 @@ import {
   FIELD_IS_SIGNED,
   FIELD_IS_STRING,
 } from './format-field.js'
+import { badNumber, shown } from './args.js'
 
 /**
  * A decoded field value: a number for integers up to 4 bytes, a bigint for 8-byte integers,
@@ -39,6 +40,16 @@ function viewOf(bytes: Uint8Array): DataView {
  */
 export function readNumber(view: DataView, at: number, size: number): number | bigint {
   if (!(view instanceof DataView)) throw new TypeError('view: expected a DataView')
+  if (!(
+    Number.isInteger(at) &&
+    at >= 0 &&
+    at + (size === 1 || size === 2 || size === 4 || size === 8 ? size : 0) <= view.byteLength
+  ))
+    badNumber(
+      'at',
+      at,
+      `a byte offset of a ${String(size)}-byte number in the view's ${view.byteLength} bytes`,
+    )
   switch (size) {
     case 1:
       return view.getUint8(at)
@@ -68,13 +79,33 @@ function readSigned(view: DataView, at: number, size: number, signed: boolean): 
 }
 
 /** RangeError unless `[base, base + length)` lies inside `bytes`. */
-function checkPayload(bytes: Uint8Array, base: number, length: number): void {
-  if (!Number.isInteger(base) || !Number.isInteger(length) || base < 0 || length < 0)
-    throw new RangeError(`base ${base} / length ${length}: expected non-negative integers`)
+/** @internal A payload of `length` bytes at `base` of `bytes`. */
+export function checkPayload(bytes: Uint8Array, base: number, length: number): void {
+  if (!(bytes instanceof Uint8Array))
+    throw new TypeError(`bytes: expected a Uint8Array, got ${shown(bytes)}`)
+  if (!(Number.isInteger(base) && base >= 0 && base <= bytes.length))
+    badNumber('base', base, `a byte offset in [0, ${bytes.length}]`)
+  if (!(Number.isInteger(length) && length >= 0)) badNumber('length', length, 'a byte count')
   if (base + length > bytes.length)
     throw new RangeError(
-      `length: payload [${base}, ${base + length}) runs past the ${bytes.length}-byte buffer`,
+      `length: payload [${base}, ${base + length}) runs past the ${bytes.length} bytes of \`bytes\``,
     )
+}
+
+/** A field of a parsed format (its numbers are what the decoders index with). */
+function checkField(field: FormatField): void {
+  const f = field as Partial<FormatField> | null
+  if (
+    typeof f !== 'object' ||
+    f === null ||
+    !Number.isInteger(f.offset) ||
+    !Number.isInteger(f.size) ||
+    !Number.isInteger(f.flags) ||
+    !Number.isInteger(f.elementSize) ||
+    f.offset! < 0 ||
+    f.size! < 0
+  )
+    throw new TypeError(`field: expected a FormatField (from a parsed format), got ${shown(field)}`)
 }
 
 /**
@@ -90,6 +121,7 @@ export function readNumberField(
   base: number,
   length: number,
 ): number | bigint | undefined {
+  checkField(field)
   checkPayload(bytes, base, length)
   const s = field.size
   if ((s !== 1 && s !== 2 && s !== 4 && s !== 8) || field.offset + s > length) return undefined
@@ -116,6 +148,7 @@ export function fieldLocation(
   base: number,
   length: number,
 ): FieldLocation {
+  checkField(field)
   checkPayload(bytes, base, length)
   if ((field.flags & FIELD_IS_DYNAMIC) !== 0) {
     if (field.offset + field.size > length) return { offset: 0, length: 0 }
@@ -156,6 +189,7 @@ export function readField(
   base: number,
   length: number,
 ): FieldValue {
+  checkField(field)
   checkPayload(bytes, base, length)
   const view = viewOf(bytes)
   const signed = (field.flags & FIELD_IS_SIGNED) !== 0

@@ -11,6 +11,7 @@ import type { EventDefinition } from './event-definition.js'
 import { layoutEvent } from './event-definition.js'
 import { FTRACE_EVENT_IDS } from './event-ids.js'
 import { utf8Length } from './utf8.js'
+import { shown } from './args.js'
 
 /** `ftrace/print`: `unsigned long ip; char buf[];` with print fmt `"%ps: %s"`. */
 export const FTRACE_PRINT: EventDefinition = layoutEvent(
@@ -32,5 +33,6 @@ export const FTRACE_PRINT: EventDefinition = layoutEvent(
  * and a NUL.
  */
 export function printEventSize(text: string): number {
+  if (typeof text !== 'string') throw new TypeError(`text: expected a string, got ${shown(text)}`)
   return FTRACE_PRINT.fixedSize + utf8Length(text) + (text.endsWith('\n') ? 1 : 2)
 }

@@ -6,6 +6,7 @@
  *
  * @packageDocumentation
  */
+import { badNumber } from './args.js'
 
 /** Bytes of a sub-buffer header on a 64-bit kernel: `u64 timestamp` + `local_t commit`. */
 const PAGE_HEADER_BYTES = 16
@@ -18,9 +19,11 @@ const PAGE_HEADER_BYTES = 16
  * @throws RangeError if `subbufSize` is not an integer above the 16-byte page header.
  */
 export function pageHeaderText(subbufSize = 4096): string {
-  if (!Number.isInteger(subbufSize) || subbufSize <= PAGE_HEADER_BYTES)
-    throw new RangeError(
-      `subbufSize: ${subbufSize} is not larger than the ${PAGE_HEADER_BYTES}-byte page header`,
+  if (!Number.isInteger(subbufSize) || subbufSize <= PAGE_HEADER_BYTES || subbufSize > 0xffffffff)
+    badNumber(
+      'subbufSize',
+      subbufSize,
+      `a sub-buffer size above the ${PAGE_HEADER_BYTES}-byte page header (a u32)`,
     )
   return (
     '\tfield: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;\n' +

@@ -6,6 +6,7 @@
  *
  * @packageDocumentation
  */
+import { shown } from './args.js'
 
 /** A symbol found for an address. */
 export interface SymbolMatch {
@@ -41,12 +42,15 @@ export class Kallsyms {
    * @throws TypeError naming the 1-based line that is not a kallsyms line.
    */
   static parse(text: string): Kallsyms {
+    if (typeof text !== 'string')
+      throw new TypeError(`text: expected /proc/kallsyms text, got ${shown(text)}`)
     const entries: [bigint, string, string | undefined][] = []
     const lines = text.split('\n')
     lines.forEach((line, n) => {
       if (line === '') return
       const m = /^([0-9a-fA-F]{1,16}) (\S) (\S+)(?:\t\[(\S+)\])?/.exec(line)
-      if (m === null) throw new TypeError(`kallsyms line ${n + 1}: ${JSON.stringify(line)}`)
+      if (m === null)
+        throw new TypeError(`text: line ${n + 1} is not a kallsyms line: ${JSON.stringify(line)}`)
       const type = m[2]!
       const name = m[3]!
       if (name.startsWith('$') || type === 'a' || type === 'A') return
@@ -57,6 +61,8 @@ export class Kallsyms {
 
   /** The symbol containing `address` (libtraceevent `find_func`), or undefined. */
   lookup(address: bigint): SymbolMatch | undefined {
+    if (typeof address !== 'bigint')
+      throw new TypeError(`address: expected a bigint, got ${shown(address)}`)
     const a = this.#addresses
     let lo = 0
     let hi = a.length - 1

@@ -9,6 +9,7 @@
  * @packageDocumentation
  */
 import { PrintFmtError } from './errors.js'
+import { shown } from './args.js'
 
 /** An argument expression of a print fmt. */
 export type PrintArg =
@@ -467,6 +468,8 @@ class Parser {
  * @throws PrintFmtError for what {@link EventPrinter} does not print, with the position.
  */
 export function parsePrintFmt(text: string): PrintFmt {
+  if (typeof text !== 'string')
+    throw new TypeError(`text: expected the print fmt text, got ${shown(text)}`)
   const p = new Parser(tokenize(text), text.length)
   const format = p.string()
   const args: PrintArg[] = []

@@ -14,6 +14,7 @@
  * @packageDocumentation
  */
 import { TracingDataError } from './errors.js'
+import { badNumber, shown } from './args.js'
 
 /** The 3 magic bytes and `tracing` that start the block. */
 export const TRACING_MAGIC: readonly number[] = Object.freeze([
@@ -77,12 +78,13 @@ function hasCmdlines(version: string): boolean {
  *   or a section longer than its u32 length field allows.
  */
 export function writeTracingData(data: TracingData): Uint8Array {
+  checkTracingData(data)
   if (data.version === '' || data.version.includes('\0'))
-    throw new RangeError('version: must be a non-empty string without NUL')
+    throw new RangeError('data.version: must be a non-empty string without NUL')
   if (data.longSize !== 4 && data.longSize !== 8)
-    throw new RangeError(`longSize: ${data.longSize} is not 4 or 8`)
+    badNumber('data.longSize', data.longSize, '4 or 8')
   if (!Number.isInteger(data.pageSize) || data.pageSize <= 0 || data.pageSize > 0xffffffff)
-    throw new RangeError(`pageSize: ${data.pageSize} is not a positive u32`)
+    badNumber('data.pageSize', data.pageSize, 'a positive u32')
   const le = !data.bigEndian
   const chunks: Uint8Array[] = []
   let total = 0
@@ -175,10 +177,46 @@ export interface TracingDataRead {
  *   version (7 keeps these parts in sections), a bad long size, or any length that runs past
  *   the input.
  */
+/** The shape of a {@link TracingData}: every key there, of its type. */
+function checkTracingData(data: TracingData): void {
+  const d = data as Partial<Record<keyof TracingData, unknown>> | null
+  if (typeof d !== 'object' || d === null || Array.isArray(d))
+    throw new TypeError(`data: expected a TracingData object, got ${shown(data)}`)
+  for (const key of [
+    'version',
+    'headerPage',
+    'headerEvent',
+    'kallsyms',
+    'printkFormats',
+    'cmdlines',
+  ] as const)
+    if (typeof d[key] !== 'string')
+      throw new TypeError(`data.${key}: expected a string, got ${shown(d[key])}`)
+  if (typeof d.bigEndian !== 'boolean')
+    throw new TypeError(`data.bigEndian: expected a boolean, got ${shown(d.bigEndian)}`)
+  if (!Array.isArray(d.ftraceFormats) || !d.ftraceFormats.every((f) => typeof f === 'string'))
+    throw new TypeError(
+      `data.ftraceFormats: expected an array of format texts, got ${shown(d.ftraceFormats)}`,
+    )
+  if (!Array.isArray(d.systems))
+    throw new TypeError(`data.systems: expected an array of systems, got ${shown(d.systems)}`)
+  ;(d.systems as unknown[]).forEach((s, k) => {
+    const sys = s as Partial<TracingSystem> | null
+    if (
+      typeof sys !== 'object' ||
+      sys === null ||
+      typeof sys.name !== 'string' ||
+      !Array.isArray(sys.formats) ||
+      !sys.formats.every((f) => typeof f === 'string')
+    )
+      throw new TypeError(`data.systems[${k}]: expected { name: string, formats: string[] }`)
+  })
+}
+
 export function readTracingData(bytes: Uint8Array, offset = 0): TracingDataRead {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes: expected a Uint8Array')
   if (!Number.isInteger(offset) || offset < 0 || offset > bytes.length)
-    throw new RangeError(`offset: ${offset} is not inside the ${bytes.length}-byte input`)
+    badNumber('offset', offset, `an offset inside the ${bytes.length}-byte input`)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   let at = offset
   let section = 'magic'

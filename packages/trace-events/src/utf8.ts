@@ -5,9 +5,16 @@
  *
  * @packageDocumentation
  */
+import { badNumber, shown } from './args.js'
 
 /** Bytes of `text` in UTF-8 (the `strlen` of what the kernel's `__assign_str` copies). */
 export function utf8Length(text: string): number {
+  if (typeof text !== 'string') badText(text)
+  return utf8LengthUnchecked(text)
+}
+
+/** @internal {@link utf8Length} of a string the caller checked (the encoder's write path). */
+export function utf8LengthUnchecked(text: string): number {
   let n = 0
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
@@ -29,6 +36,29 @@ export function utf8Length(text: string): number {
  * whole is left out). Returns the bytes written. No allocation.
  */
 export function writeUtf8(bytes: Uint8Array, at: number, text: string, limit: number): number {
+  if (!(
+    bytes instanceof Uint8Array &&
+    typeof text === 'string' &&
+    Number.isInteger(at) &&
+    Number.isInteger(limit) &&
+    at >= 0 &&
+    limit >= 0 &&
+    at + limit <= bytes.length
+  ))
+    badWriteArgs(bytes, at, text, limit)
+  return writeUtf8Unchecked(bytes, at, text, limit)
+}
+
+/**
+ * @internal {@link writeUtf8} for the encoder, whose `at` and `limit` lie inside its slot and
+ * whose `text` it checked (the write path).
+ */
+export function writeUtf8Unchecked(
+  bytes: Uint8Array,
+  at: number,
+  text: string,
+  limit: number,
+): number {
   let o = at
   const end = at + limit
   for (let i = 0; i < text.length; i++) {
@@ -64,4 +94,23 @@ export function writeUtf8(bytes: Uint8Array, at: number, text: string, limit: nu
     bytes[o++] = 0x80 | (c & 0x3f)
   }
   return o - at
+}
+
+/** The typed error for a `text` that is no string (cold). */
+function badText(text: unknown): never {
+  throw new TypeError(`text: expected a string, got ${shown(text)}`)
+}
+
+/** The typed error for the arguments `writeUtf8` refused (cold). */
+function badWriteArgs(bytes: unknown, at: unknown, text: unknown, limit: unknown): never {
+  if (!(bytes instanceof Uint8Array))
+    throw new TypeError(`bytes: expected a Uint8Array, got ${shown(bytes)}`)
+  if (!(Number.isInteger(at) && (at as number) >= 0 && (at as number) <= bytes.length))
+    badNumber('at', at, `a byte offset in [0, ${bytes.length}]`)
+  if (typeof text !== 'string') badText(text)
+  badNumber(
+    'limit',
+    limit,
+    `a byte count that fits the ${bytes.length - (at as number)} bytes after at`,
+  )
 }

@@ -19,7 +19,7 @@ import {
   PERF_SAMPLE_WEIGHT,
   PERF_SAMPLE_WEIGHT_STRUCT,
 } from '../constants.js'
-import { fail } from '../errors.js'
+import { fail, shown } from '../errors.js'
 
 /**
  * What the layout of an event's records depends on. Build it with {@link recordContext} or by
@@ -61,6 +61,11 @@ export function recordContext(
   read_group_size?: number,
 ): PerfRecordContext {
   const a = makeAttr(attr)
+  if (
+    read_group_size !== undefined &&
+    !(Number.isInteger(read_group_size) && read_group_size >= 1 && read_group_size <= 0xffff)
+  )
+    fail('EINVAL', 'read_group_size', `${shown(read_group_size)} is not a group size in [1, 65535]`)
   const ctx: PerfRecordContext = {
     sample_type: a.sample_type,
     read_format: a.read_format,
@@ -121,6 +126,7 @@ export function checkContext(ctx: PerfRecordContext): void {
  * @returns the trailer size
  */
 export function sampleIdSize(ctx: PerfRecordContext): number {
+  checkContext(ctx)
   if (!ctx.sample_id_all) return 0
   const st = ctx.sample_type
   let n = 0

@@ -61,7 +61,8 @@ export function recordSize<F extends PerfRecordFieldsBase>(
   ctx: PerfRecordContext,
 ): number {
   checkContext(ctx)
-  if (typeof f !== 'object' || f === null) fail('EINVAL', codec.name, 'fields: expected an object')
+  if (typeof f !== 'object' || f === null || Array.isArray(f) || ArrayBuffer.isView(f))
+    fail('EINVAL', codec.name, 'fields: expected an object')
   const w = new ByteWriter(null, 8, codec.name)
   miscOf(codec, w, f)
   body(codec, w, f, ctx)

@@ -56,7 +56,8 @@ export function decodeRecordHeader(view: DataView, offset: number): PerfRecordHe
   if (offset + 8 > view.byteLength) {
     fail(
       'EINVAL',
-      'header',
+      // past the view: the offset is wrong; inside it: the bytes hold no whole header
+      offset > view.byteLength ? 'offset' : 'header',
       `no 8-byte header at offset ${offset} of a ${view.byteLength}-byte view`,
     )
   }
