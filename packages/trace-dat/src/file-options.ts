@@ -60,11 +60,37 @@ export interface RingCounters {
   readonly readEvents: number
 }
 
+const COUNTER_NAMES = [
+  'entries',
+  'overrun',
+  'commitOverrun',
+  'bytes',
+  'oldestEventTs',
+  'droppedEvents',
+  'readEvents',
+] as const satisfies readonly (keyof RingCounters)[]
+
 /**
  * The text of `per_cpu/cpuN/stats` (kernel `tracing_stats_read`) for a ring's counters, preceded
  * by the `CPU: N` line trace-cmd puts in front of each CPUSTAT; `now` is the clock now.
+ *
+ * @throws RangeError / TypeError naming the argument (`cpu`, `c.entries`, `now`, …) that is not
+ * a count, a time or a boolean.
  */
 export function cpuStatText(cpu: number, c: RingCounters, now: number, nsClock: boolean): string {
+  if (typeof cpu !== 'number') throw new TypeError('cpu: expected a CPU number')
+  if (!Number.isSafeInteger(cpu) || cpu < 0)
+    throw new RangeError(`cpu: ${String(cpu)} is not a CPU number`)
+  if (typeof c !== 'object' || c === null) throw new TypeError('c: expected the ring counters')
+  for (const k of COUNTER_NAMES) {
+    const v = c[k]
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+      throw new RangeError(`c.${k}: ${String(v)} is not a count`)
+  }
+  if (typeof now !== 'number') throw new TypeError('now: expected a time (a number)')
+  if (!Number.isSafeInteger(now) || now < 0)
+    throw new RangeError(`now: ${String(now)} is not a time`)
+  if (typeof nsClock !== 'boolean') throw new TypeError('nsClock: expected a boolean')
   const t = (v: number): string => (nsClock ? statsTime(v) : String(v))
   return (
     `CPU: ${cpu}\n` +

@@ -652,7 +652,14 @@ export function tep_data_comm_from_pid(tep: TepHandle, pid: number): string {
 export function tep_parse_kallsyms(tep: TepHandle, kallsyms: string): number {
   const t = checkTep(tep)
   if (typeof kallsyms !== 'string') throw new TypeError('kallsyms: expected /proc/kallsyms text')
-  t.symbols = Kallsyms.parse(kallsyms)
+  try {
+    t.symbols = Kallsyms.parse(kallsyms)
+  } catch (e) {
+    // Kallsyms.parse names its own argument `text`; here it is `kallsyms`
+    if (e instanceof TypeError)
+      throw new TypeError(`kallsyms: ${e.message.replace(/^text: /, '')}`, { cause: e })
+    throw e
+  }
   for (const e of t.events) if (e.printer !== null) e.printer = printerFor(t, e.format)
   return 0
 }
