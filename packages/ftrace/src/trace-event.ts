@@ -181,7 +181,7 @@ export function trace_event_buffer_reserve(
     throw new TypeError(`dynamicBytes: expected a byte count, got ${typeof dynamicBytes}`)
   if (!(dynamicBytes >= 0 && (dynamicBytes | 0) === dynamicBytes))
     throw new RangeError(`dynamicBytes: ${dynamicBytes} is not a byte count`)
-  const length = e.definition.fixedSize + dynamicBytes
+  const length = e.definition.structSize + dynamicBytes
   const off = reserveFor(buffer, e, length, 0)
   if (off < 0) return null
   if (openCount === OPEN_MAX) openCount = 0 // reservations never committed: forget them
@@ -268,7 +268,7 @@ export function trace_event_write(
   values: ArrayLike<TraceEventValue>,
 ): number {
   const e = checkEncoder(encoder)
-  const length = e.definition.fixedSize + dynamicSize(e, values)
+  const length = e.definition.structSize + dynamicSize(e, values)
   const off = reserveFor(buffer, e, length, 0)
   if (off < 0) return -16
   const fields = e.definition.fields

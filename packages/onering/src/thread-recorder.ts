@@ -72,7 +72,7 @@ export class Recorder implements ThreadRecorder {
    */
   writeAt(encoder: EventEncoder, values: ArrayLike<number>, timestampNs: number): boolean {
     const w = this.buffer.openWriter()
-    const length = encoder.definition.fixedSize
+    const length = encoder.definition.structSize
     const off =
       this.buffer.clockName === 'counter'
         ? w.reserve(length)

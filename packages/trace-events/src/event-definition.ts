@@ -106,6 +106,15 @@ export interface EventDefinition {
    * of an event without dynamic data (the kernel's `offsetof(entry, __data)`).
    */
   readonly fixedSize: number
+  /**
+   * `sizeof(struct trace_event_raw_<name>)`: {@link fixedSize} rounded up to the struct's
+   * alignment (its widest field's, at least `struct trace_entry`'s 4). The kernel reserves
+   * `sizeof(*entry) + __data_size` (`trace_event_raw_event_*`), so this is the payload length of
+   * an event without dynamic data, and an event with some is this plus their bytes (the items
+   * themselves start at {@link fixedSize}, `offsetof(entry, __data)`; the rest is zero here).
+   * perf's RAW sizes follow from it too.
+   */
+  readonly structSize: number
   /** The `format` file text, byte for byte as tracefs would print it. */
   readonly formatText: string
   /** {@link formatText} parsed, for the decoder and the printer. */
@@ -266,6 +275,8 @@ export function layoutEvent(spec: EventSpec, id: number): EventDefinition {
   const seen = new Set<string>()
   let end = COMMON_FIELDS_SIZE
   let hasDynamic = false
+  // struct trace_entry: u16, u8, u8, int — aligned to 4
+  let structAlign = 4
   spec.fields.forEach((fs, index) => {
     if (!IDENT.test(fs.name) || RESERVED_NAMES.has(fs.name))
       throw new TypeError(`fields[${index}].name: "${fs.name}" is not a usable C identifier`)
@@ -306,6 +317,7 @@ export function layoutEvent(spec: EventSpec, id: number): EventDefinition {
     }
     const offset = Math.ceil(end / align) * align
     end = offset + size
+    if (align > structAlign) structAlign = align
     fields.push({ name: fs.name, index, kind, type, elementSize, signed, length, offset, size })
   })
   if (hasDynamic && fields.some((f) => f.kind === 'trailing'))
@@ -324,6 +336,7 @@ export function layoutEvent(spec: EventSpec, id: number): EventDefinition {
     id,
     fields,
     fixedSize: end,
+    structSize: Math.ceil(end / structAlign) * structAlign,
     formatText,
     format: parseEventFormat(formatText, spec.system),
   }

@@ -41,6 +41,7 @@ export class EventEncoder {
       d === null ||
       !Array.isArray(d.fields) ||
       !Number.isInteger(d.fixedSize) ||
+      !Number.isInteger(d.structSize) ||
       !Number.isInteger(d.id) ||
       typeof d.name !== 'string'
     )
@@ -58,7 +59,7 @@ export class EventEncoder {
   size(dynamicBytes = 0): number {
     if (!(Number.isSafeInteger(dynamicBytes) && dynamicBytes >= 0))
       badNumber('dynamicBytes', dynamicBytes, 'a byte count')
-    return this.definition.fixedSize + dynamicBytes
+    return this.definition.structSize + dynamicBytes
   }
 
   /**
@@ -67,7 +68,8 @@ export class EventEncoder {
    * `common_pid`), zero the fixed fields and put the dynamic-data cursor after them.
    *
    * @param capacity bytes available at `offset` (the reserved slot); setters never write past it.
-   * @throws RangeError if the fixed part does not fit in `capacity` or the buffer.
+   * @throws RangeError if the struct ({@link EventDefinition.structSize}) does not fit in
+   *   `capacity` or the buffer.
    */
   begin(
     bytes: Uint8Array,
@@ -79,13 +81,14 @@ export class EventEncoder {
     preemptCount = 0,
   ): void {
     const fixed = this.definition.fixedSize
+    const struct = this.definition.structSize
     if (!(
       // the pair of the previous event (a ring's bytes and view) was checked then
       ((bytes === this.#bytes && view === this.#view) || samePair(bytes, view)) &&
       Number.isInteger(offset) &&
       Number.isInteger(capacity) &&
       offset >= 0 &&
-      capacity >= fixed &&
+      capacity >= struct &&
       offset + capacity <= bytes.length &&
       typeof pid === 'number' &&
       (pid | 0) === pid &&
@@ -99,7 +102,8 @@ export class EventEncoder {
     this.#view = view
     this.#base = offset
     this.#cursor = offset + fixed
-    this.#limit = offset + capacity
+    // the struct's tail padding follows the dynamic data: keep room for it
+    this.#limit = offset + capacity - (struct - fixed)
     bytes.fill(0, offset + 8, offset + fixed)
     view.setUint16(offset, this.definition.id, true)
     view.setUint8(offset + 2, flags)
@@ -283,9 +287,16 @@ export class EventEncoder {
     this.#view.setUint32(this.#base + f.offset, ((length << 16) | offset) >>> 0, true)
   }
 
-  /** Finish the event: returns the payload length (fixed part plus dynamic data written). */
+  /**
+   * Finish the event: returns the payload length, `sizeof(struct)` ({@link EventDefinition.structSize})
+   * plus the dynamic data written, as the kernel reserves it.
+   */
   end(): number {
-    return this.#cursor - this.#base
+    // the payload is sizeof(struct) + the dynamic bytes, as the kernel reserves it: the struct's
+    // tail padding ends up after the dynamic data, zeroed
+    const pad = this.definition.structSize - this.definition.fixedSize
+    if (pad !== 0) this.#bytes.fill(0, this.#cursor, this.#cursor + pad)
+    return this.#cursor - this.#base + pad
   }
 }
 
@@ -343,11 +354,11 @@ function badBegin(
   if (!(Number.isInteger(capacity) && (capacity as number) >= 0))
     badNumber('capacity', capacity, 'a byte count')
   if (
-    (capacity as number) < def.fixedSize ||
+    (capacity as number) < def.structSize ||
     (offset as number) + (capacity as number) > bytes.length
   )
     throw new RangeError(
-      `capacity: ${String(capacity)} bytes at offset ${String(offset)} cannot hold the ${def.fixedSize} fixed bytes of ${def.name} in a ${bytes.length}-byte buffer`,
+      `capacity: ${String(capacity)} bytes at offset ${String(offset)} cannot hold the ${def.structSize} fixed bytes of ${def.name} in a ${bytes.length}-byte buffer`,
     )
   if (!(typeof pid === 'number' && (pid | 0) === pid)) badNumber('pid', pid, 'an int32 pid')
   if (!(typeof flags === 'number' && (flags & 0xff) === flags))

@@ -34,5 +34,5 @@ export const FTRACE_PRINT: EventDefinition = layoutEvent(
  */
 export function printEventSize(text: string): number {
   if (typeof text !== 'string') throw new TypeError(`text: expected a string, got ${shown(text)}`)
-  return FTRACE_PRINT.fixedSize + utf8Length(text) + (text.endsWith('\n') ? 1 : 2)
+  return FTRACE_PRINT.structSize + utf8Length(text) + (text.endsWith('\n') ? 1 : 2)
 }
