@@ -264,11 +264,7 @@ export function decodeEvent(
   checkFormat(format)
   checkPayload(bytes, base, length)
   const out: Record<string, FieldValue> = {}
-  const common = format.commonFields
-  for (let k = 0; k < common.length; k++)
-    out[common[k]!.name] = fieldValue(common[k]!, bytes, base, length)
-  const fields = format.fields
-  for (let k = 0; k < fields.length; k++)
-    out[fields[k]!.name] = fieldValue(fields[k]!, bytes, base, length)
+  for (const f of format.commonFields) out[f.name] = fieldValue(f, bytes, base, length)
+  for (const f of format.fields) out[f.name] = fieldValue(f, bytes, base, length)
   return out
 }
