@@ -31,6 +31,7 @@ const utf8 = new TextDecoder('utf-8')
 
 /** The last `Uint8Array` a view was made for, and that view: one `DataView` per page/record. */
 let viewBytes: Uint8Array | null = null
+let viewLength = 0
 let cachedView: DataView = new DataView(new ArrayBuffer(0))
 
 /**
@@ -38,9 +39,10 @@ let cachedView: DataView = new DataView(new ArrayBuffer(0))
  * array (every field of an event, every event of a page), so reading a field allocates nothing.
  */
 function viewOf(bytes: Uint8Array): DataView {
-  if (bytes !== viewBytes || cachedView.byteLength !== bytes.byteLength) {
+  if (bytes !== viewBytes || viewLength !== bytes.byteLength) {
     cachedView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     viewBytes = bytes
+    viewLength = bytes.byteLength
   }
   return cachedView
 }
