@@ -406,6 +406,8 @@ export class EventPrinter {
   readonly #utf8: boolean
   #bytes: Uint8Array = new Uint8Array(0)
   #view: DataView = new DataView(new ArrayBuffer(0))
+  /** Fields by name, found once each (the print fmt names the same fields for every event). */
+  readonly #fields = new Map<string, FormatField>()
   #base = 0
   #length = 0
 
@@ -492,8 +494,11 @@ export class EventPrinter {
    */
   print(bytes: Uint8Array, base: number, length: number): string {
     checkPayload(bytes, base, length)
-    this.#bytes = bytes
-    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    // one view per page / record: the events of one page share it
+    if (bytes !== this.#bytes || this.#view.byteLength !== bytes.byteLength) {
+      this.#bytes = bytes
+      this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    }
     this.#base = base
     this.#length = length
     let out = ''
@@ -512,7 +517,15 @@ export class EventPrinter {
       else out += this.#pointer(p.arg, p.spec)
     }
     if (!this.#utf8) return out
-    // strings were built one character per byte: decode the bytes as UTF-8
+    // strings were built one character per byte: decode the bytes as UTF-8 (ASCII, the usual
+    // case, decodes to itself)
+    let ascii = true
+    for (let k = 0; k < out.length; k++)
+      if (out.charCodeAt(k) >= 0x80) {
+        ascii = false
+        break
+      }
+    if (ascii) return out
     const b = new Uint8Array(out.length)
     for (let k = 0; k < out.length; k++) {
       const c = out.charCodeAt(k)
@@ -523,7 +536,12 @@ export class EventPrinter {
   }
 
   #field(name: string): FormatField {
-    return findAnyField(this.format, name)!
+    let f = this.#fields.get(name)
+    if (f === undefined) {
+      f = findAnyField(this.format, name)!
+      this.#fields.set(name, f)
+    }
+    return f
   }
 
   #read(offset: number, size: number): bigint {

@@ -30,8 +30,22 @@ export type FieldValue =
 
 const utf8 = new TextDecoder('utf-8')
 
+/** The last `Uint8Array` a view was made for, and that view: one `DataView` per page/record. */
+let viewBytes: Uint8Array | null = null
+let viewLength = 0
+let cachedView: DataView = new DataView(new ArrayBuffer(0))
+
+/**
+ * A `DataView` over exactly `bytes`: the one made for the previous call when `bytes` is the same
+ * array (every field of an event, every event of a page), so reading a field allocates nothing.
+ */
 function viewOf(bytes: Uint8Array): DataView {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  if (bytes !== viewBytes || viewLength !== bytes.byteLength) {
+    cachedView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    viewBytes = bytes
+    viewLength = bytes.byteLength
+  }
+  return cachedView
 }
 
 /**
@@ -150,8 +164,22 @@ export function fieldLocation(
 ): FieldLocation {
   checkField(field)
   checkPayload(bytes, base, length)
+  locate(field, bytes, base, length)
+  return { offset: locOffset, length: locLength }
+}
+
+/** Where {@link locate} put the last field's data (no object per field). */
+let locOffset = 0
+let locLength = 0
+
+/** {@link fieldLocation} into `locOffset` / `locLength`, the payload already checked. */
+function locate(field: FormatField, bytes: Uint8Array, base: number, length: number): void {
   if ((field.flags & FIELD_IS_DYNAMIC) !== 0) {
-    if (field.offset + field.size > length) return { offset: 0, length: 0 }
+    if (field.offset + field.size > length) {
+      locOffset = 0
+      locLength = 0
+      return
+    }
     const word = Number(readNumber(viewOf(bytes), base + field.offset, field.size))
     const o = word & DATA_LOC_OFFSET_MASK
     const l = field.size === 2 ? length - o : (word >>> DATA_LOC_LENGTH_SHIFT) & 0xffff
@@ -164,19 +192,41 @@ export function fieldLocation(
         len = 0
       }
     }
-    return { offset, length: len }
+    locOffset = offset
+    locLength = len
+    return
   }
-  if (field.offset >= length) return { offset: 0, length: 0 }
-  if (field.size === 0) return { offset: field.offset, length: length - field.offset }
-  return { offset: field.offset, length: Math.min(field.size, length - field.offset) }
+  if (field.offset >= length) {
+    locOffset = 0
+    locLength = 0
+  } else {
+    locOffset = field.offset
+    locLength =
+      field.size === 0 ? length - field.offset : Math.min(field.size, length - field.offset)
+  }
 }
 
 /** The text of a string field: its bytes up to the first NUL, as UTF-8. */
 function cString(bytes: Uint8Array, from: number, to: number): string {
   let end = from
-  while (end < to && bytes[end] !== 0) end++
+  let ascii = true
+  while (end < to) {
+    const b = bytes[end]!
+    if (b === 0) break
+    if (b >= 0x80) ascii = false
+    end++
+  }
+  // short ASCII text (most field strings) is built without a subarray and a TextDecoder call
+  if (ascii && end - from <= SHORT_ASCII) {
+    let text = ''
+    for (let k = from; k < end; k++) text += String.fromCharCode(bytes[k]!)
+    return text
+  }
   return utf8.decode(bytes.subarray(from, end))
 }
+
+/** Up to this many ASCII bytes a string is built by character. */
+const SHORT_ASCII = 64
 
 /**
  * The value of `field` in the payload of `length` bytes at `bytes[base]` (see
@@ -191,6 +241,16 @@ export function readField(
 ): FieldValue {
   checkField(field)
   checkPayload(bytes, base, length)
+  return fieldValue(field, bytes, base, length)
+}
+
+/** {@link readField} of a checked payload. */
+function fieldValue(
+  field: FormatField,
+  bytes: Uint8Array,
+  base: number,
+  length: number,
+): FieldValue {
   const view = viewOf(bytes)
   const signed = (field.flags & FIELD_IS_SIGNED) !== 0
   if ((field.flags & (FIELD_IS_ARRAY | FIELD_IS_DYNAMIC)) === 0) {
@@ -199,15 +259,16 @@ export function readField(
       if (field.offset + s > length) return s === 8 ? 0n : 0
       return readSigned(view, base + field.offset, s, signed)
     }
-    const loc = fieldLocation(field, bytes, base, length)
-    return bytes.slice(base + loc.offset, base + loc.offset + loc.length)
+    locate(field, bytes, base, length)
+    return bytes.slice(base + locOffset, base + locOffset + locLength)
   }
-  const loc = fieldLocation(field, bytes, base, length)
-  const from = base + loc.offset
-  if ((field.flags & FIELD_IS_STRING) !== 0) return cString(bytes, from, from + loc.length)
+  locate(field, bytes, base, length)
+  const from = base + locOffset
+  const locLen = locLength
+  if ((field.flags & FIELD_IS_STRING) !== 0) return cString(bytes, from, from + locLen)
   const es = field.elementSize
   if (es === 1 || es === 2 || es === 4 || es === 8) {
-    const count = Math.floor(loc.length / es)
+    const count = Math.floor(locLen / es)
     if (es === 8) {
       const out: bigint[] = []
       for (let k = 0; k < count; k++) out.push(readSigned(view, from + k * 8, 8, signed) as bigint)
@@ -217,7 +278,7 @@ export function readField(
     for (let k = 0; k < count; k++) out.push(readSigned(view, from + k * es, es, signed) as number)
     return out
   }
-  return bytes.slice(from, from + loc.length)
+  return bytes.slice(from, from + locLen)
 }
 
 /**
@@ -239,7 +300,7 @@ export function decodeEvent(
   checkFormat(format)
   checkPayload(bytes, base, length)
   const out: Record<string, FieldValue> = {}
-  for (const f of format.commonFields) out[f.name] = readField(f, bytes, base, length)
-  for (const f of format.fields) out[f.name] = readField(f, bytes, base, length)
+  for (const f of format.commonFields) out[f.name] = fieldValue(f, bytes, base, length)
+  for (const f of format.fields) out[f.name] = fieldValue(f, bytes, base, length)
   return out
 }
