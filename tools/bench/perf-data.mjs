@@ -38,6 +38,7 @@ import {
   defineEvent,
   entryHeaderText,
   pageHeaderText,
+  tracepointOf,
 } from '@onering/trace-events'
 import {
   PERF_SCRIPT_LISTING_ARGS,
@@ -93,6 +94,7 @@ function ringRecords(n) {
     exclude_hv: true,
     exclude_guest: true,
   })
+  tracepointOf(SPAN) // a PERF_TYPE_TRACEPOINT event opens on a tracepoint of this thread
   perf_evlist__open(evlist, [0])
   perf_evlist__mmap(evlist, 4096)
   const enc = new EventEncoder(SPAN)

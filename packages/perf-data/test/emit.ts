@@ -29,6 +29,7 @@ import {
   EventEncoder,
   EventIdAllocator,
   pageHeaderText,
+  tracepointOf,
 } from '@onering/trace-events'
 import type { TracingData } from '@onering/trace-events'
 import { PerfDataWriter } from '../src/index.js'
@@ -132,6 +133,10 @@ export function emit(
     config: BigInt(GAUGE.id),
     sample_type: COMMON | PERF_SAMPLE_RAW,
   })
+  // a PERF_TYPE_TRACEPOINT event opens on a tracepoint of this thread (its samples are written
+  // here with perf_event_output, as a probe would write them)
+  tracepointOf(SPAN)
+  tracepointOf(GAUGE)
   perf_evlist__open(evlist, [0, 1])
   perf_evlist__mmap(evlist, 64)
   const writer = PerfDataWriter.fromEvlist(evlist, {

@@ -91,11 +91,20 @@ describe.runIf(runs)('fresh perf record files', () => {
   })
 
   it('a one-page ring: LOST is read and re-encodes', () => {
-    const { file } = record(
-      'lost',
-      ['-m', '1', '-e', 'syscalls:sys_enter_getppid'],
-      ['1', '1', '3000'],
-    )
+    // the program stops perf (SIGSTOP) for a burst; if perf still drained in time (a busy
+    // machine delays the stop), record again with a longer burst: the kernel's LOST is the input
+    let file = ''
+    for (const burst of ['3000', '30000', '300000']) {
+      ;({ file } = record(
+        'lost',
+        ['-m', '1', '-e', 'syscalls:sys_enter_getppid'],
+        ['1', '1', burst],
+      ))
+      if (
+        [...PerfDataReader.fromFile(file).records()].some((x) => x.record.type === PERF_RECORD_LOST)
+      )
+        break
+    }
     const r = PerfDataReader.fromFile(file)
     expect([...perfDataListing(r)]).toEqual(perfScript(file))
     expect(reencodeKernelRecords(r).get('LOST')).toBeGreaterThan(0)
