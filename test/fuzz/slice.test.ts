@@ -17,7 +17,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url))
 // every target of tools/fuzz/targets.mjs (a new reader added there is in the slice at once);
 // core.attach: RingBuffer.attach on mutated core buffers (per-CPU control and lock words with
 // the header checksum recomputed), then every ring read, the stats and a write.
-const TARGETS = Object.keys(targets)
+const TARGETS = Object.keys(targets as Record<string, unknown>)
 // about 6 s a target, two at a time (run.mjs splits the budget evenly)
 const BUDGET_S = 6 * Math.ceil(TARGETS.length / 2)
 

@@ -230,6 +230,24 @@ function readPage(t: TracefsCpu, buffer: Uint8Array, full: boolean): number {
   return t.subbufSize
 }
 
+const nap = new Int32Array(new SharedArrayBuffer(4))
+
+/**
+ * The read of {@link tracefs_cpu_read} (`full` false) and {@link tracefs_cpu_buffered_read}
+ * (`full` true): a blocking read returns a sub-buffer or, once the handle is stopped, nothing —
+ * a wake-up that finds no (complete) sub-buffer waits again, as `read(2)` and `splice(2)` on
+ * `trace_pipe_raw` keep blocking (a 1 ms nap between tries, so that data below a complete
+ * sub-buffer does not spin).
+ */
+function readWaiting(t: TracefsCpu, buffer: Uint8Array, nonblock: boolean, full: boolean): number {
+  for (;;) {
+    if (waitOnInput(t, nonblock) <= 0) return 0
+    const n = t.mapping !== null ? mmapRead(t, t.mapping, buffer) : readPage(t, buffer, full)
+    if (n > 0 || nonblock || t.permNonblock) return n
+    Atomics.wait(nap, 0, 0, 1)
+  }
+}
+
 /**
  * `tracefs_cpu_read(tcpu, buffer, nonblock)`: copy the oldest sub-buffer, complete or not, into
  * `buffer` (at least {@link tracefs_cpu_read_size} bytes). Blocks, unless `nonblock` (or the
@@ -240,9 +258,7 @@ export function tracefs_cpu_read(tcpu: TracefsCpu, buffer: Uint8Array, nonblock:
   const t = checkTcpu(tcpu)
   checkOutBuffer(t, buffer)
   checkBool(nonblock, 'nonblock')
-  if (waitOnInput(t, nonblock) <= 0) return 0
-  if (t.mapping !== null) return mmapRead(t, t.mapping, buffer)
-  return readPage(t, buffer, false)
+  return readWaiting(t, buffer, nonblock, false)
 }
 
 /**
@@ -259,9 +275,7 @@ export function tracefs_cpu_buffered_read(
   const t = checkTcpu(tcpu)
   checkOutBuffer(t, buffer)
   checkBool(nonblock, 'nonblock')
-  if (waitOnInput(t, nonblock) <= 0) return 0
-  if (t.mapping !== null) return mmapRead(t, t.mapping, buffer)
-  return readPage(t, buffer, true)
+  return readWaiting(t, buffer, nonblock, true)
 }
 
 /**

@@ -91,7 +91,10 @@ describe.skipIf(tracefsRoot === undefined)('payload length = sizeof(struct), liv
       for (const e of EVENTS) {
         const dir = `${root}/events/${e}`
         if (!existsSync(dir)) continue
-        const f = parseEventFormat(readFileSync(`${dir}/format`, 'utf8'), e.split('/')[0])
+        const f = parseEventFormat(
+          readFileSync(`${dir}/format`, 'utf8'),
+          e.slice(0, e.indexOf('/')),
+        )
         formats.set(f.id, f)
         writeFileSync(`${dir}/enable`, '1')
       }
