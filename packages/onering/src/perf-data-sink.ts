@@ -189,6 +189,7 @@ export function perfTracingData(
     headerEvent: entryHeaderText(),
     ftraceFormats: [FTRACE_PRINT.formatText],
     systems: [...systems].map(([name, formats]) => ({ name, formats })),
+    // perf resolves ips through its own symbols, not these: ftrace:print's ip prints as an address
     kallsyms: '',
     printkFormats: '',
     cmdlines: formatCmdlines(comms),
