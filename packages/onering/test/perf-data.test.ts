@@ -5,6 +5,7 @@
  * on perf's own files equals `perf script` with the listing's fields.
  */
 import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { TRACING_MARK_WRITE_KALLSYMS } from '@onering/ftrace'
@@ -16,6 +17,8 @@ import { hasTool, requireTool } from './tool-env.js'
 
 const hasPerf = hasTool('perf')
 requireTool('perf', 'linux-perf', 'onering perf.data')
+const hasBabeltrace = hasTool('babeltrace2')
+requireTool('babeltrace2', 'babeltrace2', 'onering perf.data (CTF)')
 const withPerf = hasPerf ? it : it.skip
 const withBoth = hasPerf && hasTraceCmd ? it : it.skip
 
@@ -178,6 +181,33 @@ describe('onering record --format trace.dat,perf.data', () => {
     expect(r.status).toBe(0)
     expect(r.stderr).not.toMatch(/warning|error/i)
     expect(r.stdout).toMatch(/of event 'node:http_server_end'/)
+  })
+
+  withPerf('perf data convert --to-json and --to-ctf (then babeltrace2) take it', () => {
+    const file = join(http, 'perf.data')
+    const json = join(http, 'perf.json')
+    const j = spawnSync('perf', ['data', 'convert', '-f', '--to-json', json, '-i', file], {
+      encoding: 'utf8',
+    })
+    expect(j.status).toBe(0)
+    expect(j.stderr).not.toMatch(/warning|error/i)
+    const samples = (JSON.parse(readFileSync(json, 'utf8')) as { samples: unknown[] }).samples
+    expect(samples.length).toBe(perfScript(file, []).filter((l) => / \[\d{3}\] /.test(l)).length)
+    const ctf = join(http, 'ctf')
+    const c = spawnSync('perf', ['data', 'convert', '-f', '--to-ctf', ctf, '-i', file], {
+      encoding: 'utf8',
+    })
+    expect(c.status).toBe(0)
+    expect(c.stderr).not.toMatch(/warning|error/i)
+    if (!hasBabeltrace) return
+    const b = spawnSync('babeltrace2', [ctf], { encoding: 'utf8', maxBuffer: 1 << 28 })
+    expect(b.status).toBe(0)
+    const ends = b.stdout.split('\n').filter((l) => l.includes('node:http_server_end:'))
+    expect(ends).toHaveLength(n + 2)
+    for (const l of ends) {
+      const i = Number(/url = "[^"]*\?i=(\d+)"/.exec(l)![1])
+      expect(l).toContain(`status = ${statusOf(i)},`)
+    }
   })
 
   it('onering report and script --json read the perf.data like the trace.dat', () => {
