@@ -1,7 +1,8 @@
 // `npm start` (after the build): record the example app (tools/examples/http-pool) with
-// `onering record`, print `onering report` on the result, name the files, and where trace-cmd
-// is installed print the first lines of `trace-cmd report` on them. Exits non-zero when the
-// recording fails or a file does not parse (with our reader, and with trace-cmd where present).
+// `onering record` (trace.dat and perf.data), print `onering report` on the result, name the
+// files, and where trace-cmd and perf are installed print the first lines of `trace-cmd report`
+// and `perf script` on them. Exits non-zero when the recording fails or a file does not parse
+// (with our readers, and with trace-cmd / perf where present).
 import { spawnSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
@@ -39,7 +40,15 @@ const main = join(out, 'trace.dat')
 if (step(`onering report ${rel(main)}`, process.execPath, [cli, 'report', main]) !== 0) failed++
 
 console.log('\nFiles written:')
-const hasTraceCmd = spawnSync('trace-cmd', ['--version'], { stdio: 'ignore' }).error === undefined
+const has = (tool) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).error === undefined
+const hasTraceCmd = has('trace-cmd')
+const hasPerf = has('perf')
+const isPerfData = (f) => f.endsWith('.data')
+// perf's owner check refuses a file another user wrote unless -f is given
+const perfScript = (f) =>
+  spawnSync('perf', ['script', '-f', '-i', f], { encoding: 'utf8', maxBuffer: 1 << 30 })
+const traceCmdReport = (f) =>
+  spawnSync('trace-cmd', ['report', f], { encoding: 'utf8', maxBuffer: 1 << 30 })
 for (const f of files) {
   const ours = spawnSync(process.execPath, [cli, 'script', '--json', f], {
     encoding: 'utf8',
@@ -48,12 +57,16 @@ for (const f of files) {
   const ok = ours.status === 0
   const n = ok ? ours.stdout.split('\n').filter((l) => l !== '').length : 0
   let tc = ''
-  if (hasTraceCmd) {
-    const r = spawnSync('trace-cmd', ['report', f], { encoding: 'utf8', maxBuffer: 1 << 30 })
-    tc =
-      r.status === 0
-        ? ', trace-cmd report reads it'
-        : `, trace-cmd report FAILED: ${r.stderr.trim()}`
+  const tool = isPerfData(f)
+    ? hasPerf
+      ? 'perf script'
+      : ''
+    : hasTraceCmd
+      ? 'trace-cmd report'
+      : ''
+  if (tool !== '') {
+    const r = isPerfData(f) ? perfScript(f) : traceCmdReport(f)
+    tc = r.status === 0 ? `, ${tool} reads it` : `, ${tool} FAILED: ${r.stderr.trim()}`
     if (r.status !== 0) failed++
   }
   if (!ok) failed++
@@ -63,14 +76,20 @@ for (const f of files) {
 }
 if (hasTraceCmd) {
   console.log(`\n$ trace-cmd report ${rel(main)} | head -15`)
-  const r = spawnSync('trace-cmd', ['report', main], { encoding: 'utf8', maxBuffer: 1 << 30 })
-  console.log(r.stdout.split('\n').slice(0, 15).join('\n'))
+  console.log(traceCmdReport(main).stdout.split('\n').slice(0, 15).join('\n'))
 } else
   console.log(
     '\n(trace-cmd is not installed: `apt-get install trace-cmd` to read the files with it)',
   )
+const perfMain = join(out, 'perf.data')
+if (hasPerf && files.includes(perfMain)) {
+  console.log(`\n$ perf script -f -i ${rel(perfMain)} | head -15`)
+  console.log(perfScript(perfMain).stdout.split('\n').slice(0, 15).join('\n'))
+} else if (!hasPerf)
+  console.log('\n(perf is not installed: `apt-get install linux-perf` to read perf.data with it)')
 console.log(
-  `\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Try: node ${rel(cli)} script ${rel(main)} | less`,
+  `\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Try: node ${rel(cli)} script ${rel(main)} | less` +
+    ` (or ${rel(perfMain)})`,
 )
 if (failed > 0) {
   console.error(`start: ${failed} file(s) did not parse`)

@@ -1,9 +1,8 @@
 /**
  * File sinks: what turns the spools a recorded process left into a file of one format. Each
  * format is one {@link FileSink}; `onering record --format` picks them by name. trace.dat is
- * written by `@onering/trace-dat` from the pages as they are; perf.data joins as a second sink
- * (its events are the same pages' payloads as PERF_RECORD_SAMPLE raw data) once a perf.data
- * writer package exists.
+ * written by `@onering/trace-dat` from the pages as they are; perf.data by `./perf-data-sink.ts`
+ * (the same pages' payloads as PERF_RECORD_SAMPLE raw data of tracepoint events).
  *
  * @packageDocumentation
  */
@@ -14,6 +13,7 @@ import { defineEvent, EventIdAllocator, FIRST_USER_EVENT_ID } from '@onering/tra
 import type { EventDefinition } from '@onering/trace-events'
 import type { UserFieldSpec } from './handoff.js'
 import { NODE_EVENTS } from './node-events.js'
+import { perfDataSink } from './perf-data-sink.js'
 import { SPOOL_FILES } from './session-config.js'
 import type { SpoolProcess, SpoolStatus } from './session-config.js'
 
@@ -127,9 +127,7 @@ export const traceDatSink: FileSink = {
 }
 
 /** The sinks by `--format` name. */
-export const FILE_SINKS: ReadonlyMap<string, FileSink> = new Map([['trace.dat', traceDatSink]])
-
-/** Formats named in `--format` that have no sink yet, with the reason. */
-export const PENDING_FORMATS: ReadonlyMap<string, string> = new Map([
-  ['perf.data', 'perf.data is written once the @onering/perf-data package is available'],
+export const FILE_SINKS: ReadonlyMap<string, FileSink> = new Map([
+  ['trace.dat', traceDatSink],
+  ['perf.data', perfDataSink],
 ])

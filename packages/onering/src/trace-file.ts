@@ -1,12 +1,26 @@
 /**
  * Opening a recorded file for `onering script` and `onering report`: trace.dat (ours and
- * trace-cmd's, compressed ones included) through `@onering/trace-dat`, each event as a plain
- * object. perf.data is recognized by its magic and reported as not readable yet.
+ * trace-cmd's, compressed ones included) through `@onering/trace-dat`, perf.data (ours and
+ * perf's, file mode) through `@onering/perf-data`, told apart by their magic; each event as a
+ * plain object, and the listing the real tool prints.
  *
  * @packageDocumentation
  */
 import { readFileSync } from 'node:fs'
-import { eventFields, readTraceDat, traceDatEvents, zstdCompression } from '@onering/trace-dat'
+import {
+  PERF_RECORD_COMM,
+  PERF_RECORD_FORK,
+  PERF_RECORD_LOST,
+  PERF_RECORD_SAMPLE,
+} from '@onering/perf'
+import { PerfDataReader, perfDataListing } from '@onering/perf-data'
+import {
+  eventFields,
+  readTraceDat,
+  traceDatEvents,
+  traceDatListing,
+  zstdCompression,
+} from '@onering/trace-dat'
 import type { TraceDatFile } from '@onering/trace-dat'
 import type { FieldValue } from '@onering/trace-events'
 import { UsageError } from './cli/usage-error.js'
@@ -17,13 +31,17 @@ export interface PlainEvent {
   readonly cpu: number
   /** Timestamp, nanoseconds of the file's clock. */
   readonly time: number
-  /** `common_pid` (trace.dat has no thread-group ids: the same as `tid`). */
+  /** trace.dat: `common_pid` (it has no thread-group ids: the same as `tid`); perf.data: the sample's pid. */
   readonly pid: number
-  /** `common_pid`: the OS thread id. */
+  /** The OS thread id (trace.dat: `common_pid`; perf.data: the sample's tid). */
   readonly tid: number
-  /** Thread name from the file's cmdlines. */
+  /** Thread name (trace.dat: the file's cmdlines; perf.data: its COMM and FORK records). */
   readonly comm: string
-  /** The event name as `trace-cmd report` prints it (`print`, `sched_switch`, `http_server_end`). */
+  /**
+   * The event name as the file's tool prints it: `trace-cmd report` for trace.dat (`print`,
+   * `sched_switch`, `http_server_end`), `perf script` for perf.data (`node:http_server_end`,
+   * `sched:sched_switch`, `cpu-clock`).
+   */
   readonly event: string
   /** The event's system (`ftrace`, `sched`, `node`, …). */
   readonly system: string
@@ -51,8 +69,29 @@ export function statsLost(file: TraceDatFile): number {
   return lost
 }
 
-/** Read a trace.dat; a UsageError for a file that is missing or of another kind. */
-export async function openTraceFile(path: string): Promise<TraceDatFile> {
+/** A file `onering script` and `onering report` read. */
+export type TraceFile =
+  | { readonly kind: 'trace.dat'; readonly file: TraceDatFile }
+  | { readonly kind: 'perf.data'; readonly file: PerfDataReader }
+
+/** Events the file says were lost (trace.dat: its CPUSTAT options; perf.data: its LOST records). */
+export function fileLost(f: TraceFile): number {
+  if (f.kind === 'trace.dat') return statsLost(f.file)
+  let lost = 0
+  for (const r of f.file.records())
+    if (r.record.type === PERF_RECORD_LOST) lost += Number(r.record.lost)
+  return lost
+}
+
+/** The listing of the file's own tool: `trace-cmd report`, or `perf script` with {@link PERF_SCRIPT_LISTING_ARGS}. */
+export function fileListing(f: TraceFile, options: { ns: boolean }): Iterable<string> {
+  return f.kind === 'trace.dat'
+    ? traceDatListing(f.file, options)
+    : perfDataListing(f.file, { ns: options.ns })
+}
+
+/** Read a trace.dat or a perf.data; a UsageError for a file that is missing or of another kind. */
+export async function openTraceFile(path: string): Promise<TraceFile> {
   let bytes: Uint8Array
   try {
     bytes = readFileSync(path)
@@ -63,17 +102,17 @@ export async function openTraceFile(path: string): Promise<TraceDatFile> {
     )
   }
   if (Buffer.from(bytes.subarray(0, 8)).toString('latin1') === PERF_MAGIC)
-    throw new UsageError(
-      `${path}: perf.data is read once the @onering/perf-data package is available`,
-      1,
-    )
+    return { kind: 'perf.data', file: new PerfDataReader(bytes) }
   if (!(bytes[0] === 0x17 && bytes[1] === 0x08 && bytes[2] === 0x44))
-    throw new UsageError(`${path}: not a trace.dat (no tracing magic)`, 1)
+    throw new UsageError(`${path}: neither a trace.dat nor a perf.data (no magic of either)`, 1)
   try {
-    return readTraceDat(bytes)
+    return { kind: 'trace.dat', file: readTraceDat(bytes) }
   } catch (err) {
     if (!/compress/i.test((err as Error).message)) throw err
-    return readTraceDat(bytes, { compression: await zstdCompression() })
+    return {
+      kind: 'trace.dat',
+      file: readTraceDat(bytes, { compression: await zstdCompression() }),
+    }
   }
 }
 
@@ -91,7 +130,11 @@ function plain(v: FieldValue): number | string | (number | string)[] {
 }
 
 /** The events of a file, time-ordered, as plain objects. */
-export function* plainEvents(file: TraceDatFile): Generator<PlainEvent> {
+export function plainEvents(f: TraceFile): Generator<PlainEvent> {
+  return f.kind === 'trace.dat' ? traceDatPlain(f.file) : perfDataPlain(f.file)
+}
+
+function* traceDatPlain(file: TraceDatFile): Generator<PlainEvent> {
   for (const ev of traceDatEvents(file)) {
     const fields: Record<string, number | string | (number | string)[]> = {}
     for (const [k, v] of Object.entries(eventFields(ev)))
@@ -107,5 +150,43 @@ export function* plainEvents(file: TraceDatFile): Generator<PlainEvent> {
       fields,
       missed: ev.missed,
     }
+  }
+}
+
+/**
+ * The samples of a perf.data in perf's delivery order; thread names as perf's `machine` keeps
+ * them (COMM names a thread, FORK copies the parent's); a LOST record's count goes to the next
+ * sample's `missed`.
+ */
+function* perfDataPlain(file: PerfDataReader): Generator<PlainEvent> {
+  const comms = new Map<number, string>()
+  let missed = 0
+  for (const r of file.events()) {
+    const rec = r.record
+    if (rec.type === PERF_RECORD_COMM) comms.set(rec.tid, rec.comm)
+    else if (rec.type === PERF_RECORD_FORK) {
+      const parent = comms.get(rec.ptid)
+      if (parent === undefined) comms.delete(rec.tid)
+      else comms.set(rec.tid, parent)
+    } else if (rec.type === PERF_RECORD_LOST) missed += Number(rec.lost)
+    if (rec.type !== PERF_RECORD_SAMPLE || r.evsel === undefined) continue
+    const fields: Record<string, number | string | (number | string)[]> = {}
+    const tf = file.traceFields(r)
+    if (tf !== undefined)
+      for (const [k, v] of Object.entries(tf.fields))
+        if (!k.startsWith('common_')) fields[k] = plain(v)
+    const tid = rec.tid ?? -1
+    yield {
+      cpu: rec.cpu ?? -1,
+      time: rec.time === undefined ? 0 : Number(rec.time),
+      pid: rec.pid ?? -1,
+      tid,
+      comm: comms.get(tid) ?? `:${tid}`,
+      event: r.evsel.name,
+      system: tf?.format.system ?? '',
+      fields,
+      missed,
+    }
+    missed = 0
   }
 }

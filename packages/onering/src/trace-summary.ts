@@ -108,16 +108,20 @@ export function summarize(events: Iterable<PlainEvent>, statsLost = 0): TraceSum
     if (ev.missed !== 0) lost += ev.missed < 0 ? 1 : ev.missed
     first = Math.min(first, ev.time)
     last = Math.max(last, ev.time)
+    // perf names a tracepoint system:name, trace-cmd by its name only
+    const event = ev.event.startsWith(`${ev.system}:`)
+      ? ev.event.slice(ev.system.length + 1)
+      : ev.event
     const name =
       ev.system === 'node' || ev.system === 'ftrace' || ev.system === ''
-        ? ev.event
-        : `${ev.system}:${ev.event}`
+        ? event
+        : `${ev.system}:${event}`
     byEvent[name] = (byEvent[name] ?? 0) + 1
     const thread = `${ev.comm}-${ev.tid}`
     byThread[thread] = (byThread[thread] ?? 0) + 1
     if (ev.system !== 'node') continue
     const f = ev.fields
-    switch (ev.event) {
+    switch (event) {
       case 'http_server_end': {
         const line: RequestLine = {
           kind: 'server',
@@ -149,7 +153,7 @@ export function summarize(events: Iterable<PlainEvent>, statsLost = 0): TraceSum
         break
       case 'http_client_end':
       case 'fetch_end': {
-        const kind = ev.event === 'fetch_end' ? 'fetch' : 'client'
+        const kind = event === 'fetch_end' ? 'fetch' : 'client'
         const s = starts.get(`${kind === 'fetch' ? 'f' : 'c'}${ev.tid}:${num(f['req'])}`)
         requests.push({
           kind,

@@ -47,11 +47,11 @@ describe('onering: CLI errors', () => {
     expect(r.status).toBe(1)
     expect(oneLine(r)).toBe('onering: cannot read /nonexistent/trace.dat (ENOENT)')
   })
-  it('a format without a writer yet', () => {
-    const r = onering(['record', '--format', 'trace.dat,perf.data', '--', 'node', '-e', '0'])
+  it('a format without a writer', () => {
+    const r = onering(['record', '--format', 'trace.dat,pcap', '--', 'node', '-e', '0'])
     expect(r.status).toBe(2)
     expect(oneLine(r)).toBe(
-      'onering: record: --format: perf.data is written once the @onering/perf-data package is available',
+      "onering: record: --format: unknown format 'pcap' (trace.dat, perf.data)",
     )
   })
 

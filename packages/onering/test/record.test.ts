@@ -190,7 +190,12 @@ describe('onering record: threads and processes', () => {
     const run = onering(['record', '-q', '-o', dir, '--', 'node', 'child.mjs'])
     expect(run.status).toBe(0)
     const childPid = Number(/child (\d+)/.exec(run.stdout)![1])
-    expect(readdirSync(dir).sort()).toEqual([`trace-${childPid}.dat`, 'trace.dat'])
+    expect(readdirSync(dir).sort()).toEqual([
+      `perf-${childPid}.data`,
+      'perf.data',
+      `trace-${childPid}.dat`,
+      'trace.dat',
+    ])
     const main = events(join(dir, 'trace.dat'))
     expect(
       main.filter((e) => e.event === 'child_spawn').map((e) => e.fields['child_pid']),
@@ -202,6 +207,14 @@ describe('onering record: threads and processes', () => {
     const m = child.filter((e) => e.event === 'print')
     expect(m.map(markText)).toEqual([`in child ${childPid}`])
     expect(m[0]!.tid).toBe(childPid)
+    // the child's perf.data: its samples carry the child's pid
+    const samples = onering(['script', '--json', join(dir, `perf-${childPid}.data`)])
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { pid: number; event: string })
+    expect(samples.length).toBe(child.length)
+    expect(samples.every((e) => e.pid === childPid)).toBe(true)
+    expect(samples.filter((e) => e.event === 'ftrace:print')).toHaveLength(1)
   })
 })
 

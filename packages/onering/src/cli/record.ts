@@ -20,7 +20,7 @@ import {
 import { delimiter, isAbsolute, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { FILE_SINKS, PENDING_FORMATS, readSpoolSet } from '../file-sink.js'
+import { FILE_SINKS, readSpoolSet } from '../file-sink.js'
 import type { SinkResult } from '../file-sink.js'
 import { EVENT_GROUPS } from '../node-events.js'
 import type { EventGroup } from '../node-events.js'
@@ -38,9 +38,10 @@ Runs <command> with the onering recorder preloaded (NODE_OPTIONS=--require …) 
 Node process and worker it starts; exits with the command's exit code.
 
 Options:
-  -o, --output DIR      where the files go (default ./onering-trace): DIR/trace.dat for the
-                        command's process, DIR/trace-<pid>.dat for each Node child
-  --format LIST         trace.dat (default); perf.data once its writer is available
+  -o, --output DIR      where the files go (default ./onering-trace): DIR/trace.dat and
+                        DIR/perf.data for the command's process, trace-<pid>.dat and
+                        perf-<pid>.data for each Node child
+  --format LIST         trace.dat,perf.data (default: both)
   --overwrite SIZE      flight recorder: keep the newest SIZE per thread, written at exit,
                         on an uncaught exception, and on each --dump-on signal
   --dump-on SIGNAL      flight recorder: also dump on this signal (e.g. SIGUSR2)
@@ -154,16 +155,12 @@ export function parseRecordArgs(args: readonly string[], distDir: string): Recor
           .split(',')
           .map((s) => s.trim())
           .filter((s) => s !== '')
-  const formats = values.format === undefined ? ['trace.dat'] : list(values.format)
-  for (const f of formats) {
-    if (FILE_SINKS.has(f)) continue
-    const why = PENDING_FORMATS.get(f)
-    throw new UsageError(
-      why === undefined
-        ? `record: --format: unknown format '${f}' (trace.dat)`
-        : `record: --format: ${why}`,
-    )
-  }
+  const formats = values.format === undefined ? [...FILE_SINKS.keys()] : list(values.format)
+  for (const f of formats)
+    if (!FILE_SINKS.has(f))
+      throw new UsageError(
+        `record: --format: unknown format '${f}' (${[...FILE_SINKS.keys()].join(', ')})`,
+      )
   const events = values.events === undefined ? [...EVENT_GROUPS] : list(values.events)
   for (const e of events)
     if (!(EVENT_GROUPS as readonly string[]).includes(e))
@@ -347,8 +344,21 @@ function osSignalNumber(sig: NodeJS.Signals): number | undefined {
 
 /** The summary line: events, lost, files. */
 export function summary(r: RecordResult): string {
-  const events = r.files.reduce((a, f) => a + f.events, 0)
-  const lost = r.files.reduce((a, f) => a + f.lost, 0)
+  // each format of a process holds the same events: count a process once
+  const byPid = new Map<number, { events: number; lost: number }>()
+  for (const f of r.files) {
+    const p = byPid.get(f.pid)
+    byPid.set(f.pid, {
+      events: Math.max(p?.events ?? 0, f.events),
+      lost: Math.max(p?.lost ?? 0, f.lost),
+    })
+  }
+  let events = 0
+  let lost = 0
+  for (const p of byPid.values()) {
+    events += p.events
+    lost += p.lost
+  }
   if (r.files.length === 0) return 'onering: no Node process was recorded (no files written)'
   const cwd = process.cwd()
   const names = r.files.map((f) => {

@@ -4,13 +4,13 @@
  * @packageDocumentation
  */
 import { parseArgs } from 'node:util'
-import { openTraceFile, plainEvents, statsLost } from '../trace-file.js'
+import { fileLost, openTraceFile, plainEvents } from '../trace-file.js'
 import { reportText, summarize } from '../trace-summary.js'
 import { UsageError } from './usage-error.js'
 
 export const REPORT_HELP: string = `Usage: onering report [--json] FILE
 
-Summarizes FILE (a trace.dat): events per type and thread, HTTP routes with latency
+Summarizes FILE (a trace.dat or a perf.data): events per type and thread, HTTP routes with latency
 percentiles and the slowest requests, a GC pause histogram, event-loop delay and
 utilization per thread, lost events.  --json prints the same as one JSON object.
 `
@@ -34,7 +34,7 @@ export async function report(args: readonly string[]): Promise<number> {
   if (parsed.positionals.length !== 1)
     throw new UsageError('report: expected one FILE (onering report trace.dat)')
   const file = await openTraceFile(parsed.positionals[0]!)
-  const s = summarize(plainEvents(file), statsLost(file))
+  const s = summarize(plainEvents(file), fileLost(file))
   process.stdout.write(
     parsed.values.json === true ? JSON.stringify(s, null, 2) + '\n' : reportText(s),
   )

@@ -1,20 +1,20 @@
 /**
- * `onering script FILE [--json]`: every event of a trace.dat, one line each, as
- * `trace-cmd report` prints them, or one JSON object per line.
+ * `onering script FILE [--json]`: every event of a trace.dat or a perf.data, one line each, as
+ * `trace-cmd report` / `perf script` print them, or one JSON object per line.
  *
  * @packageDocumentation
  */
 import { parseArgs } from 'node:util'
-import { traceDatListing } from '@onering/trace-dat'
-import { openTraceFile, plainEvents } from '../trace-file.js'
+import { fileListing, openTraceFile, plainEvents } from '../trace-file.js'
 import { UsageError } from './usage-error.js'
 
 export const SCRIPT_HELP: string = `Usage: onering script [--json] [--ns] FILE
 
-Prints every event of FILE (a trace.dat, ours or trace-cmd's) as trace-cmd report does:
-comm-tid [cpu] seconds: event: fields.
+Prints every event of FILE as its tool does: a trace.dat (ours or trace-cmd's) as
+trace-cmd report, a perf.data (ours or perf's) as
+perf script -G -F comm,tid,cpu,time,event,ip,period,trace.
   --json   one JSON object per event: cpu, time (ns), pid, tid, comm, event, system, fields
-  --ns     nanosecond timestamps (trace-cmd report -t)
+  --ns     nanosecond timestamps (trace-cmd report -t, perf script --ns)
 `
 
 /** Lines written to stdout in chunks (a listing can hold millions of events). */
@@ -56,7 +56,7 @@ export async function script(args: readonly string[]): Promise<number> {
   const file = await openTraceFile(parsed.positionals[0]!)
   const out = new Out()
   if (parsed.values.json === true) for (const ev of plainEvents(file)) out.push(JSON.stringify(ev))
-  else for (const line of traceDatListing(file, { ns: parsed.values.ns === true })) out.push(line)
+  else for (const line of fileListing(file, { ns: parsed.values.ns === true })) out.push(line)
   out.flush()
   return 0
 }
