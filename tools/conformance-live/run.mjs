@@ -81,15 +81,20 @@ function runKernel(program) {
     } catch {
       // the instance may already be gone
     }
-    for (let tries = 0; existsSync(dir); tries++) {
-      try {
-        rmdirSync(dir)
-      } catch (e) {
-        if (tries > 200) throw e
-        execFileSync('sleep', ['0.02'])
-      }
+    removeInstance(dir)
+  }
+}
+
+/** rmdir with retries (EBUSY while the kernel still holds a file of the instance). */
+function removeInstance(dir) {
+  for (let tries = 0; existsSync(dir) && tries < 200; tries++) {
+    try {
+      rmdirSync(dir)
+    } catch {
+      execFileSync('sleep', ['0.02'])
     }
   }
+  if (existsSync(dir)) console.error(`conformance:live: could not remove ${dir}`)
 }
 
 function parseFrames(out) {
