@@ -21,6 +21,7 @@ import {
   ring_buffer_record_off,
   ring_buffer_record_on,
   ring_buffer_reset,
+  ring_buffer_set_clock,
   ring_buffer_subbuf_size_get,
   ring_buffer_write,
 } from '@onering/ftrace'
@@ -51,6 +52,12 @@ export function replay(scn, m) {
   const buf = ring_buffer_alloc(sizeKb * 1024, overwrite ? RB_FL_OVERWRITE : 0, {
     clock: 'counter',
   })
+  // The kernel's counter clock is one global counter that ticks on every read: each reservation
+  // attempt while recording is on (refused ones too) and each stats read ("now ts"). onering's
+  // built-in counter counts records per ring, so the replay models the kernel's counter.
+  let now = 0
+  let recording = true
+  ring_buffer_set_clock(buf, () => (recording ? ++now : now))
   const subbuf = ring_buffer_subbuf_size_get(buf)
   const scratch = new Uint8Array(1 << 16)
   let page = null
@@ -90,6 +97,7 @@ export function replay(scn, m) {
           out.push({ value: 0 })
           break
         case 'stats':
+          now++ // the stats file prints "now ts": one more read of the counter
           out.push({
             value: 0,
             stats: {
@@ -107,7 +115,8 @@ export function replay(scn, m) {
           out.push({ value: 0 })
           break
         case 'on':
-          if (Number(s.arg) === 1) ring_buffer_record_on(buf)
+          recording = Number(s.arg) === 1
+          if (recording) ring_buffer_record_on(buf)
           else ring_buffer_record_off(buf)
           out.push({ value: 0 })
           break
