@@ -66,6 +66,11 @@ try {
   unavailable(`cannot build the C helper (${e.message.split('\n')[0]})`)
 }
 
+// ^C or a kill: the helper (same process group) stops, spawnSync returns, the instance is
+// removed by runKernel's finally, and only then does the handler end the process
+process.on('SIGINT', () => process.exit(130))
+process.on('SIGTERM', () => process.exit(143))
+
 /** Runs `program` (text) in a fresh private instance; returns the frames. */
 function runKernel(program) {
   const dir = `${tracefs}/instances/onering-live-${process.pid}`
