@@ -304,7 +304,11 @@ class Model {
   }
 
   closePage(): void {
-    if (this.closedReal >= 0) return
+    if (this.closedReal >= 0) {
+      // rb_reset_tail with tail == bsize: real_end = 0, readers take the whole commit
+      if (this.w === this.cap) this.closedReal = this.cap
+      return
+    }
     this.closedReal = this.w
     const rem = this.cap - this.w
     const padded = rem >= 8 ? rem : 0
