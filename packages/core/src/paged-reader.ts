@@ -28,7 +28,11 @@ export interface SubbufLease {
   cpu: number
   /** Physical sub-buffer id; its bytes start at `RingBuffer.subbufOffset(cpu, id)`. */
   id: number
-  /** Bytes of record data in it (end padding excluded). */
+  /**
+   * Bytes of data in it: the records, without the end padding when the sub-buffer is handed
+   * over whole (zero-copy, the kernel's swap path), with it when records are copied and the
+   * copy reaches the padding (the kernel's copy path copies up to the commit).
+   */
   dataBytes: number
   /** Records lost before it. */
   lost: number
@@ -89,19 +93,9 @@ export function pagedTakeSubbuf(
   let cs: number
   for (;;) {
     cs = loadReader(rb, cpu, cur)
-    if (cur.read < cur.commit) {
-      // A finished sub-buffer with nothing but its end padding left has nothing to hand out.
-      // While the writer is still in it (closed by a refused switch, or switching right now),
-      // the padding is handed out like data, as the kernel's read_page copy path does.
-      if (
-        i[c + L.C_READER_SEQ] === cs ||
-        cur.read < i[(rb.metaOffset(cpu, cur.page) >> 2) + L.PM_REAL_END]!
-      )
-        break
-      f[x + L.F_BYTES_READ] = f[x + L.F_BYTES_READ]! + (cur.commit - cur.read)
-      i[c + L.C_READER_READ] = cur.commit
-      continue
-    }
+    // Unread bytes are handed out even when they are only the end padding of a finished
+    // sub-buffer: the kernel's read_page copy path copies up to the commit, padding included.
+    if (cur.read < cur.commit) break
     if (i[c + L.C_READER_SEQ] === cs) return null
     if (!swapReaderPage(rb, cpu)) return null
   }
@@ -137,11 +131,8 @@ export function pagedTakeSubbuf(
   }
   // copy whole records from the reader position into the spare
   const so = rb.subbufOffset(cpu, spare)
-  // end padding of a finished sub-buffer is read but not copied (dataBytes excludes it); while
-  // the writer is in it (closed by a refused switch) the kernel copies the padding too
-  const copyEnd = writerOn
-    ? commit
-    : Math.min(commit, i[(rb.metaOffset(cpu, page) >> 2) + L.PM_REAL_END]!)
+  // the kernel's copy path copies whole events up to the commit, end padding included
+  const copyEnd = commit
   const ts0 = cur.ts
   let copied = read
   let entries = 0

@@ -257,7 +257,13 @@ export class PagedWriter extends WriterBase {
    * also after a failed switch, so later small records do not slip into the remainder).
    */
   private closePage(): void {
-    if (this.closedReal >= 0) return
+    if (this.closedReal >= 0) {
+      // closed already (a refused switch): another switch attempt from a sub-buffer full to its
+      // end is the kernel's rb_reset_tail with tail == bsize, which sets real_end = 0, so
+      // readers then take the whole commit, end padding included
+      if (this.write_ === this.capacity) this.closedReal = this.capacity
+      return
+    }
     this.closedReal = this.write_
     const padded = this.client.endPadding(
       this.view,

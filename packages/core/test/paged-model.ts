@@ -304,7 +304,11 @@ class Model {
   }
 
   closePage(): void {
-    if (this.closedReal >= 0) return
+    if (this.closedReal >= 0) {
+      // rb_reset_tail with tail == bsize: real_end = 0, readers take the whole commit
+      if (this.w === this.cap) this.closedReal = this.cap
+      return
+    }
     this.closedReal = this.w
     const rem = this.cap - this.w
     const padded = rem >= 8 ? rem : 0
@@ -476,12 +480,8 @@ class Model {
     for (;;) {
       const page = this.pages[this.readerPage]!
       const read = this.readerRead
-      if (read < page.commit) {
-        if (this.readerSeq === this.commitSeq || read < page.real) break
-        this.bytesRead += page.commit - read
-        this.readerRead = page.commit
-        continue
-      }
+      // unread end padding is handed out too (the kernel's copy path copies up to the commit)
+      if (read < page.commit) break
       if (this.readerSeq === this.commitSeq) return null
       if (!this.swap()) return null
     }
@@ -511,8 +511,7 @@ class Model {
       this.bytesRead += commit
       return { id: pageId, dataBytes, lost, timestamp: page.baseTs, epoch: this.resetDone, records }
     }
-    const copyEnd = writerOn ? commit : page.real
-    const items = this.range(page, read, commit).filter((it) => it.off < copyEnd)
+    const items = this.range(page, read, commit)
     const ts0 = this.readTs
     let off = 0
     const copied: Item[] = []

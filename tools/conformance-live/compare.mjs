@@ -1,0 +1,121 @@
+/**
+ * Step-by-step comparison of the kernel's answer (a frame of the C helper) with onering's, and
+ * the named rules: kernel behaviours user space does not reproduce, excused and counted.
+ */
+
+/** Counters of a run: operations seen, and the scenarios each named rule excused. */
+export function newTally() {
+  return { scenarios: 0, ops: {}, rules: {} }
+}
+
+function excuse(tally, rule) {
+  ;(tally.rules[rule] ??= new Set()).add(tally.scenarios)
+}
+
+function count(tally, op, n = 1) {
+  tally.ops[op] = (tally.ops[op] ?? 0) + n
+}
+
+const STATS = ['entries', 'overrun', 'commit overrun', 'bytes', 'dropped events', 'read events']
+
+function parseStats(text) {
+  const o = {}
+  for (const line of text.split('\n')) {
+    const m = /^([a-z ]+): (\d+)/.exec(line)
+    if (m) o[m[1]] = Number(m[2])
+  }
+  return o
+}
+
+const u64 = (b, at) => Number(Buffer.from(b.buffer, b.byteOffset).readBigUInt64LE(at))
+
+/**
+ * Rule alignment-slack: the bytes between a `print` event's NUL and the event's 4-byte aligned
+ * end are written by neither the kernel nor onering (they hold whatever the sub-buffer held).
+ * Rule padding-body: the same for the bytes of a padding event past its length word.
+ * Returns their page offsets (with the rule's name), found by walking the kernel page's events.
+ */
+function slackBytes(b, commit) {
+  const out = new Map()
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength)
+  for (let at = 16; at < Math.min(16 + commit, b.length - 8);) {
+    const w = v.getUint32(at, true)
+    const tl = w & 31
+    let data = at + 4
+    let len
+    if (tl === 0) {
+      len = v.getUint32(at + 4, true) - 4
+      data = at + 8
+    } else if (tl <= 28) len = tl * 4
+    else if (tl === 29) {
+      const plen = w >>> 5 === 0 && v.getUint32(at + 4, true) === 0 ? 0 : v.getUint32(at + 4, true)
+      // rule padding-body: past its length word a padding event's bytes are never written
+      for (let i = at + 8; i < Math.min(at + 4 + plen, b.length); i++) out.set(i, 'padding-body')
+      at += plen === 0 ? 4 : 4 + plen
+      continue
+    } else {
+      at += tl === 30 ? 8 : 16
+      continue
+    }
+    // rule resched-flags: common_flags carries the scheduler's need-resched bits at the time
+    // of the write (TRACE_FLAG_NEED_RESCHED 0x04, TRACE_FLAG_PREEMPT_RESCHED 0x20)
+    if (data + 2 < b.length) out.set(data + 2, 'resched-flags')
+    let nul = data + 16
+    const end = Math.min(data + len, b.length)
+    while (nul < end && b[nul] !== 0) nul++
+    for (let i = nul + 1; i < end; i++) out.set(i, 'alignment-slack')
+    at = data + len
+  }
+  return out
+}
+
+/**
+ * Compares one step; returns null or a message. `rebase` carries the counter-clock origin of
+ * each side (the first page time stamp read).
+ */
+export function compareStep(step, k, o, rebase, tally) {
+  if (k === undefined) return 'the kernel helper stopped early'
+  if (k.kind !== step.op) return `frame ${k.kind} for step ${step.op}`
+  count(tally, step.op)
+  if (step.op === 'stats') {
+    const ks = parseStats(k.bytes.toString())
+    for (const f of STATS)
+      if (ks[f] !== o.stats[f]) return `stats ${f}: kernel ${ks[f]}, onering ${o.stats[f]}`
+    if (ks.overrun > 0) count(tally, 'overwrite loss (stats with overrun)')
+    if (ks['dropped events'] > 0) count(tally, 'dropped (stats with drops)')
+    return null
+  }
+  if (k.value !== o.value) return `${step.op} returned: kernel ${k.value}, onering ${o.value}`
+  if (step.op !== 'read' || k.value < 0) return null
+  const kb = k.bytes
+  const ob = o.bytes
+  if (kb.length !== ob.length) return `page length: kernel ${kb.length}, onering ${ob.length}`
+  // the counter clock: one global counter, so each side is rebased to its first page stamp
+  const kt = u64(kb, 0)
+  const ot = u64(ob, 0)
+  rebase.kernel ??= kt
+  rebase.ours ??= ot
+  const ahead = kt - rebase.kernel - (ot - rebase.ours)
+  if (ahead > 0) {
+    // rule counter-reread: the kernel reads its clock once more when an event moves to a new
+    // sub-buffer, so its counter runs ahead of the one-stamp-per-event counter
+    excuse(tally, 'counter-reread')
+    rebase.kernel += ahead
+  } else if (ahead !== 0)
+    return `page time_stamp (rebased): kernel ${kt - rebase.kernel}, onering ${ot - rebase.ours}`
+  const commit = u64(kb, 8)
+  if (commit !== u64(ob, 8))
+    return `page commit word: kernel 0x${commit.toString(16)}, onering 0x${u64(ob, 8).toString(16)}`
+  if (commit & (2 ** 31)) count(tally, 'missed events bit')
+  const slack = slackBytes(kb, commit & 0xfffff)
+  for (let i = 16; i < kb.length; i++)
+    if (kb[i] !== ob[i]) {
+      const rule = slack.get(i)
+      if (rule !== undefined && (rule !== 'resched-flags' || ((kb[i] ^ ob[i]) & ~0x24) === 0)) {
+        excuse(tally, rule)
+        continue
+      }
+      return `page byte ${i}: kernel 0x${kb[i].toString(16)}, onering 0x${ob[i].toString(16)} (commit ${commit & 0xfffff})`
+    }
+  return null
+}

@@ -1,0 +1,132 @@
+/**
+ * The onering side: a scenario replayed through the `@onering/ftrace` ring_buffer API. Each step
+ * answers what the C helper answers for the kernel: `{ value, bytes }` (a write's count or
+ * -errno, a page read's length or -EAGAIN and the page, the stats values).
+ */
+import {
+  RB_FL_OVERWRITE,
+  ring_buffer_alloc,
+  ring_buffer_alloc_read_page,
+  ring_buffer_bytes_cpu,
+  ring_buffer_change_overwrite,
+  ring_buffer_commit_overrun_cpu,
+  ring_buffer_dropped_events_cpu,
+  ring_buffer_entries_cpu,
+  ring_buffer_free,
+  ring_buffer_free_read_page,
+  ring_buffer_overrun_cpu,
+  ring_buffer_read_events_cpu,
+  ring_buffer_read_page,
+  ring_buffer_read_page_data,
+  ring_buffer_record_off,
+  ring_buffer_record_on,
+  ring_buffer_reset,
+  ring_buffer_set_clock,
+  ring_buffer_subbuf_size_get,
+  ring_buffer_write,
+} from '@onering/ftrace'
+import { PRINT_OVERHEAD } from './scenario.mjs'
+
+const EBADF = -9
+const EAGAIN = -11
+
+/** The `print` event payload the kernel's `trace_marker` write of `len` bytes makes. */
+function printPayload(scratch, len, m) {
+  scratch.fill(0, 0, PRINT_OVERHEAD + len)
+  scratch[0] = m.type & 0xff
+  scratch[1] = m.type >> 8
+  scratch[2] = m.flags
+  scratch[3] = m.preempt
+  new DataView(scratch.buffer).setInt32(4, m.pid, true)
+  scratch.set(m.ip, 8)
+  for (let k = 0; k < len; k++) scratch[16 + k] = 0x61 + (k % 26)
+  scratch[16 + len] = 0x0a // the kernel adds '\n' (the text never ends with one) and a NUL
+  return PRINT_OVERHEAD + len
+}
+
+/** Replays `scn`; `m` holds the machine values (type, flags, preempt, ip, pid). */
+export function replay(scn, m) {
+  const setting = (op) => scn.steps.find((s) => s.op === op)?.arg
+  const overwrite = Number(setting('overwrite')) === 1
+  const sizeKb = Number(setting('size'))
+  const buf = ring_buffer_alloc(sizeKb * 1024, overwrite ? RB_FL_OVERWRITE : 0, {
+    clock: 'counter',
+  })
+  // The kernel's counter clock is one global counter that ticks on every read: each reservation
+  // attempt while recording is on (refused ones too) and each stats read ("now ts"). onering's
+  // built-in counter counts records per ring, so the replay models the kernel's counter.
+  let now = 0
+  let recording = true
+  ring_buffer_set_clock(buf, () => (recording ? ++now : now))
+  const subbuf = ring_buffer_subbuf_size_get(buf)
+  const scratch = new Uint8Array(1 << 16)
+  let page = null
+  const out = []
+  let settings = 0
+  try {
+    for (const s of scn.steps) {
+      switch (s.op) {
+        case 'clock':
+        case 'size':
+          out.push({ value: 0 })
+          break
+        case 'overwrite':
+          // the first is a setting of the fresh instance; later ones switch the mode
+          if (settings++ > 0) ring_buffer_change_overwrite(buf, Number(s.arg))
+          out.push({ value: 0 })
+          break
+        case 'write': {
+          const len = printPayload(scratch, Number(s.arg), m)
+          const r = ring_buffer_write(buf, len, scratch)
+          out.push({ value: r === 0 ? Number(s.arg) : EBADF })
+          break
+        }
+        case 'read': {
+          page ??= ring_buffer_alloc_read_page(buf, 0)
+          const r = ring_buffer_read_page(buf, page, subbuf, 0, 0)
+          out.push(
+            r < 0
+              ? { value: EAGAIN }
+              : { value: subbuf, bytes: Uint8Array.from(ring_buffer_read_page_data(page)) },
+          )
+          break
+        }
+        case 'close':
+          if (page !== null) ring_buffer_free_read_page(buf, 0, page)
+          page = null
+          out.push({ value: 0 })
+          break
+        case 'stats':
+          now++ // the stats file prints "now ts": one more read of the counter
+          out.push({
+            value: 0,
+            stats: {
+              entries: ring_buffer_entries_cpu(buf, 0),
+              overrun: ring_buffer_overrun_cpu(buf, 0),
+              'commit overrun': ring_buffer_commit_overrun_cpu(buf, 0),
+              bytes: ring_buffer_bytes_cpu(buf, 0),
+              'dropped events': ring_buffer_dropped_events_cpu(buf, 0),
+              'read events': ring_buffer_read_events_cpu(buf, 0),
+            },
+          })
+          break
+        case 'reset':
+          ring_buffer_reset(buf)
+          out.push({ value: 0 })
+          break
+        case 'on':
+          recording = Number(s.arg) === 1
+          if (recording) ring_buffer_record_on(buf)
+          else ring_buffer_record_off(buf)
+          out.push({ value: 0 })
+          break
+        default:
+          throw new Error(`replay: unknown step ${s.op}`)
+      }
+    }
+  } finally {
+    if (page !== null) ring_buffer_free_read_page(buf, 0, page)
+    ring_buffer_free(buf)
+  }
+  return out
+}

@@ -1,0 +1,183 @@
+#!/usr/bin/env node
+/**
+ * Live differential conformance: seeded random scenarios run through the kernel's ftrace ring
+ * buffer (a private tracefs instance, driven by the C helper ftrace_live pinned to one CPU) and
+ * through `@onering/ftrace`, compared after every step.
+ *
+ *   node tools/conformance-live/run.mjs [--scenarios N] [--seed S] [--cpu C] [--verbose]
+ *
+ * See README.md in this folder for the scenario language, the comparisons and the named rules.
+ */
+import { execFileSync, spawnSync } from 'node:child_process'
+import { accessSync, constants, existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { availableParallelism } from 'node:os'
+import { generate, programText, shrink } from './scenario.mjs'
+import { replay } from './replay.mjs'
+import { compareStep, newTally } from './compare.mjs'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const { values: opts } = parseArgs({
+  options: {
+    scenarios: { type: 'string', default: '100' },
+    seed: { type: 'string' },
+    cpu: { type: 'string' },
+    verbose: { type: 'boolean', default: false },
+  },
+})
+const scenarios = Number(opts.scenarios)
+const seed = opts.seed === undefined ? (Math.random() * 2 ** 32) >>> 0 : Number(opts.seed) >>> 0
+const cpu = opts.cpu === undefined ? availableParallelism() - 1 : Number(opts.cpu)
+if (!Number.isInteger(scenarios) || scenarios < 0) throw new RangeError('--scenarios: a count')
+
+const tracefs = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'].find((p) => {
+  try {
+    accessSync(`${p}/instances`, constants.W_OK)
+    return true
+  } catch {
+    return false
+  }
+})
+
+/** Skip with a visible message, or fail where CI runs on a machine kind that has tracefs. */
+function unavailable(why) {
+  const strict =
+    process.env.CI !== undefined &&
+    process.env.CI !== '' &&
+    process.getuid?.() === 0 &&
+    existsSync('/sys/kernel/tracing/instances')
+  console.log(`conformance:live: ${strict ? 'FAILED' : 'skipped'}: ${why}`)
+  console.log('ftrace: skipped')
+  console.log('perf: skipped (not built yet)')
+  process.exit(strict ? 1 : 0)
+}
+
+if (process.platform !== 'linux') unavailable('not Linux')
+if (tracefs === undefined)
+  unavailable('no writable tracefs instances/ (needs root and a mounted tracefs)')
+
+let helper
+try {
+  const bin = execFileSync('bash', [join(here, 'build.sh')], { encoding: 'utf8' }).trim()
+  helper = join(bin, 'ftrace_live')
+} catch (e) {
+  unavailable(`cannot build the C helper (${e.message.split('\n')[0]})`)
+}
+
+// ^C or a kill: the helper (same process group) stops, spawnSync returns, the instance is
+// removed by runKernel's finally, and only then does the handler end the process
+process.on('SIGINT', () => process.exit(130))
+process.on('SIGTERM', () => process.exit(143))
+
+/** Runs `program` (text) in a fresh private instance; returns the frames. */
+function runKernel(program) {
+  const dir = `${tracefs}/instances/onering-live-${process.pid}`
+  mkdirSync(dir)
+  try {
+    const r = spawnSync(helper, [dir, String(cpu)], { input: program, maxBuffer: 1 << 28 })
+    if (r.status !== 0)
+      throw new Error(`ftrace_live exited ${r.status}: ${r.stderr.toString().trim()}`)
+    return parseFrames(r.stdout)
+  } finally {
+    try {
+      writeFileSync(`${dir}/tracing_on`, '0')
+    } catch {
+      // the instance may already be gone
+    }
+    removeInstance(dir)
+  }
+}
+
+/** rmdir with retries (EBUSY while the kernel still holds a file of the instance). */
+function removeInstance(dir) {
+  for (let tries = 0; existsSync(dir) && tries < 200; tries++) {
+    try {
+      rmdirSync(dir)
+    } catch {
+      execFileSync('sleep', ['0.02'])
+    }
+  }
+  if (existsSync(dir)) console.error(`conformance:live: could not remove ${dir}`)
+}
+
+function parseFrames(out) {
+  const frames = []
+  let at = 0
+  while (at < out.length) {
+    const nl = out.indexOf(10, at)
+    const [kind, value, n] = out.subarray(at, nl).toString().split(' ')
+    const len = Number(n)
+    frames.push({ kind, value: Number(value), bytes: out.subarray(nl + 1, nl + 1 + len) })
+    at = nl + 1 + len
+  }
+  return frames
+}
+
+/** The machine values of a `print` event (ip, flags, preempt count, type id), from the kernel. */
+function probe() {
+  const frames = runKernel('clock counter\nwrite 1\nread\n')
+  const page = frames.find((f) => f.kind === 'read')
+  if (page === undefined || page.value <= 0) throw new Error('probe: no marker page read back')
+  const b = page.bytes
+  const ev = 16 + 4 // page header, then the event header of a small (type_len) event
+  return {
+    type: b.readUInt16LE(ev),
+    flags: b[ev + 2],
+    preempt: b[ev + 3],
+    ip: b.subarray(ev + 8, ev + 16),
+  }
+}
+
+/** Runs one scenario both ways; returns null or the first divergence. */
+function check(scn, machine, tally) {
+  const frames = runKernel(programText(scn))
+  const pid = frames[0].value
+  const ours = replay(scn, { ...machine, pid })
+  const rebase = { kernel: undefined, ours: undefined }
+  for (let i = 0; i < ours.length; i++) {
+    const d = compareStep(scn.steps[i], frames[i + 1], ours[i], rebase, tally)
+    if (d !== null) return { step: i, message: d }
+  }
+  return null
+}
+
+const machine = probe()
+const tally = newTally()
+let divergences = 0
+const t0 = Date.now()
+console.log(`conformance:live: seed ${seed}, ${scenarios} ftrace scenarios, CPU ${cpu}, ${tracefs}`)
+for (let k = 0; k < scenarios; k++) {
+  const s = (seed + k) >>> 0
+  const scn = generate(s)
+  const d = check(scn, machine, tally)
+  tally.scenarios++
+  if (d !== null) {
+    divergences++
+    // shrink: the smallest prefix/subset of the steps that still diverges
+    const small = shrink(scn, (c) => check(c, machine, newTally()) !== null)
+    const ds = check(small, machine, newTally()) ?? d
+    console.log(`\nDIVERGENCE seed ${s} step ${d.step}: ${d.message}`)
+    console.log(`minimal program (step ${ds.step}: ${ds.message}):\n${programText(small)}`)
+  }
+  if (opts.verbose || (k + 1) % 25 === 0 || k + 1 === scenarios)
+    console.log(
+      `  ${k + 1}/${scenarios} scenarios, ${divergences} divergences, ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    )
+}
+console.log(
+  `operations: ${Object.entries(tally.ops)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}`,
+)
+console.log(
+  `rules: ${
+    Object.entries(tally.rules)
+      .map(([k, v]) => `${k} excused in ${v.size} scenarios`)
+      .join(', ') || 'none applied'
+  }`,
+)
+console.log(`ftrace: ${scenarios} scenarios, ${divergences} divergences`)
+console.log('perf: skipped (not built yet)')
+process.exit(divergences === 0 ? 0 : 1)
