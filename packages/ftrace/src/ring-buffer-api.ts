@@ -10,7 +10,13 @@ import { ALL_CPUS, BusyError, RingBuffer, monotonicNs } from '@onering/core'
 import type { RecordIterator, RingWriter } from '@onering/core'
 import { badNumber, checkOptionsObject, shown } from './args.js'
 import { FTRACE_FLAG_ABSOLUTE, ftraceClient } from './client.js'
-import { RB_FL_OVERWRITE, RING_BUFFER_ALL_CPUS } from './constants.js'
+import {
+  BUF_PAGE_HDR_SIZE,
+  COMMIT_MASK,
+  RB_FL_OVERWRITE,
+  RB_MISSED_STORED,
+  RING_BUFFER_ALL_CPUS,
+} from './constants.js'
 import { entryHeaderText, pageHeaderText } from '@onering/trace-events'
 import { mapCount } from './mmap.js'
 import { BufferDataReadPage, RingBufferEvent, TraceBuffer } from './trace-buffer.js'
@@ -435,6 +441,13 @@ export function ring_buffer_read_page(
   })
   if (lease === null) return -1
   page.lease = lease
+  // the page goes off to the reader: zero it past its data (and the stored missed count), as
+  // the kernel's ring_buffer_read_page does on either path
+  const bytes = buffer.rb.subbufBytes(cpu, lease.id)
+  const word = (bytes[8]! | (bytes[9]! << 8) | (bytes[10]! << 16) | (bytes[11]! << 24)) >>> 0
+  let end = BUF_PAGE_HDR_SIZE + (word & COMMIT_MASK)
+  if ((word & RB_MISSED_STORED) !== 0) end += 8
+  if (end < bytes.length) bytes.fill(0, end)
   return 0
 }
 
