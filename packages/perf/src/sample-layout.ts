@@ -180,6 +180,47 @@ const NEEDS_FIELDS = PERF_SAMPLE_FIXED_SIZE_MASK & ~DEFAULTED
 /** Not handled by the fast path: take the generic one. */
 export const FAST_UNHANDLED = -1
 
+/** Offsets of the u64 fields `perf_output_sample` writes first, in its order (−1: absent). @internal */
+export interface SampleHeadOffsets {
+  readonly identifier: number
+  readonly ip: number
+  readonly tid: number
+  readonly time: number
+  readonly addr: number
+  readonly id: number
+  readonly stream_id: number
+  readonly cpu: number
+  readonly period: number
+  /** Where the next field goes. */
+  readonly end: number
+}
+
+/**
+ * Where a sample of `sample_type` `st` holds IDENTIFIER, IP, TID, TIME, ADDR, ID, STREAM_ID, CPU
+ * and PERIOD (`perf_output_sample`'s order, after the 8-byte header). @internal
+ */
+export function sampleHeadOffsets(st: number): SampleHeadOffsets {
+  let pos = 8
+  const at = (bit: number): number => {
+    if ((st & bit) === 0) return -1
+    const o = pos
+    pos += 8
+    return o
+  }
+  return {
+    identifier: at(PERF_SAMPLE_IDENTIFIER),
+    ip: at(PERF_SAMPLE_IP),
+    tid: at(PERF_SAMPLE_TID),
+    time: at(PERF_SAMPLE_TIME),
+    addr: at(PERF_SAMPLE_ADDR),
+    id: at(PERF_SAMPLE_ID),
+    stream_id: at(PERF_SAMPLE_STREAM_ID),
+    cpu: at(PERF_SAMPLE_CPU),
+    period: at(PERF_SAMPLE_PERIOD),
+    end: pos,
+  }
+}
+
 /**
  * Compile the fixed-size layout of `event`'s samples, or null when a selected field has a
  * variable size.
@@ -191,23 +232,14 @@ export function compileSampleLayout(event: PerfEvent): SampleLayout | null {
   const rf = ctx.read_format
   if ((st & ~PERF_SAMPLE_FIXED_SIZE_MASK) !== 0) return null
   if (st & PERF_SAMPLE_READ && rf & PERF_FORMAT_GROUP) return null
-  let pos = 8
+  const { identifier, ip, tid, time, addr, id, stream_id, cpu, period, end } = sampleHeadOffsets(st)
+  let pos = end
   const at = (bit: number, bytes: number): number => {
     if ((st & bit) === 0) return -1
     const o = pos
     pos += bytes
     return o
   }
-  // perf_output_sample's order
-  const identifier = at(PERF_SAMPLE_IDENTIFIER, 8)
-  const ip = at(PERF_SAMPLE_IP, 8)
-  const tid = at(PERF_SAMPLE_TID, 8)
-  const time = at(PERF_SAMPLE_TIME, 8)
-  const addr = at(PERF_SAMPLE_ADDR, 8)
-  const id = at(PERF_SAMPLE_ID, 8)
-  const stream_id = at(PERF_SAMPLE_STREAM_ID, 8)
-  const cpu = at(PERF_SAMPLE_CPU, 8)
-  const period = at(PERF_SAMPLE_PERIOD, 8)
   let rd = 8
   const rdAt = (bit: number): number => {
     if ((rf & bit) === 0) return -1

@@ -49,7 +49,7 @@ import type { PerfEventAttr } from './attr-layout.js'
 import { fail } from './errors.js'
 import type { PerfEvent } from './event.js'
 import { perfClock } from './time.js'
-import { LITTLE_ENDIAN } from './sample-layout.js'
+import { LITTLE_ENDIAN, sampleHeadOffsets } from './sample-layout.js'
 
 const NO_U32 = new Uint32Array(0)
 
@@ -154,22 +154,18 @@ export function perf_trace_check(a: PerfEventAttr): Tracepoint {
  */
 export function perf_trace_add(event: PerfEvent, tp: Tracepoint): void {
   const st = event.attr.sample_type
-  let o = 8
-  const at = (bit: number, size: number): number => {
-    if ((st & bit) === 0) return -1
-    const r = o
-    o += size
-    return r
-  }
-  const identifier = at(PERF_SAMPLE_IDENTIFIER, 8)
-  const ip = at(PERF_SAMPLE_IP, 8)
-  const tid = at(PERF_SAMPLE_TID, 8)
-  const time = at(PERF_SAMPLE_TIME, 8)
-  const addr = at(PERF_SAMPLE_ADDR, 8)
-  const id = at(PERF_SAMPLE_ID, 8)
-  const streamId = at(PERF_SAMPLE_STREAM_ID, 8)
-  const cpu = at(PERF_SAMPLE_CPU, 8)
-  const period = at(PERF_SAMPLE_PERIOD, 8)
+  const {
+    identifier,
+    ip,
+    tid,
+    time,
+    addr,
+    id,
+    stream_id: streamId,
+    cpu,
+    period,
+    end: o,
+  } = sampleHeadOffsets(st)
   const idNum = Number(event.id)
   const L: TracepointSampleLayout = {
     event,
