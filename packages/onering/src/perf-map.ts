@@ -12,7 +12,7 @@
  *
  * @packageDocumentation
  */
-import { appendFileSync, statSync, writeFileSync } from 'node:fs'
+import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 /** The first synthetic frame address (user space, far from the heap and from V8's code). */
@@ -107,5 +107,53 @@ export function writePerfMaps(
     return [own, tmp]
   } catch {
     return [own]
+  }
+}
+
+/** The symbols of a perf map file, for looking addresses up (as perf does for a JIT map). */
+export class PerfMapSymbols {
+  readonly #starts: number[] = []
+  readonly #ends: number[] = []
+  readonly #names: string[] = []
+
+  /** Parse map text: `START SIZE name` lines (hex, `0x` optional); other lines are skipped. */
+  constructor(text: string) {
+    const rows: [number, number, string][] = []
+    for (const line of text.split('\n')) {
+      const m = /^(?:0x)?([0-9a-fA-F]+) (?:0x)?([0-9a-fA-F]+) (.*)$/.exec(line)
+      if (m === null) continue
+      const start = parseInt(m[1]!, 16)
+      rows.push([start, start + parseInt(m[2]!, 16), m[3]!])
+    }
+    rows.sort((a, b) => a[0] - b[0])
+    for (const [start, end, name] of rows) {
+      this.#starts.push(start)
+      this.#ends.push(end)
+      this.#names.push(name)
+    }
+  }
+
+  /** Symbols of the first of `paths` that can be read, or undefined. */
+  static load(paths: readonly string[]): PerfMapSymbols | undefined {
+    for (const p of paths) {
+      try {
+        return new PerfMapSymbols(readFileSync(p, 'utf8'))
+      } catch {
+        // try the next place
+      }
+    }
+    return undefined
+  }
+
+  /** The name of the range holding `ip`, or undefined. */
+  find(ip: number): string | undefined {
+    let lo = 0
+    let hi = this.#starts.length - 1
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1
+      if (this.#starts[mid]! <= ip) lo = mid + 1
+      else hi = mid - 1
+    }
+    return hi >= 0 && ip < this.#ends[hi]! ? this.#names[hi] : undefined
   }
 }
