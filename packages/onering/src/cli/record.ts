@@ -51,9 +51,7 @@ Options:
   --interval MS         an event-loop sample per thread every MS (default 500)
   --clock NAME          mono (default: CLOCK_MONOTONIC, as perf and the kernel) or counter
   --rings N             threads recorded at once per process (default ${DEFAULT_RINGS})
-  --cpu-profile[=T]     sample JS stacks every T (default 1ms; 250us, 2ms) into perf.data
-                        as cpu-clock samples; symbols in DIR/perf-<pid>.map and the
-                        /tmp/perf-<pid>.map perf reads
+  --cpu-profile[=T]     JS stacks every T (1ms; 250us) into perf.data, symbols: perf-<pid>.map
   -q, --quiet           no status line, no summary
   -h, --help            this text
 
@@ -222,6 +220,10 @@ export function parseRecordArgs(args: readonly string[], distDir: string): Recor
   const cpuProfileUs = cpuProfile === undefined ? 0 : parseCpuInterval(cpuProfile)
   if (cpuProfileUs > 0 && clock === 'counter')
     throw new UsageError('record: --cpu-profile needs --clock mono (samples are stamped in time)')
+  if (cpuProfileUs > 0 && !formats.includes('perf.data'))
+    throw new UsageError(
+      'record: --cpu-profile writes its samples into perf.data: keep it in --format',
+    )
   const overwrite = values.overwrite !== undefined
   const dir = resolve(values.output ?? 'onering-trace')
   const config: SessionConfig = {
