@@ -18,6 +18,8 @@ import { cpuProfileChunkName } from './session-config.js'
 
 /** How often a thread hands its profile to the spool and starts a new one (when it runs JS). */
 export const CHUNK_MS = 10_000
+/** The environment variable that overrides {@link CHUNK_MS} (for tests of the chunking). */
+export const CHUNK_MS_ENV = 'ONERING_CPU_PROFILE_CHUNK_MS'
 
 /** The part of V8's `Profiler.Profile` the recorder keeps. */
 export interface CpuProfileChunk {
@@ -93,7 +95,7 @@ export function startThreadProfiler(
     } catch {
       stopped = true
     }
-  }, CHUNK_MS)
+  }, Number(process.env[CHUNK_MS_ENV]) || CHUNK_MS)
   timer.unref()
   return {
     stop: () => {

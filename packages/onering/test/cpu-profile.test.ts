@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { CLI, APPS, onering, outDir } from './support.js'
 import { hasTool, requireTool } from './tool-env.js'
+import { CHUNK_MS_ENV } from '../src/cpu-profile.js'
 
 const hasPerf = hasTool('perf')
 requireTool('perf', 'linux-perf', 'onering --cpu-profile')
@@ -222,6 +223,23 @@ describe('onering record --cpu-profile', () => {
     const text = onering(['report', data]).stdout
     expect(text).toContain('CPU samples: top functions by self and total samples:')
     expect(text).toMatch(/mainHeavy .*cpu-burn\.mjs:\d+:\d+/)
+  })
+
+  it('hands the profile to the spool in chunks: a SIGKILLed app keeps the samples of its chunks', () => {
+    const out = outDir()
+    const r = onering(
+      ['record', '-q', '--cpu-profile', '-o', out, '--', 'node', 'cpu-burn-killed.mjs'],
+      {
+        [CHUNK_MS_ENV]: '100',
+      },
+    )
+    expect(r.signal).toBe('SIGKILL')
+    const listing = oneringOut(['script', '--json', join(out, 'perf.data')]).stdout
+    const burns = listing
+      .split('\n')
+      .filter((l) => l.includes('"event":"cpu-clock"') && l.includes('"sym":"burnBeforeKill '))
+    // about 600 ms at 1 ms; a chunk is written every 100 ms of the run, the last one dies
+    expect(burns.length).toBeGreaterThan(50)
   })
 
   it('a bad interval, or the counter clock, is one clear line and a non-zero exit', () => {

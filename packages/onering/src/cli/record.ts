@@ -275,7 +275,7 @@ export function prepareOutput(dir: string): void {
     throw new UsageError(`record: cannot write to the output directory ${dir} (${code})`)
   }
   for (const name of readdirSync(dir))
-    if (name.startsWith('.spool-') || /^trace(-\d+)?\.dat$/.test(name))
+    if (name.startsWith('.spool-') || /^trace(-\d+)?\.dat$|^perf-\d+\.map$/.test(name))
       rmSync(join(dir, name), { recursive: true, force: true })
 }
 
