@@ -87,15 +87,18 @@ export function startThreadProfiler(
     process.emitWarning(`onering: --cpu-profile is off in this thread: ${String(err)}`)
     return undefined
   }
-  const timer = setInterval(() => {
-    if (stopped) return
-    try {
-      flush()
-      post('Profiler.start')
-    } catch {
-      stopped = true
-    }
-  }, Number(process.env[CHUNK_MS_ENV]) || CHUNK_MS)
+  const timer = setInterval(
+    () => {
+      if (stopped) return
+      try {
+        flush()
+        post('Profiler.start')
+      } catch {
+        stopped = true
+      }
+    },
+    Number(process.env[CHUNK_MS_ENV]) || CHUNK_MS,
+  )
   timer.unref()
   return {
     stop: () => {

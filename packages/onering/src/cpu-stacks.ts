@@ -11,15 +11,28 @@ import { dirname, join } from 'node:path'
 import {
   PERF_CONTEXT_MAX,
   PERF_RECORD_COMM,
+  PERF_RECORD_MMAP,
   PERF_RECORD_SAMPLE,
   PERF_SAMPLE_CALLCHAIN,
 } from '@onering/perf'
 import type { PerfDataReader } from '@onering/perf-data'
-import { PerfMapSymbols, perfMapTmpPath } from './perf-map.js'
+import { FRAME_BASE, PerfMapSymbols, perfMapTmpPath } from './perf-map.js'
 
-/** Whether a file has an event whose samples carry a callchain. */
-export function hasCallchains(file: PerfDataReader): boolean {
-  return file.evsels.some((e) => (e.attr.sample_type & PERF_SAMPLE_CALLCHAIN) !== 0)
+/**
+ * Whether a file holds JS stack samples of `onering record --cpu-profile`: an event with
+ * callchains, and the `//anon` mapping of the synthetic frame addresses before the first
+ * sample. (A `perf record -g` file is listed as before, as `perf script -G` prints it.)
+ */
+export function hasJsStacks(file: PerfDataReader): boolean {
+  if (!file.evsels.some((e) => (e.attr.sample_type & PERF_SAMPLE_CALLCHAIN) !== 0)) return false
+  for (const slot of file.slots()) {
+    if (slot.type === PERF_RECORD_SAMPLE) return false
+    if (slot.type !== PERF_RECORD_MMAP) continue
+    const r = file.decode(slot).record
+    if (r.type === PERF_RECORD_MMAP && r.filename === '//anon' && r.addr === BigInt(FRAME_BASE))
+      return true
+  }
+  return false
 }
 
 /** One frame of a sample's stack. */

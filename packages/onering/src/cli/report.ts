@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util'
 import { fileLost, openTraceFile, plainEvents } from '../trace-file.js'
-import { hasCallchains, stackProfile } from '../cpu-stacks.js'
+import { hasJsStacks, stackProfile } from '../cpu-stacks.js'
 import { reportText, summarize, topFunctions } from '../trace-summary.js'
 import { UsageError } from './usage-error.js'
 
@@ -39,7 +39,7 @@ export async function report(args: readonly string[]): Promise<number> {
   const file = await openTraceFile(path)
   const base = summarize(plainEvents(file), fileLost(file))
   const s =
-    file.kind === 'perf.data' && hasCallchains(file.file)
+    file.kind === 'perf.data' && hasJsStacks(file.file)
       ? { ...base, cpu: topFunctions(stackProfile(file.file, path)) }
       : base
   process.stdout.write(

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util'
 import { PERF_RECORD_SAMPLE } from '@onering/perf'
-import { callchainListing, hasCallchains, StackSymbolizer } from '../cpu-stacks.js'
+import { callchainListing, hasJsStacks, StackSymbolizer } from '../cpu-stacks.js'
 import { fileListing, openTraceFile, plainEvents } from '../trace-file.js'
 import type { PlainEvent, TraceFile } from '../trace-file.js'
 import { UsageError } from './usage-error.js'
@@ -62,7 +62,7 @@ export async function script(args: readonly string[]): Promise<number> {
   const path = parsed.positionals[0]!
   const file = await openTraceFile(path)
   const out = new Out()
-  const stacks = file.kind === 'perf.data' && hasCallchains(file.file)
+  const stacks = file.kind === 'perf.data' && hasJsStacks(file.file)
   if (parsed.values.json === true)
     for (const ev of stacks ? withCallchains(file, path) : plainEvents(file))
       out.push(JSON.stringify(ev))
