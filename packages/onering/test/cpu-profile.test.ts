@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { CLI, APPS, onering, outDir } from './support.js'
 import { hasTool, requireTool } from './tool-env.js'
+import { parseRecordArgs } from '../src/cli/record.js'
 import { CHUNK_MS_ENV } from '../src/cpu-profile.js'
 
 const hasPerf = hasTool('perf')
@@ -240,6 +241,20 @@ describe('onering record --cpu-profile', () => {
       .filter((l) => l.includes('"event":"cpu-clock"') && l.includes('"sym":"burnBeforeKill '))
     // about 600 ms at 1 ms; a chunk is written every 100 ms of the run, the last one dies
     expect(burns.length).toBeGreaterThan(50)
+  })
+
+  it('takes the interval when one follows, with or without --', () => {
+    const parse = (args: string[]): [number | undefined, readonly string[]] => {
+      const r = parseRecordArgs(args, '/dist')!
+      return [r.config.cpuProfileUs, r.command]
+    }
+    expect(parse(['--cpu-profile', '--', 'node', 'a.js'])).toEqual([1000, ['node', 'a.js']])
+    expect(parse(['--cpu-profile', 'node', 'a.js'])).toEqual([1000, ['node', 'a.js']])
+    expect(parse(['--cpu-profile', '250us', 'node', 'a.js'])).toEqual([250, ['node', 'a.js']])
+    expect(parse(['-q', '--cpu-profile', '2', '--', 'node'])).toEqual([2000, ['node']])
+    expect(parse(['--cpu-profile=0.5ms', '-q', '--', 'node'])).toEqual([500, ['node']])
+    expect(parse(['--cpu-profile', '1s', '--', 'node'])).toEqual([1_000_000, ['node']])
+    expect(parse(['-q', '--', 'node'])).toEqual([undefined, ['node']])
   })
 
   it('a bad interval, or the counter clock, is one clear line and a non-zero exit', () => {
