@@ -7,7 +7,7 @@
  * samples as `perf script` does and `onering report` counts what perf counts.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { CLI, APPS, onering, outDir } from './support.js'
@@ -235,12 +235,44 @@ describe('onering record --cpu-profile', () => {
       },
     )
     expect(r.signal).toBe('SIGKILL')
+    for (const n of readdirSync(out))
+      if (/^perf-\d+\.map$/.test(n)) rmSync(`/tmp/${n}`, { force: true })
     const listing = oneringOut(['script', '--json', join(out, 'perf.data')]).stdout
     const burns = listing
       .split('\n')
       .filter((l) => l.includes('"event":"cpu-clock"') && l.includes('"sym":"burnBeforeKill '))
     // about 600 ms at 1 ms; a chunk is written every 100 ms of the run, the last one dies
     expect(burns.length).toBeGreaterThan(50)
+  })
+
+  withPerf('keeps the app’s own --perf-basic-prof map in /tmp and appends the frames to it', () => {
+    const out = outDir()
+    const r = onering([
+      'record',
+      '-q',
+      '--cpu-profile',
+      '-o',
+      out,
+      '--',
+      'node',
+      '--perf-basic-prof',
+      'cpu-burn.mjs',
+    ])
+    expect(r.status).toBe(0)
+    const own = readdirSync(out).find((n) => /^perf-\d+\.map$/.test(n))!
+    const tmp = `/tmp/${own}`
+    try {
+      const ours = readFileSync(join(out, own), 'utf8')
+      const shared = readFileSync(tmp, 'utf8')
+      expect(shared).toMatch(/^[0-9a-f]+ [0-9a-f]+ Builtin:/m) // V8's own lines stay
+      expect(shared.endsWith(ours)).toBe(true)
+      const list = samples(
+        perf(['script', '-f', '-i', join(out, 'perf.data'), '-F', 'comm,tid,time,event,ip,sym']),
+      )
+      expect(list.some((x) => fn(x.syms[0] ?? '') === 'mainHeavy')).toBe(true)
+    } finally {
+      rmSync(tmp, { force: true })
+    }
   })
 
   it('takes the interval when one follows, with or without --', () => {
