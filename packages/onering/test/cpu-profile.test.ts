@@ -247,17 +247,23 @@ describe('onering record --cpu-profile', () => {
 
   withPerf('keeps the app’s own --perf-basic-prof map in /tmp and appends the frames to it', () => {
     const out = outDir()
-    const r = onering([
-      'record',
-      '-q',
-      '--cpu-profile',
-      '-o',
-      out,
-      '--',
-      'node',
-      '--perf-basic-prof',
-      'cpu-burn.mjs',
-    ])
+    // V8 writes its code log (isolate-…-v8.log) to the current directory: run in `out`
+    const r = spawnSync(
+      process.execPath,
+      [
+        CLI,
+        'record',
+        '-q',
+        '--cpu-profile',
+        '-o',
+        out,
+        '--',
+        'node',
+        '--perf-basic-prof',
+        join(APPS, 'cpu-burn.mjs'),
+      ],
+      { cwd: out, encoding: 'utf8' },
+    )
     expect(r.status).toBe(0)
     const own = readdirSync(out).find((n) => /^perf-\d+\.map$/.test(n))!
     const tmp = `/tmp/${own}`
