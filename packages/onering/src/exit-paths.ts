@@ -33,12 +33,15 @@ export function installExitPaths(o: {
   control: ControlBlock
   config: SessionConfig
   isMain: boolean
+  /** Run first at the end of the thread (`--cpu-profile` writes its last chunk). */
+  onEnd?: (() => void) | undefined
 }): void {
   const { rec, control, config, isMain } = o
   let ended = false
   const end = (): void => {
     if (ended) return
     ended = true
+    o.onEnd?.()
     unsubscribeAll()
     if (isMain) control.request(Request.final, FINAL_DRAIN_MS)
     else rec.buffer.close()

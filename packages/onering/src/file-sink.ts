@@ -19,6 +19,8 @@ import type { SpoolProcess, SpoolStatus } from './session-config.js'
 
 /** What a recorded process left in its spool directory, read back. */
 export interface SpoolSet {
+  /** The spool directory. */
+  readonly dir: string
   /** The process. */
   readonly process: SpoolProcess
   /** The spool file of each ring (ring n = CPU n of the file). */
@@ -100,7 +102,7 @@ export function readSpoolSet(spoolDir: string): SpoolSet {
   } catch {
     status = undefined
   }
-  return { process: proc, cpus, definitions, comms, status }
+  return { dir: spoolDir, process: proc, cpus, definitions, comms, status }
 }
 
 /** trace-cmd's trace.dat (version 7, uncompressed), pages verbatim from the spools. */

@@ -10,6 +10,7 @@
  * @packageDocumentation
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { SubbufReader } from '@onering/ftrace'
 import {
   PERF_RECORD_LOST,
@@ -34,7 +35,15 @@ import {
   pageHeaderText,
 } from '@onering/trace-events'
 import type { EventDefinition, TracingData } from '@onering/trace-events'
+import {
+  anonCodeMmap,
+  cpuClockAttr,
+  cpuClockSampleSize,
+  putCpuClockSample,
+} from './cpu-clock-event.js'
+import { readCpuSamples } from './cpu-samples.js'
 import type { FileSink, SinkResult, SpoolSet } from './file-sink.js'
+import { writePerfMaps } from './perf-map.js'
 
 /** The sample fields of every event: what the kernel fills for a tracepoint sample. */
 export const PERF_SINK_SAMPLE_TYPE: number =
@@ -223,6 +232,17 @@ export const perfDataSink: FileSink = {
       }
       events.push({ attr, name: `${d.system}:${d.name}`, ids: [BigInt(id)] })
     }
+    // --cpu-profile: the threads' JS stack samples as a cpu-clock event
+    const periodNs = (proc.cpuProfileUs ?? 0) * 1000
+    const prof = periodNs > 0 ? readCpuSamples(spools.dir) : undefined
+    const nProf = prof?.times.length ?? 0
+    const cpuClockId = events.length + 1
+    if (nProf > 0)
+      events.push({
+        attr: cpuClockAttr(periodNs, mono),
+        name: 'cpu-clock',
+        ids: [BigInt(cpuClockId)],
+      })
     const writer = new PerfDataWriter({
       events,
       path,
@@ -234,6 +254,11 @@ export const perfDataSink: FileSink = {
     })
     for (const [tid, name] of [...spools.comms].sort((a, b) => a[0] - b[0]))
       writer.comm(proc.pid, tid, name)
+    if (prof !== undefined && nProf > 0) {
+      writer.addRecord(anonCodeMmap(proc.pid, prof.frames, events[0]!.attr, 1))
+      writePerfMaps(dirname(path), proc.pid, prof.frames, proc.startedMs ?? 0)
+    }
+    let pi = 0
     const cursors: RingCursor[] = []
     let count = 0
     let missed = 0
@@ -259,6 +284,30 @@ export const perfDataSink: FileSink = {
             bestTime = t
             best = c
           }
+        }
+        if (pi < nProf && prof!.times[pi]! <= bestTime) {
+          // the next JS stack sample comes before the next trace event
+          const stack = prof!.stacks[pi]!
+          const size = cpuClockSampleSize(stack.length)
+          if (at + size > out.length) {
+            writer.addRecords(out, 0, at)
+            at = 0
+          }
+          const tid = prof!.tids[pi]!
+          at += putCpuClockSample(dv, at, {
+            id: cpuClockId,
+            pid: proc.pid,
+            tid,
+            time: prof!.times[pi]!,
+            cpu: prof!.ringOf.get(tid) ?? 0,
+            periodNs,
+            stack,
+          })
+          lastTime = prof!.times[pi]!
+          pi++
+          count++
+          if (++inBatch === BATCH) flush()
+          continue
         }
         if (best < 0) break
         lastTime = bestTime

@@ -18,6 +18,7 @@ import { join } from 'node:path'
 import * as wt from 'node:worker_threads'
 import { RB_FL_OVERWRITE, ring_buffer_alloc, TraceBuffer } from '@onering/ftrace'
 import { ControlBlock, SHARED_KEY } from './control-block.js'
+import { startThreadProfiler } from './cpu-profile.js'
 import type { ConsumerData } from './consumer.js'
 import { installExitPaths } from './exit-paths.js'
 import { RECORDER_KEY } from './handoff.js'
@@ -61,6 +62,8 @@ function start(config: SessionConfig): void {
       rings: config.rings,
       clock: config.clock,
       argv: process.argv,
+      startedMs: Date.now(),
+      ...((config.cpuProfileUs ?? 0) > 0 ? { cpuProfileUs: config.cpuProfileUs } : {}),
     }
     writeFileSync(join(spoolDir, SPOOL_FILES.process), JSON.stringify(meta))
     wt.setEnvironmentData(SHARED_KEY, shared)
@@ -124,7 +127,11 @@ function start(config: SessionConfig): void {
     rec.write(rec.encoder(WORKER_START), [wt.threadId, ring, threadName()])
   ;(globalThis as Record<symbol, unknown>)[RECORDER_KEY] = rec
   rec.marks = groups.has('marks')
-  installExitPaths({ rec, control, config, isMain: wt.isMainThread })
+  const profiler =
+    (config.cpuProfileUs ?? 0) > 0
+      ? startThreadProfiler(shared.spoolDir, rec.tid, config.cpuProfileUs!)
+      : undefined
+  installExitPaths({ rec, control, config, isMain: wt.isMainThread, onEnd: profiler?.stop })
 }
 
 const raw = process.env[CONFIG_ENV]

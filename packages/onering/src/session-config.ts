@@ -34,6 +34,19 @@ export interface SessionConfig {
   readonly intervalMs: number
   /** The consumer thread's script (`dist/consumer.cjs`). */
   readonly consumer: string
+  /** `--cpu-profile`: JS stack samples every this many microseconds (0 or absent: off). */
+  readonly cpuProfileUs?: number
+}
+
+/** The spool file of chunk `seq` of thread `tid`'s CPU profile (`--cpu-profile`). */
+export function cpuProfileChunkName(tid: number, seq: number): string {
+  return `cpuprofile-${tid}-${seq}.json`
+}
+
+/** The thread id and sequence number of a CPU profile chunk's file name, or undefined. */
+export function parseCpuProfileChunkName(name: string): { tid: number; seq: number } | undefined {
+  const m = /^cpuprofile-(\d+)-(\d+)\.json$/.exec(name)
+  return m === null ? undefined : { tid: Number(m[1]), seq: Number(m[2]) }
 }
 
 /** The spool directory of process `pid` in `dir`. */
@@ -81,4 +94,8 @@ export interface SpoolProcess {
   readonly rings: number
   readonly clock: 'mono' | 'counter'
   readonly argv: readonly string[]
+  /** `--cpu-profile` interval, microseconds (absent: not profiled). */
+  readonly cpuProfileUs?: number
+  /** When recording started (`Date.now()`). */
+  readonly startedMs?: number
 }

@@ -6,6 +6,7 @@
  *
  * @packageDocumentation
  */
+import type { ThreadFunctions } from './cpu-stacks.js'
 import type { PlainEvent } from './trace-file.js'
 
 /** Latency percentiles of a group of requests, in milliseconds. */
@@ -47,6 +48,48 @@ export interface TraceSummary {
     string,
     { samples: number; p50Ms: number; p99Ms: number; maxMs: number; utilization: number }
   >
+  /** Stack samples (`--cpu-profile`) by thread: the top functions by self and total samples. */
+  readonly cpu?: Record<string, CpuThreadProfile>
+}
+
+/** The top functions of one thread's stack samples. */
+export interface CpuThreadProfile {
+  /** Samples of the thread. */
+  readonly samples: number
+  /**
+   * The functions among the {@link TOP_FUNCTIONS} first by self or by total samples, by self
+   * then total: `self` samples had it as the leaf, `total` had it anywhere on the stack.
+   */
+  readonly top: readonly {
+    readonly function: string
+    readonly self: number
+    readonly total: number
+  }[]
+}
+
+/** Functions listed per thread, by self and by total samples. */
+export const TOP_FUNCTIONS = 10
+
+/** The top functions of each thread's samples (see {@link CpuThreadProfile}). */
+export function topFunctions(
+  threads: Record<string, ThreadFunctions>,
+): Record<string, CpuThreadProfile> {
+  const out: Record<string, CpuThreadProfile> = {}
+  const first = (m: Record<string, number>): string[] =>
+    Object.entries(m)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, TOP_FUNCTIONS)
+      .map(([k]) => k)
+  for (const [thread, t] of Object.entries(threads).sort((a, b) => b[1].samples - a[1].samples)) {
+    const names = new Set([...first(t.self), ...first(t.total)])
+    out[thread] = {
+      samples: t.samples,
+      top: [...names]
+        .map((f) => ({ function: f, self: t.self[f] ?? 0, total: t.total[f] ?? 0 }))
+        .sort((a, b) => b.self - a.self || b.total - a.total),
+    }
+  }
+  return out
 }
 
 const GC_BUCKETS: readonly [string, number][] = [
@@ -330,5 +373,27 @@ export function reportText(s: TraceSummary): string {
       ]),
     )
   }
+  if (s.cpu !== undefined && Object.keys(s.cpu).length > 0) {
+    out.push('', 'CPU samples: top functions by self and total samples:')
+    for (const [thread, t] of Object.entries(s.cpu)) {
+      out.push(`  ${thread}: ${t.samples} samples`)
+      out.push(
+        ...table([
+          ['    self', '', 'total', '', 'function'],
+          ...t.top.map((f) => [
+            f.self,
+            pctText(f.self, t.samples),
+            f.total,
+            pctText(f.total, t.samples),
+            f.function,
+          ]),
+        ]),
+      )
+    }
+  }
   return out.join('\n') + '\n'
+}
+
+function pctText(n: number, of: number): string {
+  return `${((100 * n) / Math.max(1, of)).toFixed(1)}%`.padStart(6)
 }

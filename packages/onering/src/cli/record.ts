@@ -51,6 +51,7 @@ Options:
   --interval MS         an event-loop sample per thread every MS (default 500)
   --clock NAME          mono (default: CLOCK_MONOTONIC, as perf and the kernel) or counter
   --rings N             threads recorded at once per process (default ${DEFAULT_RINGS})
+  --cpu-profile[=T]     JS stacks every T (1ms; 250us) into perf.data, symbols: perf-<pid>.map
   -q, --quiet           no status line, no summary
   -h, --help            this text
 
@@ -68,26 +69,65 @@ const OPTIONS = {
   interval: { type: 'string' },
   clock: { type: 'string' },
   rings: { type: 'string' },
+  'cpu-profile': { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
+/** `--cpu-profile` takes its value only when one follows that looks like an interval. */
+const OPTIONAL_VALUE = '--cpu-profile'
+/** The `--cpu-profile` interval when none is given. */
+export const DEFAULT_CPU_PROFILE = '1ms'
+const INTERVAL = /^(\d+(?:\.\d+)?)(us|µs|ms|s)?$/
+
 const VALUED = new Set(
   Object.entries(OPTIONS).flatMap(([name, o]) =>
-    o.type === 'string' ? [`--${name}`, ...('short' in o ? [`-${o.short}`] : [])] : [],
+    o.type === 'string' && `--${name}` !== OPTIONAL_VALUE
+      ? [`--${name}`, ...('short' in o ? [`-${o.short}`] : [])]
+      : [],
   ),
 )
+
+/**
+ * The microseconds of a `--cpu-profile` interval (`250us`, `1ms`, `0.5ms`, `1s`; a bare number
+ * is milliseconds, as `--interval`): 10us to 1s.
+ */
+export function parseCpuInterval(v: string): number {
+  const m = INTERVAL.exec(v.trim())
+  const scale = m === null ? NaN : m[2] === 's' ? 1e6 : m[2] === 'us' || m[2] === 'µs' ? 1 : 1e3
+  const us = m === null ? NaN : Math.round(Number(m[1]) * scale)
+  if (!(us >= 10 && us <= 1_000_000))
+    throw new UsageError(
+      `record: --cpu-profile: '${v}' is not an interval from 10us to 1s (e.g. 250us, 2ms)`,
+    )
+  return us
+}
 
 /** Split the arguments of `record` into its options and the command. */
 export function splitCommand(args: readonly string[]): { options: string[]; command: string[] } {
   const dd = args.indexOf('--')
-  if (dd >= 0) return { options: args.slice(0, dd), command: args.slice(dd + 1) }
+  if (dd >= 0)
+    return { options: withOptionalValues(args.slice(0, dd)), command: args.slice(dd + 1) }
   let k = 0
   while (k < args.length && args[k]!.startsWith('-')) {
     if (VALUED.has(args[k]!)) k++
+    else if (args[k] === OPTIONAL_VALUE && INTERVAL.test(args[k + 1] ?? '')) k++
     k++
   }
-  return { options: args.slice(0, k), command: args.slice(k) }
+  return { options: withOptionalValues(args.slice(0, k)), command: args.slice(k) }
+}
+
+/** `--cpu-profile` alone becomes `--cpu-profile=1ms`; `--cpu-profile 250us`, `--cpu-profile=250us`. */
+function withOptionalValues(options: readonly string[]): string[] {
+  const out: string[] = []
+  for (let k = 0; k < options.length; k++) {
+    const o = options[k]!
+    if (o !== OPTIONAL_VALUE) out.push(o)
+    else if (k + 1 < options.length && !options[k + 1]!.startsWith('-'))
+      out.push(`${o}=${options[++k]!}`)
+    else out.push(`${o}=${DEFAULT_CPU_PROFILE}`)
+  }
+  return out
 }
 
 const SIGNALS = new Set([
@@ -176,6 +216,14 @@ export function parseRecordArgs(args: readonly string[], distDir: string): Recor
       throw new UsageError(`record: --dump-on: '${s}' is not one of ${[...SIGNALS].join(', ')}`)
   if (dumpOn.length > 0 && values.overwrite === undefined)
     throw new UsageError('record: --dump-on needs --overwrite SIZE (a flight recorder)')
+  const cpuProfile = values['cpu-profile']
+  const cpuProfileUs = cpuProfile === undefined ? 0 : parseCpuInterval(cpuProfile)
+  if (cpuProfileUs > 0 && clock === 'counter')
+    throw new UsageError('record: --cpu-profile needs --clock mono (samples are stamped in time)')
+  if (cpuProfileUs > 0 && !formats.includes('perf.data'))
+    throw new UsageError(
+      'record: --cpu-profile writes its samples into perf.data: keep it in --format',
+    )
   const overwrite = values.overwrite !== undefined
   const dir = resolve(values.output ?? 'onering-trace')
   const config: SessionConfig = {
@@ -191,6 +239,7 @@ export function parseRecordArgs(args: readonly string[], distDir: string): Recor
     rings: int('rings', values.rings, DEFAULT_RINGS, 1, 1024),
     intervalMs: int('interval', values.interval, 500, 10, 60_000),
     consumer: join(distDir, 'consumer.cjs'),
+    ...(cpuProfileUs > 0 ? { cpuProfileUs } : {}),
   }
   return { config, formats, command, quiet: values.quiet === true }
 }
@@ -226,7 +275,7 @@ export function prepareOutput(dir: string): void {
     throw new UsageError(`record: cannot write to the output directory ${dir} (${code})`)
   }
   for (const name of readdirSync(dir))
-    if (name.startsWith('.spool-') || /^trace(-\d+)?\.dat$/.test(name))
+    if (name.startsWith('.spool-') || /^trace(-\d+)?\.dat$|^perf-\d+\.map$/.test(name))
       rmSync(join(dir, name), { recursive: true, force: true })
 }
 

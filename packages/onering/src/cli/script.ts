@@ -5,15 +5,21 @@
  * @packageDocumentation
  */
 import { parseArgs } from 'node:util'
+import { PERF_RECORD_SAMPLE } from '@onering/perf'
+import { callchainListing, hasJsStacks, StackSymbolizer } from '../cpu-stacks.js'
 import { fileListing, openTraceFile, plainEvents } from '../trace-file.js'
+import type { PlainEvent, TraceFile } from '../trace-file.js'
 import { UsageError } from './usage-error.js'
 
 export const SCRIPT_HELP: string = `Usage: onering script [--json] [--ns] FILE
 
 Prints every event of FILE as its tool does: a trace.dat (ours or trace-cmd's) as
 trace-cmd report, a perf.data (ours or perf's) as
-perf script -G -F comm,tid,cpu,time,event,ip,period,trace.
+perf script -G -F comm,tid,cpu,time,event,ip,period,trace; samples with a callchain
+(--cpu-profile) with their frames under them, named from perf-<pid>.map, as
+perf script -F comm,tid,cpu,time,event,ip,sym,period prints them.
   --json   one JSON object per event: cpu, time (ns), pid, tid, comm, event, system, fields
+           (and callchain: [{ip, sym}], leaf first, for a stack sample)
   --ns     nanosecond timestamps (trace-cmd report -t, perf script --ns)
 `
 
@@ -53,10 +59,41 @@ export async function script(args: readonly string[]): Promise<number> {
   }
   if (parsed.positionals.length !== 1)
     throw new UsageError('script: expected one FILE (onering script trace.dat)')
-  const file = await openTraceFile(parsed.positionals[0]!)
+  const path = parsed.positionals[0]!
+  const file = await openTraceFile(path)
   const out = new Out()
-  if (parsed.values.json === true) for (const ev of plainEvents(file)) out.push(JSON.stringify(ev))
-  else for (const line of fileListing(file, { ns: parsed.values.ns === true })) out.push(line)
+  const stacks = file.kind === 'perf.data' && hasJsStacks(file.file)
+  if (parsed.values.json === true)
+    for (const ev of stacks ? withCallchains(file, path) : plainEvents(file))
+      out.push(JSON.stringify(ev))
+  else {
+    const lines = fileListing(file, { ns: parsed.values.ns === true })
+    for (const line of stacks && file.kind === 'perf.data'
+      ? callchainListing(file.file, path, lines)
+      : lines)
+      out.push(line)
+  }
   out.flush()
   return 0
+}
+
+/** The plain events of a perf.data, each stack sample with its `callchain` (leaf first). */
+function* withCallchains(
+  f: TraceFile,
+  path: string,
+): Generator<PlainEvent & { callchain?: { ip: number; sym: string }[] }> {
+  if (f.kind !== 'perf.data') {
+    yield* plainEvents(f)
+    return
+  }
+  const sym = new StackSymbolizer(path)
+  const samples = (function* () {
+    for (const r of f.file.events())
+      if (r.record.type === PERF_RECORD_SAMPLE && r.evsel !== undefined) yield r.record
+  })()
+  for (const ev of plainEvents(f)) {
+    const rec = samples.next().value
+    const cc = rec !== undefined && 'callchain' in rec ? rec.callchain : undefined
+    yield cc === undefined ? ev : { ...ev, callchain: sym.frames(ev.pid, cc) }
+  }
 }
