@@ -52,15 +52,48 @@ function checkId(state, kid, oid, tally) {
   return `reader.id: kernel ${kid}, onering ${oid} (kernel id ${kid} was onering ${o}, onering ${oid} was kernel ${k})`
 }
 
-function compareReader(kp, op, state, tally) {
-  if (kp.length !== op.length)
-    return `reader sub-buffer length: kernel ${kp.length}, onering ${op.length}`
+/**
+ * Rule counter-shared: the kernel's `counter` clock is one counter for the whole machine, so
+ * tracing elsewhere (another instance, another CPU) between two of our events adds ticks the
+ * replay cannot see: an event's time delta may be larger in the kernel, never smaller. Returns
+ * null or a message; marks the delta bits of each data event header as compared.
+ */
+function compareDeltas(kp, op, len, checked, tally) {
+  for (let at = 16; at + 4 <= Math.min(16 + len, kp.length); ) {
+    const kw = kp.readUInt32LE(at)
+    const ow = op.readUInt32LE(at)
+    const tl = kw & 31
+    if (tl !== (ow & 31)) return null // the byte comparison reports it
+    if (tl === 0 && at + 8 > kp.length) break
+    if (tl <= 28) {
+      const kd = kw >>> 5
+      const od = ow >>> 5
+      if (kd < od) return `event at ${at}: time delta kernel ${kd}, onering ${od}`
+      if (kd > od) excuse(tally, 'counter-shared')
+      for (let i = at; i < at + 4; i++) checked.add(i) // the type_len bits stay compared
+      const size = tl === 0 ? kp.readUInt32LE(at + 4) : tl * 4
+      if (tl === 0 && size !== op.readUInt32LE(at + 4)) return null
+      at += 4 + size
+    } else if (tl === 29) {
+      break // padding: the rest of the page's data
+    } else at += tl === 30 ? 8 : 16
+  }
+  return null
+}
+
+/**
+ * Compares a sub-buffer (a mapped reader sub-buffer, or a page `read` returned): the rebased
+ * time stamp, the commit word, the events up to the commit (time deltas by rule counter-shared,
+ * the slack bytes by their rules) and the stored missed count; `whole` also the bytes past them
+ * (a page `read` returns is zeroed there, as the kernel's `ring_buffer_read_page` does).
+ */
+function comparePage(what, kp, op, state, tally, whole) {
+  if (kp.length !== op.length) return `${what} length: kernel ${kp.length}, onering ${op.length}`
   const kc = u64(kp, 8)
   const oc = u64(op, 8)
-  if (kc !== oc)
-    return `reader commit word: kernel 0x${kc.toString(16)}, onering 0x${oc.toString(16)}`
+  if (kc !== oc) return `${what} commit word: kernel 0x${kc.toString(16)}, onering 0x${oc.toString(16)}`
   const len = kc % 2 ** 20
-  if (len === 0) return null // an empty sub-buffer's time stamp is whatever it held before
+  if (len === 0 && !whole) return null // an empty sub-buffer's time stamp is whatever it held
   const rebase = state.rebase
   const kt = u64(kp, 0)
   const ot = u64(op, 0)
@@ -72,19 +105,22 @@ function compareReader(kp, op, state, tally) {
     excuse(tally, 'counter-reread')
     rebase.kernel += ahead
   } else if (ahead !== 0)
-    return `reader time_stamp (rebased): kernel ${kt - rebase.kernel}, onering ${ot - rebase.ours}`
-  if (kc >= RB_MISSED_EVENTS) count(tally, 'missed events bit (mapped reader)')
-  // the data up to the commit, and the stored missed count after it
-  const end = Math.min(kp.length, 16 + len + ((kc / RB_MISSED_STORED) & 1 ? 8 : 0))
+    return `${what} time_stamp (rebased): kernel ${kt - rebase.kernel}, onering ${ot - rebase.ours}`
+  if (kc >= RB_MISSED_EVENTS) count(tally, `missed events bit (${what})`)
+  const checked = new Set()
+  const dd = compareDeltas(kp, op, len, checked, tally)
+  if (dd !== null) return `${what} ${dd}`
+  const end = whole ? kp.length : Math.min(kp.length, 16 + len + ((kc / RB_MISSED_STORED) & 1 ? 8 : 0))
   const slack = slackBytes(kp, len)
   for (let i = 16; i < end; i++)
     if (kp[i] !== op[i]) {
+      if (checked.has(i) && ((kp[i] ^ op[i]) & (i % 4 === 0 ? 31 : 0)) === 0) continue
       const rule = slack.get(i)
       if (rule !== undefined && (rule !== 'resched-flags' || ((kp[i] ^ op[i]) & ~0x24) === 0)) {
         excuse(tally, rule)
         continue
       }
-      return `reader sub-buffer byte ${i}: kernel 0x${kp[i].toString(16)}, onering 0x${op[i].toString(16)} (commit ${len})`
+      return `${what} byte ${i}: kernel 0x${kp[i].toString(16)}, onering 0x${op[i].toString(16)} (commit ${len})`
     }
   return null
 }
@@ -94,7 +130,11 @@ function compareReader(kp, op, state, tally) {
  * onering's answer. Returns null or a message.
  */
 export function compareMmapStep(step, k, km, o, state, tally) {
-  const d = compareStep(step, k, o, state.rebase, tally)
+  // a page read is compared here (rule counter-shared); every other step as the ftrace half does
+  const d =
+    step.op === 'read' && k?.kind === 'read' && k.value >= 0 && k.value === o.value
+      ? (count(tally, 'read'), comparePage('page', k.bytes, Buffer.from(o.bytes), state, tally, true))
+      : compareStep(step, k, o, state.rebase, tally)
   if (d !== null) return d
   if (km === undefined || km.kind !== 'meta') return 'the kernel helper sent no meta frame'
   if (step.op === 'map' && k.value === 0) state.ids = null // the kernel numbers them anew
@@ -130,5 +170,5 @@ export function compareMmapStep(step, k, km, o, state, tally) {
     count(tally, 'reader swap (get_reader)')
   const id = checkId(state, field(kb, 24, 4), field(ob, 24, 4), tally)
   if (id !== null) return id
-  return compareReader(kb.subarray(META_LEN), ob.subarray(META_LEN), state, tally)
+  return comparePage('reader sub-buffer', kb.subarray(META_LEN), ob.subarray(META_LEN), state, tally, false)
 }

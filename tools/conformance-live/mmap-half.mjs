@@ -45,9 +45,10 @@ function removeInstance(dir) {
 /**
  * Runs the mmap face: `scenarios` scenarios from `seed` on `cpu`, in private instances
  * `instances/onering-mmap-<pid>` of `tracefs` (removed after each, also on failure). Prints each
- * divergence (seed, step, message, shrunk program). Returns `{ scenarios, divergences, tally }`.
+ * divergence (seed, step, message, shrunk program: at most `shrinkBudget` kernel runs).
+ * Returns `{ scenarios, divergences, tally }`.
  */
-export function runMmap({ scenarios, seed, cpu, verbose = false, tracefs }) {
+export function runMmap({ scenarios, seed, cpu, verbose = false, tracefs, shrinkBudget = 40 }) {
   const bin = execFileSync('bash', [join(here, 'build.sh')], { encoding: 'utf8' }).trim()
   const helper = join(bin, 'mmap_live')
   const dir = `${tracefs}/instances/onering-mmap-${process.pid}`
@@ -112,7 +113,7 @@ export function runMmap({ scenarios, seed, cpu, verbose = false, tracefs }) {
     tally.scenarios++
     if (d !== null) {
       divergences++
-      const small = shrink(scn, (c) => check(c, newTally()) !== null)
+      const small = shrink(scn, (c) => check(c, newTally()) !== null, shrinkBudget)
       const ds = check(small, newTally()) ?? d
       console.log(`\nMMAP DIVERGENCE seed ${s} step ${d.step}: ${d.message}`)
       console.log(`minimal program (step ${ds.step}: ${ds.message}):\n${programText(small)}`)

@@ -3,6 +3,7 @@
  * The mmap face alone (the full runner is run.mjs):
  *
  *   node tools/conformance-live/mmap-run.mjs [--scenarios N] [--seed S] [--cpu C] [--verbose]
+ *                                            [--shrink TRIES]
  *
  * Skips with a message without Linux or a writable tracefs `instances/`; exit status 1 on a
  * divergence.
@@ -18,6 +19,7 @@ const { values: opts } = parseArgs({
     seed: { type: 'string' },
     cpu: { type: 'string' },
     verbose: { type: 'boolean', default: false },
+    shrink: { type: 'string', default: '40' },
   },
 })
 const scenarios = Number(opts.scenarios)
@@ -40,7 +42,14 @@ if (process.platform !== 'linux' || tracefs === undefined) {
 process.on('SIGINT', () => process.exit(130))
 process.on('SIGTERM', () => process.exit(143))
 
-const { divergences, tally } = runMmap({ scenarios, seed, cpu, verbose: opts.verbose, tracefs })
+const { divergences, tally } = runMmap({
+  scenarios,
+  seed,
+  cpu,
+  verbose: opts.verbose,
+  tracefs,
+  shrinkBudget: Number(opts.shrink),
+})
 console.log(
   `operations: ${Object.entries(tally.ops)
     .map(([k, v]) => `${k} ${v}`)

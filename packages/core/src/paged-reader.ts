@@ -260,17 +260,14 @@ export function pagedConsumeReaderSubbuf(
     // consumer's read position ends at the data, before the stored count
     if (i[c + L.C_READER_SEQ] !== Atomics.load(i, c + L.C_COMMIT_SEQ)) {
       const pageOff = rb.subbufOffset(cpu, info.id)
-      const commitIdx = (pageOff + rb.client.commitOffset) >> 2
-      const before = Atomics.load(i, commitIdx) & L.COMMIT_LEN_MASK
       const dataBytes = i[(rb.metaOffset(cpu, info.id) >> 2) + L.PM_REAL_END]!
       rb.client.subbufHandoff?.(rb.dv, pageOff, {
         dataBytes,
         capacity: rb.g.unit - rb.client.subbufHeaderBytes,
         lost,
       })
-      // the end padding the handoff cut off counts as read
-      const after = Atomics.load(i, commitIdx) & L.COMMIT_LEN_MASK
-      if (after < before) f[x + L.F_BYTES_READ] = f[x + L.F_BYTES_READ]! + (before - after)
+      // the end padding the handoff cut off is never counted as read: the kernel consumes the
+      // page up to its new commit (real_end), so `bytes` keeps the padding (Linux 6.18, live)
     }
   }
   info.records = consumeRest(rb, cpu, cur)

@@ -185,6 +185,7 @@ export function ring_buffer_map(buffer: TraceBuffer, cpu: number): TraceBufferMa
   const rb = buffer.rb
   const count = new Int32Array(rb.sab, rb.areaOffset(cpu) + TraceBufferMetaOffset.Reserved1, 1)
   if (Atomics.add(count, 0, 1) === 0) {
+    settleReset(buffer, cpu)
     const pos = buffer.reader.readerPosition(cpu)
     updateMeta(buffer, cpu, pos.id, pos.read)
   }
@@ -224,17 +225,24 @@ export function ring_buffer_map_get_reader(buffer: TraceBuffer, cpu: number): nu
 }
 
 /**
- * @internal After a reset of ring `cpu`: if it is mapped, update its meta page (the kernel's
- * `rb_reset_cpu` calls `rb_update_meta_page` when the buffer is mapped), so the consumer sees
- * `entries`, `overrun`, `read` and `reader.read` back at 0 and the current reader id. A writer
- * of another handle (another worker) applies the reset at its next reservation or flush; until
- * then the counters read 0 but `reader.id`/`reader.read` are the old ones.
+ * @internal After a reset of ring `cpu` (and before a map): the kernel resets at once, onering's
+ * reset waits for the ring's writer, so when this handle's own writer holds the ring (no
+ * reservation open) it applies the reset now. A writer of another handle (another worker)
+ * applies it at its next reservation or flush; until then readers see an empty ring.
+ */
+export function settleReset(buffer: TraceBuffer, cpu: number): void {
+  if (buffer.rb.resetPending(cpu)) buffer.writers[cpu]?.flush()
+}
+
+/**
+ * @internal After a reset of ring `cpu`: apply it ({@link settleReset}) and, if the ring is
+ * mapped, update its meta page (the kernel's `rb_reset_cpu` calls `rb_update_meta_page` when the
+ * buffer is mapped), so the consumer sees `entries`, `overrun`, `read` and `reader.read` back at
+ * 0 and the current reader id.
  */
 export function updateMappedMetaAfterReset(buffer: TraceBuffer, cpu: number): void {
+  settleReset(buffer, cpu)
   if (mapCount(buffer, cpu) <= 0) return
-  // the kernel resets at once; onering's reset waits for the ring's writer, so when this
-  // handle's own writer holds the ring (no reservation open) it applies the reset now
-  if (buffer.rb.resetPending(cpu)) buffer.writers[cpu]?.flush()
   const pos = buffer.reader.readerPosition(cpu)
   updateMeta(buffer, cpu, pos.id, pos.read)
 }

@@ -15,12 +15,14 @@ import {
   TRACE_BUFFER_META_LEN,
   decodeTraceBufferMeta,
   ring_buffer_alloc,
+  ring_buffer_bytes_cpu,
   ring_buffer_empty_cpu,
   ring_buffer_entries_cpu,
   ring_buffer_map,
   ring_buffer_map_get_reader,
   ring_buffer_poll_wait,
   ring_buffer_read_events_cpu,
+  ring_buffer_record_off,
   ring_buffer_reset,
   ring_buffer_reset_cpu,
   ring_buffer_resize,
@@ -231,6 +233,57 @@ describe('ring_buffer_map', () => {
     ring_buffer_reset_cpu(tb, 0)
     expect(map.meta.reader.read).toBe(0)
     expect([map.meta.entries, map.meta.read]).toEqual([0, 0])
+  })
+
+  // Linux 6.18: a reset clears every page's commit, a 64-bit local_t (rb_init_page). Live
+  // (tools/conformance-live mmap face): `overwrite 1; size 4; map; write 31; write 4053;
+  // get_reader; write 21; write 4047; write 4054; write 1; get_reader; reset` — before the reset
+  // the reader sub-buffer's commit is 0xffffffff80001000 (missed events, sign-extended), after it
+  // the reader sub-buffer named by the meta page has commit 0, all 8 bytes.
+  it('a reset clears the whole 64-bit commit word, the sign-extended missed-events half included', () => {
+    const tb = ring_buffer_alloc(8192, RB_FL_OVERWRITE)
+    const map = ring_buffer_map(tb, 0)
+    fill(tb, 1000)
+    ring_buffer_map_get_reader(tb, 0)
+    expect(u32(map.readerSubbuf(), 12)).toBe(0xffffffff)
+    ring_buffer_reset(tb)
+    expect(u64(map.readerSubbuf(), 8)).toBe(0)
+    for (let id = 0; id < map.meta.nr_subbufs; id++) {
+      const at = map.meta.meta_page_size + id * map.meta.subbuf_size
+      expect(u64(map.bytes.subarray(at, at + 16), 8)).toBe(0)
+    }
+  })
+
+  // Linux 6.18 resets at once (rb_reset_cpu), recording on or off; a map right after it finds
+  // the empty ring. Live: `write 2025; on 0; reset; map` → reader.read 0, entries 0, commit 0.
+  it('a map after a reset with recording off sees the reset ring', () => {
+    const tb = ring_buffer_alloc(8192, RB_FL_OVERWRITE)
+    fill(tb, 200)
+    ring_buffer_record_off(tb)
+    ring_buffer_reset(tb)
+    const map = ring_buffer_map(tb, 0)
+    expect(map.meta).toMatchObject({ entries: 0, overrun: 0, read: 0 })
+    expect(map.meta.reader).toMatchObject({ read: 0, lost_events: 0 })
+    expect(u64(map.readerSubbuf(), 8)).toBe(0)
+  })
+
+  // Linux 6.18, live (tools/conformance-live mmap face): `overwrite 1; size 4; write 2556;
+  // write 99; write 1423; write 2027; write 1445; map; get_reader; stats; get_reader; stats`
+  // (trace_marker writes: print events of 18 + len bytes). The stats' `bytes` is 5552 before,
+  // 2044 after the first GET_READER (its sub-buffer had missed events: commit set to real_end, so
+  // only the 3508 data bytes count as read, not the 572 bytes of end padding) and 572 after the
+  // second: the padding stays in `bytes` for good.
+  it('GET_READER of a sub-buffer with missed events counts its data, not its end padding, as read bytes', () => {
+    const tb = ring_buffer_alloc(4096, RB_FL_OVERWRITE, { clock: 'counter' })
+    for (const n of [2556, 99, 1423, 2027, 1445])
+      ring_buffer_write(tb, 18 + n, new Uint8Array(18 + n))
+    expect(ring_buffer_bytes_cpu(tb, 0)).toBe(5552)
+    ring_buffer_map(tb, 0)
+    ring_buffer_map_get_reader(tb, 0)
+    expect(ring_buffer_bytes_cpu(tb, 0)).toBe(2044)
+    ring_buffer_map_get_reader(tb, 0)
+    expect(ring_buffer_bytes_cpu(tb, 0)).toBe(572)
+    expect(ring_buffer_entries_cpu(tb, 0)).toBe(0)
   })
 
   it('maps each CPU separately', () => {
