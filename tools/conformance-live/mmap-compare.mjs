@@ -3,7 +3,7 @@
  * half compares it (`compareStep`), then the meta page (`struct trace_buffer_meta`) and the
  * mapped reader sub-buffer, field by field and byte by byte up to its commit.
  */
-import { compareStep, count, excuse, slackBytes, u64 } from './compare.mjs'
+import { compareStep, count, excuse, newTally, slackBytes, u64 } from './compare.mjs'
 
 /** `struct trace_buffer_meta` fields compared as they are (reader.id goes through the id map). */
 const FIELDS = [
@@ -59,7 +59,7 @@ function checkId(state, kid, oid, tally) {
  * null or a message; marks the delta bits of each data event header as compared.
  */
 function compareDeltas(kp, op, len, checked, tally) {
-  for (let at = 16; at + 4 <= Math.min(16 + len, kp.length); ) {
+  for (let at = 16; at + 4 <= Math.min(16 + len, kp.length);) {
     const kw = kp.readUInt32LE(at)
     const ow = op.readUInt32LE(at)
     const tl = kw & 31
@@ -91,7 +91,8 @@ function comparePage(what, kp, op, state, tally, whole) {
   if (kp.length !== op.length) return `${what} length: kernel ${kp.length}, onering ${op.length}`
   const kc = u64(kp, 8)
   const oc = u64(op, 8)
-  if (kc !== oc) return `${what} commit word: kernel 0x${kc.toString(16)}, onering 0x${oc.toString(16)}`
+  if (kc !== oc)
+    return `${what} commit word: kernel 0x${kc.toString(16)}, onering 0x${oc.toString(16)}`
   const len = kc % 2 ** 20
   if (len === 0 && !whole) return null // an empty sub-buffer's time stamp is whatever it held
   const rebase = state.rebase
@@ -110,7 +111,9 @@ function comparePage(what, kp, op, state, tally, whole) {
   const checked = new Set()
   const dd = compareDeltas(kp, op, len, checked, tally)
   if (dd !== null) return `${what} ${dd}`
-  const end = whole ? kp.length : Math.min(kp.length, 16 + len + ((kc / RB_MISSED_STORED) & 1 ? 8 : 0))
+  const end = whole
+    ? kp.length
+    : Math.min(kp.length, 16 + len + ((kc / RB_MISSED_STORED) & 1 ? 8 : 0))
   const slack = slackBytes(kp, len)
   for (let i = 16; i < end; i++)
     if (kp[i] !== op[i]) {
@@ -133,7 +136,8 @@ export function compareMmapStep(step, k, km, o, state, tally) {
   // a page read is compared here (rule counter-shared); every other step as the ftrace half does
   const d =
     step.op === 'read' && k?.kind === 'read' && k.value >= 0 && k.value === o.value
-      ? (count(tally, 'read'), comparePage('page', k.bytes, Buffer.from(o.bytes), state, tally, true))
+      ? (count(tally, 'read'),
+        comparePage('page', k.bytes, Buffer.from(o.bytes), state, tally, true))
       : compareStep(step, k, o, state.rebase, tally)
   if (d !== null) return d
   if (km === undefined || km.kind !== 'meta') return 'the kernel helper sent no meta frame'
@@ -170,5 +174,28 @@ export function compareMmapStep(step, k, km, o, state, tally) {
     count(tally, 'reader swap (get_reader)')
   const id = checkId(state, field(kb, 24, 4), field(ob, 24, 4), tally)
   if (id !== null) return id
-  return comparePage('reader sub-buffer', kb.subarray(META_LEN), ob.subarray(META_LEN), state, tally, false)
+  if (step.op === 'read' && k.value > 0) state.mixed = true
+  else if (step.op === 'get_reader' || step.op === 'map' || step.op === 'reset') state.mixed = false
+  if (state.mixed) {
+    // rule mixed-readers: a page read while mapped swaps the reader sub-buffer without a meta
+    // update, so the meta page still names the old one; the kernel leaves its bytes as they
+    // were (6.18's rb_get_reader_page no longer clears the old reader's commit), onering clears
+    // its commit when it goes back to the ring. Two readers of one ring are "unpredictable"
+    // (Documentation/trace/ring-buffer-map.rst): that sub-buffer is compared again from the
+    // next GET_READER, map or reset on
+    const scratch = { rebase: { ...state.rebase } }
+    const k0 = kb.subarray(META_LEN)
+    const o0 = ob.subarray(META_LEN)
+    if (comparePage('reader sub-buffer', k0, o0, scratch, newTally(), false) !== null)
+      excuse(tally, 'mixed-readers')
+    return null
+  }
+  return comparePage(
+    'reader sub-buffer',
+    kb.subarray(META_LEN),
+    ob.subarray(META_LEN),
+    state,
+    tally,
+    false,
+  )
 }
