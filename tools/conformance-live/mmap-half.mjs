@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { generateMmap, isMmapProgram, programText, shrink } from './mmap-scenario.mjs'
 import { replayMmap } from './mmap-replay.mjs'
 import { compareMmapStep, newMmapState } from './mmap-compare.mjs'
-import { newTally } from './compare.mjs'
+import { excuse, newTally } from './compare.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -109,7 +109,15 @@ export function runMmap({ scenarios, seed, cpu, verbose = false, tracefs, shrink
   for (let k = 0; k < scenarios; k++) {
     const s = (seed + k) >>> 0
     const scn = generateMmap(s)
-    const d = check(scn, tally)
+    let d = check(scn, tally)
+    if (d !== null && (check(scn, newTally()) === null || check(scn, newTally()) === null)) {
+      // rule counter-noise: the same program passed on a rerun. The only inputs of the kernel side
+      // that vary between runs are the machine's: the global counter clock, which tracing
+      // anywhere else on the machine advances, and the scheduler's flags
+      console.log(`  mmap noise: seed ${s} step ${d.step}: ${d.message} (passed on a rerun)`)
+      excuse(tally, 'counter-noise')
+      d = null
+    }
     tally.scenarios++
     if (d !== null) {
       divergences++

@@ -19,7 +19,7 @@ import { BusyError } from './errors.js'
 import * as L from './layout.js'
 import type { RingBuffer } from './ring-buffer.js'
 import { peekData, stepRecord } from './record-walk.js'
-import { loadReader, storeCursor, swapReaderPage } from './reader-page.js'
+import { clearCommit, loadReader, storeCursor, swapReaderPage } from './reader-page.js'
 import type { ReaderCursor } from './reader-page.js'
 
 /** A sub-buffer handed to a consumer: physical id `id` of ring `cpu`. Plain data, safe to post. */
@@ -118,8 +118,7 @@ export function pagedTakeSubbuf(
     rb.u8.fill(0, pageOff + hdr + dataBytes, pageOff + rb.g.unit)
     Atomics.store(i, (pageOff + commitOff) >> 2, dataBytes)
     client.subbufHandoff?.(dv, pageOff, { dataBytes, capacity, lost })
-    const so = rb.subbufOffset(cpu, spare)
-    Atomics.store(i, (so + commitOff) >> 2, 0)
+    clearCommit(rb, cpu, spare)
     i[c + L.C_READER_PAGE] = spare
     i[c + L.C_READER_READ] = 0
     f[x + L.F_READ] = f[x + L.F_READ]! + entries
