@@ -82,32 +82,13 @@ function compareDeltas(kp, op, len, checked, tally) {
 }
 
 /**
- * Rule stale-real-end: a sub-buffer handed to the reader with missed events gets its commit set
- * to its `real_end`, which the writer does not clear when it comes back to the sub-buffer in a
- * later lap (both sides keep it), so the commit can end past this lap's events; the bytes in
- * between are whatever the sub-buffer held before (its history differs between the two sides).
- * Returns where the events the two pages share end: from there to the commit is stale.
- */
-function staleFrom(kp, op, len) {
-  let at = 16
-  while (at + 8 <= 16 + len) {
-    const kw = kp.readUInt32LE(at)
-    const tl = kw & 31
-    if (tl !== (op.readUInt32LE(at) & 31) || tl > 28) break
-    const size = tl === 0 ? kp.readUInt32LE(at + 4) : tl * 4
-    if (size === 0 || (tl === 0 && size !== op.readUInt32LE(at + 4))) break
-    at += 4 + size
-  }
-  return at
-}
-
-/**
  * Compares a sub-buffer (a mapped reader sub-buffer, or a page `read` returned): the rebased
  * time stamp, the commit word, the events up to the commit (time deltas by rule counter-shared,
  * the slack bytes by their rules) and the stored missed count; `whole` also the bytes past them
  * (a page `read` returns is zeroed there, as the kernel's `ring_buffer_read_page` does).
+ * `dataEnd`: for the mapped reader sub-buffer, the meta page's `reader.read`.
  */
-function comparePage(what, kp, op, state, tally, whole) {
+function comparePage(what, kp, op, state, tally, whole, dataEnd) {
   if (kp.length !== op.length) return `${what} length: kernel ${kp.length}, onering ${op.length}`
   const kc = u64(kp, 8)
   const oc = u64(op, 8)
@@ -135,8 +116,14 @@ function comparePage(what, kp, op, state, tally, whole) {
     ? kp.length
     : Math.min(kp.length, 16 + len + ((kc / RB_MISSED_STORED) & 1 ? 8 : 0))
   const slack = slackBytes(kp, len)
-  if (kc >= RB_MISSED_EVENTS)
-    for (let i = staleFrom(kp, op, len); i < 16 + len; i++) slack.set(i, 'stale-real-end')
+  // rule stale-real-end: a sub-buffer handed to the reader with missed events gets its commit
+  // set to its real_end, which neither side clears when the writer comes back to the sub-buffer
+  // in a later lap, so the commit (flags included) can end past this lap's data; GET_READER
+  // marks this lap's data read (reader.read), and the bytes from there to the commit and the
+  // stored count after it are whatever the sub-buffer held before (its history differs between
+  // the two sides)
+  if (kc >= RB_MISSED_EVENTS && dataEnd !== undefined)
+    for (let i = 16 + dataEnd; i < end; i++) slack.set(i, 'stale-real-end')
   for (let i = 16; i < end; i++)
     if (kp[i] !== op[i]) {
       if (checked.has(i) && ((kp[i] ^ op[i]) & (i % 4 === 0 ? 31 : 0)) === 0) continue
@@ -219,5 +206,6 @@ export function compareMmapStep(step, k, km, o, state, tally) {
     state,
     tally,
     false,
+    field(kb, 28, 4),
   )
 }
