@@ -8,17 +8,17 @@ export function newTally() {
   return { scenarios: 0, ops: {}, rules: {} }
 }
 
-function excuse(tally, rule) {
+export function excuse(tally, rule) {
   ;(tally.rules[rule] ??= new Set()).add(tally.scenarios)
 }
 
-function count(tally, op, n = 1) {
+export function count(tally, op, n = 1) {
   tally.ops[op] = (tally.ops[op] ?? 0) + n
 }
 
 const STATS = ['entries', 'overrun', 'commit overrun', 'bytes', 'dropped events', 'read events']
 
-function parseStats(text) {
+export function parseStats(text) {
   const o = {}
   for (const line of text.split('\n')) {
     const m = /^([a-z ]+): (\d+)/.exec(line)
@@ -27,7 +27,7 @@ function parseStats(text) {
   return o
 }
 
-const u64 = (b, at) => Number(Buffer.from(b.buffer, b.byteOffset).readBigUInt64LE(at))
+export const u64 = (b, at) => Number(Buffer.from(b.buffer, b.byteOffset).readBigUInt64LE(at))
 
 /**
  * Rule alignment-slack: the bytes between a `print` event's NUL and the event's 4-byte aligned
@@ -35,7 +35,7 @@ const u64 = (b, at) => Number(Buffer.from(b.buffer, b.byteOffset).readBigUInt64L
  * Rule padding-body: the same for the bytes of a padding event past its length word.
  * Returns their page offsets (with the rule's name), found by walking the kernel page's events.
  */
-function slackBytes(b, commit) {
+export function slackBytes(b, commit) {
   const out = new Map()
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength)
   for (let at = 16; at < Math.min(16 + commit, b.length - 8);) {

@@ -31,7 +31,7 @@ const EBADF = -9
 const EAGAIN = -11
 
 /** The `print` event payload the kernel's `trace_marker` write of `len` bytes makes. */
-function printPayload(scratch, len, m) {
+export function printPayload(scratch, len, m) {
   scratch.fill(0, 0, PRINT_OVERHEAD + len)
   scratch[0] = m.type & 0xff
   scratch[1] = m.type >> 8

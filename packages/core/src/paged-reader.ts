@@ -19,7 +19,7 @@ import { BusyError } from './errors.js'
 import * as L from './layout.js'
 import type { RingBuffer } from './ring-buffer.js'
 import { peekData, stepRecord } from './record-walk.js'
-import { loadReader, storeCursor, swapReaderPage } from './reader-page.js'
+import { clearCommit, loadReader, storeCursor, swapReaderPage } from './reader-page.js'
 import type { ReaderCursor } from './reader-page.js'
 
 /** A sub-buffer handed to a consumer: physical id `id` of ring `cpu`. Plain data, safe to post. */
@@ -118,8 +118,7 @@ export function pagedTakeSubbuf(
     rb.u8.fill(0, pageOff + hdr + dataBytes, pageOff + rb.g.unit)
     Atomics.store(i, (pageOff + commitOff) >> 2, dataBytes)
     client.subbufHandoff?.(dv, pageOff, { dataBytes, capacity, lost })
-    const so = rb.subbufOffset(cpu, spare)
-    Atomics.store(i, (so + commitOff) >> 2, 0)
+    clearCommit(rb, cpu, spare)
     i[c + L.C_READER_PAGE] = spare
     i[c + L.C_READER_READ] = 0
     f[x + L.F_READ] = f[x + L.F_READ]! + entries
@@ -260,17 +259,14 @@ export function pagedConsumeReaderSubbuf(
     // consumer's read position ends at the data, before the stored count
     if (i[c + L.C_READER_SEQ] !== Atomics.load(i, c + L.C_COMMIT_SEQ)) {
       const pageOff = rb.subbufOffset(cpu, info.id)
-      const commitIdx = (pageOff + rb.client.commitOffset) >> 2
-      const before = Atomics.load(i, commitIdx) & L.COMMIT_LEN_MASK
       const dataBytes = i[(rb.metaOffset(cpu, info.id) >> 2) + L.PM_REAL_END]!
       rb.client.subbufHandoff?.(rb.dv, pageOff, {
         dataBytes,
         capacity: rb.g.unit - rb.client.subbufHeaderBytes,
         lost,
       })
-      // the end padding the handoff cut off counts as read
-      const after = Atomics.load(i, commitIdx) & L.COMMIT_LEN_MASK
-      if (after < before) f[x + L.F_BYTES_READ] = f[x + L.F_BYTES_READ]! + (before - after)
+      // the end padding the handoff cut off is never counted as read: the kernel consumes the
+      // page up to its new commit (real_end), so `bytes` keeps the padding (Linux 6.18, live)
     }
   }
   info.records = consumeRest(rb, cpu, cur)

@@ -20,6 +20,18 @@ import type { RingBuffer } from './ring-buffer.js'
 import { WalkCursor, peekData } from './record-walk.js'
 
 /**
+ * Empty sub-buffer `id` of ring `cpu`: its commit word, and the header bytes after it (ftrace's
+ * commit is a 64-bit `local_t` whose upper half carries the sign-extended missed-events flags;
+ * the kernel's `local_set(&commit, 0)` clears all of it, and a mapped consumer reads it).
+ */
+export function clearCommit(rb: RingBuffer, cpu: number, id: number): void {
+  const so = rb.subbufOffset(cpu, id)
+  const commit = rb.client.commitOffset
+  rb.u8.fill(0, so + commit + 4, Math.max(so + commit + 4, so + rb.client.subbufHeaderBytes))
+  Atomics.store(rb.i32, (so + commit) >> 2, 0)
+}
+
+/**
  * Swap the reader sub-buffer with the oldest ring sub-buffer that has data.
  * Call with the reader operation lock held. Returns false when there is nothing to swap in.
  */
@@ -66,7 +78,7 @@ export function swapReaderPage(rb: RingBuffer, cpu: number): boolean {
     // reset our old sub-buffer before the CAS hands it to the writer (docs/design.md §7)
     const mine = i[c + L.C_READER_PAGE]!
     if (i[c + L.C_READER_SEQ]! !== -1) countUnread(rb, cpu, mine)
-    Atomics.store(i, (rb.subbufOffset(cpu, mine) + commitOff) >> 2, 0)
+    clearCommit(rb, cpu, mine)
     const mm = rb.metaOffset(cpu, mine) >> 2
     i[mm + L.PM_ENTRIES] = 0
     i[mm + L.PM_REAL_END] = 0

@@ -20,6 +20,7 @@ import { BusyError } from './errors.js'
 import * as L from './layout.js'
 import { clientGeometry } from './geometry.js'
 import { tryLock, unlock, withReaderOpLock } from './locks.js'
+import { clearCommit } from './reader-page.js'
 import type { RingBuffer } from './ring-buffer.js'
 
 /** Control words a reset keeps: the locks, the disable counter, the wake, waiter and epoch words. */
@@ -64,9 +65,8 @@ export function initCpu(rb: RingBuffer, cpu: number, fresh: boolean): void {
     for (let k = 0; k < L.MAX_SPARES; k++)
       i[ctlIdx + L.C_SPARE_IDS + k] = k < g.spares ? g.subbufs + 1 + k : -1
     i[ctlIdx + L.C_SHARED_PAGE] = 1
-    const commit = rb.client.commitOffset
     for (let id = 0; id < g.physical; id++) {
-      rb.dv.setUint32(rb.subbufOffset(cpu, id) + commit, 0, true)
+      clearCommit(rb, cpu, id)
       i[(rb.metaOffset(cpu, id) >> 2) + L.PM_FINAL] = -1
     }
     i[ctlIdx + L.C_RESV] = rb.client.subbufHeaderBytes

@@ -41,7 +41,11 @@ export interface TraceBufferMeta {
   nr_subbufs: number
   /** The reader fields. */
   reader: {
-    /** Events lost at the last reader swap. */
+    /**
+     * Events lost at the last reader swap, not yet reported (the kernel's
+     * `cpu_buffer->lost_events`): 0 after a map, a GET_READER or a reset, the count being in the
+     * reader sub-buffer (`RB_MISSED_STORED`).
+     */
     lost_events: number
     /** Id of the sub-buffer the consumer may read. */
     id: number
@@ -140,13 +144,14 @@ export function mapCount(buffer: TraceBuffer, cpu: number): number {
   return views(buffer).i32[cpu]![0]!
 }
 
-function updateMeta(
-  buffer: TraceBuffer,
-  cpu: number,
-  id: number,
-  read: number,
-  lost: number,
-): void {
+/**
+ * The kernel's `rb_update_meta_page`. `reader.lost_events` is the kernel's
+ * `cpu_buffer->lost_events`, which every consumer of the reader sub-buffer clears once it has
+ * put the count into the page (GET_READER sets `RB_MISSED_*` and stores the count in the mapped
+ * sub-buffer, then clears it before this update; `read_page` likewise): after a map, a
+ * GET_READER or a reset it reads 0, as on Linux 6.18.
+ */
+function updateMeta(buffer: TraceBuffer, cpu: number, id: number, read: number): void {
   const rb = buffer.rb
   const dv = metaView(buffer, cpu)
   const O = TraceBufferMetaOffset
@@ -155,7 +160,7 @@ function updateMeta(
   dv.setUint32(O.meta_struct_len, TRACE_BUFFER_META_LEN, true)
   dv.setUint32(O.subbuf_size, rb.subbufSize, true)
   dv.setUint32(O.nr_subbufs, rb.physicalSubbufs, true)
-  setU64(dv, O.reader_lost_events, lost)
+  setU64(dv, O.reader_lost_events, 0)
   dv.setUint32(O.reader_id, id, true)
   dv.setUint32(O.reader_read, read, true)
   setU64(dv, O.flags, 0)
@@ -180,8 +185,9 @@ export function ring_buffer_map(buffer: TraceBuffer, cpu: number): TraceBufferMa
   const rb = buffer.rb
   const count = new Int32Array(rb.sab, rb.areaOffset(cpu) + TraceBufferMetaOffset.Reserved1, 1)
   if (Atomics.add(count, 0, 1) === 0) {
+    settleReset(buffer, cpu)
     const pos = buffer.reader.readerPosition(cpu)
-    updateMeta(buffer, cpu, pos.id, pos.read, 0)
+    updateMeta(buffer, cpu, pos.id, pos.read)
   }
   const bytes = new Uint8Array(rb.sab, rb.areaOffset(cpu), rb.subbufSize * (1 + rb.physicalSubbufs))
   return new TraceBufferMapping(cpu, bytes)
@@ -207,13 +213,36 @@ export function ring_buffer_unmap(buffer: TraceBuffer, cpu: number): number {
  * `ring_buffer_map_get_reader(buffer, cpu)` (`TRACE_MMAP_IOCTL_GET_READER`): if the reader
  * sub-buffer has unread events, mark them all read (the consumer reads up to the new
  * `reader.read`); else swap in the next sub-buffer, mark it read, and flag lost events in it.
- * Then update the meta page. Returns 0, or `-EINVAL` when `cpu` is not mapped.
+ * Then update the meta page. Returns 0, or `-ENODEV` when `cpu` is not mapped (the kernel's
+ * `rb_get_mapped_buffer`; the ioctl on an unmapped `trace_pipe_raw` answers `ENODEV`).
  */
 export function ring_buffer_map_get_reader(buffer: TraceBuffer, cpu: number): number {
   checkArgs(buffer, cpu)
-  if (mapCount(buffer, cpu) <= 0) return -22
+  if (mapCount(buffer, cpu) <= 0) return -19
   const info = buffer.reader.consumeReaderSubbuf(cpu)
-  const prevLost = getU64(metaView(buffer, cpu), TraceBufferMetaOffset.reader_lost_events)
-  updateMeta(buffer, cpu, info.id, info.read, info.swapped ? info.lost : prevLost)
+  updateMeta(buffer, cpu, info.id, info.read)
   return 0
+}
+
+/**
+ * @internal After a reset of ring `cpu` (and before a map): the kernel resets at once, onering's
+ * reset waits for the ring's writer, so when this handle's own writer holds the ring (no
+ * reservation open) it applies the reset now. A writer of another handle (another worker)
+ * applies it at its next reservation or flush; until then readers see an empty ring.
+ */
+export function settleReset(buffer: TraceBuffer, cpu: number): void {
+  if (buffer.rb.resetPending(cpu)) buffer.writers[cpu]?.flush()
+}
+
+/**
+ * @internal After a reset of ring `cpu`: apply it ({@link settleReset}) and, if the ring is
+ * mapped, update its meta page (the kernel's `rb_reset_cpu` calls `rb_update_meta_page` when the
+ * buffer is mapped), so the consumer sees `entries`, `overrun`, `read` and `reader.read` back at
+ * 0 and the current reader id.
+ */
+export function updateMappedMetaAfterReset(buffer: TraceBuffer, cpu: number): void {
+  settleReset(buffer, cpu)
+  if (mapCount(buffer, cpu) <= 0) return
+  const pos = buffer.reader.readerPosition(cpu)
+  updateMeta(buffer, cpu, pos.id, pos.read)
 }

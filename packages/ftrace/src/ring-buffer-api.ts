@@ -18,7 +18,7 @@ import {
   RING_BUFFER_ALL_CPUS,
 } from './constants.js'
 import { entryHeaderText, pageHeaderText } from '@onering/trace-events'
-import { mapCount } from './mmap.js'
+import { mapCount, updateMappedMetaAfterReset } from './mmap.js'
 import { BufferDataReadPage, RingBufferEvent, TraceBuffer } from './trace-buffer.js'
 import type { TraceClock } from './trace-buffer.js'
 
@@ -751,15 +751,18 @@ export function ring_buffer_record_enable_cpu(buffer: TraceBuffer, cpu: number):
 }
 /** `ring_buffer_reset_cpu(buffer, cpu)`. */
 export function ring_buffer_reset_cpu(buffer: TraceBuffer, cpu: number): void {
-  checkBuffer(buffer).rb.reset(buffer.rb.checkCpu(cpu))
+  const c = checkBuffer(buffer).rb.checkCpu(cpu)
+  buffer.rb.reset(c)
+  updateMappedMetaAfterReset(buffer, c)
 }
-/** `ring_buffer_reset(buffer)`. */
+/** `ring_buffer_reset(buffer)`. A mapped ring's meta page is updated, as `rb_reset_cpu` does. */
 export function ring_buffer_reset(buffer: TraceBuffer): void {
   checkBuffer(buffer).rb.reset()
+  for (let cpu = 0; cpu < buffer.rb.cpus; cpu++) updateMappedMetaAfterReset(buffer, cpu)
 }
 /** `ring_buffer_reset_online_cpus(buffer)`: every ring is online here. */
 export function ring_buffer_reset_online_cpus(buffer: TraceBuffer): void {
-  checkBuffer(buffer).rb.reset()
+  ring_buffer_reset(buffer)
 }
 
 // ---- time ----------------------------------------------------------------------------------------

@@ -15,12 +15,16 @@ import {
   TRACE_BUFFER_META_LEN,
   decodeTraceBufferMeta,
   ring_buffer_alloc,
+  ring_buffer_bytes_cpu,
   ring_buffer_empty_cpu,
   ring_buffer_entries_cpu,
   ring_buffer_map,
   ring_buffer_map_get_reader,
   ring_buffer_poll_wait,
   ring_buffer_read_events_cpu,
+  ring_buffer_record_off,
+  ring_buffer_reset,
+  ring_buffer_reset_cpu,
   ring_buffer_resize,
   ring_buffer_subbuf_order_set,
   ring_buffer_unmap,
@@ -129,13 +133,18 @@ describe('ring_buffer_map', () => {
     )
   })
 
-  it('writes the missed-events flags and count into the mapped sub-buffer; meta carries lost_events and overrun', () => {
+  // Linux 6.18 ring_buffer_map_get_reader: after storing the missed count in the new reader page
+  // it sets cpu_buffer->lost_events = 0 and only then rb_update_meta_page copies lost_events into
+  // the meta page, so reader.lost_events reads 0 and the count is in the page. Live (tools/
+  // conformance-live mmap face): `overwrite 1; size 4; write 2021; write 2033; write 2019; map;
+  // get_reader` → reader.lost_events 0, the page's commit with RB_MISSED_EVENTS | STORED.
+  it('writes the missed-events flags and count into the mapped sub-buffer; meta reader.lost_events stays 0 as in the kernel, overrun counts them', () => {
     const tb = ring_buffer_alloc(8192, RB_FL_OVERWRITE)
     const map = ring_buffer_map(tb, 0)
     fill(tb, 1000)
     ring_buffer_map_get_reader(tb, 0)
     const m = map.meta
-    expect(m.reader.lost_events).toBe(635)
+    expect(m.reader.lost_events).toBe(0)
     expect([m.entries, m.overrun, m.read]).toEqual([1000, 635, 127])
     const page = map.readerSubbuf()
     expect(u32(page, 8)).toBe((4064 | RB_MISSED_EVENTS | RB_MISSED_STORED) >>> 0)
@@ -169,13 +178,13 @@ describe('ring_buffer_map', () => {
       map.meta.meta_page_size + (id + 1) * 4096,
     )
     expect(Buffer.from(now).equals(Buffer.from(snapshot))).toBe(true)
-    // and the losses meanwhile are flagged by the next GET_READER
+    // and the losses meanwhile are flagged by the next GET_READER, in the page
     ring_buffer_map_get_reader(tb, 0)
-    expect(map.meta.reader.lost_events).toBeGreaterThan(0)
+    expect(map.meta.reader.lost_events).toBe(0)
     expect(u32(map.readerSubbuf(), 8) & RB_MISSED_EVENTS).not.toBe(0)
   })
 
-  it('mapping counts: unmap twice → -ENODEV; GET_READER unmapped → -EINVAL; resize/order change -EBUSY while mapped', () => {
+  it('mapping counts: unmap twice → -ENODEV; GET_READER unmapped → -ENODEV; resize/order change -EBUSY while mapped', () => {
     const tb = ring_buffer_alloc(8192, 0, { maxByteLength: 1 << 20 })
     ring_buffer_map(tb, 0)
     ring_buffer_map(tb, 0)
@@ -185,9 +194,96 @@ describe('ring_buffer_map', () => {
     expect(ring_buffer_resize(tb, 16384, -1)).toBe(EBUSY)
     expect(ring_buffer_unmap(tb, 0)).toBe(0)
     expect(ring_buffer_unmap(tb, 0)).toBe(-19)
-    expect(ring_buffer_map_get_reader(tb, 0)).toBe(-22)
+    expect(ring_buffer_map_get_reader(tb, 0)).toBe(-19)
     expect(ring_buffer_resize(tb, 16384, -1)).toBe(0)
     expect(ring_buffer_subbuf_order_set(tb, 1)).toBe(0)
+  })
+
+  // Linux 6.18, live (tools/conformance-live mmap face): TRACE_MMAP_IOCTL_GET_READER on a
+  // trace_pipe_raw that is not (or no longer) mapped fails with ENODEV — ring_buffer_map_get_reader
+  // gets the CPU buffer from rb_get_mapped_buffer, which answers -ENODEV when it is not mapped.
+  // Program: `map; unmap; get_reader` → -19, and `get_reader` on a fresh instance → -19.
+  it('GET_READER on a ring never mapped, or unmapped again, is -ENODEV as in the kernel', () => {
+    const tb = ring_buffer_alloc(8192, 0)
+    expect(ring_buffer_map_get_reader(tb, 0)).toBe(-19)
+    ring_buffer_map(tb, 0)
+    expect(ring_buffer_map_get_reader(tb, 0)).toBe(0)
+    expect(ring_buffer_unmap(tb, 0)).toBe(0)
+    expect(ring_buffer_map_get_reader(tb, 0)).toBe(-19)
+  })
+
+  // Linux 6.18 rb_reset_cpu ends with `if (cpu_buffer->mapped) rb_update_meta_page(cpu_buffer)`.
+  // Live: `map; write 10; get_reader; reset` → entries, overrun, read and reader.read 0 in the meta
+  // page right after the reset, reader.id the reader sub-buffer's.
+  it('a reset of a mapped ring updates its meta page, as rb_reset_cpu does', () => {
+    const tb = ring_buffer_alloc(8192, RB_FL_OVERWRITE)
+    const map = ring_buffer_map(tb, 0)
+    fill(tb, 5)
+    ring_buffer_map_get_reader(tb, 0)
+    fill(tb, 3)
+    expect([map.meta.entries, map.meta.read, map.meta.reader.read]).toEqual([5, 5, 5 * 32])
+    expect(u32(map.readerSubbuf(), 8)).toBe(8 * 32)
+    ring_buffer_reset(tb)
+    expect(map.meta).toMatchObject({ entries: 0, overrun: 0, read: 0 })
+    expect(map.meta.reader).toMatchObject({ lost_events: 0, read: 0 })
+    // the reader sub-buffer the meta page names is empty (rb_clear_buffer_page: commit 0)
+    expect(u32(map.readerSubbuf(), 8)).toBe(0)
+    fill(tb, 2)
+    ring_buffer_map_get_reader(tb, 0)
+    ring_buffer_reset_cpu(tb, 0)
+    expect(map.meta.reader.read).toBe(0)
+    expect([map.meta.entries, map.meta.read]).toEqual([0, 0])
+  })
+
+  // Linux 6.18: a reset clears every page's commit, a 64-bit local_t (rb_init_page). Live
+  // (tools/conformance-live mmap face): `overwrite 1; size 4; map; write 31; write 4053;
+  // get_reader; write 21; write 4047; write 4054; write 1; get_reader; reset` — before the reset
+  // the reader sub-buffer's commit is 0xffffffff80001000 (missed events, sign-extended), after it
+  // the reader sub-buffer named by the meta page has commit 0, all 8 bytes.
+  it('a reset clears the whole 64-bit commit word, the sign-extended missed-events half included', () => {
+    const tb = ring_buffer_alloc(8192, RB_FL_OVERWRITE)
+    const map = ring_buffer_map(tb, 0)
+    fill(tb, 1000)
+    ring_buffer_map_get_reader(tb, 0)
+    expect(u32(map.readerSubbuf(), 12)).toBe(0xffffffff)
+    ring_buffer_reset(tb)
+    expect(u64(map.readerSubbuf(), 8)).toBe(0)
+    for (let id = 0; id < map.meta.nr_subbufs; id++) {
+      const at = map.meta.meta_page_size + id * map.meta.subbuf_size
+      expect(u64(map.bytes.subarray(at, at + 16), 8)).toBe(0)
+    }
+  })
+
+  // Linux 6.18 resets at once (rb_reset_cpu), recording on or off; a map right after it finds
+  // the empty ring. Live: `write 2025; on 0; reset; map` → reader.read 0, entries 0, commit 0.
+  it('a map after a reset with recording off sees the reset ring', () => {
+    const tb = ring_buffer_alloc(8192, RB_FL_OVERWRITE)
+    fill(tb, 200)
+    ring_buffer_record_off(tb)
+    ring_buffer_reset(tb)
+    const map = ring_buffer_map(tb, 0)
+    expect(map.meta).toMatchObject({ entries: 0, overrun: 0, read: 0 })
+    expect(map.meta.reader).toMatchObject({ read: 0, lost_events: 0 })
+    expect(u64(map.readerSubbuf(), 8)).toBe(0)
+  })
+
+  // Linux 6.18, live (tools/conformance-live mmap face): `overwrite 1; size 4; write 2556;
+  // write 99; write 1423; write 2027; write 1445; map; get_reader; stats; get_reader; stats`
+  // (trace_marker writes: print events of 18 + len bytes). The stats' `bytes` is 5552 before,
+  // 2044 after the first GET_READER (its sub-buffer had missed events: commit set to real_end, so
+  // only the 3508 data bytes count as read, not the 572 bytes of end padding) and 572 after the
+  // second: the padding stays in `bytes` for good.
+  it('GET_READER of a sub-buffer with missed events counts its data, not its end padding, as read bytes', () => {
+    const tb = ring_buffer_alloc(4096, RB_FL_OVERWRITE, { clock: 'counter' })
+    for (const n of [2556, 99, 1423, 2027, 1445])
+      ring_buffer_write(tb, 18 + n, new Uint8Array(18 + n))
+    expect(ring_buffer_bytes_cpu(tb, 0)).toBe(5552)
+    ring_buffer_map(tb, 0)
+    ring_buffer_map_get_reader(tb, 0)
+    expect(ring_buffer_bytes_cpu(tb, 0)).toBe(2044)
+    ring_buffer_map_get_reader(tb, 0)
+    expect(ring_buffer_bytes_cpu(tb, 0)).toBe(572)
+    expect(ring_buffer_entries_cpu(tb, 0)).toBe(0)
   })
 
   it('maps each CPU separately', () => {
@@ -202,7 +298,7 @@ describe('ring_buffer_map', () => {
     expect(m1.meta.entries).toBe(3)
     expect(firstBytes(m1)).toEqual([0, 1, 2])
     expect(ring_buffer_unmap(tb, 1)).toBe(0)
-    expect(ring_buffer_map_get_reader(tb, 1)).toBe(-22)
+    expect(ring_buffer_map_get_reader(tb, 1)).toBe(-19)
     expect(ring_buffer_map_get_reader(tb, 0)).toBe(0)
   })
 
