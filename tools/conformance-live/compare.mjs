@@ -120,9 +120,12 @@ export function compareStep(step, k, o, rebase, tally) {
     rebase.kernel += ahead
   } else if (ahead !== 0)
     return `page time_stamp (rebased): kernel ${kt - rebase.kernel}, onering ${ot - rebase.ours}`
-  const commit = u64(kb, 8)
-  if (commit !== u64(ob, 8))
-    return `page commit word: kernel 0x${commit.toString(16)}, onering 0x${u64(ob, 8).toString(16)}`
+  // the commit word as two u32 halves: sign-extended flags make it too large for a double to
+  // keep its low bits (0xffffffffc0000048 and 0xffffffffc0000050 are the same Number)
+  const kw = Buffer.from(kb.buffer, kb.byteOffset + 8, 8).toString('hex')
+  const ow = Buffer.from(ob.buffer, ob.byteOffset + 8, 8).toString('hex')
+  if (kw !== ow) return `page commit word (LE bytes): kernel ${kw}, onering ${ow}`
+  const commit = kb[8] | (kb[9] << 8) | (kb[10] << 16) | (kb[11] << 24)
   if (commit & (2 ** 31)) count(tally, 'missed events bit')
   const slack = slackBytes(kb, commit & 0xfffff)
   for (let i = 16; i < kb.length; i++)

@@ -5,7 +5,7 @@
  * through `@onering/ftrace`, compared after every step.
  *
  *   node tools/conformance-live/run.mjs [--scenarios N] [--seed S] [--cpu C] [--verbose]
- *                                       [--counter-model]
+ *                                       [--counter-model] [--program FILE]
  *
  * See README.md in this folder for the scenario language, the comparisons and the named rules.
  */
@@ -23,7 +23,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { availableParallelism } from 'node:os'
-import { REAL_CLOCKS, generate, programText, shrink } from './scenario.mjs'
+import { REAL_CLOCKS, generate, parseProgram, programText, shrink } from './scenario.mjs'
 import { replay } from './replay.mjs'
 import { compareStep, newTally } from './compare.mjs'
 import { kernelTimes } from './kernel-times.mjs'
@@ -36,6 +36,7 @@ const { values: opts } = parseArgs({
     cpu: { type: 'string' },
     verbose: { type: 'boolean', default: false },
     'counter-model': { type: 'boolean', default: false },
+    program: { type: 'string' },
   },
 })
 const scenarios = Number(opts.scenarios)
@@ -196,9 +197,12 @@ console.log(`conformance:live: seed ${seed}, ${scenarios} ftrace scenarios, CPU 
 console.log(
   `  real clocks: ${caps.clocks.join(' ') || 'none'}; buffer_subbuf_size_kb: ${caps.subbufWhy}`,
 )
-for (let k = 0; k < scenarios; k++) {
+// --program FILE: that one program (a shrunk reproduction) instead of generated scenarios
+const fixed = opts.program === undefined ? undefined : readFileSync(opts.program, 'utf8')
+const count = fixed === undefined ? scenarios : 1
+for (let k = 0; k < count; k++) {
   const s = (seed + k) >>> 0
-  const scn = generate(s, caps)
+  const scn = fixed === undefined ? generate(s, caps) : parseProgram(fixed, s)
   const d = check(scn, machine, tally)
   tally.scenarios++
   if (d !== null) {
@@ -209,9 +213,9 @@ for (let k = 0; k < scenarios; k++) {
     console.log(`\nDIVERGENCE seed ${s} step ${d.step}: ${d.message}`)
     console.log(`minimal program (step ${ds.step}: ${ds.message}):\n${programText(small)}`)
   }
-  if (opts.verbose || (k + 1) % 25 === 0 || k + 1 === scenarios)
+  if (opts.verbose || (k + 1) % 25 === 0 || k + 1 === count)
     console.log(
-      `  ${k + 1}/${scenarios} scenarios, ${divergences} divergences, ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      `  ${k + 1}/${count} scenarios, ${divergences} divergences, ${((Date.now() - t0) / 1000).toFixed(1)} s`,
     )
 }
 console.log(
@@ -226,6 +230,6 @@ console.log(
       .join(', ') || 'none applied'
   }`,
 )
-console.log(`ftrace: ${scenarios} scenarios, ${divergences} divergences`)
+console.log(`ftrace: ${count} scenarios, ${divergences} divergences`)
 console.log('perf: skipped (not built yet)')
 process.exit(divergences === 0 ? 0 : 1)

@@ -121,6 +121,23 @@ export function generate(seed, caps = { clocks: [], subbuf: false }) {
   return { seed, steps }
 }
 
+/**
+ * The scenario of a program text (one step a line, as `programText` writes it; the leading
+ * clock, overwrite, subbuf and size lines are the settings), for `run.mjs --program`.
+ */
+export function parseProgram(text, seed = 0) {
+  const steps = []
+  let settings = true
+  for (const line of text.split('\n')) {
+    const [op, arg = ''] = line.trim().split(/\s+/)
+    if (op === undefined || op === '') continue
+    settings &&= ['clock', 'overwrite', 'subbuf', 'size'].includes(op)
+    const value = arg === '' || Number.isNaN(Number(arg)) ? arg : Number(arg)
+    steps.push(settings ? { op, arg: value, setting: true } : { op, arg: value })
+  }
+  return { seed, steps }
+}
+
 /** The program text of a scenario for the C helper (one step a line). */
 export function programText(scn) {
   return scn.steps.map((s) => `${s.op} ${s.arg}`.trimEnd()).join('\n') + '\n'
