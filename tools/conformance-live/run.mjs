@@ -172,7 +172,15 @@ function check(scn, machine, tally) {
   // with a model of the kernel's counter instead (only sound while nothing else reads it)
   const counter = scn.steps[0].arg === 'counter'
   const real = !(counter && opts['counter-model'])
-  const times = real ? kernelTimes(scn, frames, machine.type, counter ? 0 : 1).times : undefined
+  let times
+  if (real) {
+    const kt = kernelTimes(scn, frames, machine.type, counter ? 0 : 1)
+    times = kt.times
+    // rule unread-time: the writes no page showed, their times interpolated
+    const writes = scn.steps.filter((s) => s.op === 'write').length
+    tally.ops['unread-time (writes interpolated)'] =
+      (tally.ops['unread-time (writes interpolated)'] ?? 0) + writes - kt.known
+  }
   let ours
   try {
     ours = replay(scn, { ...machine, pid }, times)
