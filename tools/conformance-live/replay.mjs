@@ -21,17 +21,27 @@ import {
   ring_buffer_record_off,
   ring_buffer_record_on,
   ring_buffer_reset,
+  ring_buffer_resize,
   ring_buffer_set_clock,
+  ring_buffer_subbuf_order_set,
   ring_buffer_subbuf_size_get,
   ring_buffer_write,
+  RING_BUFFER_ALL_CPUS,
 } from '@onering/ftrace'
-import { PRINT_OVERHEAD } from './scenario.mjs'
+import { PRINT_OVERHEAD, subbufOrder } from './scenario.mjs'
 
 const EBADF = -9
 const EAGAIN = -11
 
-/** The `print` event payload the kernel's `trace_marker` write of `len` bytes makes. */
-export function printPayload(scratch, len, m) {
+/** Room for the largest ring a scenario asks for (64 KB of 32 KB sub-buffers and the spares). */
+const MAX_BYTES = 1 << 22
+
+/**
+ * The `print` event payload the kernel's `trace_marker` write of `len` bytes makes; the text is
+ * the helper's: 'a' + k % 26, with the write number `n` (when given: `ftrace_live.c` numbers its
+ * writes, `mmap_live.c` does not) in the first two bytes.
+ */
+export function printPayload(scratch, len, m, n) {
   scratch.fill(0, 0, PRINT_OVERHEAD + len)
   scratch[0] = m.type & 0xff
   scratch[1] = m.type >> 8
@@ -40,43 +50,65 @@ export function printPayload(scratch, len, m) {
   new DataView(scratch.buffer).setInt32(4, m.pid, true)
   scratch.set(m.ip, 8)
   for (let k = 0; k < len; k++) scratch[16 + k] = 0x61 + (k % 26)
+  if (n !== undefined && len > 0) scratch[16] = 0x0b + (n % 245)
+  if (n !== undefined && len > 1) scratch[17] = 0x0b + (Math.floor(n / 245) % 245)
   scratch[16 + len] = 0x0a // the kernel adds '\n' (the text never ends with one) and a NUL
   return PRINT_OVERHEAD + len
 }
 
-/** Replays `scn`; `m` holds the machine values (type, flags, preempt, ip, pid). */
-export function replay(scn, m) {
-  const setting = (op) => scn.steps.find((s) => s.op === op)?.arg
+/**
+ * Replays `scn`; `m` holds the machine values (type, flags, preempt, ip, pid). `times` (real
+ * clocks) holds the kernel's time of each write step, by step index (see `kernel-times.mjs`);
+ * without it the clock is the model of the kernel's counter.
+ */
+export function replay(scn, m, times) {
+  const setting = (op) => scn.steps.find((s) => s.setting && s.op === op)?.arg
   const overwrite = Number(setting('overwrite')) === 1
   const sizeKb = Number(setting('size'))
+  const subbufKb = setting('subbuf')
   const buf = ring_buffer_alloc(sizeKb * 1024, overwrite ? RB_FL_OVERWRITE : 0, {
     clock: 'counter',
+    order: subbufKb === undefined ? 0 : subbufOrder(Number(subbufKb)),
+    maxByteLength: MAX_BYTES,
   })
   // The kernel's counter clock is one global counter that ticks on every read: each reservation
   // attempt while recording is on (refused ones too) and each stats read ("now ts"). onering's
   // built-in counter counts records per ring, so the replay models the kernel's counter.
+  // A real clock: each write takes the kernel's time of the same write.
   let now = 0
   let recording = true
-  ring_buffer_set_clock(buf, () => (recording ? ++now : now))
-  const subbuf = ring_buffer_subbuf_size_get(buf)
+  if (times === undefined) ring_buffer_set_clock(buf, () => (recording ? ++now : now))
+  else ring_buffer_set_clock(buf, () => now)
+  let subbuf = ring_buffer_subbuf_size_get(buf)
+  let writes = 0
   const scratch = new Uint8Array(1 << 16)
   let page = null
   const out = []
-  let settings = 0
   try {
-    for (const s of scn.steps) {
+    for (let i = 0; i < scn.steps.length; i++) {
+      const s = scn.steps[i]
+      if (s.setting) {
+        out.push({ value: 0 }) // applied at alloc
+        continue
+      }
       switch (s.op) {
-        case 'clock':
-        case 'size':
+        case 'overwrite':
+          ring_buffer_change_overwrite(buf, Number(s.arg))
           out.push({ value: 0 })
           break
-        case 'overwrite':
-          // the first is a setting of the fresh instance; later ones switch the mode
-          if (settings++ > 0) ring_buffer_change_overwrite(buf, Number(s.arg))
+        case 'sleep':
           out.push({ value: 0 })
+          break
+        case 'resize':
+          out.push({ value: ring_buffer_resize(buf, Number(s.arg) * 1024, RING_BUFFER_ALL_CPUS) })
+          break
+        case 'subbuf':
+          out.push({ value: ring_buffer_subbuf_order_set(buf, subbufOrder(Number(s.arg))) })
+          subbuf = ring_buffer_subbuf_size_get(buf)
           break
         case 'write': {
-          const len = printPayload(scratch, Number(s.arg), m)
+          if (times !== undefined) now = times[i]
+          const len = printPayload(scratch, Number(s.arg), m, writes++)
           const r = ring_buffer_write(buf, len, scratch)
           out.push({ value: r === 0 ? Number(s.arg) : EBADF })
           break
@@ -97,7 +129,7 @@ export function replay(scn, m) {
           out.push({ value: 0 })
           break
         case 'stats':
-          now++ // the stats file prints "now ts": one more read of the counter
+          if (times === undefined) now++ // the stats file prints "now ts": one more counter read
           out.push({
             value: 0,
             stats: {

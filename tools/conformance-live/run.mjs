@@ -5,18 +5,28 @@
  * through `@onering/ftrace`, compared after every step.
  *
  *   node tools/conformance-live/run.mjs [--scenarios N] [--seed S] [--cpu C] [--verbose]
+ *                                       [--counter-model] [--program FILE]
  *
  * See README.md in this folder for the scenario language, the comparisons and the named rules.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { accessSync, constants, existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs'
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmdirSync,
+  writeFileSync,
+} from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { availableParallelism } from 'node:os'
-import { generate, programText, shrink } from './scenario.mjs'
+import { REAL_CLOCKS, generate, parseProgram, programText, shrink } from './scenario.mjs'
 import { replay } from './replay.mjs'
 import { compareStep, newTally } from './compare.mjs'
+import { kernelTimes } from './kernel-times.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const { values: opts } = parseArgs({
@@ -25,6 +35,8 @@ const { values: opts } = parseArgs({
     seed: { type: 'string' },
     cpu: { type: 'string' },
     verbose: { type: 'boolean', default: false },
+    'counter-model': { type: 'boolean', default: false },
+    program: { type: 'string' },
   },
 })
 const scenarios = Number(opts.scenarios)
@@ -72,10 +84,11 @@ process.on('SIGINT', () => process.exit(130))
 process.on('SIGTERM', () => process.exit(143))
 
 /** Runs `program` (text) in a fresh private instance; returns the frames. */
-function runKernel(program) {
+function runKernel(program, inspect) {
   const dir = `${tracefs}/instances/onering-live-${process.pid}`
   mkdirSync(dir)
   try {
+    if (inspect !== undefined) return inspect(dir)
     const r = spawnSync(helper, [dir, String(cpu)], { input: program, maxBuffer: 1 << 28 })
     if (r.status !== 0)
       throw new Error(`ftrace_live exited ${r.status}: ${r.stderr.toString().trim()}`)
@@ -130,12 +143,52 @@ function probe() {
   }
 }
 
+/**
+ * What a fresh instance offers: the real trace clocks its `trace_clock` lists, and whether
+ * `buffer_subbuf_size_kb` can be written (writing the value it holds changes nothing).
+ */
+function capabilities() {
+  return runKernel('', (dir) => {
+    const listed = readFileSync(`${dir}/trace_clock`, 'utf8').replace(/[[\]]/g, '').split(/\s+/)
+    const clocks = REAL_CLOCKS.filter((c) => listed.includes(c))
+    let subbuf = 'absent'
+    if (existsSync(`${dir}/buffer_subbuf_size_kb`)) {
+      try {
+        writeFileSync(`${dir}/buffer_subbuf_size_kb`, readFileSync(`${dir}/buffer_subbuf_size_kb`))
+        subbuf = 'yes'
+      } catch (e) {
+        subbuf = `not writable (${e.code})`
+      }
+    }
+    return { clocks, subbuf: subbuf === 'yes', subbufWhy: subbuf }
+  })
+}
+
 /** Runs one scenario both ways; returns null or the first divergence. */
 function check(scn, machine, tally) {
   const frames = runKernel(programText(scn))
   const pid = frames[0].value
-  const ours = replay(scn, { ...machine, pid })
-  const rebase = { kernel: undefined, ours: undefined }
+  // every clock's times come from the kernel's pages; --counter-model replays the counter clock
+  // with a model of the kernel's counter instead (only sound while nothing else reads it)
+  const counter = scn.steps[0].arg === 'counter'
+  const real = !(counter && opts['counter-model'])
+  let times
+  if (real) {
+    const kt = kernelTimes(scn, frames, machine.type, counter ? 0 : 1)
+    times = kt.times
+    // rule unread-time: the writes no page showed, their times interpolated
+    const writes = scn.steps.filter((s) => s.op === 'write').length
+    tally.ops['unread-time (writes interpolated)'] =
+      (tally.ops['unread-time (writes interpolated)'] ?? 0) + writes - kt.known
+  }
+  let ours
+  try {
+    ours = replay(scn, { ...machine, pid }, times)
+  } catch (e) {
+    // a throw is a divergence too (the kernel answered every step)
+    return { step: -1, message: `onering threw ${e.stack.split('\n').slice(0, 3).join(' | ')}` }
+  }
+  const rebase = { kernel: undefined, ours: undefined, exact: real }
   for (let i = 0; i < ours.length; i++) {
     const d = compareStep(scn.steps[i], frames[i + 1], ours[i], rebase, tally)
     if (d !== null) return { step: i, message: d }
@@ -144,13 +197,20 @@ function check(scn, machine, tally) {
 }
 
 const machine = probe()
+const caps = capabilities()
 const tally = newTally()
 let divergences = 0
 const t0 = Date.now()
 console.log(`conformance:live: seed ${seed}, ${scenarios} ftrace scenarios, CPU ${cpu}, ${tracefs}`)
-for (let k = 0; k < scenarios; k++) {
+console.log(
+  `  real clocks: ${caps.clocks.join(' ') || 'none'}; buffer_subbuf_size_kb: ${caps.subbufWhy}`,
+)
+// --program FILE: that one program (a shrunk reproduction) instead of generated scenarios
+const fixed = opts.program === undefined ? undefined : readFileSync(opts.program, 'utf8')
+const count = fixed === undefined ? scenarios : 1
+for (let k = 0; k < count; k++) {
   const s = (seed + k) >>> 0
-  const scn = generate(s)
+  const scn = fixed === undefined ? generate(s, caps) : parseProgram(fixed, s)
   const d = check(scn, machine, tally)
   tally.scenarios++
   if (d !== null) {
@@ -161,9 +221,9 @@ for (let k = 0; k < scenarios; k++) {
     console.log(`\nDIVERGENCE seed ${s} step ${d.step}: ${d.message}`)
     console.log(`minimal program (step ${ds.step}: ${ds.message}):\n${programText(small)}`)
   }
-  if (opts.verbose || (k + 1) % 25 === 0 || k + 1 === scenarios)
+  if (opts.verbose || (k + 1) % 25 === 0 || k + 1 === count)
     console.log(
-      `  ${k + 1}/${scenarios} scenarios, ${divergences} divergences, ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      `  ${k + 1}/${count} scenarios, ${divergences} divergences, ${((Date.now() - t0) / 1000).toFixed(1)} s`,
     )
 }
 console.log(
@@ -178,6 +238,6 @@ console.log(
       .join(', ') || 'none applied'
   }`,
 )
-console.log(`ftrace: ${scenarios} scenarios, ${divergences} divergences`)
+console.log(`ftrace: ${count} scenarios, ${divergences} divergences`)
 console.log('perf: skipped (not built yet)')
 process.exit(divergences === 0 ? 0 : 1)

@@ -7,7 +7,10 @@
  * - the geometry words change only while this handle holds every writer and reader lock, and
  *   no iterator is open nor a sub-buffer leased;
  * - `H_GEN` is bumped after the new geometry words are written: a handle that sees the new
- *   generation reads the new geometry (`refreshGeometry`).
+ *   generation reads the new geometry (`refreshGeometry`);
+ * - each ring's reset epoch (`C_RESET_DONE`) moves on by one, as after a reset: a sub-buffer
+ *   leased before (a read page the kernel lets its caller keep across a resize) is stale, and
+ *   `releaseSubbuf` ignores it instead of putting an id of the old geometry in the spare pool.
  *
  * @internal
  * @packageDocumentation
@@ -41,13 +44,21 @@ export function resize(rb: RingBuffer, size: number, subbufSize: number): void {
   // take every lock so that nobody enters while the geometry changes
   const held = lockEveryRing(rb)
   try {
+    const epochs: number[] = []
+    for (let cpu = 0; cpu < old.cpus; cpu++)
+      epochs.push(Atomics.load(rb.i32, rb.ctl(cpu) + L.C_RESET_DONE))
     if (g.total > rb.sab.byteLength) rb.sab.grow(g.total)
     // clear the old control blocks, then lay the new geometry down
     rb.u8.fill(0, L.HEADER_BYTES, Math.min(rb.u8.byteLength, old.total))
     writeGeometry(rb.i32, g)
     Atomics.add(rb.i32, L.H_GEN, 1)
     refreshGeometry(rb)
-    for (let cpu = 0; cpu < g.cpus; cpu++) initCpu(rb, cpu, true)
+    for (let cpu = 0; cpu < g.cpus; cpu++) {
+      initCpu(rb, cpu, true)
+      const epoch = ((epochs[cpu] ?? 0) + 1) | 0
+      rb.i32[rb.ctl(cpu) + L.C_RESET_REQ] = epoch
+      rb.i32[rb.ctl(cpu) + L.C_RESET_DONE] = epoch
+    }
     // the locks now sit at new offsets: release them there; the old words are gone
     held.length = 0
     for (let cpu = 0; cpu < g.cpus; cpu++) {

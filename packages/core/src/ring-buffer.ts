@@ -281,7 +281,7 @@ export class RingBuffer {
 
   /**
    * Give a sub-buffer handed out by {@link RingReader.takeSubbuf} back to its ring's spare
-   * pool. Any worker may call it; a lease from before a reset of the ring is ignored.
+   * pool. Any worker may call it; a lease from before a reset or resize of the ring is ignored.
    *
    * @throws RangeError when the sub-buffer is not leased.
    */
@@ -290,13 +290,15 @@ export class RingBuffer {
       throw new TypeError('lease: expected a lease from takeSubbuf')
     this.checkLive()
     const c = this.checkCpu(lease.cpu)
-    checkInt('lease.id', lease.id, 0, this.g.physical - 1)
+    checkInt('lease.id', lease.id, 0, 0x7fffffff)
     // an epoch that is no reset count would leave the sub-buffer leased for good
     if (typeof lease.epoch !== 'number' || (lease.epoch | 0) !== lease.epoch)
       throw new TypeError(
         `lease.epoch: expected the epoch takeSubbuf gave, got ${String(lease.epoch)}`,
       )
+    // stale (a reset or resize came since): its id may not even exist in this geometry
     if (Atomics.load(this.i32, this.ctl(c) + L.C_RESET_DONE) !== lease.epoch) return
+    checkInt('lease.id', lease.id, 0, this.g.physical - 1)
     putSpare(this, c, lease.id)
   }
 

@@ -233,6 +233,38 @@ describe('resize', () => {
     expect(rb.subbufSize).toBe(512)
   })
 
+  it('a sub-buffer leased before a reset and a resize is stale: releasing it changes nothing', () => {
+    // ftrace's read page is such a lease; Linux lets its caller keep it across a resize and
+    // free it afterwards (tools/conformance-live, README "Divergences found so far" item 7)
+    const rb = RingBuffer.create({
+      size: 960,
+      subbufSize: 256,
+      clock: 'counter',
+      publishBatch: 1,
+      maxByteLength: 1 << 20,
+    })
+    const w = rb.writer(0)
+    for (let k = 0; k < 6; k++) w.write(payloadOf(k, 100))
+    w.close()
+    const lease = rb.reader().takeSubbuf(0)!
+    expect(lease).not.toBeNull()
+    rb.reset(0)
+    rb.resize(480) // 2 sub-buffers
+    // its id may be a ring sub-buffer of the new geometry, or past its ids
+    rb.releaseSubbuf(lease)
+    // the spare pool is whole: a sub-buffer can be taken and given back, twice
+    const w2 = rb.writer(0)
+    for (let k = 0; k < 2; k++) {
+      w2.write(payloadOf(k, 200))
+      w2.write(payloadOf(k + 10, 200))
+      const again = rb.reader().takeSubbuf(0)!
+      expect(again).not.toBeNull()
+      expect(again.id).toBeLessThanOrEqual(rb.subbufs + 1)
+      rb.releaseSubbuf(again)
+    }
+    w2.close()
+  })
+
   it('refuses a geometry that does not fit, and bad sizes', () => {
     const rb = paged()
     expectArgError(

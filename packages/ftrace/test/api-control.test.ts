@@ -50,6 +50,9 @@ import {
   ring_buffer_time_stamp,
   ring_buffer_unlock_commit,
   ring_buffer_write,
+  ring_buffer_alloc_read_page,
+  ring_buffer_free_read_page,
+  ring_buffer_read_page,
 } from '../src/index.js'
 import { fixture, manualClock, payload, readOnePage, u64, walkPage } from './helpers.js'
 
@@ -161,6 +164,35 @@ describe('ring_buffer_resize', () => {
   it('only RING_BUFFER_ALL_CPUS is supported', () => {
     const tb = ring_buffer_alloc(8192, 0, { cpus: 2 })
     expect(() => ring_buffer_resize(tb, 8192, 1)).toThrow(/^cpu/)
+  })
+
+  it('a read page kept across a reset and a resize can still be used and freed', () => {
+    // Linux: the page of ring_buffer_alloc_read_page belongs to its caller; a resize does not
+    // touch it, and ring_buffer_free_read_page takes it back (as the CPU's spare page, or
+    // frees it) whatever the buffer went through. Live evidence (tools/conformance-live):
+    // `overwrite 1; size 16; write 10; read; reset; resize 8` then closing trace_pipe_raw.
+    // onering threw RangeError('lease.id: 6 is out of range [0, 4]') on the free.
+    const tb = ring_buffer_alloc(16384, RB_FL_OVERWRITE, { maxByteLength: 1 << 22 })
+    expect(ring_buffer_write(tb, 10, payload(10))).toBe(0)
+    const page = ring_buffer_alloc_read_page(tb, 0)
+    expect(ring_buffer_read_page(tb, page, 4096, 0, 0)).toBe(0)
+    ring_buffer_reset(tb)
+    expect(ring_buffer_resize(tb, 8192, RING_BUFFER_ALL_CPUS)).toBe(0)
+    // the page reads again in the new geometry, then goes back
+    expect(ring_buffer_write(tb, 12, payload(12))).toBe(0)
+    expect(ring_buffer_read_page(tb, page, 4096, 0, 0)).toBe(0)
+    expect(ring_buffer_entries_cpu(tb, 0)).toBe(0)
+    ring_buffer_free_read_page(tb, 0, page)
+    // the spare pool is whole: a page can be taken and given back again, twice
+    for (let k = 0; k < 2; k++) {
+      expect(ring_buffer_write(tb, 4000, payload(4000))).toBe(0)
+      const p = ring_buffer_alloc_read_page(tb, 0)
+      let pages = 0
+      while (pages < 4 && ring_buffer_read_page(tb, p, 4096, 0, 0) === 0) pages++
+      expect(pages).toBeGreaterThan(0)
+      expect(ring_buffer_entries_cpu(tb, 0)).toBe(0)
+      ring_buffer_free_read_page(tb, 0, p)
+    }
   })
 })
 
