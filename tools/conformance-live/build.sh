@@ -26,4 +26,5 @@ cc="${CC:-cc}"
 cflags=(${CFLAGS:--O2 -Wall -Wextra})
 mkdir -p "$out"
 "$cc" "${cflags[@]}" -o "$out/ftrace_live" "$here/ftrace_live.c"
+"$cc" "${cflags[@]}" -o "$out/perf_live" "$here/perf_live.c"
 echo "$out"
