@@ -23,13 +23,6 @@ const CONTROL_FIELDS = [
   ['aux_size', 1080, 8],
 ]
 
-/** One second: how far the kernel's LOST clock read may run ahead of the sample's. */
-const LOST_CLOCK_SLACK = 1_000_000_000n
-
-function excuse(tally, rule) {
-  ;(tally.rules[rule] ??= new Set()).add(tally.scenarios)
-}
-
 function count(tally, op, n = 1) {
   tally.ops[op] = (tally.ops[op] ?? 0) + n
 }
@@ -42,7 +35,7 @@ function field(bytes, off, n) {
 const hex = (v) => `0x${v.toString(16)}`
 
 /**
- * Counts what the kernel did in a step: its LOST records (and the samples they excuse), a head
+ * Counts what the kernel did in a step: its LOST records, a head
  * that crossed the end of the data area (a wrap).
  */
 function countKernel(step, kPrev, kNow, scn, tally) {
@@ -65,8 +58,8 @@ function countKernel(step, kPrev, kNow, scn, tally) {
  *
  * The words onering marked as a LOST record's id (body `id`, trailer ID / STREAM_ID /
  * IDENTIFIER) must hold the kernel's event id in the kernel's mapping and onering's event id in
- * onering's (ids are machine values: each side numbers its own events). The word marked as a
- * LOST trailer's TIME falls under rule **lost-clock**.
+ * onering's (ids are machine values: each side numbers its own events). Every other word —
+ * the LOST record's header, count and the rest of its trailer included — must be identical.
  */
 export function comparePerfStep(scn, i, kFrame, kPrevFrame, ours, kid, tally) {
   const step = i < 0 ? { op: 'open' } : scn.steps[i]
@@ -96,15 +89,6 @@ export function comparePerfStep(scn, i, kFrame, kPrevFrame, ours, kid, tally) {
       if (a !== kid || b !== ours.oid)
         return `data ${at}: LOST id word: kernel ${a} (its event id ${kid}), onering ${b} (its event id ${ours.oid})`
       continue
-    }
-    if (mark === 'lost-time' && a !== b) {
-      // rule lost-clock: the kernel reads its clock again for the LOST record
-      // (perf_event_header__init_id in __perf_output_begin), after the sample's time was taken
-      if (a > b && a - b < LOST_CLOCK_SLACK) {
-        excuse(tally, 'lost-clock')
-        continue
-      }
-      return `data ${at}: LOST trailer time: kernel ${a}, onering ${b} (the sample's time)`
     }
     if (a !== b) {
       for (let j = 0; j < 8; j++)

@@ -5,8 +5,8 @@
  * cpumode of the registers), ip, time, the event id and the raw tracepoint payload — are taken
  * from the kernel's own samples in the helper's dump of the same step; everything else is
  * onering's. Each step answers `{ value, page, data, marks }`: the ioctl's result, the control
- * page (1088 bytes), the data pages, and the data-area words of LOST records whose kernel value
- * is a machine value (the event id, the trailer's time), for the comparison.
+ * page (1088 bytes), the data pages, and the data-area words of LOST records that hold the event
+ * id (a machine value: each side numbers its own events), for the comparison.
  */
 import {
   PERF_EVENT_IOC_DISABLE,
@@ -193,7 +193,6 @@ export function replayPerf(scn, k) {
       marks.set(at(8), 'lost-id')
       for (const f of ['ID', 'STREAM_ID', 'IDENTIFIER'])
         if (L.lost[f] !== undefined) marks.set(at(L.lost[f]), 'lost-id')
-      if (L.lost.TIME !== undefined) marks.set(at(L.lost.TIME), 'lost-time')
     }
   }
   try {
