@@ -94,7 +94,9 @@ export function stepRecords(view, h0, h1, backward, dataSize) {
     const pos = (from + at) & U64
     const size = view.u16(pos + 6n)
     if (size === 0 || size % 8 !== 0) break
-    out.push({ pos, type: view.u32(pos), size })
+    // `visible`: the bytes of the record still in the ring (the oldest may be partly overwritten)
+    const left = Number(limit - at)
+    out.push({ pos, type: view.u32(pos), size, visible: size < left ? size : left })
     at += BigInt(size)
   }
   return backward ? out.reverse() : out
@@ -166,18 +168,28 @@ export function replayPerf(scn, k) {
   /** The kernel's samples of this step (oldest first), with the fields it took from the machine. */
   function kernelSamples(kNow) {
     const recs = stepRecords(kNow, kPrev.head, kNow.head, o.backward, dataSize)
-    return recs
-      .filter((r) => r.type === PERF_RECORD_SAMPLE)
-      .map((r) => ({
+    const samples = recs.filter((r) => r.type === PERF_RECORD_SAMPLE)
+    const out = []
+    // newest first, so that a field overwritten in the oldest (partly visible) record takes
+    // the value of the next newer one: times stay non-decreasing as the kernel's are
+    let next = last
+    for (let j = samples.length - 1; j >= 0; j--) {
+      const r = samples[j]
+      const seen = (f, n = 8) => has(f) && L.sample[f] + n <= r.visible
+      const v = {
         misc: kNow.u16(r.pos + 4n),
-        ip: has('IP') ? kNow.u64(r.pos + BigInt(L.sample.IP)) : 0n,
-        time: has('TIME') ? kNow.u64(r.pos + BigInt(L.sample.TIME)) : 0n,
-        raw: has('RAW')
+        ip: seen('IP') ? kNow.u64(r.pos + BigInt(L.sample.IP)) : next.ip,
+        time: seen('TIME') ? kNow.u64(r.pos + BigInt(L.sample.TIME)) : next.time,
+        raw: seen('RAW', 4 + RAW_ENTRY)
           ? Uint8Array.from({ length: RAW_ENTRY }, (_, i) =>
               kNow.byte(r.pos + BigInt(L.sample.RAW + 4 + i)),
             )
-          : last.raw,
-      }))
+          : next.raw,
+      }
+      out[j] = v
+      next = v
+    }
+    return out
   }
   /** Marks the words of this step's LOST records whose kernel value is a machine value. */
   function track(h0, h1) {
