@@ -23,7 +23,7 @@ const TRACEPOINT = 'events/syscalls/sys_enter_getppid/id'
  */
 export function perfSetup() {
   if (process.platform !== 'linux') return { why: 'not Linux' }
-  let paranoid = 2
+  let paranoid
   try {
     paranoid = Number(readFileSync('/proc/sys/kernel/perf_event_paranoid', 'utf8'))
   } catch {
