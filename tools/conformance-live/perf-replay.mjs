@@ -25,6 +25,7 @@ import {
   munmap,
   perf_event_open,
   perf_event_output,
+  perf_event_poll,
 } from '@onering/perf'
 import { EventIdAllocator, defineEvent, findTracepoint, tracepointOf } from '@onering/trace-events'
 import { PAGE_SIZE, RAW_ENTRY, SAMPLE_BITS } from './perf-scenario.mjs'
@@ -262,6 +263,9 @@ export function replayPerf(scn, k) {
           break
         case 'reset':
           value = tryIoctl(ev, PERF_EVENT_IOC_RESET, 0)
+          break
+        case 'poll':
+          value = perf_event_poll(ev)
           break
         default:
           throw new Error(`perf replay: unknown step ${s.op}`)

@@ -2,7 +2,7 @@
  * Seeded random perf scenarios: the event's settings (a fixed-size `sample_type` subset with or
  * without RAW, a power-of-two number of data pages, forward read-write or `write_backward`
  * read-only, `wakeup_events` or `watermark` + `wakeup_watermark`), then a program of getppid
- * bursts, consumer steps, PAUSE_OUTPUT toggles and ENABLE / DISABLE / RESET. One scenario is a
+ * bursts, consumer steps, PAUSE_OUTPUT toggles, ENABLE / DISABLE / RESET and polls. One scenario is a
  * pure function of its seed; `perfProgramText` is what the C helper `perf_live` reads.
  */
 
@@ -83,14 +83,15 @@ export function generatePerf(seed) {
     } else if (p < 0.7 && !backward) {
       steps.push({ op: 'consume', arg: r() < 0.3 ? 'all' : 1 + Math.floor(r() * fill) })
     } else if (p < 0.82) steps.push({ op: 'pause', arg: r() < 0.5 ? 1 : 0 })
-    else if (p < 0.88) steps.push({ op: 'enable', arg: '' })
-    else if (p < 0.94) steps.push({ op: 'disable', arg: '' })
+    else if (p < 0.86) steps.push({ op: 'enable', arg: '' })
+    else if (p < 0.9) steps.push({ op: 'disable', arg: '' })
+    else if (p < 0.96) steps.push({ op: 'poll', arg: '' })
     else steps.push({ op: 'reset', arg: '' })
   }
   // the last samples of the program, so that a pending LOST is written
   steps.push({ op: 'pause', arg: 0 }, { op: 'enable', arg: '' })
   if (!backward) steps.push({ op: 'consume', arg: 'all' })
-  steps.push({ op: 'getppid', arg: 3 })
+  steps.push({ op: 'getppid', arg: 3 }, { op: 'poll', arg: '' })
   return { seed, open, steps }
 }
 

@@ -17,15 +17,17 @@
 //   consume all      data_tail = data_head
 //   pause 0|1        PERF_EVENT_IOC_PAUSE_OUTPUT
 //   enable | disable | reset   PERF_EVENT_IOC_ENABLE / _DISABLE / _RESET
+//   poll             poll(2) with a zero timeout: the value is revents
 //
 // Every line answers one frame on stdout: `<kind> <value> <n>\n` then n raw bytes. The first
 // frame is `pid <tid> 0`; `open` answers the event id (PERF_EVENT_IOC_ID) and every step the
-// ioctl's result (0 or -errno; 0 for getppid and consume), each with the mapping after the
+// ioctl's result (0 or -errno; 0 for getppid and consume; revents for poll), each with the mapping after the
 // step: the 1088 bytes of `struct perf_event_mmap_page`, then the data pages. Exit status: 0
 // done, 1 a system call failed (message on stderr), 2 bad arguments or program.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/perf_event.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -147,6 +149,10 @@ int main(int argc, char **argv) {
       frame(cmd, ioc(PERF_EVENT_IOC_DISABLE, 0));
     } else if (!strcmp(cmd, "reset")) {
       frame(cmd, ioc(PERF_EVENT_IOC_RESET, 0));
+    } else if (!strcmp(cmd, "poll")) {
+      struct pollfd p = {.fd = fd, .events = POLLIN};
+      int r = poll(&p, 1, 0);
+      frame(cmd, r < 0 ? -errno : p.revents);
     } else {
       fprintf(stderr, "perf_live: unknown step %s\n", cmd);
       return 2;

@@ -132,7 +132,7 @@ export class PerfEvent {
     this._countAdd(period)
     if (ok) {
       const ring = this._ring
-      if (ring !== null) ring.samples++
+      if (ring !== null) ring.sampleDone(this)
     }
     if (this.event_limit > 0 && --this.event_limit === 0) {
       this.enabled = false
