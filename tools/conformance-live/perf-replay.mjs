@@ -12,6 +12,7 @@ import {
   PERF_EVENT_IOC_DISABLE,
   PERF_EVENT_IOC_ENABLE,
   PERF_EVENT_IOC_PAUSE_OUTPUT,
+  PERF_EVENT_IOC_REFRESH,
   PERF_EVENT_IOC_RESET,
   PERF_RECORD_LOST,
   PERF_RECORD_SAMPLE,
@@ -156,10 +157,15 @@ export function replayPerf(scn, k) {
   const marks = new Map()
   let last = { misc: 0, ip: 0n, time: 0n, raw: new Uint8Array(RAW_ENTRY) }
   let kPrev = dumpView(k.open.bytes, dataSize)
+  // rule refresh-stopped: once its REFRESH limit ran out, the kernel's tracepoint event never
+  // samples again (see perf-compare.mjs)
+  let stopped = false
+  let rule = null
   const out = []
   const snapshot = (value) => {
     out.push({
       value,
+      rule,
       page: map.bytes.slice(0, CONTROL_BYTES),
       data: map.bytes.slice(PAGE_SIZE, PAGE_SIZE + dataSize),
       marks: new Map(marks),
@@ -169,7 +175,22 @@ export function replayPerf(scn, k) {
   /** The kernel's samples of this step (oldest first), with the fields it took from the machine. */
   function kernelSamples(kNow) {
     const recs = stepRecords(kNow, kPrev.head, kNow.head, o.backward, dataSize)
-    const samples = recs.filter((r) => r.type === PERF_RECORD_SAMPLE)
+    // the LOST record in front of a sample carries the sample's time (the kernel's
+    // __perf_event_header__init_id sets data->time, which both records write): the time of a
+    // sample overwritten behind its LOST (a backward ring) is read there
+    const samples = []
+    for (let j = 0; j < recs.length; j++) {
+      const r = recs[j]
+      if (r.type !== PERF_RECORD_SAMPLE) continue
+      // the LOST of the same reservation is at the lower address: before the sample forward,
+      // after it in this (oldest first) list backward
+      const p = recs[o.backward ? j + 1 : j - 1]
+      const lostTime =
+        p?.type === PERF_RECORD_LOST && has('TIME') && L.lost.TIME + 8 <= p.visible
+          ? kNow.u64(p.pos + BigInt(L.lost.TIME))
+          : undefined
+      samples.push({ ...r, lostTime })
+    }
     const out = []
     // newest first, so that a field overwritten in the oldest (partly visible) record takes
     // the value of the next newer one: times stay non-decreasing as the kernel's are
@@ -180,7 +201,7 @@ export function replayPerf(scn, k) {
       const v = {
         misc: kNow.u16(r.pos + 4n),
         ip: seen('IP') ? kNow.u64(r.pos + BigInt(L.sample.IP)) : next.ip,
-        time: seen('TIME') ? kNow.u64(r.pos + BigInt(L.sample.TIME)) : next.time,
+        time: seen('TIME') ? kNow.u64(r.pos + BigInt(L.sample.TIME)) : (r.lostTime ?? next.time),
         raw: seen('RAW', 4 + RAW_ENTRY)
           ? Uint8Array.from({ length: RAW_ENTRY }, (_, i) =>
               kNow.byte(r.pos + BigInt(L.sample.RAW + 4 + i)),
@@ -216,15 +237,21 @@ export function replayPerf(scn, k) {
       const kNow = kf !== undefined && kf.bytes.length > 0 ? dumpView(kf.bytes, dataSize) : kPrev
       const h0 = ours().head
       let value = 0
+      rule = null
       switch (s.op) {
         case 'getppid': {
           const n = Number(s.arg)
           const ks = kernelSamples(kNow)
-          // forward: the calls that were written are the first ones (a full ring refuses every
-          // later sample of the same size); backward: every call is written, the last ones
-          // are those still in the ring
-          const skip = o.backward ? Math.max(0, n - ks.length) : 0
+          // the calls that are written are the first ones: forward, a full ring refuses every
+          // later sample of the same size; a REFRESH limit (event_limit) stops the event after
+          // that many. The kernel's ring holds all of them forward; backward, the last ones
+          const written = ev.event_limit > 0 ? Math.min(n, ev.event_limit) : n
+          const skip = o.backward ? Math.max(0, written - ks.length) : 0
           for (let j = 0; j < n; j++) {
+            if (stopped) {
+              if (ev.enabled) rule = 'refresh-stopped'
+              break
+            }
             const v = ks[j - skip] ?? last
             last = v
             // a time past 2^53 ns is garbage read from a diverged position (onering's times
@@ -236,6 +263,7 @@ export function replayPerf(scn, k) {
             if (has('STREAM_ID')) f.stream_id = kid
             if (has('RAW')) f.raw = v.raw
             perf_event_output(ev, f)
+            if (ev.hup) stopped = true
           }
           break
         }
@@ -263,6 +291,9 @@ export function replayPerf(scn, k) {
           break
         case 'reset':
           value = tryIoctl(ev, PERF_EVENT_IOC_RESET, 0)
+          break
+        case 'refresh':
+          value = tryIoctl(ev, PERF_EVENT_IOC_REFRESH, Number(s.arg))
           break
         case 'poll':
           value = perf_event_poll(ev)

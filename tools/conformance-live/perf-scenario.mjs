@@ -86,6 +86,7 @@ export function generatePerf(seed) {
     else if (p < 0.86) steps.push({ op: 'enable', arg: '' })
     else if (p < 0.9) steps.push({ op: 'disable', arg: '' })
     else if (p < 0.96) steps.push({ op: 'poll', arg: '' })
+    else if (p < 0.97) steps.push({ op: 'refresh', arg: Math.floor(r() * 12) })
     else steps.push({ op: 'reset', arg: '' })
   }
   // the last samples of the program, so that a pending LOST is written

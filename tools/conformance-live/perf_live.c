@@ -18,6 +18,7 @@
 //   pause 0|1        PERF_EVENT_IOC_PAUSE_OUTPUT
 //   enable | disable | reset   PERF_EVENT_IOC_ENABLE / _DISABLE / _RESET
 //   poll             poll(2) with a zero timeout: the value is revents
+//   refresh N        PERF_EVENT_IOC_REFRESH N
 //
 // Every line answers one frame on stdout: `<kind> <value> <n>\n` then n raw bytes. The first
 // frame is `pid <tid> 0`; `open` answers the event id (PERF_EVENT_IOC_ID) and every step the
@@ -149,6 +150,8 @@ int main(int argc, char **argv) {
       frame(cmd, ioc(PERF_EVENT_IOC_DISABLE, 0));
     } else if (!strcmp(cmd, "reset")) {
       frame(cmd, ioc(PERF_EVENT_IOC_RESET, 0));
+    } else if (!strcmp(cmd, "refresh")) {
+      frame(cmd, ioc(PERF_EVENT_IOC_REFRESH, strtoul(arg, NULL, 10)));
     } else if (!strcmp(cmd, "poll")) {
       struct pollfd p = {.fd = fd, .events = POLLIN};
       int r = poll(&p, 1, 0);

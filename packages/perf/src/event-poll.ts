@@ -1,13 +1,12 @@
 /**
  * Wakeups of an event's ring, the kernel's `perf_poll`: POLLIN once a wakeup is pending
  * (`rb->poll`, set when a record moved `rb->wakeup`: `rb->watermark` bytes, or `wakeup_events`
- * samples — see `PerfRing.outputDone` / `sampleDone`), or once the AUX area woke it; POLLHUP
- * once a REFRESH limit ran out. {@link perf_event_wait} is the blocking poll, on the core
- * reader's `waitAsync`.
+ * samples — see `PerfRing.outputDone` / `sampleDone`), or once the AUX area woke it.
+ * {@link perf_event_wait} is the blocking poll, on the core reader's `waitAsync`.
  *
  * @packageDocumentation
  */
-import { POLLHUP, POLLIN } from './constants.js'
+import { POLLIN } from './constants.js'
 import { checkInt, fail } from './errors.js'
 import { PerfEvent } from './event.js'
 
@@ -18,14 +17,17 @@ import { PerfEvent } from './event.js'
  * area; it always applies, as in the kernel, and `rb->wakeup` then moves on by the watermark),
  * or, without `attr.watermark`, from every `wakeup_events`-th sample written into the ring, or
  * from the AUX area (`aux_watermark` bytes, a TRUNCATED record, or no space at
- * `perf_aux_output_begin`); POLLHUP once a REFRESH limit ran out; else 0.
+ * `perf_aux_output_begin`); else 0. A REFRESH limit that ran out is no POLLHUP: the kernel
+ * reports it only in the SIGIO notification (`pending_kill = POLL_HUP`, here
+ * {@link PerfEvent.hup}); `perf_poll` answers EPOLLHUP only for an event whose task exited,
+ * which has no counterpart here.
  *
  * @param event - the event (its own ring, or the one it is redirected to)
- * @returns POLLIN | POLLHUP bits
+ * @returns POLLIN or 0
  */
 export function perf_event_poll(event: PerfEvent): number {
   if (!(event instanceof PerfEvent)) fail('EBADF', 'event', 'not a perf event')
-  let r = event.hup ? POLLHUP : 0
+  let r = 0
   const ring = event._ring
   if (ring?.auxPoll) {
     ring.auxPoll = false
