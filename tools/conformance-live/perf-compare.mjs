@@ -97,9 +97,26 @@ export function comparePerfStep(scn, i, kFrame, kPrevFrame, ours, kid, tally) {
     const a = kv.getBigUint64(at, true)
     const b = ov.getBigUint64(at, true)
     const mark = ours.marks.get(at)
-    if (mark === 'lost-id') {
+    if (mark === 'id') {
       if (a !== kid || b !== ours.oid)
-        return `data ${at}: LOST id word: kernel ${a} (its event id ${kid}), onering ${b} (its event id ${ours.oid})`
+        return `data ${at}: id word: kernel ${a} (its event id ${kid}), onering ${b} (its event id ${ours.oid})`
+      continue
+    }
+    if (mark === 'ip') {
+      // the bridge's IP is 0: a JavaScript call site has no code address (the kernel's is the
+      // user address of the syscall)
+      if (b !== 0n) return `data ${at}: bridge IP: onering ${hex(b)}, not 0`
+      continue
+    }
+    if (mark === 'pid') {
+      // TID {pid, tid}: the tid is the payload's common_pid, the pid each side's own process
+      const M32 = 0xffffffffn
+      if (
+        a >> 32n !== b >> 32n ||
+        (a & M32) !== BigInt(ours.kpid) ||
+        (b & M32) !== BigInt(process.pid)
+      )
+        return `data ${at}: TID word: kernel ${hex(a)} (pid ${ours.kpid}), onering ${hex(b)} (pid ${process.pid})`
       continue
     }
     if (a !== b) {

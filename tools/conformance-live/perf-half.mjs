@@ -67,6 +67,7 @@ function runKernel(scn, env) {
     input: perfProgramText(scn),
     maxBuffer: 1 << 30,
   })
+  if (r.error !== undefined) throw r.error
   if (r.status !== 0) throw new Error(`perf_live exited ${r.status}: ${r.stderr.toString().trim()}`)
   const frames = parseFrames(r.stdout)
   const open = frames[1]
@@ -124,6 +125,7 @@ export function runPerf({ scenarios, seed, cpu, verbose = false }) {
     const s = (seed + k) >>> 0
     const scn = generatePerf(s)
     if (scn.open.backward) tally.ops.write_backward = (tally.ops.write_backward ?? 0) + 1
+    if (scn.open.bridge) tally.ops['tracepoint bridge'] = (tally.ops['tracepoint bridge'] ?? 0) + 1
     const d = check(scn, env, tally)
     tally.scenarios++
     if (d !== null) {

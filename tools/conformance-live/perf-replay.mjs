@@ -106,7 +106,8 @@ export function stepRecords(view, h0, h1, backward, dataSize) {
 
 /** The tracepoint of the kernel's event id in this thread (onering's PERF_TYPE_TRACEPOINT). */
 function tracepointFor(id) {
-  if (findTracepoint(id) !== undefined) return
+  const tp = findTracepoint(id)
+  if (tp !== undefined) return tp
   const def = defineEvent(
     {
       system: 'syscalls',
@@ -116,7 +117,17 @@ function tracepointFor(id) {
     },
     new EventIdAllocator(),
   )
-  tracepointOf(def)
+  return tracepointOf(def)
+}
+
+/** A `sys_enter_getppid` entry of task `pid` (common fields, `nr` 110, the padding word). */
+function payloadOf(type, pid) {
+  const b = new Uint8Array(RAW_ENTRY)
+  const v = new DataView(b.buffer)
+  v.setUint16(0, type, true)
+  v.setInt32(4, pid, true)
+  v.setInt32(8, 110, true) // __NR_getppid on x86-64
+  return b
 }
 
 function errnoOf(e) {
@@ -133,7 +144,7 @@ export function replayPerf(scn, k) {
   const dataSize = o.pages * PAGE_SIZE
   const L = layouts(o.sampleType)
   const has = (b) => (o.sampleType & SAMPLE_BITS[b]) !== 0
-  tracepointFor(k.tracepoint)
+  const tp = tracepointFor(k.tracepoint)
   const ev = perf_event_open(
     {
       type: PERF_TYPE_TRACEPOINT,
@@ -144,6 +155,7 @@ export function replayPerf(scn, k) {
       write_backward: o.backward,
       watermark: o.watermark,
       ...(o.watermark ? { wakeup_watermark: o.wakeup } : { wakeup_events: o.wakeup }),
+      ...(o.bridge ? { use_clockid: true, clockid: 1 } : {}),
     },
     // the machine value of the task: the helper's (its pid and tid, single-threaded)
     k.pid,
@@ -155,7 +167,7 @@ export function replayPerf(scn, k) {
   const kid = BigInt(k.id)
   const oid = ev.id
   const marks = new Map()
-  let last = { misc: 0, ip: 0n, time: 0n, raw: new Uint8Array(RAW_ENTRY) }
+  let last = { misc: 2, ip: 0n, time: 0n, raw: payloadOf(k.tracepoint, k.pid) }
   let kPrev = dumpView(k.open.bytes, dataSize)
   // rule refresh-stopped: once its REFRESH limit ran out, the kernel's tracepoint event never
   // samples again (see perf-compare.mjs)
@@ -170,6 +182,7 @@ export function replayPerf(scn, k) {
       data: map.bytes.slice(PAGE_SIZE, PAGE_SIZE + dataSize),
       marks: new Map(marks),
       oid,
+      kpid: k.pid,
     })
   }
   /** The kernel's samples of this step (oldest first), with the fields it took from the machine. */
@@ -222,11 +235,21 @@ export function replayPerf(scn, k) {
     for (let i = 0; i < Math.min(span, dataSize); i += 8)
       marks.delete(Number((from + BigInt(i)) & mask))
     for (const r of stepRecords(now, h0, h1, o.backward, dataSize)) {
-      if (r.type !== PERF_RECORD_LOST) continue
-      const at = (off) => Number((r.pos + BigInt(off)) & mask)
-      marks.set(at(8), 'lost-id')
-      for (const f of ['ID', 'STREAM_ID', 'IDENTIFIER'])
-        if (L.lost[f] !== undefined) marks.set(at(L.lost[f]), 'lost-id')
+      // only the words still in the ring (the oldest record of a backward step may be partly
+      // overwritten by newer ones)
+      const mark = (off, kind) => {
+        if (off !== undefined && off + 8 <= r.visible)
+          marks.set(Number((r.pos + BigInt(off)) & mask), kind)
+      }
+      if (r.type === PERF_RECORD_LOST) {
+        mark(8, 'id')
+        for (const f of ['ID', 'STREAM_ID', 'IDENTIFIER']) mark(L.lost[f], 'id')
+      } else if (r.type === PERF_RECORD_SAMPLE && o.bridge) {
+        // the bridge writes onering's event id, IP 0 and its own process id (tracepoint-event.ts)
+        for (const f of ['ID', 'STREAM_ID', 'IDENTIFIER']) mark(L.sample[f], 'id')
+        mark(L.sample.IP, 'ip')
+        mark(L.sample.TID, 'pid')
+      }
     }
   }
   try {
@@ -262,7 +285,8 @@ export function replayPerf(scn, k) {
             if (has('ID')) f.id = kid
             if (has('STREAM_ID')) f.stream_id = kid
             if (has('RAW')) f.raw = v.raw
-            perf_event_output(ev, f)
+            if (o.bridge) tp.emit(v.raw, 0, RAW_ENTRY, Number(f.time), k.cpu)
+            else perf_event_output(ev, f)
             if (ev.hup) stopped = true
           }
           break

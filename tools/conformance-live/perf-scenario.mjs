@@ -53,7 +53,7 @@ export function sampleSize(sampleType) {
 
 /**
  * The scenario of `seed`: `{ seed, open, steps }`. `open` holds the settings (`sampleType`,
- * `pages`, `backward`, `watermark`, `wakeup`); each step is `{ op, arg }`.
+ * `pages`, `backward`, `watermark`, `wakeup`, `bridge`); each step is `{ op, arg }`.
  */
 export function generatePerf(seed) {
   const r = rng(seed)
@@ -65,7 +65,11 @@ export function generatePerf(seed) {
   const watermark = r() < 0.4
   const dataSize = pages * PAGE_SIZE
   const wakeup = watermark ? Math.floor(r() * dataSize * 1.2) : pick(0, 1, 2, 5, 16, 100)
-  const open = { sampleType, pages, backward, watermark, wakeup }
+  // bridge: the replay emits through onering's tracepoint (tracepoint-event.ts) instead of
+  // perf_event_output; its samples carry the emission's CLOCK_MONOTONIC time, so both sides use
+  // use_clockid with CLOCK_MONOTONIC (1)
+  const bridge = r() < 0.5
+  const open = { sampleType, pages, backward, watermark, wakeup, bridge }
   const fill = Math.ceil(dataSize / sampleSize(sampleType))
   const steps = []
   const n = 5 + Math.floor(r() * 50)
@@ -99,7 +103,7 @@ export function generatePerf(seed) {
 /** The program text of a scenario for `perf_live` (one step a line, `open` first). */
 export function perfProgramText(scn) {
   const o = scn.open
-  const head = `open ${o.sampleType.toString(16)} ${o.pages} ${o.backward ? 1 : 0} ${o.watermark ? 1 : 0} ${o.wakeup}`
+  const head = `open ${o.sampleType.toString(16)} ${o.pages} ${o.backward ? 1 : 0} ${o.watermark ? 1 : 0} ${o.wakeup} ${o.bridge ? 1 : -1}`
   return [head, ...scn.steps.map((s) => `${s.op} ${s.arg}`.trimEnd())].join('\n') + '\n'
 }
 

@@ -6,11 +6,12 @@
 // (`events/syscalls/sys_enter_getppid/id` of tracefs) for itself (pid 0) on that CPU, with
 // period 1 and `sample_id_all`, mmaps it and runs PROGRAM, one step a line. The first line is
 //
-//   open SAMPLE_TYPE PAGES BACKWARD WATERMARK WAKEUP
+//   open SAMPLE_TYPE PAGES BACKWARD WATERMARK WAKEUP [CLOCKID]
 //
 // (sample_type in hex, a power-of-two number of data pages, write_backward 0|1 — a backward
 // event is mapped read-only, a forward one read-write —, watermark 0|1 and WAKEUP, the
-// wakeup_events or, with watermark, the wakeup_watermark). Then:
+// wakeup_events or, with watermark, the wakeup_watermark; CLOCKID ≥ 0 sets use_clockid and
+// clockid, -1 or none keeps the perf clock). Then:
 //
 //   getppid N        N getppid(2) calls: one tracepoint hit, so one sample, each
 //   consume K        data_tail advanced by K whole records (a read-write mapping only)
@@ -86,8 +87,10 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "open")) {
       unsigned long long st;
       unsigned pages, backward, watermark, wakeup;
-      if (fd >= 0 || sscanf(line, "open %llx %u %u %u %u", &st, &pages, &backward, &watermark,
-                            &wakeup) != 5 || pages == 0 || (pages & (pages - 1))) {
+      int clockid = -1;
+      int fields = sscanf(line, "open %llx %u %u %u %u %d", &st, &pages, &backward, &watermark,
+                          &wakeup, &clockid);
+      if (fd >= 0 || fields < 5 || pages == 0 || (pages & (pages - 1))) {
         fprintf(stderr, "perf_live: bad open line: %s", line);
         return 2;
       }
@@ -101,6 +104,10 @@ int main(int argc, char **argv) {
       a.sample_id_all = 1;
       a.write_backward = backward != 0;
       a.watermark = watermark != 0;
+      if (clockid >= 0) {
+        a.use_clockid = 1;
+        a.clockid = clockid;
+      }
       if (watermark)
         a.wakeup_watermark = wakeup;
       else
