@@ -194,6 +194,14 @@ export function replayPerf(scn, k) {
     const samples = []
     for (let j = 0; j < recs.length; j++) {
       const r = recs[j]
+      if (o.backward && j === 0 && r.type === PERF_RECORD_LOST && has('TIME')) {
+        // backward: the oldest record seen is a LOST whose sample (at the higher address) was
+        // overwritten whole; the sample is still one of the calls, its time the LOST's
+        const time =
+          L.lost.TIME + 8 <= r.visible ? kNow.u64(r.pos + BigInt(L.lost.TIME)) : undefined
+        samples.push({ ...r, visible: 0, lostTime: time })
+        continue
+      }
       if (r.type !== PERF_RECORD_SAMPLE) continue
       // the LOST of the same reservation is at the lower address: before the sample forward,
       // after it in this (oldest first) list backward
