@@ -27,4 +27,7 @@ cflags=(${CFLAGS:--O2 -Wall -Wextra})
 mkdir -p "$out"
 "$cc" "${cflags[@]}" -o "$out/ftrace_live" "$here/ftrace_live.c"
 "$cc" "${cflags[@]}" -o "$out/mmap_live" "$here/mmap_live.c"
+# built aside and renamed: a run in progress keeps executing the old binary
+"$cc" "${cflags[@]}" -o "$out/perf_live.$$" "$here/perf_live.c"
+mv -f "$out/perf_live.$$" "$out/perf_live"
 echo "$out"

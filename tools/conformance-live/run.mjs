@@ -4,8 +4,8 @@
  * buffer (a private tracefs instance, driven by the C helper ftrace_live pinned to one CPU) and
  * through `@onering/ftrace`, compared after every step.
  *
- *   node tools/conformance-live/run.mjs [--scenarios N] [--seed S] [--cpu C] [--verbose]
- *                                       [--counter-model] [--program FILE]
+ *   node tools/conformance-live/run.mjs [--scenarios N] [--mmap-scenarios N]
+ *     [--perf-scenarios N] [--seed S] [--cpu C] [--verbose] [--counter-model] [--program FILE]
  *
  * See README.md in this folder for the scenario language, the comparisons and the named rules.
  */
@@ -27,11 +27,15 @@ import { REAL_CLOCKS, generate, parseProgram, programText, shrink } from './scen
 import { replay } from './replay.mjs'
 import { compareStep, newTally } from './compare.mjs'
 import { kernelTimes } from './kernel-times.mjs'
+import { runMmap } from './mmap-half.mjs'
+import { perfSummary, runPerf } from './perf-half.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const { values: opts } = parseArgs({
   options: {
     scenarios: { type: 'string', default: '100' },
+    'mmap-scenarios': { type: 'string' },
+    'perf-scenarios': { type: 'string' },
     seed: { type: 'string' },
     cpu: { type: 'string' },
     verbose: { type: 'boolean', default: false },
@@ -62,7 +66,7 @@ function unavailable(why) {
     existsSync('/sys/kernel/tracing/instances')
   console.log(`conformance:live: ${strict ? 'FAILED' : 'skipped'}: ${why}`)
   console.log('ftrace: skipped')
-  console.log('perf: skipped (not built yet)')
+  console.log('perf: skipped')
   process.exit(strict ? 1 : 0)
 }
 
@@ -238,6 +242,40 @@ console.log(
       .join(', ') || 'none applied'
   }`,
 )
-console.log(`ftrace: ${count} scenarios, ${divergences} divergences`)
-console.log('perf: skipped (not built yet)')
-process.exit(divergences === 0 ? 0 : 1)
+// the mmap face (issue 13 point 3): its own scenarios, counted in the ftrace line
+const mmapCount =
+  fixed !== undefined ? 0 : Number(opts['mmap-scenarios'] ?? Math.ceil(scenarios / 3))
+const mmap =
+  mmapCount > 0
+    ? runMmap({ scenarios: mmapCount, seed, cpu, verbose: opts.verbose, tracefs })
+    : { scenarios: 0, divergences: 0 }
+if (mmap.tally !== undefined) {
+  const ops = Object.entries(mmap.tally.ops).map(([k, v]) => `${k} ${v}`)
+  const rules = Object.entries(mmap.tally.rules).map(([k, v]) => `${k} excused in ${v.size}`)
+  console.log(`mmap operations: ${ops.join(', ')}`)
+  console.log(`mmap rules: ${rules.join(', ') || 'none applied'}`)
+}
+const perf =
+  fixed !== undefined
+    ? { skipped: '--program runs one ftrace program', scenarios: 0, divergences: 0 }
+    : runPerf({
+        scenarios: Number(opts['perf-scenarios'] ?? scenarios),
+        seed,
+        cpu,
+        verbose: opts.verbose,
+      })
+if (perf.skipped === undefined) for (const line of perfSummary(perf.tally)) console.log(line)
+// the perf half cannot be skipped under CI on this machine kind (root, tracefs), as the ftrace one
+const perfStrict =
+  fixed === undefined && perf.skipped !== undefined && !!process.env.CI && process.getuid?.() === 0
+console.log(
+  `  ftrace ring_buffer API: ${count} scenarios, ${divergences} divergences; mmap face: ${mmap.scenarios} scenarios, ${mmap.divergences} divergences`,
+)
+const ftraceDivergences = divergences + mmap.divergences
+console.log(`ftrace: ${count + mmap.scenarios} scenarios, ${ftraceDivergences} divergences`)
+console.log(
+  perf.skipped === undefined
+    ? `perf: ${perf.scenarios} scenarios, ${perf.divergences} divergences`
+    : `perf: ${perfStrict ? 'FAILED' : 'skipped'}: ${perf.skipped}`,
+)
+process.exit(ftraceDivergences === 0 && perf.divergences === 0 && !perfStrict ? 0 : 1)

@@ -425,5 +425,5 @@ export const MAP_SHARED = 1
 export const MAP_PRIVATE = 2
 /** `POLLIN`: what {@link perf_event_poll} returns once a wakeup is due. */
 export const POLLIN = 1
-/** `POLLHUP`: the event's REFRESH limit ran out (it disabled itself). */
+/** `POLLHUP` (the kernel's `perf_poll` reports it for an event whose task exited). */
 export const POLLHUP = 16

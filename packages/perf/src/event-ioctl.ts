@@ -43,7 +43,8 @@ function forEach(event: PerfEvent, arg: unknown, f: (ev: PerfEvent) => void): vo
 
 /**
  * `ioctl(2)` on an event fd: ENABLE, DISABLE, RESET (with PERF_IOC_FLAG_GROUP: the whole
- * group), REFRESH, PERIOD, ID (returns the id), SET_OUTPUT (a target event or -1),
+ * group), REFRESH (n more overflows, then the event disables itself; 0 only enables; EINVAL for
+ * an inherited or a counting event), PERIOD, ID (returns the id), SET_OUTPUT (a target event or -1),
  * PAUSE_OUTPUT (non-zero pauses, 0 resumes). SET_FILTER, SET_BPF, QUERY_BPF and
  * MODIFY_ATTRIBUTES are EOPNOTSUPP here; any other request is ENOTTY.
  *
@@ -72,9 +73,12 @@ export function ioctl(event: PerfEvent, request: number, arg?: unknown): number 
       })
       return 0
     case PERF_EVENT_IOC_REFRESH: {
+      // _perf_event_refresh: EINVAL for an inherited or a counting event; 0 only enables
       if (event.attr.inherit) fail('EINVAL', 'arg', 'REFRESH of an inherited event')
+      const a = event.attr
+      if ((a.freq ? a.sample_freq : a.sample_period) === 0)
+        fail('EINVAL', 'fd', 'REFRESH of a counting (not sampling) event')
       const n = checkInt('arg', arg, 0, 2 ** 31 - 1)
-      if (n === 0) fail('EINVAL', 'arg', 'REFRESH needs a positive count')
       event.event_limit += n
       event.enabled = true
       event.hup = false

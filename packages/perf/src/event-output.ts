@@ -64,6 +64,7 @@ function output(
   }
   w.put(off, scratch.subarray(0, size))
   w.commit()
+  ring.outputDone()
   return true
 }
 

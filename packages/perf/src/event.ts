@@ -68,7 +68,10 @@ export class PerfEvent {
   _sampleLayout: object | null | undefined = undefined
   /** Overflows left before the event disables itself (REFRESH); 0: no limit. */
   event_limit = 0
-  /** The limit of REFRESH ran out (poll reports POLLHUP). */
+  /**
+   * The limit of REFRESH ran out: the kernel's `pending_kill = POLL_HUP`, the code of the SIGIO
+   * notification (`poll` does not report it). ENABLE and REFRESH clear it.
+   */
   hup = false
   /** @internal The ring it writes into: its own mapping's, or its SET_OUTPUT target's. */
   _ring: PerfRing | null = null
@@ -132,7 +135,7 @@ export class PerfEvent {
     this._countAdd(period)
     if (ok) {
       const ring = this._ring
-      if (ring !== null) ring.samples++
+      if (ring !== null) ring.sampleDone(this)
     }
     if (this.event_limit > 0 && --this.event_limit === 0) {
       this.enabled = false

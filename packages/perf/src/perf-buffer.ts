@@ -16,6 +16,8 @@ import type { PerfEvent } from './event.js'
 import type { PerfAuxMapping } from './event-mmap.js'
 import { PerfClient } from './perf-client.js'
 
+const TWO32 = 0x1_0000_0000
+
 /**
  * A ring buffer (`struct perf_buffer`): the core ring of a mapping, or none for a
  * control-page-only mapping.
@@ -36,10 +38,19 @@ export class PerfRing {
   readonly events: Set<PerfEvent> = new Set<PerfEvent>()
   mmapCount = 1
   paused: boolean
-  /** Samples since the last wakeup (`rb->events`). */
+  /** Samples toward the next `wakeup_events` wakeup (`rb->events`). */
   samples = 0
-  /** `data_head` at the last poll. */
-  polledHead = 0n
+  /**
+   * `rb->wakeup`: the byte count of the last watermark wakeup, which the kernel also bumps by
+   * one at each `wakeup_events` wakeup.
+   */
+  wakeupStamp = 0
+  /** A wakeup is pending: the next poll reports POLLIN (`rb->poll`). */
+  pollPending = false
+  /** Whether the ring is written backward (`data_head` decreasing from 0). */
+  readonly backward: boolean
+  /** The control page (for `data_head` as two u32 words: no BigInt on the write path). */
+  private readonly control: DataView
   /** The event whose mmap created the ring. */
   readonly owner: PerfEvent
   /** The AUX area (`rb->aux_pages`), while mapped. */
@@ -54,6 +65,7 @@ export class PerfRing {
   constructor(owner: PerfEvent, dataSize: number, writable: boolean) {
     this.owner = owner
     this.dataSize = dataSize
+    this.backward = owner.attr.write_backward
     const wm = owner.attr.watermark ? Math.min(dataSize, owner.attr.wakeup_watermark) : 0
     this.watermark = wm > 0 ? wm : Math.max(1, dataSize / 2)
     if (dataSize === 0) {
@@ -65,6 +77,7 @@ export class PerfRing {
       initControlPage(this.bytes, 0, PAGE_SIZE)
       this.maxPayload = 0
       this.paused = true
+      this.control = new DataView(this.sab, 0, PAGE_SIZE)
       return
     }
     const backward = owner.attr.write_backward
@@ -84,6 +97,46 @@ export class PerfRing {
     this.bytes = new Uint8Array(rb.sab, rb.areaOffset(0), PAGE_SIZE + dataSize)
     this.maxPayload = rb.maxPayload
     this.paused = false
+    this.control = new DataView(rb.sab, rb.areaOffset(0), PAGE_SIZE)
+  }
+
+  /**
+   * The bytes written into the ring so far: `data_head`, or for a backward ring its negation
+   * (the kernel's `head = (u64)(-head)` in `__perf_output_begin`).
+   */
+  written(): number {
+    const lo = this.control.getUint32(PerfMmapPageOffset.data_head, true)
+    const hi = this.control.getUint32(PerfMmapPageOffset.data_head + 4, true)
+    if (!this.backward) return hi * TWO32 + lo
+    // -(hi:lo) modulo 2^64
+    return lo === 0 ? ((TWO32 - hi) % TWO32) * TWO32 : (TWO32 - 1 - hi) * TWO32 + (TWO32 - lo)
+  }
+
+  /**
+   * The watermark step of `__perf_output_begin` for a record just written: once more than
+   * `rb->watermark` bytes were written since `rb->wakeup`, `rb->wakeup` moves on by the
+   * watermark (once per record) and the record's `perf_output_put_handle` wakes the poller.
+   */
+  outputDone(): void {
+    if (this.written() - this.wakeupStamp > this.watermark) {
+      this.wakeupStamp += this.watermark
+      this.pollPending = true
+    }
+  }
+
+  /**
+   * The end of `perf_output_sample` for a sample of `event` just written: without
+   * `attr.watermark`, every `wakeup_events` samples `rb->events` drops by that many and
+   * `rb->wakeup` is bumped by one, which wakes the poller.
+   */
+  sampleDone(event: PerfEvent): void {
+    const a = event.attr
+    const n = a.watermark ? 0 : a.wakeup_events
+    if (n > 0 && ++this.samples >= n) {
+      this.samples -= n
+      this.wakeupStamp++
+      this.pollPending = true
+    }
   }
 
   tagOf(ev: PerfEvent): number {

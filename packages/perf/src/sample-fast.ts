@@ -291,6 +291,7 @@ export function outputSampleFast(
           writeWords(L, w.view, off, s, ip as PerfU64Input, t, p)
         } else writeRecord(w.view, off, L, event, s, ip as PerfU64Input, t, p)
         w.commit()
+        ring.outputDone()
         ok = 1
       }
     }

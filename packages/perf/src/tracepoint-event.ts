@@ -308,6 +308,7 @@ function hit(
     if (!direct) w.put(off, scratch.subarray(0, size))
   }
   w.commit()
+  ring.outputDone()
   overflowDone(ev, true)
 }
 
@@ -406,7 +407,7 @@ function writeWords(
 function overflowDone(ev: PerfEvent, ok: boolean): void {
   if (ok) {
     const ring = ev._ring
-    if (ring !== null) ring.samples++
+    if (ring !== null) ring.sampleDone(ev)
   }
   if (ev.event_limit > 0 && --ev.event_limit === 0) {
     ev.enabled = false
