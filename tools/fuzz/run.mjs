@@ -27,16 +27,22 @@ const { values } = parseArgs({
     json: { type: 'string' },
     replay: { type: 'string' },
     parallel: { type: 'string', default: '2' },
+    'min-inputs': { type: 'string', default: '0' },
     help: { type: 'boolean', short: 'h' },
   },
 })
 if (values.help) {
   console.log(`usage: npm run fuzz -- [--budget SECONDS] [--seed N] [--target NAME ...] [--timeout MS]
                       [--out DIR] [--json FILE] [--replay INDEX] [--parallel N]
+                      [--min-inputs N]   (a target's slice goes on past the budget, up to
+                                          four times its length, until it has run N inputs)
 targets: ${Object.keys(targets).join(', ')}`)
   process.exit(0)
 }
 const budgetMs = Number(values.budget) * 1000
+const minInputs = Number(values['min-inputs'])
+if (!Number.isInteger(minInputs) || minInputs < 0)
+  throw new RangeError('--min-inputs: expected a count')
 const timeoutMs = Number(values.timeout)
 const seed =
   values.seed !== undefined ? Number(values.seed) : (Date.now() ^ (process.pid << 16)) >>> 0
@@ -64,6 +70,12 @@ function runTarget(name, ms) {
       findings: [],
     }
     const deadline = Date.now() + ms
+    // --min-inputs: a loaded machine runs fewer inputs in the budget; go on until there are
+    // enough of them, but never past four times the slice
+    const hardDeadline = deadline + 3 * ms
+    const over = () =>
+      Date.now() >= hardDeadline ||
+      (Date.now() >= deadline && base.inputs + Atomics.load(state, 0) >= minInputs)
     let start = values.replay !== undefined ? Number(values.replay) : 0
     let worker
     let state
@@ -115,7 +127,7 @@ function runTarget(name, ms) {
         })
         base = { inputs: report.inputs + 1, typed: report.typed, untyped: report.untyped }
         start = index + 1
-        if (Date.now() < deadline) spawn()
+        if (!over()) spawn()
       })
     }
     spawn()
@@ -127,7 +139,7 @@ function runTarget(name, ms) {
           lastChange = Date.now()
         }
         const replayDone = values.replay !== undefined && count >= 1
-        if (Date.now() >= deadline || replayDone) {
+        if (over() || replayDone) {
           harvest()
           clearInterval(tick)
           void worker.terminate().then(() => resolve(report))
