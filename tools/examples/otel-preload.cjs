@@ -36,7 +36,10 @@ registerInstrumentations({ instrumentations: [new HttpInstrumentation()] })
 require('node:http')
 
 if (process.env.ONERING_OTEL_COUNT === '1') {
+  let reported = false
   const report = () => {
+    if (reported) return
+    reported = true
     void provider.forceFlush().then(() => process.stderr.write(`otel: ${spans} spans\n`))
   }
   process.once('SIGTERM', report)
