@@ -2,7 +2,8 @@
  * The consumer thread of a recorded process (a worker the main thread's preload starts, unref'd
  * so it never keeps the app alive): it moves complete pages from every ring into one spool file
  * per ring while the app runs (streaming; nothing in flight-recorder mode) — every 20 ms, or
- * within 2 ms while a burst keeps filling pages — answers the dump
+ * sooner (2 ms at the soonest) when the last interval filled more than a quarter of a ring —
+ * answers the dump
  * and final-drain requests of the other threads, and rewrites `status.json` after each drain.
  * `onering record` assembles the files from the spools after the process exits, so a process
  * killed by SIGKILL still leaves every page drained so far.
@@ -35,8 +36,14 @@ export interface ConsumerData {
  * look at an empty ring is one reader-lock round trip).
  */
 const IDLE_POLL_MS = 20
-/** Pages moved by one drain that make the next one come at once. */
-const BURST_PAGES = 16
+/** The soonest a busy consumer comes back. */
+const BUSY_POLL_MS = 2
+/**
+ * The share of a ring the consumer lets fill between two drains: it comes back sooner when the
+ * pages of the last drain, at the same rate, would fill more (a ring in produce-consume mode
+ * refuses events when full), later — up to {@link IDLE_POLL_MS} — when they would not.
+ */
+const FILL_SHARE = 0.25
 
 function run(data: ConsumerData): void {
   const buffer = TraceBuffer.attach(data.buffer)
@@ -69,14 +76,22 @@ function run(data: ConsumerData): void {
   let seen = 0
   let last = 0
   let sleep = IDLE_POLL_MS
+  const target = Math.max(1, Math.floor(buffer.rb.subbufs * FILL_SHARE))
+  let drained = performance.now()
   for (;;) {
     const seq = control.waitRequest(seen, sleep)
     const kinds = seq !== seen ? control.takeRequests() : 0
     let moved = 0
     if ((kinds & (Request.dump | Request.final)) !== 0) drain(false)
     else if (!data.overwrite) moved = drain(true)
-    // a burst fills the rings between two drains: come back sooner while pages keep coming
-    sleep = moved >= BURST_PAGES ? 2 : IDLE_POLL_MS
+    // pages keep coming: come back when, at the rate of the last interval, a quarter of a
+    // ring would be full (one ring of the drain may have had all the pages)
+    const t = performance.now()
+    sleep =
+      moved <= target
+        ? IDLE_POLL_MS
+        : Math.max(BUSY_POLL_MS, Math.min(IDLE_POLL_MS, ((t - drained) * target) / moved))
+    drained = t
     const final = (kinds & Request.final) !== 0
     const now = Date.now()
     if (final || seq !== seen || now - last >= 1000) {

@@ -100,6 +100,8 @@ interface SocketMessage {
 
 const REQ_ID = Symbol('onering.req')
 const REQ_START = Symbol('onering.start')
+/** Start-time slots per thread (a power of two): requests open at once before spilling. */
+const START_SLOTS = 4096
 
 /** What an instrumented request carries: our id and start time. */
 interface Stamped {
@@ -115,15 +117,35 @@ export function instrument(
   intervalMs: number,
 ): void {
   let nextReq = 1
-  const stamp = (o: Stamped): number => {
+  // the start time of an open request lives in a slot of `starts` (its id's low bits) while
+  // the slot is free: the request object only gets its id (a small integer), no boxed number;
+  // when the slot is taken by a request still open, the start time goes on the object
+  const slotIds = new Uint32Array(START_SLOTS)
+  const starts = new Float64Array(START_SLOTS)
+  const stamp = (o: Stamped, t: number): number => {
     const id = nextReq++ >>> 0
     o[REQ_ID] = id
-    o[REQ_START] = rec.now()
+    const k = id & (START_SLOTS - 1)
+    if (slotIds[k] === 0) {
+      slotIds[k] = id
+      starts[k] = t
+    } else o[REQ_START] = t
     return id
   }
-  const dur = (o: Stamped): number => {
-    const t = o[REQ_START]
-    return t === undefined ? 0 : rec.now() - t
+  /** Nanoseconds from the request's start to `t` (0 for a request not stamped). */
+  const dur = (o: Stamped, t: number): number => {
+    const id = o[REQ_ID]
+    if (id === undefined || id === 0) return 0
+    const k = id & (START_SLOTS - 1)
+    if (slotIds[k] === id) return t - starts[k]!
+    const s = o[REQ_START]
+    return s === undefined ? 0 : t - s
+  }
+  /** The request ended: free its slot. */
+  const release = (o: Stamped): void => {
+    const id = o[REQ_ID]
+    if (id !== undefined && slotIds[id & (START_SLOTS - 1)] === id)
+      slotIds[id & (START_SLOTS - 1)] = 0
   }
 
   if (groups.has('http')) {
@@ -137,38 +159,44 @@ export function instrument(
     const vcEnd: [number, number, number, string] = [0, 0, 0, '']
     on(CHANNELS['httpServerStart']!, (m) => {
       const req = (m as HttpMessage).request as Stamped & HttpMessage['request']
-      vStart[0] = stamp(req)
+      const t = rec.now()
+      vStart[0] = stamp(req, t)
       vStart[1] = req.method ?? ''
       vStart[2] = req.url ?? ''
-      rec.write(start, vStart)
+      rec.writeAt(start, vStart, t)
     })
     on(CHANNELS['httpServerFinish']!, (m) => {
       const msg = m as HttpMessage
       const req = msg.request as Stamped & HttpMessage['request']
+      const t = rec.now()
       vEnd[0] = req[REQ_ID] ?? 0
       vEnd[1] = msg.response?.statusCode ?? 0
-      vEnd[2] = dur(req)
+      vEnd[2] = dur(req, t)
       vEnd[3] = req.method ?? ''
       vEnd[4] = req.url ?? ''
-      rec.write(end, vEnd)
+      release(req)
+      rec.writeAt(end, vEnd, t)
     })
     on(CHANNELS['httpClientStart']!, (m) => {
       const req = (m as HttpMessage).request as Stamped & HttpMessage['request']
-      vcStart[0] = stamp(req)
+      const t = rec.now()
+      vcStart[0] = stamp(req, t)
       vcStart[1] = req.method ?? ''
       vcStart[2] = req.host ?? ''
       vcStart[3] = req.path ?? ''
-      rec.write(cStart, vcStart)
+      rec.writeAt(cStart, vcStart, t)
     })
     const clientEnd = (m: unknown): void => {
       const msg = m as HttpMessage
       const req = msg.request as Stamped & HttpMessage['request']
       if (req[REQ_ID] === undefined || req[REQ_ID] === 0) return
+      const t = rec.now()
       vcEnd[0] = req[REQ_ID]
       vcEnd[1] = msg.response?.statusCode ?? 0
-      vcEnd[2] = dur(req)
+      vcEnd[2] = dur(req, t)
       vcEnd[3] = msg.error?.message ?? ''
-      rec.write(cEnd, vcEnd)
+      release(req)
+      rec.writeAt(cEnd, vcEnd, t)
       req[REQ_ID] = 0
     }
     on(CHANNELS['httpClientFinish']!, clientEnd)
@@ -185,31 +213,35 @@ export function instrument(
     const status = Symbol('onering.status')
     on(CHANNELS['fetchCreate']!, (m) => {
       const req = (m as UndiciMessage).request as Stamped & UndiciMessage['request']
-      vStart[0] = stamp(req)
+      const t = rec.now()
+      vStart[0] = stamp(req, t)
       vStart[1] = req.method ?? ''
       vStart[2] = req.origin === undefined ? '' : String(req.origin)
       vStart[3] = req.path ?? ''
-      rec.write(fStart, vStart)
+      rec.writeAt(fStart, vStart, t)
     })
     on(CHANNELS['fetchHeaders']!, (m) => {
       const msg = m as UndiciMessage
       const req = msg.request as Stamped & UndiciMessage['request']
       if (req[REQ_ID] === undefined || req[REQ_ID] === 0) return
+      const t = rec.now()
       vHeaders[0] = req[REQ_ID]
       vHeaders[1] = msg.response?.statusCode ?? 0
-      vHeaders[2] = dur(req)
+      vHeaders[2] = dur(req, t)
       req[status] = vHeaders[1]
-      rec.write(fHeaders, vHeaders)
+      rec.writeAt(fHeaders, vHeaders, t)
     })
     const fetchEnd = (m: unknown): void => {
       const msg = m as UndiciMessage
       const req = msg.request as Stamped & UndiciMessage['request']
       if (req[REQ_ID] === undefined || req[REQ_ID] === 0) return
+      const t = rec.now()
       vEnd[0] = req[REQ_ID]
       vEnd[1] = (req[status] as number | undefined) ?? 0
-      vEnd[2] = dur(req)
+      vEnd[2] = dur(req, t)
       vEnd[3] = msg.error?.message ?? ''
-      rec.write(fEnd, vEnd)
+      release(req)
+      rec.writeAt(fEnd, vEnd, t)
       req[REQ_ID] = 0
     }
     on(CHANNELS['fetchTrailers']!, fetchEnd)

@@ -16,12 +16,17 @@ import {
 } from '@onering/ftrace'
 import type { BufferDataReadPage, TraceBuffer } from '@onering/ftrace'
 
+/** Bytes of pages gathered before one write to a spool file. */
+const STAGED_BYTES = 64 * 1024
+
 /** Moves pages from the rings to one spool file per ring. */
 export class RingSpooler {
   readonly #buffer: TraceBuffer
   readonly #pages: BufferDataReadPage[]
   readonly #fds: number[]
   readonly #held: boolean[]
+  /** Pages read from one ring, written together. */
+  readonly #staging: Uint8Array
   /** Bytes spooled per ring. */
   readonly sizes: number[]
 
@@ -32,6 +37,7 @@ export class RingSpooler {
     this.#fds = Array.from({ length: rings }, (_, r) => openSync(join(dir, `cpu${r}.spool`), 'w'))
     this.#held = Array.from({ length: rings }, () => true)
     this.sizes = Array.from({ length: rings }, () => 0)
+    this.#staging = new Uint8Array(Math.max(STAGED_BYTES, buffer.rb.subbufSize))
   }
 
   /** Bytes spooled in all. */
@@ -53,14 +59,27 @@ export class RingSpooler {
       this.#held[r] = now
       if (!visit) continue
       const page = this.#pages[r]!
+      // the pages of one ring go out in one write per staging buffer, not one per page
+      let staged = 0
       while (ring_buffer_read_page(this.#buffer, page, size, r, all ? 0 : 1) === 0) {
         const bytes = ring_buffer_read_page_data(page)
-        writeSync(this.#fds[r]!, bytes, 0, bytes.length, this.sizes[r])
-        this.sizes[r]! += bytes.length
+        if (staged + bytes.length > this.#staging.length) {
+          this.#write(r, staged)
+          staged = 0
+        }
+        this.#staging.set(bytes, staged)
+        staged += bytes.length
         moved++
       }
+      if (staged > 0) this.#write(r, staged)
     }
     return moved
+  }
+
+  /** Append the first `n` staged bytes to ring `r`'s spool file. */
+  #write(r: number, n: number): void {
+    writeSync(this.#fds[r]!, this.#staging, 0, n, this.sizes[r])
+    this.sizes[r]! += n
   }
 
   /** Close the spool files (they stay on disk for `onering record` to assemble). */

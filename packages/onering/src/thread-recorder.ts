@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { monotonicNs } from '@onering/core'
 import { currentTid, trace_event_write, tracing_mark_write } from '@onering/ftrace'
 import type { TraceBuffer } from '@onering/ftrace'
-import { defineEvent, EventEncoder, EventIdAllocator } from '@onering/trace-events'
+import { defineEvent, EventEncoder, EventIdAllocator, stringFieldSize } from '@onering/trace-events'
 import type { EventDefinition } from '@onering/trace-events'
 import type { ThreadRecorder, UserFieldSpec } from './handoff.js'
 import { FIRST_APP_EVENT_ID } from './node-events.js'
@@ -36,6 +36,8 @@ export class Recorder implements ThreadRecorder {
   readonly #appEvents = new Map<number, string>()
   readonly #appIds = new EventIdAllocator(FIRST_APP_EVENT_ID)
   #view: DataView | undefined
+  /** The buffer's clock is `counter` (explicit timestamps are not used). */
+  readonly #counter: boolean
   /** Events this thread could not record (ring full in produce-consume mode). */
   refused = 0
   /** Whether marks (`--events marks`) are recorded. */
@@ -47,6 +49,7 @@ export class Recorder implements ThreadRecorder {
     this.spoolDir = spoolDir
     buffer.setCpu(ring)
     this.tid = currentTid()
+    this.#counter = buffer.clockName === 'counter'
   }
 
   /** The encoder of a definition (made once). */
@@ -67,16 +70,26 @@ export class Recorder implements ThreadRecorder {
   }
 
   /**
-   * Write one event stamped `timestampNs` (CLOCK_MONOTONIC ns; clamped to the ring's last
-   * timestamp, as the kernel's ring does); numbers only.
+   * Write one event stamped `timestampNs` (CLOCK_MONOTONIC ns, from {@link now}; clamped to
+   * the ring's last timestamp, as the kernel's ring does; ignored with the `counter` clock):
+   * the instrumentation's path, which reads the clock once per event and uses the same reading
+   * for durations. `values` holds one value per field, numbers for scalars and strings for
+   * string fields, in the definition's order. No tracepoint probes run (the recorder's events
+   * have none). False when the event was not recorded.
+   *
+   * @throws RangeError / TypeError when a value does not suit its field (nothing is written).
    */
-  writeAt(encoder: EventEncoder, values: ArrayLike<number>, timestampNs: number): boolean {
+  writeAt(encoder: EventEncoder, values: ArrayLike<number | string>, timestampNs: number): boolean {
+    let length = encoder.definition.structSize
+    // eslint-disable-next-line @typescript-eslint/prefer-for-of -- an ArrayLike, not iterable
+    for (let k = 0; k < values.length; k++) {
+      const x = values[k]!
+      if (typeof x === 'string') length += stringFieldSize(x)
+    }
     const w = this.buffer.openWriter()
-    const length = encoder.definition.structSize
+    // as trace_event_write: no event inside an open one of this thread (nothing nests here)
     const off =
-      this.buffer.clockName === 'counter'
-        ? w.reserve(length)
-        : w.reserve(length, Math.max(0, Math.round(timestampNs)))
+      w.depth !== 0 ? -1 : this.#counter ? w.reserve(length) : w.reserve(length, timestampNs)
     if (off < 0) {
       this.refused++
       return false
@@ -86,8 +99,18 @@ export class Recorder implements ThreadRecorder {
       v = new DataView(w.bytes.buffer, w.bytes.byteOffset, w.bytes.byteLength)
       this.#view = v
     }
-    encoder.begin(w.bytes, v, off, length, this.tid)
-    for (let k = 0; k < values.length; k++) encoder.setNumber(k, values[k]!)
+    try {
+      encoder.begin(w.bytes, v, off, length, this.tid)
+      for (let k = 0; k < values.length; k++) {
+        const x = values[k]!
+        if (typeof x === 'number') encoder.setNumber(k, x)
+        else encoder.setString(k, x)
+      }
+      encoder.end()
+    } catch (err) {
+      w.discard()
+      throw err
+    }
     w.commit()
     return true
   }
