@@ -30,6 +30,13 @@ function parseStats(text) {
 const u64 = (b, at) => Number(Buffer.from(b.buffer, b.byteOffset).readBigUInt64LE(at))
 
 /**
+ * The page's commit word, exactly: the kernel's `local_t` commit with the missed-events flags
+ * (`RB_MISSED_EVENTS` 1 << 31, `RB_MISSED_STORED` 1 << 30, int constants sign-extended to 64
+ * bits), so it does not fit a double without losing the low bits (the length).
+ */
+const commitWord = (b) => Buffer.from(b.buffer, b.byteOffset).readBigUInt64LE(8)
+
+/**
  * Rule alignment-slack: the bytes between a `print` event's NUL and the event's 4-byte aligned
  * end are written by neither the kernel nor onering (they hold whatever the sub-buffer held).
  * Rule padding-body: the same for the bytes of a padding event past its length word.
@@ -103,11 +110,12 @@ export function compareStep(step, k, o, rebase, tally) {
     rebase.kernel += ahead
   } else if (ahead !== 0)
     return `page time_stamp (rebased): kernel ${kt - rebase.kernel}, onering ${ot - rebase.ours}`
-  const commit = u64(kb, 8)
-  if (commit !== u64(ob, 8))
-    return `page commit word: kernel 0x${commit.toString(16)}, onering 0x${u64(ob, 8).toString(16)}`
-  if (commit & (2 ** 31)) count(tally, 'missed events bit')
-  const slack = slackBytes(kb, commit & 0xfffff)
+  const word = commitWord(kb)
+  if (word !== commitWord(ob))
+    return `page commit word: kernel 0x${word.toString(16)}, onering 0x${commitWord(ob).toString(16)}`
+  if (word & (1n << 31n)) count(tally, 'missed events bit')
+  const commit = Number(word & 0xfffffn)
+  const slack = slackBytes(kb, commit)
   for (let i = 16; i < kb.length; i++)
     if (kb[i] !== ob[i]) {
       const rule = slack.get(i)
@@ -115,7 +123,7 @@ export function compareStep(step, k, o, rebase, tally) {
         excuse(tally, rule)
         continue
       }
-      return `page byte ${i}: kernel 0x${kb[i].toString(16)}, onering 0x${ob[i].toString(16)} (commit ${commit & 0xfffff})`
+      return `page byte ${i}: kernel 0x${kb[i].toString(16)}, onering 0x${ob[i].toString(16)} (commit ${commit})`
     }
   return null
 }
