@@ -1,0 +1,257 @@
+#!/usr/bin/env node
+/**
+ * Proves that the live tester can fail (issue 13): applies each one-line mutation of
+ * `mutations.mjs` to the source, rebuilds only the package it touches, runs the live slice
+ * (`run.mjs`) and expects divergences; the file is restored after each row (also on ^C, a
+ * kill or a failure) and `git diff --quiet` is checked at the end.
+ *
+ *   node tools/conformance-live/mutate.mjs [--seed S] [--scenarios N] [--cpu C]
+ *     [--only NAME[,NAME…]] [--full] [--no-baseline] [-- RUN_ARGS…]
+ *
+ * The slice first runs unmutated (the baseline, which must find 0 divergences: a noisy machine
+ * or an open divergence would make every row look caught). By default a mutated slice stops at
+ * its first divergence; `--full` lets it run to its summary to count them (each divergence is
+ * shrunk, so this is slow). The runner reads only the summary lines `<half>: N scenarios, D
+ * divergences` and the `DIVERGENCE … seed S step K` lines, whichever half prints them.
+ * Arguments after `--` go to run.mjs.
+ */
+import { execFileSync, spawn } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { mutations } from './mutations.mjs'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const root = join(here, '..', '..')
+const { values: opts, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    seed: { type: 'string' },
+    scenarios: { type: 'string', default: '300' },
+    cpu: { type: 'string' },
+    only: { type: 'string' },
+    full: { type: 'boolean', default: false },
+    'no-baseline': { type: 'boolean', default: false },
+  },
+})
+const seed = opts.seed === undefined ? (Math.random() * 2 ** 32) >>> 0 : Number(opts.seed) >>> 0
+const runArgs = [
+  join(here, 'run.mjs'),
+  '--scenarios',
+  opts.scenarios,
+  '--seed',
+  String(seed),
+  ...(opts.cpu === undefined ? [] : ['--cpu', opts.cpu]),
+  ...positionals,
+]
+const only = opts.only?.split(',').map((s) => s.trim())
+const rows = mutations.filter((m) => only === undefined || only.includes(m.name))
+if (only !== undefined && rows.length !== only.length)
+  throw new RangeError(`--only: unknown mutation among ${opts.only}`)
+
+/** The nx project that builds `file` (packages/<dir>/src/… → the package name). */
+function projectOf(file) {
+  const m = /^packages\/([^/]+)\/src\//.exec(file)
+  if (m === null) throw new RangeError(`mutations: ${file} is not under packages/<dir>/src`)
+  return JSON.parse(readFileSync(join(root, 'packages', m[1], 'package.json'), 'utf8')).name
+}
+
+/** The line index of `find` in `text` (indentation ignored); exactly one line must match. */
+function lineOf(text, find, file) {
+  const lines = text.split('\n')
+  const at = []
+  lines.forEach((l, k) => l.trim() === find.trim() && at.push(k))
+  if (at.length !== 1)
+    throw new RangeError(`mutations: "${find}" matches ${at.length} lines of ${file}, not 1`)
+  return { lines, at: at[0] }
+}
+
+// preflight: every row's line is found once, and its file has no uncommitted change (the
+// restore writes back what was read, so a dirty file would still be restored, but the final
+// `git diff --quiet` check would be meaningless)
+const originals = new Map()
+for (const m of rows) {
+  const path = join(root, m.file)
+  if (!originals.has(path)) {
+    try {
+      execFileSync('git', ['diff', '--quiet', '--', m.file], { cwd: root })
+    } catch {
+      throw new Error(`mutate: ${m.file} has uncommitted changes; commit or stash them first`)
+    }
+    originals.set(path, readFileSync(path, 'utf8'))
+  }
+  lineOf(originals.get(path), m.find, m.file)
+}
+
+function restoreAll() {
+  for (const [path, text] of originals)
+    if (readFileSync(path, 'utf8') !== text) writeFileSync(path, text)
+}
+
+let child = null
+/**
+ * Stops the child's process group with SIGINT: the C helper dies, run.mjs's pending spawnSync
+ * returns and its `finally` removes the instance. run.mjs runs synchronously, so between two
+ * helper runs the signal finds no helper: it is sent again until the group is gone.
+ */
+function stopChild() {
+  const c = child
+  const kill = () => {
+    if (c.exitCode !== null || c.signalCode !== null) return
+    try {
+      process.kill(-c.pid, 'SIGINT')
+    } catch {
+      return // already gone
+    }
+    setTimeout(kill, 200).unref()
+  }
+  if (c !== null) kill()
+}
+process.on('exit', restoreAll)
+for (const [sig, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+]) {
+  process.on(sig, () => {
+    stopChild()
+    restoreAll()
+    console.error(`mutate: ${sig}, sources restored`)
+    process.exit(code)
+  })
+}
+
+/** Runs a command to completion (output shown); throws on a non-zero status. */
+function run(cmd, args, { quiet = false } = {}) {
+  return new Promise((resolve, reject) => {
+    child = spawn(cmd, args, { cwd: root, stdio: quiet ? 'pipe' : 'inherit', detached: true })
+    let out = ''
+    child.stdout?.on('data', (d) => (out += d))
+    child.stderr?.on('data', (d) => (out += d))
+    child.on('close', (code) => {
+      child = null
+      if (code === 0) resolve(out)
+      else reject(new Error(`${cmd} ${args.join(' ')} exited ${code}\n${out.slice(-2000)}`))
+    })
+  })
+}
+
+function build(project) {
+  return run('npx', ['nx', 'run', `${project}:build`, '--output-style=static'], { quiet: true })
+}
+
+/**
+ * Runs the slice; resolves `{ divergences, halves, first, stopped }`. Unless `full`, stops the
+ * runner at its first divergence.
+ */
+function slice(full) {
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now()
+    child = spawn(process.execPath, runArgs, { cwd: root, detached: true })
+    let buf = ''
+    let first = null
+    let stopped = false
+    const halves = {}
+    const onLine = (line) => {
+      const d = /DIVERGENCE.*seed (\d+) step (\d+)/.exec(line)
+      if (d !== null && first === null) {
+        first = { seed: Number(d[1]), step: Number(d[2]), line: line.trim() }
+        if (!full) {
+          stopped = true
+          stopChild()
+        }
+      }
+      const s = /^(\w+): (\d+) scenarios, (\d+) divergences/.exec(line)
+      if (s !== null) halves[s[1]] = { scenarios: Number(s[2]), divergences: Number(s[3]) }
+      if (/^conformance:live: (skipped|FAILED)/.test(line)) halves.skipped = line.trim()
+    }
+    child.stdout.on('data', (d) => {
+      buf += d
+      let nl
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        onLine(buf.slice(0, nl))
+        buf = buf.slice(nl + 1)
+      }
+    })
+    let err = ''
+    child.stderr.on('data', (d) => (err += d))
+    child.on('close', (code) => {
+      child = null
+      if (buf) onLine(buf)
+      const seconds = (Date.now() - t0) / 1000
+      if (halves.skipped !== undefined) return reject(new Error(halves.skipped))
+      const counted = Object.values(halves)
+      if (!stopped && counted.length === 0)
+        return reject(new Error(`run.mjs exited ${code} without a summary\n${err.slice(-2000)}`))
+      const divergences = counted.reduce((n, h) => n + h.divergences, 0)
+      resolve({ divergences, halves, first, stopped, seconds })
+    })
+  })
+}
+
+const projects = [...new Set(rows.map((m) => projectOf(m.file)))]
+console.log(
+  `mutate: seed ${seed}, ${opts.scenarios} scenarios a slice, ${rows.length} mutations (${projects.join(', ')})`,
+)
+for (const p of projects) await build(p)
+if (!opts['no-baseline']) {
+  const b = await slice(true)
+  console.log(
+    `baseline (unmutated): ${b.divergences} divergences in ${b.seconds.toFixed(0)} s` +
+      (b.first ? ` (first: ${b.first.line})` : ''),
+  )
+  if (b.divergences > 0) {
+    console.log('mutate: the unmutated slice diverges; a mutation could not be told apart')
+    process.exit(2)
+  }
+}
+
+const results = []
+for (const m of rows) {
+  const path = join(root, m.file)
+  const project = projectOf(m.file)
+  const { lines, at } = lineOf(originals.get(path), m.find, m.file)
+  const indent = /^\s*/.exec(lines[at])[0]
+  lines[at] = indent + m.replace
+  let result
+  try {
+    writeFileSync(path, lines.join('\n'))
+    await build(project)
+    result = await slice(opts.full)
+  } catch (e) {
+    result = { error: e.message.split('\n')[0] }
+  } finally {
+    writeFileSync(path, originals.get(path))
+  }
+  results.push({ m, result })
+  console.log(`  ${m.name}: ${verdict(result)}`)
+}
+// the restored sources built again (nx's cache makes this quick), so dist/ is unmutated
+for (const p of projects) await build(p)
+restoreAll()
+const dirty = [...originals.keys()].map((p) => relative(root, p))
+try {
+  execFileSync('git', ['diff', '--quiet', '--', ...dirty], { cwd: root })
+} catch {
+  console.log(`mutate: FAILED to restore ${dirty.join(', ')}`)
+  process.exit(2)
+}
+
+function verdict(r) {
+  if (r.error !== undefined) return `ERROR (${r.error})`
+  if (r.first === null && r.divergences === 0) return 'MISSED'
+  const at = r.first ? `first at seed ${r.first.seed} step ${r.first.step}` : 'no DIVERGENCE line'
+  return r.stopped
+    ? `caught (stopped at the first divergence, ${at})`
+    : `caught (${r.divergences} divergences, ${at})`
+}
+
+console.log(`\n| mutation | file | result |\n| --- | --- | --- |`)
+for (const { m, result } of results)
+  console.log(`| ${m.name} | \`${m.file.replace('packages/', '')}\` | ${verdict(result)} |`)
+const missed = results.filter(
+  ({ result }) => result.error !== undefined || verdict(result) === 'MISSED',
+)
+console.log(`\nmutate: ${results.length - missed.length}/${results.length} caught, seed ${seed}`)
+process.exit(missed.length === 0 ? 0 : 1)

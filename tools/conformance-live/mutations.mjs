@@ -1,0 +1,68 @@
+/**
+ * One-line mutations of the faces and the engine that the live slice must catch (issue 13:
+ * "the tester itself is proven able to fail"). `mutate.mjs` applies them one at a time.
+ *
+ * A row: `name`, the `file` (repository-relative, under `packages/<dir>/src`), the exact text of
+ * the line to `find` (compared without its indentation; it must match exactly one line) and its
+ * `replace`ment (indented like the original), and `why`: what the kernel does there. To add a
+ * row, pick a line whose change the kernel would show in the compared results (a page byte, a
+ * commit word, a stats value, a write's return) and check that the text is unique in its file.
+ */
+export const mutations = [
+  {
+    name: 'padding length',
+    file: 'packages/ftrace/src/client.ts',
+    find: 'writePaddingUnchecked(dv, off, remaining, 1)',
+    replace: 'writePaddingUnchecked(dv, off, remaining - 4, 1)',
+    why: 'rb_reset_tail: the end padding event covers the rest of the sub-buffer',
+  },
+  {
+    name: 'missed-events bit',
+    file: 'packages/ftrace/src/client.ts',
+    find: 'flags = RB_MISSED_EVENTS',
+    replace: 'flags = 0',
+    why: 'ring_buffer_read_page sets RB_MISSED_EVENTS in the commit word after a loss',
+  },
+  {
+    name: 'stored missed count',
+    file: 'packages/ftrace/src/client.ts',
+    find: 'setU64(dv, pageOffset + BUF_PAGE_HDR_SIZE + info.dataBytes, info.lost)',
+    replace: 'setU64(dv, pageOffset + BUF_PAGE_HDR_SIZE + info.dataBytes, info.lost + 1)',
+    why: 'RB_MISSED_STORED: the lost count is stored after the data',
+  },
+  {
+    name: 'commit word length',
+    file: 'packages/ftrace/src/client.ts',
+    find: 'dv.setUint32(pageOffset + 8, (info.dataBytes | flags) >>> 0, true)',
+    replace: 'dv.setUint32(pageOffset + 8, ((info.dataBytes + 4) | flags) >>> 0, true)',
+    why: 'the handed-out page commit word is the data length with the missed flags',
+  },
+  {
+    name: 'time delta',
+    file: 'packages/ftrace/src/client.ts',
+    find: 'return writeDataHeaderUnchecked(dv, off, size, delta)',
+    replace: 'return writeDataHeaderUnchecked(dv, off, size, delta + 1)',
+    why: "an event header's time_delta is its stamp minus the previous one",
+  },
+  {
+    name: 'overrun count',
+    file: 'packages/core/src/paged-writer.ts',
+    find: 'this.overrun += i[meta + L.PM_ENTRIES]!',
+    replace: 'this.overrun += i[meta + L.PM_ENTRIES]! + 1',
+    why: 'rb_handle_head_page adds the entries of the overwritten sub-buffer to overrun',
+  },
+  {
+    name: 'dropped events',
+    file: 'packages/core/src/paged-writer.ts',
+    find: 'this.dropped++',
+    replace: 'this.dropped += 2',
+    why: 'produce-consume: a refused write adds one to dropped_events',
+  },
+  {
+    name: 'bytes accounting',
+    file: 'packages/core/src/paged-writer.ts',
+    find: 'this.bytesWritten += padded',
+    replace: 'this.bytesWritten += padded + 4',
+    why: 'entries_bytes counts the end padding of a closed sub-buffer',
+  },
+]
