@@ -16,7 +16,7 @@
  * Arguments after `--` go to run.mjs.
  */
 import { execFileSync, spawn } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -122,6 +122,41 @@ for (const [sig, code] of [
   })
 }
 
+const tracefs = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'].find((p) =>
+  existsSync(`${p}/instances`),
+)
+
+/**
+ * Other users of the kernel's `counter` trace clock (instances, or the top-level buffer, other
+ * than `own`): that clock is one counter for the whole machine (`trace_clock_counter`), so any
+ * of them moves the time deltas of the slice's events, and the slice diverges for no fault of
+ * onering's.
+ */
+function counterUsers(own) {
+  if (tracefs === undefined) return []
+  const users = []
+  const uses = (dir) => {
+    try {
+      return readFileSync(`${dir}/trace_clock`, 'utf8').includes('[counter]')
+    } catch {
+      return false // removed meanwhile
+    }
+  }
+  if (uses(tracefs)) users.push('(top level)')
+  for (const name of readdirSync(`${tracefs}/instances`))
+    if (name !== own && uses(`${tracefs}/instances/${name}`)) users.push(name)
+  return users
+}
+
+/** Waits (up to 20 min) until no other counter-clock user is there. */
+async function quiet() {
+  for (let t = 0; counterUsers('').length > 0; t++) {
+    if (t === 0) console.log(`  (waiting: the counter clock is in use by ${counterUsers('')})`)
+    if (t > 6000) throw new Error('the counter clock stayed in use for 20 minutes')
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
 /** Runs a command to completion (output shown); throws on a non-zero status. */
 function run(cmd, args, { quiet = false } = {}) {
   return new Promise((resolve, reject) => {
@@ -142,13 +177,27 @@ function build(project) {
 }
 
 /**
- * Runs the slice; resolves `{ divergences, halves, first, stopped }`. Unless `full`, stops the
- * runner at its first divergence.
+ * Runs the slice once no other user of the counter clock is there; resolves `{ divergences,
+ * halves, first, stopped, seconds, noise }`. Unless `full`, stops the runner at its first
+ * divergence. A slice that diverged while another counter-clock user appeared is run again (at
+ * most three times in all); `noise` names the users seen in the run returned.
  */
-function slice(full) {
+async function slice(full) {
+  for (let attempt = 1; ; attempt++) {
+    await quiet()
+    const r = await sliceOnce(full)
+    if (r.noise.length === 0 || (r.divergences === 0 && r.first === null) || attempt === 3) return r
+    console.log(`  (counter clock used meanwhile by ${r.noise.join(', ')}: slice run again)`)
+  }
+}
+
+function sliceOnce(full) {
   return new Promise((resolve, reject) => {
     const t0 = Date.now()
     child = spawn(process.execPath, runArgs, { cwd: root, detached: true })
+    const own = `onering-live-${child.pid}`
+    const noise = new Set()
+    const monitor = setInterval(() => counterUsers(own).forEach((u) => noise.add(u)), 50)
     let buf = ''
     let first = null
     let stopped = false
@@ -178,6 +227,7 @@ function slice(full) {
     child.stderr.on('data', (d) => (err += d))
     child.on('close', (code) => {
       child = null
+      clearInterval(monitor)
       if (buf) onLine(buf)
       const seconds = (Date.now() - t0) / 1000
       if (halves.skipped !== undefined) return reject(new Error(halves.skipped))
@@ -185,7 +235,7 @@ function slice(full) {
       if (!stopped && counted.length === 0)
         return reject(new Error(`run.mjs exited ${code} without a summary\n${err.slice(-2000)}`))
       const divergences = counted.reduce((n, h) => n + h.divergences, 0)
-      resolve({ divergences, halves, first, stopped, seconds })
+      resolve({ divergences, halves, first, stopped, seconds, noise: [...noise] })
     })
   })
 }
@@ -241,6 +291,7 @@ try {
 function verdict(r) {
   if (r.error !== undefined) return `ERROR (${r.error})`
   if (r.first === null && r.divergences === 0) return 'MISSED'
+  if (r.noise.length > 0) return `unclear (the counter clock was in use by ${r.noise.join(', ')})`
   const at = r.first ? `first at seed ${r.first.seed} step ${r.first.step}` : 'no DIVERGENCE line'
   return r.stopped
     ? `caught (stopped at the first divergence, ${at})`
