@@ -36,15 +36,7 @@ const { values: opts, positionals } = parseArgs({
   },
 })
 const seed = opts.seed === undefined ? (Math.random() * 2 ** 32) >>> 0 : Number(opts.seed) >>> 0
-const runArgs = [
-  join(here, 'run.mjs'),
-  '--scenarios',
-  opts.scenarios,
-  '--seed',
-  String(seed),
-  ...(opts.cpu === undefined ? [] : ['--cpu', opts.cpu]),
-  ...positionals,
-]
+const runArgs = [join(here, 'run.mjs'), ...(opts.cpu === undefined ? [] : ['--cpu', opts.cpu])]
 const only = opts.only?.split(',').map((s) => s.trim())
 const rows = mutations.filter((m) => only === undefined || only.includes(m.name))
 if (only !== undefined && rows.length !== only.length)
@@ -178,35 +170,56 @@ function build(project) {
 
 /**
  * Runs the slice once no other user of the counter clock is there; resolves `{ divergences,
- * halves, first, stopped, seconds, noise }`. Unless `full`, stops the runner at its first
- * divergence. A slice that diverged while another counter-clock user appeared is run again (at
- * most three times in all); `noise` names the users seen in the run returned.
+ * halves, divs, stopped, seconds, noise }` (`divs`: the `DIVERGENCE` lines, `{ seed, step,
+ * line }`). Unless `full`, stops the runner at its first divergence. When another counter-clock
+ * user appeared during the slice, each divergent scenario is run again alone in quiet, and only
+ * those that diverge again count; a mutated slice whose divergence does not is run again (at
+ * most three times in all).
  */
 async function slice(full) {
   for (let attempt = 1; ; attempt++) {
     await quiet()
-    const r = await sliceOnce(full)
-    if (r.noise.length === 0 || (r.divergences === 0 && r.first === null) || attempt === 3) return r
-    console.log(`  (counter clock used meanwhile by ${r.noise.join(', ')}: slice run again)`)
+    const r = await sliceOnce(full, seed, opts.scenarios)
+    if (r.noise.length === 0 || r.divs.length === 0) return r
+    const confirmed = []
+    for (const d of r.divs) if ((await divergesAlone(d.seed)) !== false) confirmed.push(d)
+    console.log(
+      `  (counter clock used meanwhile by ${r.noise.join(', ')}: ${confirmed.length} of ${r.divs.length} divergent scenarios diverge again alone)`,
+    )
+    if (confirmed.length > 0 || full || attempt === 3) {
+      const divergences = r.divergences - (r.divs.length - confirmed.length)
+      return { ...r, divergences, divs: confirmed, noise: confirmed.length > 0 ? [] : r.noise }
+    }
   }
 }
 
-function sliceOnce(full) {
+/** Whether scenario `s` diverges when run alone with no other counter-clock user (null: unknown). */
+async function divergesAlone(s) {
+  for (let k = 0; k < 5; k++) {
+    await quiet()
+    const q = await sliceOnce(false, s, '1')
+    if (q.noise.length === 0) return q.divs.length > 0
+  }
+  return null
+}
+
+function sliceOnce(full, from, scenarios) {
   return new Promise((resolve, reject) => {
     const t0 = Date.now()
-    child = spawn(process.execPath, runArgs, { cwd: root, detached: true })
+    const args = [...runArgs, '--seed', String(from), '--scenarios', scenarios, ...positionals]
+    child = spawn(process.execPath, args, { cwd: root, detached: true })
     const own = `onering-live-${child.pid}`
     const noise = new Set()
     const monitor = setInterval(() => counterUsers(own).forEach((u) => noise.add(u)), 50)
     let buf = ''
-    let first = null
+    const divs = []
     let stopped = false
     const halves = {}
     const onLine = (line) => {
       const d = /DIVERGENCE.*seed (\d+) step (\d+)/.exec(line)
-      if (d !== null && first === null) {
-        first = { seed: Number(d[1]), step: Number(d[2]), line: line.trim() }
-        if (!full) {
+      if (d !== null) {
+        divs.push({ seed: Number(d[1]), step: Number(d[2]), line: line.trim() })
+        if (!full && !stopped) {
           stopped = true
           stopChild()
         }
@@ -235,7 +248,7 @@ function sliceOnce(full) {
       if (!stopped && counted.length === 0)
         return reject(new Error(`run.mjs exited ${code} without a summary\n${err.slice(-2000)}`))
       const divergences = counted.reduce((n, h) => n + h.divergences, 0)
-      resolve({ divergences, halves, first, stopped, seconds, noise: [...noise] })
+      resolve({ divergences, halves, divs, stopped, seconds, noise: [...noise] })
     })
   })
 }
@@ -249,7 +262,7 @@ if (!opts['no-baseline']) {
   const b = await slice(true)
   console.log(
     `baseline (unmutated): ${b.divergences} divergences in ${b.seconds.toFixed(0)} s` +
-      (b.first ? ` (first: ${b.first.line})` : ''),
+      (b.divs.length > 0 ? ` (first: ${b.divs[0].line})` : ''),
   )
   if (b.divergences > 0) {
     console.log('mutate: the unmutated slice diverges; a mutation could not be told apart')
@@ -290,9 +303,12 @@ try {
 
 function verdict(r) {
   if (r.error !== undefined) return `ERROR (${r.error})`
-  if (r.first === null && r.divergences === 0) return 'MISSED'
+  if (r.divs.length === 0 && r.divergences === 0) return 'MISSED'
   if (r.noise.length > 0) return `unclear (the counter clock was in use by ${r.noise.join(', ')})`
-  const at = r.first ? `first at seed ${r.first.seed} step ${r.first.step}` : 'no DIVERGENCE line'
+  const at =
+    r.divs.length > 0
+      ? `first at seed ${r.divs[0].seed} step ${r.divs[0].step}`
+      : 'no DIVERGENCE line'
   return r.stopped
     ? `caught (stopped at the first divergence, ${at})`
     : `caught (${r.divergences} divergences, ${at})`
