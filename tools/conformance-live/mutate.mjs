@@ -246,7 +246,11 @@ function sliceOnce(full, from, scenarios) {
       if (halves.skipped !== undefined) return reject(new Error(halves.skipped))
       const counted = Object.values(halves)
       if (!stopped && counted.length === 0)
-        return reject(new Error(`run.mjs exited ${code} without a summary\n${err.slice(-2000)}`))
+        return reject(
+          new Error(
+            `run.mjs exited ${code} without a summary: ${/\w*Error: .*/.exec(err)?.[0] ?? ''}`,
+          ),
+        )
       const divergences = counted.reduce((n, h) => n + h.divergences, 0)
       resolve({ divergences, halves, divs, stopped, seconds, noise: [...noise] })
     })

@@ -7,20 +7,24 @@
  * `replace`ment (indented like the original), and `why`: what the kernel does there. To add a
  * row, pick a line whose change the kernel would show in the compared results (a page byte, a
  * commit word, a stats value, a write's return) and check that the text is unique in its file.
+ * The mutated source must still build (no unused import), and it should keep the engine's own
+ * structure sound: a mutation that makes onering throw (e.g. a padding length that no longer
+ * reaches the end of the sub-buffer, "ring 0 holds a corrupt record") proves nothing about the
+ * tester and is reported as an ERROR.
  */
 export const mutations = [
   {
-    name: 'padding length',
+    name: 'padding time_delta',
     file: 'packages/ftrace/src/client.ts',
     find: 'writePaddingUnchecked(dv, off, remaining, 1)',
-    replace: 'writePaddingUnchecked(dv, off, remaining - 4, 1)',
-    why: 'rb_reset_tail: the end padding event covers the rest of the sub-buffer',
+    replace: 'writePaddingUnchecked(dv, off, remaining, 2)',
+    why: 'rb_reset_tail: end padding has time_delta 1 (0 would be a null event)',
   },
   {
     name: 'missed-events bit',
     file: 'packages/ftrace/src/client.ts',
     find: 'flags = RB_MISSED_EVENTS',
-    replace: 'flags = 0',
+    replace: 'flags = RB_MISSED_EVENTS & 0',
     why: 'ring_buffer_read_page sets RB_MISSED_EVENTS in the commit word after a loss',
   },
   {
