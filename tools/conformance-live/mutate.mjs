@@ -6,14 +6,15 @@
  * kill or a failure) and `git diff --quiet` is checked at the end.
  *
  *   node tools/conformance-live/mutate.mjs [--seed S] [--scenarios N] [--cpu C]
- *     [--only NAME[,NAME…]] [--full] [--no-baseline] [-- RUN_ARGS…]
+ *     [--only NAME[,NAME…]] [--full] [--no-baseline | --baseline-only] [-- RUN_ARGS…]
  *
  * The slice first runs unmutated (the baseline, which must find 0 divergences: a noisy machine
  * or an open divergence would make every row look caught). By default a mutated slice stops at
  * its first divergence; `--full` lets it run to its summary to count them (each divergence is
  * shrunk, so this is slow). The runner reads only the summary lines `<half>: N scenarios, D
  * divergences` and the `DIVERGENCE … seed S step K` lines, whichever half prints them.
- * Arguments after `--` go to run.mjs.
+ * Arguments after `--` go to run.mjs. `--baseline-only` runs only the unmutated slice (a long
+ * run that copes with other users of the counter clock) and prints run.mjs's summary lines.
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
@@ -33,12 +34,15 @@ const { values: opts, positionals } = parseArgs({
     only: { type: 'string' },
     full: { type: 'boolean', default: false },
     'no-baseline': { type: 'boolean', default: false },
+    'baseline-only': { type: 'boolean', default: false },
   },
 })
 const seed = opts.seed === undefined ? (Math.random() * 2 ** 32) >>> 0 : Number(opts.seed) >>> 0
 const runArgs = [join(here, 'run.mjs'), ...(opts.cpu === undefined ? [] : ['--cpu', opts.cpu])]
 const only = opts.only?.split(',').map((s) => s.trim())
-const rows = mutations.filter((m) => only === undefined || only.includes(m.name))
+const rows = opts['baseline-only']
+  ? []
+  : mutations.filter((m) => only === undefined || only.includes(m.name))
 if (only !== undefined && rows.length !== only.length)
   throw new RangeError(`--only: unknown mutation among ${opts.only}`)
 
@@ -213,6 +217,7 @@ function sliceOnce(full, from, scenarios) {
     const monitor = setInterval(() => counterUsers(own).forEach((u) => noise.add(u)), 50)
     let buf = ''
     const divs = []
+    const summary = []
     let stopped = false
     const halves = {}
     const onLine = (line) => {
@@ -227,6 +232,7 @@ function sliceOnce(full, from, scenarios) {
       const s = /^(\w+): (\d+) scenarios, (\d+) divergences/.exec(line)
       if (s !== null) halves[s[1]] = { scenarios: Number(s[2]), divergences: Number(s[3]) }
       if (/^conformance:live: (skipped|FAILED)/.test(line)) halves.skipped = line.trim()
+      if (/^(operations|rules): /.test(line)) summary.push(line.trim())
     }
     child.stdout.on('data', (d) => {
       buf += d
@@ -252,7 +258,7 @@ function sliceOnce(full, from, scenarios) {
           ),
         )
       const divergences = counted.reduce((n, h) => n + h.divergences, 0)
-      resolve({ divergences, halves, divs, stopped, seconds, noise: [...noise] })
+      resolve({ divergences, halves, divs, stopped, seconds, noise: [...noise], summary })
     })
   })
 }
@@ -268,6 +274,15 @@ if (!opts['no-baseline']) {
     `baseline (unmutated): ${b.divergences} divergences in ${b.seconds.toFixed(0)} s` +
       (b.divs.length > 0 ? ` (first: ${b.divs[0].line})` : ''),
   )
+  if (opts['baseline-only']) {
+    for (const line of b.summary) console.log(line)
+    for (const [half, h] of Object.entries(b.halves))
+      console.log(
+        `${half}: ${h.scenarios} scenarios, ${h.divergences} divergences before the checks alone`,
+      )
+    console.log(`baseline: ${b.divergences} divergences`)
+    process.exit(b.divergences === 0 ? 0 : 1)
+  }
   if (b.divergences > 0) {
     console.log('mutate: the unmutated slice diverges; a mutation could not be told apart')
     process.exit(2)
