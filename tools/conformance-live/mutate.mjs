@@ -306,11 +306,12 @@ for (const m of rows) {
   } finally {
     writeFileSync(path, originals.get(path))
   }
+  // the restored source built again (nx's cache makes this quick) before the next row, whose
+  // package may import this one's dist/
+  await build(project)
   results.push({ m, result })
   console.log(`  ${m.name}: ${verdict(result)}`)
 }
-// the restored sources built again (nx's cache makes this quick), so dist/ is unmutated
-for (const p of projects) await build(p)
 restoreAll()
 const dirty = [...originals.keys()].map((p) => relative(root, p))
 try {
