@@ -135,7 +135,7 @@ export function compareStep(step, k, o, rebase, tally) {
         excuse(tally, rule)
         continue
       }
-      return `page byte ${i}: kernel 0x${kb[i].toString(16)}, onering 0x${ob[i].toString(16)} (commit ${commit & 0xfffff})`
+      return `page byte ${i}: kernel 0x${kb[i].toString(16)}, onering 0x${ob[i].toString(16)} (commit ${commit})`
     }
   return null
 }
