@@ -92,6 +92,25 @@ function readMark(rb: RingBuffer, cpu: number): { pos: number; open: boolean; co
 }
 
 /**
+ * The commit frontier of a paged per-CPU ring as its writer's last publish left it: the seq
+ * that `C_COMMIT_SLOT` and `C_WRITER_PAGE` go with.
+ *
+ * A publish that moves the frontier stores `C_WRITER_PAGE`, `C_TAIL_SEQ`, `C_TAIL_SLOT` and
+ * `C_COMMIT_SLOT` with plain stores, then `C_COMMIT_SEQ` with `Atomics.store` (P4). V8 stops a
+ * terminated thread on entering an `Atomics` builtin, so a writer can die between the two:
+ * the plain words name the new frontier, `C_COMMIT_SEQ` still the old one. Everything that
+ * publish stored before P4 is in place (every finished sub-buffer's final commit word, the
+ * counters), so the recovery completes it: `C_TAIL_SEQ` is the frontier. It equals
+ * `C_COMMIT_SEQ` otherwise; a tail outside the ring's window past it (corrupt memory) is ignored.
+ */
+function publishedFrontier(i: Int32Array, ctl: number, n: number): number {
+  const seq = Atomics.load(i, ctl + L.C_COMMIT_SEQ)
+  const tail = i[ctl + L.C_TAIL_SEQ]!
+  const ahead = (tail - seq) | 0
+  return ahead > 0 && ahead < n ? tail : seq
+}
+
+/**
  * Paged: publish the sub-buffers from the commit frontier up to the mark. The frontier's own
  * sub-buffer from its published commit word on, each later one whole (its data end and final
  * commit word were left in `PM_COMMITTED`/`PM_FINAL` when the writer closed it).
@@ -111,7 +130,7 @@ function recoverPaged(rb: RingBuffer, cpu: number): WriterRecovery {
   const open = (mark & 1) === 1
   let markOff = (mark >>> 1) & (rb.g.unit - 1)
   const counted = Math.floor(f[fx + F_WRITER_COUNTED]! / 2)
-  const seqP = Atomics.load(i, ctl + L.C_COMMIT_SEQ)
+  const seqP = publishedFrontier(i, ctl, n)
   const slotP = i[ctl + L.C_COMMIT_SLOT]!
   let ahead = ((mark >>> (us + 1)) - seqP) & (2 ** (31 - us) - 1)
   // where the counters stand: never behind the published commit words; past the mark when the
