@@ -12,6 +12,7 @@
 //   cpu, id        the ring to write and this writer's id (record.mjs's format)
 //   count          records to try to write
 //   stopAt         stop at this Atomics call on the ring (1-based); 0: never
+//   trace          post { type: 'ops', ops } (the name of each Atomics call) before 'done'
 //
 // Posts { type: 'stopped', at, op } when it stopped, or { type: 'done', calls } after `count`
 // records without reaching `stopAt`; then blocks until terminated.
@@ -19,16 +20,18 @@ import { parentPort, threadId, workerData } from 'node:worker_threads'
 import { RingBuffer } from '@onering/core'
 import { encode } from './record.mjs'
 
-const { sab, control, cpu, id, count, stopAt } = workerData
+const { sab, control, cpu, id, count, stopAt, trace = false } = workerData
 const ctl = new Int32Array(control)
 const wait = Atomics.wait
 const post = (m) => parentPort.postMessage(m)
 let calls = 0
+const ops = []
 for (const op of ['load', 'store', 'add', 'sub', 'compareExchange', 'exchange', 'notify']) {
   const real = Atomics[op]
   Atomics[op] = function (ta, ...args) {
     if (ta.buffer === sab) {
       ctl[62] = ++calls
+      if (trace) ops.push(op)
       if (calls === stopAt) {
         post({ type: 'stopped', at: calls, op, threadId })
         for (;;) wait.call(Atomics, ctl, 63, 0)
@@ -49,5 +52,6 @@ for (let k = 0; k < count; k++) {
   if (w.write(scratch.subarray(0, len), 1000 + seq)) ctl[id] = ++seq
   else ctl[32 + id]++
 }
+if (trace) post({ type: 'ops', ops })
 post({ type: 'done', calls, threadId })
 for (;;) wait.call(Atomics, ctl, 63, 0)
