@@ -69,10 +69,9 @@ export function recoverWriter(rb: RingBuffer, ringCpu: number): WriterRecovery {
     throw new BusyError(`cpu: a writer attached to ring ${cpu} during its recovery`)
   try {
     const r = rb.g.layout === L.LAYOUT_PAGED ? recoverPaged(rb, cpu) : recoverContiguous(rb, cpu)
-    if (r.recovered > 0 || r.lost > 0) {
-      Atomics.add(i, rb.ctl(cpu) + L.C_PUB, 1)
-      wakeWaiters(rb, cpu)
-    }
+    // always: a recovery that found no record may still have counted an overrun
+    Atomics.add(i, rb.ctl(cpu) + L.C_PUB, 1)
+    wakeWaiters(rb, cpu)
     return r
   } finally {
     Atomics.compareExchange(i, lock, token, 0)
@@ -89,6 +88,25 @@ function readMark(rb: RingBuffer, cpu: number): { pos: number; open: boolean; co
     open: m - pos * 2 === 1,
     counted: Math.floor(f[rb.fx(cpu) + F_WRITER_COUNTED]! / 2),
   }
+}
+
+/**
+ * The commit frontier of a paged per-CPU ring as its writer's last publish left it: the seq
+ * that `C_COMMIT_SLOT` and `C_WRITER_PAGE` go with.
+ *
+ * A publish that moves the frontier stores `C_WRITER_PAGE`, `C_TAIL_SEQ`, `C_TAIL_SLOT` and
+ * `C_COMMIT_SLOT` with plain stores, then `C_COMMIT_SEQ` with `Atomics.store` (P4). V8 stops a
+ * terminated thread on entering an `Atomics` builtin, so a writer can die between the two:
+ * the plain words name the new frontier, `C_COMMIT_SEQ` still the old one. Everything that
+ * publish stored before P4 is in place (every finished sub-buffer's final commit word, the
+ * counters), so the recovery completes it: `C_TAIL_SEQ` is the frontier. It equals
+ * `C_COMMIT_SEQ` otherwise; a tail outside the ring's window past it (corrupt memory) is ignored.
+ */
+function publishedFrontier(i: Int32Array, ctl: number, n: number): number {
+  const seq = Atomics.load(i, ctl + L.C_COMMIT_SEQ)
+  const tail = i[ctl + L.C_TAIL_SEQ]!
+  const ahead = (tail - seq) | 0
+  return ahead > 0 && ahead < n ? tail : seq
 }
 
 /**
@@ -111,7 +129,7 @@ function recoverPaged(rb: RingBuffer, cpu: number): WriterRecovery {
   const open = (mark & 1) === 1
   let markOff = (mark >>> 1) & (rb.g.unit - 1)
   const counted = Math.floor(f[fx + F_WRITER_COUNTED]! / 2)
-  const seqP = Atomics.load(i, ctl + L.C_COMMIT_SEQ)
+  const seqP = publishedFrontier(i, ctl, n)
   const slotP = i[ctl + L.C_COMMIT_SLOT]!
   let ahead = ((mark >>> (us + 1)) - seqP) & (2 ** (31 - us) - 1)
   // where the counters stand: never behind the published commit words; past the mark when the
@@ -209,18 +227,56 @@ function recoverPaged(rb: RingBuffer, cpu: number): WriterRecovery {
   i[ctl + L.C_TAIL_SLOT] = slotM
   i[ctl + L.C_COMMIT_SLOT] = slotM
   /* P4 */ Atomics.store(i, ctl + L.C_COMMIT_SEQ, seqM)
-  // slots the dead writer claimed past the mark (nested reservations that moved on): give
-  // them back as consumed, empty sub-buffers, so the next writer's claim does not see them unread
+  // slots the dead writer claimed past the mark (a switch it died in before its counters, or
+  // nested reservations that moved on): give them back as consumed, empty sub-buffers, so the
+  // next writer's claim does not see them unread
   for (let k = 1; k < n - ahead; k++) {
     const idx = slotIdx + ((slotP + ahead + k) % n)
     const w = Atomics.load(i, idx)
     const tag = ((seqM + k) & L.SLOT_TAG_MASK) << L.SLOT_TAG_SHIFT
     if ((w & (L.SLOT_TAG_MASK << L.SLOT_TAG_SHIFT)) !== tag || (w & L.SLOT_CONSUMED) !== 0) break
+    // a claim inside an open reservation may have nested records over the old ones: not counted
+    if (!open) countClaimedOverrun(rb, cpu, w & L.SLOT_ID_MASK)
     Atomics.compareExchange(i, idx, w, w | L.SLOT_CONSUMED)
   }
   i[ctl + C_WRITER_MARK] = pagedMark32(seqM, ends[ahead]!, us)
   f[fx + F_WRITER_COUNTED] = pagedMark(seqM, ends[ahead]!) * 2
   return { recovered, lost }
+}
+
+/**
+ * Count the records of sub-buffer `id` as overrun: a claim of the dead writer past its counted
+ * position, made after its last counters (P2), so the overrun it counted in its own memory was
+ * never stored. An overwrite claim of unread data leaves the earlier lap's records there, with
+ * their commit word (the writer resets it only at the publish after its counters); a claim of
+ * a consumed sub-buffer finds the commit word the reader's swap reset to 0, and counts nothing.
+ * Stored before the slot is given back, so a reader that swaps a later sub-buffer reports the
+ * loss (`F_LOST_PENDING` follows `F_OVERRUN`).
+ */
+function countClaimedOverrun(rb: RingBuffer, cpu: number, id: number): void {
+  if (id >= rb.g.physical) return
+  const i = rb.i32
+  const f = rb.f64
+  const fx = rb.fx(cpu)
+  const client = rb.client
+  const pageOff = rb.subbufOffset(cpu, id)
+  const capacity = rb.g.unit - client.subbufHeaderBytes
+  const commit = Atomics.load(i, (pageOff + client.commitOffset) >> 2) & L.COMMIT_LEN_MASK
+  if (commit === 0 || commit > capacity) return
+  const cur = new WalkCursor()
+  let records = 0
+  while (cur.read < commit) {
+    const at = cur.read
+    if (
+      stepRecord(client, rb.dv, pageOff + client.subbufHeaderBytes, commit, dec, cur, cpu) ===
+      RecordKind.Data
+    )
+      records++
+    if (cur.read <= at) break
+  }
+  f[fx + L.F_OVERRUN] = f[fx + L.F_OVERRUN]! + records
+  f[fx + L.F_BYTES_OVERRUN] = f[fx + L.F_BYTES_OVERRUN]! + commit
+  f[fx + L.F_PAGES_LOST] = f[fx + L.F_PAGES_LOST]! + 1
 }
 
 /**

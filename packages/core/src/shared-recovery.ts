@@ -79,6 +79,29 @@ class SharedRecovery extends SharedPagedWriter {
     i[ls + W.LS_PIN] = 0
   }
 
+  /**
+   * A switch that died in its release stores (phase `SW_COUNTED`): `C_SHARED_PAGE` and
+   * `C_SHARED_SEQ` are stored by separate `Atomics.store` calls, and V8 may stop a terminated
+   * thread on entering each of them, so either may already name the new sub-buffer, while
+   * `switchFrom` reads them as the sub-buffer being left. Put the old ones back: the old seq's
+   * low bits are in `LS_SW_OLD` (the `C_RESV` value the switch replaced), the old sub-buffer is
+   * the page-by-slot entry of the slot before the claimed one. No live writer changes them
+   * meanwhile: `C_RESV` still says switching (its release store is followed by `LS_SWITCH = 0`
+   * with no interrupt point between).
+   */
+  private undoTornRelease(slot: number, id: number): void {
+    const i = this.i32
+    const ctl = this.ctlIdx
+    const oldBits = i[this.lease + W.LS_SW_OLD]! >>> this.seqShift
+    const seq = Atomics.load(i, ctl + L.C_SHARED_SEQ)
+    if ((seq & this.seqMask) !== oldBits) Atomics.store(i, ctl + L.C_SHARED_SEQ, (seq - 1) | 0)
+    if (Atomics.load(i, ctl + L.C_SHARED_PAGE) === id) {
+      const before = Atomics.load(i, this.rb.pageBySlot(this.cpu) + ((slot + this.n - 1) % this.n))
+      if (before >= 0 && before < this.rb.g.physical)
+        Atomics.store(i, ctl + L.C_SHARED_PAGE, before)
+    }
+  }
+
   /** Finish what the dead writer left: switch, torn reservations, counters, completion. */
   recover(): { recovered: number; lost: number } {
     const i = this.i32
@@ -97,6 +120,7 @@ class SharedRecovery extends SharedPagedWriter {
         throw new TypeError(
           `sab: ring ${this.cpu}'s writer lease holds a switch of slot ${slot}, sub-buffer ${id}: outside the ring`,
         )
+      if (phase === W.SW_COUNTED) this.undoTornRelease(slot, id)
       this.switchFrom(phase)
     } else i[ls + W.LS_SWITCH] = 0
     // the torn reservations, innermost first; each level is closed with its padding's commit

@@ -10,9 +10,11 @@
  * - an entry is owned by the lock token of the handle its writer was opened on (0 = free):
  *   taken by CAS from 0 when the writer opens, stored 0 when it closes or is recovered;
  * - only the owning writer writes the other words, with plain stores, each in the same
- *   straight-line block (no call, no loop between) as the shared-memory step it records, so
- *   a terminated thread stopped before both or after both (V8 delivers a termination only at
- *   calls, loop back-edges and waits); a recovery reads them after the thread exited.
+ *   straight-line block as the shared-memory step it records: right after the step's one
+ *   `Atomics` operation, with no call, no loop and no other `Atomics` call between, so a
+ *   terminated thread stopped before both or after both (V8 delivers a termination only at
+ *   function entries, loop back-edges and on entering an `Atomics` builtin, before it runs;
+ *   docs/design.md §4.3); a recovery reads them after the thread exited.
  *
  * @internal
  * @packageDocumentation

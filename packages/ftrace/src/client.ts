@@ -25,7 +25,7 @@ import {
   writePaddingUnchecked,
   writeTimeEventUnchecked,
 } from './event.js'
-import { badNumber, badView, shown } from './args.js'
+import { badNumber, badView, shown } from '@onering/trace-events/internal'
 
 /** Client flag (in `RingBuffer.clientFlags`): every event gets an absolute TIME_STAMP. */
 export const FTRACE_FLAG_ABSOLUTE = 1

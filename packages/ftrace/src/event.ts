@@ -12,7 +12,7 @@ import {
   RINGBUF_TYPE_TIME_STAMP,
   TS_MASK,
 } from './constants.js'
-import { badNumber, badView } from './args.js'
+import { badNumber, badView } from '@onering/trace-events/internal'
 
 const TWO27 = 2 ** 27
 const TWO59 = 2 ** 59

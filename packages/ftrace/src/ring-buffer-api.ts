@@ -8,7 +8,7 @@
  */
 import { ALL_CPUS, BusyError, RingBuffer, monotonicNs } from '@onering/core'
 import type { RecordIterator, RingWriter } from '@onering/core'
-import { badNumber, checkOptionsObject, shown } from './args.js'
+import { badNumber, checkOptionsObject, shown } from '@onering/trace-events/internal'
 import { FTRACE_FLAG_ABSOLUTE, ftraceClient } from './client.js'
 import {
   BUF_PAGE_HDR_SIZE,

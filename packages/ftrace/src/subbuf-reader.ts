@@ -10,7 +10,7 @@
  * @packageDocumentation
  */
 import { RecordKind, decodedRecord, getU64 } from '@onering/core'
-import { badNumber } from './args.js'
+import { badNumber } from '@onering/trace-events/internal'
 import { BUF_PAGE_HDR_SIZE, COMMIT_MASK, RB_MISSED_EVENTS, RB_MISSED_STORED } from './constants.js'
 import { decodeEventUnchecked } from './client.js'
 import { fixAbsoluteTimestampUnchecked } from './event.js'

@@ -6,7 +6,7 @@
  */
 import { RingBuffer } from '@onering/core'
 import type { RecordIterator, RingReader, RingWriter, SubbufLease } from '@onering/core'
-import { checkOptionsObject, shown } from './args.js'
+import { checkOptionsObject, shown } from '@onering/trace-events/internal'
 import { ftraceClient } from './client.js'
 import * as api from './ring-buffer-api.js'
 import type { AllocOptions, ConsumedEvent, RingBufferIter } from './ring-buffer-api.js'
