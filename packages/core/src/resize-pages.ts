@@ -155,8 +155,7 @@ export function putRingImage(rb: RingBuffer, cpu: number, img: RingImage): void 
   for (let j = 0; j < m; j++) {
     const w = img.slotWords[j]!
     const id = idOf(j + 1)
-    i[slots + j] =
-      w < 0 ? L.slotWord(id, (first + j) | 0, true) : (w & ~L.SLOT_ID_MASK) | id
+    i[slots + j] = w < 0 ? L.slotWord(id, (first + j) | 0, true) : (w & ~L.SLOT_ID_MASK) | id
   }
   KEPT_WORDS.forEach((w, k) => (i[c + w] = img.words[k]!))
   i[c + L.C_TAIL_SEQ] = s
