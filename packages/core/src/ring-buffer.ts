@@ -401,13 +401,10 @@ export class RingBuffer {
   }
   /**
    * Change the ring size (bytes of data per CPU) and, for the paged layout, the sub-buffer
-   * size. As the kernel's `rb_update_pages`, a paged ring of a per-CPU-sync buffer whose
-   * sub-buffer size stays keeps its data and counters: a grow adds empty sub-buffers after the
-   * writer's, a shrink removes the sub-buffers after the writer's (their records count as
-   * overrun). A sub-buffer size change, a shared-sync ring and the contiguous layout (which
-   * has no kernel equivalent) start empty with zeroed counters. A lease taken before is stale
-   * after it (`releaseSubbuf` ignores it). The buffer grows in place when it
-   * was created with a larger `maxByteLength`. As the kernel's `ring_buffer_resize`, the paged
+   * size. A paged per-CPU-sync ring keeps its data and counters when the sub-buffer size stays,
+   * as the kernel's `rb_update_pages`; other rings start empty. Leases taken before are stale
+   * after it. The buffer grows in place when it was created with a larger `maxByteLength`.
+   * As the kernel's `ring_buffer_resize`, the paged
    * layout rounds `size` up to whole sub-buffers, at least two (`resize(3)` gives two); the
    * contiguous layout takes a power of two.
    *

@@ -63,7 +63,9 @@ describe('resize keeps the data (rb_update_pages)', () => {
     expect(rb.subbufs).toBe(2)
     const s = rb.stats(0)
     expect([s.entries, s.overrun, s.subbufsLost]).toEqual([1, 0, 0])
-    expect(payloads(rb)).toEqual([Array.from(payloadOf(0, 100))])
+    // the ring laid down again passes attach's check of every shared word
+    const other = RingBuffer.attach(rb.sab)
+    expect(payloads(other)).toEqual([Array.from(payloadOf(0, 100))])
   })
 
   it('a shrink of a full ring loses the oldest sub-buffers, counted as overrun and lost bytes', () => {
@@ -98,6 +100,24 @@ describe('resize keeps the data (rb_update_pages)', () => {
     // the writer goes on after its sub-buffer: 2 sub-buffers hold 4 records again
     write(rb, range(6, 10))
     expect(payloads(rb)).toEqual(range(6, 10).map((k) => Array.from(payloadOf(k, 100))))
+  })
+
+  it('keeps a writer that is in the reader sub-buffer there (rb_remove_pages skips the reader page)', () => {
+    for (const size of [480, 1920]) {
+      const rb = ring(false)
+      write(rb, [0])
+      const r = rb.reader()
+      expect(r.consume(0)).not.toBeNull() // the reader took sequence 0, the writer's sub-buffer
+      r.release(0)
+      rb.resize(size)
+      const s = rb.stats(0)
+      expect([s.entries, s.read, s.overrun]).toEqual([0, 1, 0])
+      // the writer fills its sub-buffer (one more record), then the ring's
+      const n = rb.subbufs
+      write(rb, range(1, 2 * n + 2))
+      expect(payloads(rb)).toEqual(range(1, 2 * n + 2).map((k) => Array.from(payloadOf(k, 100))))
+      expect(rb.stats(0).dropped).toBe(0)
+    }
   })
 
   it('succeeds while a sub-buffer is leased; the lease is stale, its release ignored', () => {
