@@ -87,6 +87,7 @@ export function compareStep(step, k, o, rebase, tally) {
     step.setting && step.op === 'subbuf' ? 'subbuf-size (setting)' : (OP_NAMES[step.op] ?? step.op),
   )
   if (step.op === 'clock') count(tally, `clock ${step.arg}`)
+  for (const note of o?.notes ?? []) count(tally, note)
   if (step.op === 'stats') {
     const ks = parseStats(k.bytes.toString())
     for (const f of STATS)

@@ -99,9 +99,18 @@ export function replay(scn, m, times) {
         case 'sleep':
           out.push({ value: 0 })
           break
-        case 'resize':
-          out.push({ value: ring_buffer_resize(buf, Number(s.arg) * 1024, RING_BUFFER_ALL_CPUS) })
+        case 'resize': {
+          // what the resize met, for the summary (the kernel keeps the data, rb_update_pages)
+          const entries = ring_buffer_entries_cpu(buf, 0)
+          const overrun = ring_buffer_overrun_cpu(buf, 0)
+          const value = ring_buffer_resize(buf, Number(s.arg) * 1024, RING_BUFFER_ALL_CPUS)
+          const notes = []
+          if (entries > 0) notes.push('resize holding data')
+          if (page !== null) notes.push('resize with a read page held')
+          if (ring_buffer_overrun_cpu(buf, 0) > overrun) notes.push('resize shrink losing data')
+          out.push({ value, notes })
           break
+        }
         case 'subbuf':
           out.push({ value: ring_buffer_subbuf_order_set(buf, subbufOrder(Number(s.arg))) })
           subbuf = ring_buffer_subbuf_size_get(buf)

@@ -152,7 +152,8 @@ export type HeldLocks = [number, number][]
 
 /**
  * Take every ring's writer and reader lock, or none: refuse while a ring is busy in any other
- * way a geometry change would break (an open iterator, a leased sub-buffer). Release the
+ * way a geometry change would break (an open iterator). A leased sub-buffer does not hold a
+ * ring: the geometry change makes its lease stale (`resize.ts`). Release the
  * result with {@link unlockAll}.
  *
  * @throws BusyError naming the ring and what holds it.
@@ -172,10 +173,6 @@ export function lockEveryRing(rb: RingBuffer): HeldLocks {
       }
       if (Atomics.load(rb.i32, ctlIdx + L.C_ITERS) > 0)
         throw new BusyError(`cpu: ring ${cpu} has an open iterator`)
-      // a leased sub-buffer leaves -1 in its spare pool slot
-      for (let k = 0; k < rb.g.spares; k++)
-        if (Atomics.load(rb.i32, ctlIdx + L.C_SPARE_IDS + k) < 0)
-          throw new BusyError(`cpu: ring ${cpu} has a leased sub-buffer`)
     }
   } catch (e) {
     unlockAll(rb, held)

@@ -401,12 +401,14 @@ export class RingBuffer {
   }
   /**
    * Change the ring size (bytes of data per CPU) and, for the paged layout, the sub-buffer
-   * size. All rings are emptied and their counters zeroed. The buffer grows in place when it
-   * was created with a larger `maxByteLength`. As the kernel's `ring_buffer_resize`, the paged
+   * size. A paged per-CPU-sync ring keeps its data and counters when the sub-buffer size stays,
+   * as the kernel's `rb_update_pages`; other rings start empty. Leases taken before are stale
+   * after it. The buffer grows in place when it was created with a larger `maxByteLength`.
+   * As the kernel's `ring_buffer_resize`, the paged
    * layout rounds `size` up to whole sub-buffers, at least two (`resize(3)` gives two); the
    * contiguous layout takes a power of two.
    *
-   * @throws BusyError while any writer or reader holds a ring.
+   * @throws BusyError while any writer or reader holds a ring or an iterator is open.
    * @throws RangeError when the new geometry is invalid or does not fit the buffer.
    */
   resize(size: number, subbufSize: number = this.g.unit): void {

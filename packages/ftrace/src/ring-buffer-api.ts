@@ -153,8 +153,11 @@ export function ring_buffer_max_event_size(buffer: TraceBuffer): number {
 /**
  * `ring_buffer_resize(buffer, size, cpu)`: every CPU gets `max(2, ceil(size/data))`
  * sub-buffers (only {@link RING_BUFFER_ALL_CPUS} is supported: all rings share one geometry).
- * The data is discarded. Returns 0, or `-EBUSY` while a writer, reader, iterator or mapping
- * holds a ring.
+ * The data and counters are kept as the kernel's `rb_update_pages` keeps them: new sub-buffers
+ * go in before the head page; a shrink removes the sub-buffers after the tail page, counting
+ * their entries as overrun. A read page holding a sub-buffer keeps its bytes (it is the
+ * caller's, not the ring's). Returns 0, or `-EBUSY` while a writer, reader, iterator or
+ * mapping holds a ring.
  */
 export function ring_buffer_resize(buffer: TraceBuffer, size: number, cpu: number): number {
   checkBuffer(buffer)
@@ -165,13 +168,30 @@ export function ring_buffer_resize(buffer: TraceBuffer, size: number, cpu: numbe
   if (anyMapped(buffer)) return EBUSY
   try {
     buffer.close()
-    buffer.rb.resize(size)
+    resizeKeepingReadPages(buffer, size, buffer.rb.subbufSize)
     return 0
   } catch (e) {
     if (e instanceof BusyError) return EBUSY
     if (e instanceof RangeError && /needs \d+ bytes/.test(e.message)) return ENOMEM
     throw e
   }
+}
+
+/**
+ * Resize the core buffer; the read pages of this handle that hold a sub-buffer get a copy of
+ * its bytes first (the resize makes their leases stale).
+ */
+function resizeKeepingReadPages(buffer: TraceBuffer, size: number, subbufSize: number): void {
+  const held: [BufferDataReadPage, Uint8Array][] = []
+  for (const page of buffer.readPages)
+    if (page.lease !== null)
+      held.push([page, buffer.rb.subbufBytes(page.lease.cpu, page.lease.id).slice()])
+  buffer.rb.resize(size, subbufSize)
+  for (const [page, bytes] of held) {
+    page.lease = null
+    page.kept = bytes
+  }
+  buffer.readPages.clear()
 }
 
 /** `ring_buffer_change_overwrite(buffer, val)`. */
@@ -202,7 +222,7 @@ export function ring_buffer_subbuf_order_set(buffer: TraceBuffer, order: number)
   const bytes = buffer.rb.size
   try {
     buffer.close()
-    buffer.rb.resize(bytes, PAGE_SIZE << order)
+    resizeKeepingReadPages(buffer, bytes, PAGE_SIZE << order)
     return 0
   } catch (e) {
     if (e instanceof BusyError) return EBUSY
@@ -402,6 +422,8 @@ export function ring_buffer_free_read_page(
     throw new TypeError('page: not a read page of this buffer')
   if (page.lease !== null) buffer.rb.releaseSubbuf(page.lease)
   page.lease = null
+  page.kept = null
+  buffer.readPages.delete(page)
 }
 
 /**
@@ -434,13 +456,16 @@ export function ring_buffer_read_page(
   if (page.lease !== null) {
     buffer.rb.releaseSubbuf(page.lease)
     page.lease = null
+    buffer.readPages.delete(page)
   }
+  page.kept = null
   const lease = buffer.reader.takeSubbuf(cpu, {
     full: Boolean(full),
     copy: mapCount(buffer, cpu) > 0,
   })
   if (lease === null) return -1
   page.lease = lease
+  buffer.readPages.add(page)
   // the page goes off to the reader: zero it past its data (and the stored missed count), as
   // the kernel's ring_buffer_read_page does on either path
   const bytes = buffer.rb.subbufBytes(cpu, lease.id)
@@ -455,7 +480,7 @@ export function ring_buffer_read_page(
 export function ring_buffer_read_page_data(page: BufferDataReadPage): Uint8Array {
   if (!(page instanceof BufferDataReadPage))
     throw new TypeError('page: expected a BufferDataReadPage')
-  if (page.lease === null) return new Uint8Array(page.owner.rb.subbufSize)
+  if (page.lease === null) return page.kept ?? new Uint8Array(page.owner.rb.subbufSize)
   return page.owner.rb.subbufBytes(page.lease.cpu, page.lease.id)
 }
 

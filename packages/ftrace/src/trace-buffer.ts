@@ -47,6 +47,11 @@ export class BufferDataReadPage {
   readonly cpu: number
   /** @internal the sub-buffer it currently holds */
   lease: SubbufLease | null = null
+  /**
+   * @internal its bytes, copied out of the ring when a resize made its lease stale (the
+   * kernel's read page is the caller's memory and keeps its data across `ring_buffer_resize`)
+   */
+  kept: Uint8Array | null = null
   /** @internal */
   readonly owner: TraceBuffer
   /** @internal */
@@ -74,6 +79,8 @@ export class TraceBuffer {
   /** @internal a view over the ring's bytes for the trace-event encoders */
   eventView: DataView | undefined
   /** @internal */ readonly iterators: Set<RecordIterator> = new Set<RecordIterator>()
+  /** @internal read pages of this handle that hold a lease: a resize copies their bytes out */
+  readonly readPages: Set<BufferDataReadPage> = new Set<BufferDataReadPage>()
 
   /** @internal */
   constructor(rb: RingBuffer) {

@@ -53,6 +53,7 @@ import {
   ring_buffer_alloc_read_page,
   ring_buffer_free_read_page,
   ring_buffer_read_page,
+  ring_buffer_read_page_data,
 } from '../src/index.js'
 import { fixture, manualClock, payload, readOnePage, u64, walkPage } from './helpers.js'
 
@@ -124,17 +125,49 @@ describe('allocation and geometry', () => {
 })
 
 describe('ring_buffer_resize', () => {
-  it('sets every CPU to max(2, ceil(size / data)) sub-buffers and empties the rings', () => {
+  it('sets every CPU to max(2, ceil(size / data)) sub-buffers, keeping the data as rb_update_pages', () => {
+    // Linux keeps the data across ring_buffer_resize: rb_insert_pages splices new pages in
+    // before the head page, rb_remove_pages unlinks the pages after the tail page and counts
+    // their entries as overrun (tools/conformance-live: `clock counter; overwrite 1; size 16;
+    // write 4050; resize 4; stats` -> the kernel has 1 entry)
     const tb = ring_buffer_alloc(8192, 0, { cpus: 2, maxByteLength: 1 << 22 })
     fill(tb, 100)
     expect(ring_buffer_resize(tb, 100_000, RING_BUFFER_ALL_CPUS)).toBe(0)
     expect(ring_buffer_size(tb, 0)).toBe(25 * 4080)
     expect(ring_buffer_size(tb, 1)).toBe(25 * 4080)
-    expect(ring_buffer_entries(tb)).toBe(0)
-    expect(fill(tb, 4000)).toBe(25 * 127)
+    expect(ring_buffer_entries(tb)).toBe(100)
+    // 127 events of 32 bytes to a sub-buffer; produce-consume: the ring fills up
+    expect(fill(tb, 4000)).toBe(25 * 127 - 100)
     expect(ring_buffer_resize(tb, 1, RING_BUFFER_ALL_CPUS)).toBe(0)
     expect(ring_buffer_size(tb, 0)).toBe(2 * 4080)
+    // the 23 sub-buffers after the writer's (the oldest) are gone, counted as overrun
+    expect(ring_buffer_entries_cpu(tb, 0)).toBe(2 * 127)
+    expect(ring_buffer_overrun_cpu(tb, 0)).toBe(23 * 127)
+    expect(fill(tb, 10)).toBe(0)
+    ring_buffer_reset(tb)
     expect(fill(tb, 3000)).toBe(2 * 127)
+  })
+
+  it('succeeds while a read page holds a sub-buffer; the page keeps its bytes', () => {
+    // tools/conformance-live: `write 4050; write 10; read 4096; resize 8` -> the kernel
+    // returns 0: the read page of ring_buffer_alloc_read_page is the caller's, not the ring's
+    const tb = ring_buffer_alloc(16384, 0, { maxByteLength: 1 << 22 })
+    manualClock(tb, 1000)
+    // a 4080-byte event fills the first sub-buffer; the second goes to the next one
+    expect(ring_buffer_write(tb, 4070, payload(4070))).toBe(0)
+    expect(ring_buffer_write(tb, 10, payload(10))).toBe(0)
+    const page = ring_buffer_alloc_read_page(tb, 0)
+    expect(ring_buffer_read_page(tb, page, 4096, 0, 0)).toBe(0)
+    const before = ring_buffer_read_page_data(page).slice()
+    expect(walkPage(before).map((r) => r.size)).toEqual([4080])
+    expect(ring_buffer_resize(tb, 8192, RING_BUFFER_ALL_CPUS)).toBe(0)
+    expect(ring_buffer_read_page_data(page)).toEqual(before)
+    // the ring kept the second event; the page reads it next
+    expect(ring_buffer_entries_cpu(tb, 0)).toBe(1)
+    expect(ring_buffer_read_page(tb, page, 4096, 0, 0)).toBe(0)
+    expect(walkPage(ring_buffer_read_page_data(page)).map((r) => r.size)).toEqual([16])
+    expect(ring_buffer_entries_cpu(tb, 0)).toBe(0)
+    ring_buffer_free_read_page(tb, 0, page)
   })
 
   it('-ENOMEM when the shared memory cannot grow that far', () => {

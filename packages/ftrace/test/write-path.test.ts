@@ -107,7 +107,8 @@ describe('the write path', () => {
     for (let k = 0; k < 200; k++) expect(ring_buffer_write(tb, 100, payload(100, k))).toBe(0)
     const ev = ring_buffer_lock_reserve(tb, 8)!
     ring_buffer_discard_commit(tb, ev)
-    expect(ring_buffer_entries_cpu(tb, 0) + ring_buffer_overrun_cpu(tb, 0)).toBe(200)
+    // the resize kept the first event (rb_update_pages keeps the data): 201 in all
+    expect(ring_buffer_entries_cpu(tb, 0) + ring_buffer_overrun_cpu(tb, 0)).toBe(201)
     expect(ring_buffer_overrun_cpu(tb, 0)).toBeGreaterThan(0)
   })
 })
