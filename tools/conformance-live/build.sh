@@ -25,9 +25,10 @@ cc="${CC:-cc}"
 # shellcheck disable=SC2206 # CFLAGS is a list of words
 cflags=(${CFLAGS:--O2 -Wall -Wextra})
 mkdir -p "$out"
-"$cc" "${cflags[@]}" -o "$out/ftrace_live" "$here/ftrace_live.c"
-"$cc" "${cflags[@]}" -o "$out/mmap_live" "$here/mmap_live.c"
-# built aside and renamed: a run in progress keeps executing the old binary
-"$cc" "${cflags[@]}" -o "$out/perf_live.$$" "$here/perf_live.c"
-mv -f "$out/perf_live.$$" "$out/perf_live"
+# each built aside and renamed into place: a run in progress (another runner, the mmap or perf
+# half of this one) keeps executing the old binary instead of failing with ETXTBSY
+for helper in ftrace_live mmap_live perf_live; do
+  "$cc" "${cflags[@]}" -o "$out/$helper.$$" "$here/$helper.c"
+  mv -f "$out/$helper.$$" "$out/$helper"
+done
 echo "$out"

@@ -59,7 +59,9 @@ export function runMmap({ scenarios, seed, cpu, verbose = false, tracefs, shrink
     try {
       const r = spawnSync(helper, [dir, String(cpu)], { input: program, maxBuffer: 1 << 28 })
       if (r.status !== 0)
-        throw new Error(`mmap_live exited ${r.status}: ${r.stderr.toString().trim()}`)
+        throw new Error(
+          `mmap_live exited ${r.status ?? r.signal ?? r.error?.message}: ${r.stderr?.toString().trim() ?? ''}`,
+        )
       return frames(r.stdout)
     } finally {
       try {

@@ -68,7 +68,10 @@ function runKernel(scn, env) {
     maxBuffer: 1 << 30,
   })
   if (r.error !== undefined) throw r.error
-  if (r.status !== 0) throw new Error(`perf_live exited ${r.status}: ${r.stderr.toString().trim()}`)
+  if (r.status !== 0)
+    throw new Error(
+      `perf_live exited ${r.status ?? r.signal ?? r.error?.message}: ${r.stderr?.toString().trim() ?? ''}`,
+    )
   const frames = parseFrames(r.stdout)
   const open = frames[1]
   if (frames[0]?.kind !== 'pid' || open?.kind !== 'open')

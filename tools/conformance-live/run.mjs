@@ -95,7 +95,9 @@ function runKernel(program, inspect) {
     if (inspect !== undefined) return inspect(dir)
     const r = spawnSync(helper, [dir, String(cpu)], { input: program, maxBuffer: 1 << 28 })
     if (r.status !== 0)
-      throw new Error(`ftrace_live exited ${r.status}: ${r.stderr.toString().trim()}`)
+      throw new Error(
+        `ftrace_live exited ${r.status ?? r.signal ?? r.error?.message}: ${r.stderr?.toString().trim() ?? ''}`,
+      )
     return parseFrames(r.stdout)
   } finally {
     try {
