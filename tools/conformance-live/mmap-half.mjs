@@ -7,40 +7,16 @@
  * `mmap-run.mjs`, the CLI of this face alone. See README.md, "The mmap face".
  */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { generateMmap, isMmapProgram, programText, shrink } from './mmap-scenario.mjs'
 import { replayMmap } from './mmap-replay.mjs'
 import { compareMmapStep, newMmapState } from './mmap-compare.mjs'
 import { excuse, newTally } from './compare.mjs'
+import { parseFrames as frames, removeInstance } from './helper-io.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
-
-/** Splits the helper's output into frames `{ kind, value, bytes }`. */
-function frames(out) {
-  const list = []
-  for (let at = 0; at < out.length;) {
-    const nl = out.indexOf(10, at)
-    const [kind, value, n] = out.subarray(at, nl).toString().split(' ')
-    const end = nl + 1 + Number(n)
-    list.push({ kind, value: Number(value), bytes: out.subarray(nl + 1, end) })
-    at = end
-  }
-  return list
-}
-
-/** rmdir with retries (EBUSY while the kernel still holds a file of the instance). */
-function removeInstance(dir) {
-  for (let tries = 0; existsSync(dir) && tries < 200; tries++) {
-    try {
-      rmdirSync(dir)
-    } catch {
-      execFileSync('sleep', ['0.02'])
-    }
-  }
-  if (existsSync(dir)) console.error(`conformance:live: could not remove ${dir}`)
-}
 
 /**
  * Runs the mmap face: `scenarios` scenarios from `seed` on `cpu`, in private instances

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { newTally } from './compare.mjs'
+import { parseFrames } from './helper-io.mjs'
 import { comparePerfStep } from './perf-compare.mjs'
 import { replayPerf } from './perf-replay.mjs'
 import { generatePerf, perfProgramText, shrinkPerf } from './perf-scenario.mjs'
@@ -46,19 +47,6 @@ export function perfSetup() {
   } catch (e) {
     return { why: `cannot build the C helper (${e.message.split('\n')[0]})` }
   }
-}
-
-function parseFrames(out) {
-  const frames = []
-  let at = 0
-  while (at < out.length) {
-    const nl = out.indexOf(10, at)
-    const [kind, value, n] = out.subarray(at, nl).toString().split(' ')
-    const len = Number(n)
-    frames.push({ kind, value: Number(value), bytes: out.subarray(nl + 1, nl + 1 + len) })
-    at = nl + 1 + len
-  }
-  return frames
 }
 
 /** Runs `scn` through the kernel: `{ pid, cpu, tracepoint, id, open, steps }` (frames). */

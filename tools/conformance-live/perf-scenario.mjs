@@ -5,6 +5,7 @@
  * bursts, consumer steps, PAUSE_OUTPUT toggles, ENABLE / DISABLE / RESET and polls. One scenario is a
  * pure function of its seed; `perfProgramText` is what the C helper `perf_live` reads.
  */
+import { rng } from './helper-io.mjs'
 
 /** The `sample_type` bits a scenario draws from (all fixed-size but RAW). */
 export const SAMPLE_BITS = {
@@ -25,18 +26,6 @@ export const RAW_ENTRY = 16
 
 /** The page size the helper maps with (the kernel's PAGE_SIZE here). */
 export const PAGE_SIZE = 4096
-
-/** mulberry32: a small seeded generator, uniform in [0, 1). */
-function rng(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
-}
 
 /**
  * The size of one PERF_RECORD_SAMPLE of `sampleType` for `sys_enter_getppid`: the header, a u64

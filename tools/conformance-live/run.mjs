@@ -10,15 +10,7 @@
  * See README.md in this folder for the scenario language, the comparisons and the named rules.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
-import {
-  accessSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  rmdirSync,
-  writeFileSync,
-} from 'node:fs'
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -27,6 +19,7 @@ import { REAL_CLOCKS, generate, parseProgram, programText, shrink } from './scen
 import { replay } from './replay.mjs'
 import { compareStep, newTally } from './compare.mjs'
 import { kernelTimes } from './kernel-times.mjs'
+import { parseFrames, removeInstance } from './helper-io.mjs'
 import { runMmap } from './mmap-half.mjs'
 import { perfSummary, runPerf } from './perf-half.mjs'
 
@@ -107,31 +100,6 @@ function runKernel(program, inspect) {
     }
     removeInstance(dir)
   }
-}
-
-/** rmdir with retries (EBUSY while the kernel still holds a file of the instance). */
-function removeInstance(dir) {
-  for (let tries = 0; existsSync(dir) && tries < 200; tries++) {
-    try {
-      rmdirSync(dir)
-    } catch {
-      execFileSync('sleep', ['0.02'])
-    }
-  }
-  if (existsSync(dir)) console.error(`conformance:live: could not remove ${dir}`)
-}
-
-function parseFrames(out) {
-  const frames = []
-  let at = 0
-  while (at < out.length) {
-    const nl = out.indexOf(10, at)
-    const [kind, value, n] = out.subarray(at, nl).toString().split(' ')
-    const len = Number(n)
-    frames.push({ kind, value: Number(value), bytes: out.subarray(nl + 1, nl + 1 + len) })
-    at = nl + 1 + len
-  }
-  return frames
 }
 
 /** The machine values of a `print` event (ip, flags, preempt count, type id), from the kernel. */

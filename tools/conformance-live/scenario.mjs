@@ -5,21 +5,10 @@
  * kernel offers (`caps`); `programText` is what the C helper reads.
  */
 import { RB_FL_OVERWRITE, ring_buffer_alloc, ring_buffer_max_event_size } from '@onering/ftrace'
+import { rng } from './helper-io.mjs'
 
 /** Bytes of a `print` event besides the text: the common fields, ip, `\n` and NUL. */
 export const PRINT_OVERHEAD = 16 + 2
-
-/** mulberry32: a small seeded generator, uniform in [0, 1). */
-function rng(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
-}
 
 const maxText = (() => {
   const b = ring_buffer_alloc(8192, RB_FL_OVERWRITE)
