@@ -43,6 +43,12 @@ export const TRACING_MARK_WRITE_IP: { readonly high: number; readonly low: numbe
   { high: 0xffffffff, low: 0x8149895a },
 )
 
+// The halves of TRACING_MARK_WRITE_IP as constants for the write path: both are above the Smi
+// range, and a property of the frozen object is a double field, which V8 may load unboxed and
+// box again (two heap numbers per marker) when it does not inline the setter it passes them to.
+const MARK_IP_HIGH = 0xffffffff
+const MARK_IP_LOW = 0x8149895a
+
 /** The kallsyms line naming {@link TRACING_MARK_WRITE_IP} (`/proc/kallsyms` syntax). */
 export const TRACING_MARK_WRITE_KALLSYMS = 'ffffffff8149895a t tracing_mark_write\n'
 
@@ -304,7 +310,7 @@ export function tracing_mark_write(buffer: TraceBuffer, text: string): number {
   if (typeof text !== 'string') throw new TypeError('text: expected a string')
   const e = (markerEncoder ??= new EventEncoder(FTRACE_PRINT))
   if (reserveFor(buffer, e, printEventSize(text), TRACE_MARKER_PREEMPT_COUNT) < 0) return EBADF
-  e.setNumber64(0, TRACING_MARK_WRITE_IP.high, TRACING_MARK_WRITE_IP.low)
+  e.setNumber64(0, MARK_IP_HIGH, MARK_IP_LOW)
   e.setMarkerText(1, text)
   buffer.openWriter().commit()
   return utf8Length(text)
