@@ -219,8 +219,11 @@ function rawShape(raw: Uint8Array): unknown {
       page,
       size: ev.size,
       missed: ev.missed,
-      // common_type, common_flags, common_preempt_count (common_pid and ip come from the machine)
-      common: [payload[0]! | (payload[1]! << 8), payload[2], payload[3]],
+      // common_type, common_flags, common_preempt_count (common_pid and ip come from the machine,
+      // and so do the need-resched bits of common_flags: TRACE_FLAG_NEED_RESCHED 0x04 and
+      // TRACE_FLAG_PREEMPT_RESCHED 0x20 say whether the scheduler wanted the writing task off
+      // the CPU at that moment, which a loaded machine sets at random)
+      common: [payload[0]! | (payload[1]! << 8), payload[2]! & ~0x24, payload[3]],
       text: new TextDecoder().decode(payload.subarray(16, nul)),
     })
   })

@@ -50,9 +50,9 @@ export function generateMmap(seed) {
   const r = xorshift(seed)
   const pick = (...xs) => xs[Math.floor(r() * xs.length)]
   const steps = [
-    { op: 'clock', arg: 'counter' },
-    { op: 'overwrite', arg: r() < 0.5 ? 1 : 0 },
-    { op: 'size', arg: pick(4, 8, 12, 16, 28, 64) },
+    { op: 'clock', arg: 'counter', setting: true },
+    { op: 'overwrite', arg: r() < 0.5 ? 1 : 0, setting: true },
+    { op: 'size', arg: pick(4, 8, 12, 16, 28, 64), setting: true },
   ]
   let mapped = false
   const toggle = () => {
