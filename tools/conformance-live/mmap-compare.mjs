@@ -119,7 +119,10 @@ function comparePage(what, kp, op, state, tally, whole, dataEnd) {
   }
   if (kc >= RB_MISSED_EVENTS) count(tally, `missed events bit (${what})`)
   const checked = new Set()
-  const dd = compareDeltas(kp, op, len, checked, tally)
+  // rule stale-real-end (below): past this lap's data (reader.read) the bytes up to the commit
+  // are stale, so the time deltas are walked over this lap's events only
+  const staleFrom = kc >= RB_MISSED_EVENTS && dataEnd !== undefined ? dataEnd : len
+  const dd = compareDeltas(kp, op, Math.min(len, staleFrom), checked, tally)
   if (dd !== null) return `${what} ${dd}`
   const end = whole
     ? kp.length
