@@ -38,14 +38,7 @@ const { values: opts, positionals } = parseArgs({
   },
 })
 const seed = opts.seed === undefined ? (Math.random() * 2 ** 32) >>> 0 : Number(opts.seed) >>> 0
-// the slice CI runs: no mmap-face scenarios while the README's divergence 11 is open (no
-// mutation row is in the mmap face; `-- --mmap-scenarios N` puts them back)
-const runArgs = [
-  join(here, 'run.mjs'),
-  '--mmap-scenarios',
-  '0',
-  ...(opts.cpu === undefined ? [] : ['--cpu', opts.cpu]),
-]
+const runArgs = [join(here, 'run.mjs'), ...(opts.cpu === undefined ? [] : ['--cpu', opts.cpu])]
 const only = opts.only?.split(',').map((s) => s.trim())
 const rows = opts['baseline-only']
   ? []
