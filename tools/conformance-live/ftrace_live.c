@@ -27,6 +27,7 @@
 // for mono_raw, CLOCK_BOOTTIME for boot, CLOCK_MONOTONIC otherwise); the replay interpolates
 // the kernel time of writes it never sees in a page from them. The first frame is `pid <tid> 0`. Exit status: 0 done, 1 a control-file step failed, 2 bad arguments.
 #define _GNU_SOURCE
+#include "live_instance.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -42,12 +43,7 @@
 #include <x86intrin.h>
 #endif
 
-#define TRACEFS_MAGIC 0x74726163  // include/uapi/linux/magic.h
-#define MAX_PAGE (4096 * 256)     // the largest sub-buffer (order 8)
 
-static char instance[PATH_MAX];
-static int cpu;
-static int marker_fd = -1, raw_fd = -1;
 static char page[MAX_PAGE], text[MAX_PAGE];
 static enum { USER_MONO, USER_RAW, USER_BOOT, USER_TSC } user_clock = USER_MONO;
 
@@ -66,18 +62,6 @@ static unsigned long long user_now(void) {
 
 static void put_u64(unsigned char *at, unsigned long long v) {
   for (int k = 0; k < 8; k++) at[k] = (unsigned char)(v >> (8 * k));
-}
-
-static const char *in_instance(const char *rel) {
-  static char path[PATH_MAX + 128];
-  snprintf(path, sizeof path, "%s/%s", instance, rel);
-  return path;
-}
-
-static void frame(const char *kind, long value, const void *bytes, size_t n) {
-  printf("%s %ld %zu\n", kind, value, n);
-  if (n) fwrite(bytes, 1, n, stdout);
-  fflush(stdout);
 }
 
 // Write a control file of the instance; the answer is 0 or -errno (the step's value).
@@ -105,30 +89,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: ftrace_live INSTANCE_DIR CPU < PROGRAM\n");
     return 2;
   }
-  if (!realpath(argv[1], instance)) {
-    fprintf(stderr, "ftrace_live: %s: %s\n", argv[1], strerror(errno));
-    return 2;
-  }
-  struct statfs fs;
-  char *slash = strrchr(instance, '/');
-  if (statfs(instance, &fs) || fs.f_type != TRACEFS_MAGIC || !slash || slash - instance < 10 ||
-      strncmp(slash - 10, "/instances", 10)) {
-    fprintf(stderr, "ftrace_live: %s is not a tracefs instance directory\n", instance);
-    return 2;
-  }
-  cpu = atoi(argv[2]);
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  if (sched_setaffinity(0, sizeof set, &set)) {
-    perror("ftrace_live: sched_setaffinity");
-    return 1;
-  }
-  marker_fd = open(in_instance("trace_marker"), O_WRONLY);
-  if (marker_fd < 0) {
-    perror("ftrace_live: trace_marker");
-    return 1;
-  }
+  int setup = enter_instance("ftrace_live", argv[1], argv[2]);
+  if (setup) return setup;
   frame("pid", (long)syscall(SYS_gettid), NULL, 0);
   char line[256], arg[128];
   long writes = 0;

@@ -26,6 +26,7 @@
 // trace_buffer_meta) followed by the whole sub-buffer reader.id names; n = 0 when not mapped.
 // The first frame is `pid <tid> 0`. Exit status: 0 done, 1 setup failed, 2 bad arguments.
 #define _GNU_SOURCE
+#include "live_instance.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -40,10 +41,8 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#define TRACEFS_MAGIC 0x74726163             // include/uapi/linux/magic.h
 #define TRACE_MMAP_IOCTL_GET_READER _IO('R', 0x20)  // include/uapi/linux/trace_mmap.h
 #define META_LEN 80                          // sizeof(struct trace_buffer_meta)
-#define MAX_PAGE (4096 * 256)                // the largest sub-buffer (order 8)
 
 // struct trace_buffer_meta (include/uapi/linux/trace_mmap.h), the fields this program needs
 struct meta_head {
@@ -52,23 +51,9 @@ struct meta_head {
   uint32_t id, read;
 };
 
-static char instance[PATH_MAX];
-static int cpu;
-static int marker_fd = -1, raw_fd = -1;
 static char page[MAX_PAGE], text[MAX_PAGE], out[META_LEN + MAX_PAGE];
 static unsigned char *meta_map, *data_map;
 static size_t meta_len, data_len;
-
-static const char *in_instance(const char *rel) {
-  static char path[PATH_MAX + 128];
-  snprintf(path, sizeof path, "%s/%s", instance, rel);
-  return path;
-}
-
-static void frame(const char *kind, long value, const void *bytes, size_t n) {
-  printf("%s %ld %zu\n", kind, value, n);
-  if (n) fwrite(bytes, 1, n, stdout);
-}
 
 // The second frame of every step: the meta page's struct and the reader sub-buffer, as mapped.
 static void meta_frame(void) {
@@ -142,30 +127,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: mmap_live INSTANCE_DIR CPU < PROGRAM\n");
     return 2;
   }
-  if (!realpath(argv[1], instance)) {
-    fprintf(stderr, "mmap_live: %s: %s\n", argv[1], strerror(errno));
-    return 2;
-  }
-  struct statfs fs;
-  char *slash = strrchr(instance, '/');
-  if (statfs(instance, &fs) || fs.f_type != TRACEFS_MAGIC || !slash || slash - instance < 10 ||
-      strncmp(slash - 10, "/instances", 10)) {
-    fprintf(stderr, "mmap_live: %s is not a tracefs instance directory\n", instance);
-    return 2;
-  }
-  cpu = atoi(argv[2]);
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  if (sched_setaffinity(0, sizeof set, &set)) {
-    perror("mmap_live: sched_setaffinity");
-    return 1;
-  }
-  marker_fd = open(in_instance("trace_marker"), O_WRONLY);
-  if (marker_fd < 0) {
-    perror("mmap_live: trace_marker");
-    return 1;
-  }
+  int setup = enter_instance("mmap_live", argv[1], argv[2]);
+  if (setup) return setup;
   char rel[64];
   snprintf(rel, sizeof rel, "per_cpu/cpu%d/trace_pipe_raw", cpu);
   raw_fd = open(in_instance(rel), O_RDONLY | O_NONBLOCK);
