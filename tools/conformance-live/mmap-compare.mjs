@@ -32,11 +32,13 @@ export function newMmapState() {
 }
 
 /**
- * Rule subbuf-ids: the kernel numbers the sub-buffers at the first map (the reader 0, then the
- * ring from the head: 1, 2, …); onering's ids are its physical sub-buffer numbers, fixed for the
- * buffer's life (the mapping is its shared memory, in that order, without a copy). Both keep an
- * id per physical sub-buffer while mapped, so the kernel's and onering's ids must stay a
- * one-to-one pairing from the map on: a pairing seen once must hold at every later step.
+ * Rule subbuf-ids: the kernel numbers the sub-buffers at the map (the reader 0, then the ring
+ * from the head: 1, 2, …); onering's ids are its physical sub-buffer numbers, fixed for the
+ * buffer's life (the mapping is its shared memory, in that order, without a copy). That
+ * numbering is all the rule excuses: both keep an id per sub-buffer while mapped, and a reset
+ * keeps the reader sub-buffer and the ring order on both sides (`rb_reset_cpu`), so the kernel's
+ * and onering's ids must stay a one-to-one pairing from the map on, across resets: a pairing
+ * seen once must hold at every later step.
  */
 function checkId(state, kid, oid, tally) {
   const ids = (state.ids ??= { k2o: new Map(), o2k: new Map() })
@@ -163,13 +165,6 @@ export function compareMmapStep(step, k, km, o, state, tally) {
   if (d !== null) return d
   if (km === undefined || km.kind !== 'meta') return 'the kernel helper sent no meta frame'
   if (step.op === 'map' && k.value === 0) state.ids = null // the kernel numbers them anew
-  if (step.op === 'reset' && state.ids !== null) {
-    // rule reset-relayout: the kernel's reset keeps its reader page and restarts the ring at its
-    // page list; onering's puts every sub-buffer back in its first layout (reader = physical 0),
-    // so the pairing of ids is learned again from here
-    excuse(tally, 'reset-relayout')
-    state.ids = null
-  }
   if (step.op === 'size' && k.value < 0 && km.value === 1) count(tally, 'resize refused (mapped)')
   const mapped = km.value === 1
   if (mapped !== (o.meta !== null)) return `mapped: kernel ${mapped}, onering ${o.meta !== null}`

@@ -9,7 +9,6 @@ import {
   RB_FL_OVERWRITE,
   RING_BUFFER_ALL_CPUS,
   TRACE_BUFFER_META_LEN,
-  ring_buffer_alloc,
   ring_buffer_alloc_read_page,
   ring_buffer_bytes_cpu,
   ring_buffer_change_overwrite,
@@ -33,7 +32,7 @@ import {
   ring_buffer_unmap,
   ring_buffer_write,
 } from '@onering/ftrace'
-import { printPayload } from './replay.mjs'
+import { instanceBuffer, printPayload } from './replay.mjs'
 
 const EBADF = -9
 const EAGAIN = -11
@@ -57,8 +56,10 @@ export function replayMmap(scn, m) {
   const setting = (op) => scn.steps.find((s) => s.op === op)?.arg
   const overwrite = Number(setting('overwrite')) === 1
   const sizeKb = Number(setting('size'))
-  const buf = ring_buffer_alloc(sizeKb * 1024, overwrite ? RB_FL_OVERWRITE : 0, {
+  // a new instance's default size, shrunk by the runner's first buffer_size_kb (see replay.mjs)
+  const buf = instanceBuffer(sizeKb, overwrite ? RB_FL_OVERWRITE : 0, {
     clock: 'counter',
+    maxByteLength: 1 << 22,
   })
   // the kernel's global counter clock, modelled as the ftrace half does (replay.mjs)
   let now = 0

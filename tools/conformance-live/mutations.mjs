@@ -92,4 +92,11 @@ export const mutations = [
       'writeLost(dv, off, { id: ev.id, lost: BigInt(lost + 1), sample_id: ev.sampleId(ts) }, ev.ctx)',
     why: 'PERF_RECORD_LOST.lost is the number of records lost since the last LOST (rb->lost)',
   },
+  {
+    name: 'reset anchor at a reader swap',
+    file: 'packages/core/src/reader-page.ts',
+    find: 'i[c + L.C_PAGES_ANCHOR] = hs === 0 ? n - 1 : hs - 1',
+    replace: 'i[c + L.C_PAGES_ANCHOR] = i[c + L.C_PAGES_ANCHOR]!',
+    why: "rb_get_reader_page sets cpu_buffer->pages = reader->list.prev, where rb_reset_cpu restarts (the mmap face's reader.id pairing across a reset)",
+  },
 ]

@@ -36,6 +36,22 @@ const EAGAIN = -11
 /** Room for the largest ring a scenario asks for (64 KB of 32 KB sub-buffers and the spares). */
 const MAX_BYTES = 1 << 22
 
+/** A new instance's ring size: the kernel's `trace_buf_size` (1 441 792 bytes; 1410 in `buffer_size_kb`). */
+const INSTANCE_DEFAULT_BYTES = 1441792
+
+/**
+ * A buffer with the history of the runner's instance: the kernel allocates a new instance's
+ * rings at the default size, and the runner's first write of `buffer_size_kb` shrinks them
+ * (`rb_remove_pages` moves `cpu_buffer->pages`, the page a reset restarts at, to the page after
+ * the removed run), so the replay allocates the same way and resizes.
+ */
+export function instanceBuffer(sizeKb, flags, options) {
+  const buf = ring_buffer_alloc(INSTANCE_DEFAULT_BYTES, flags, options)
+  const r = ring_buffer_resize(buf, sizeKb * 1024, RING_BUFFER_ALL_CPUS)
+  if (r !== 0) throw new Error(`instanceBuffer: ring_buffer_resize returned ${r}`)
+  return buf
+}
+
 /**
  * The `print` event payload the kernel's `trace_marker` write of `len` bytes makes; the text is
  * the helper's: 'a' + k % 26, with the write number `n` (when given: `ftrace_live.c` numbers its
@@ -66,7 +82,7 @@ export function replay(scn, m, times) {
   const overwrite = Number(setting('overwrite')) === 1
   const sizeKb = Number(setting('size'))
   const subbufKb = setting('subbuf')
-  const buf = ring_buffer_alloc(sizeKb * 1024, overwrite ? RB_FL_OVERWRITE : 0, {
+  const buf = instanceBuffer(sizeKb, overwrite ? RB_FL_OVERWRITE : 0, {
     clock: 'counter',
     order: subbufKb === undefined ? 0 : subbufOrder(Number(subbufKb)),
     maxByteLength: MAX_BYTES,
