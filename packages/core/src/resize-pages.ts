@@ -2,8 +2,10 @@
  * The pages a resize keeps (`docs/design.md §10`): an image of one paged ring taken in the old
  * geometry and laid down again in the new one, with the kernel's `rb_update_pages` rules for
  * which sub-buffers come and go (`kernel/trace/ring_buffer.c`):
- * - a grow (`rb_insert_pages`) splices the new, empty sub-buffers in before the head page,
- *   that is among the empty ones the writer meets after its own; nothing is lost;
+ * - a grow (`rb_insert_pages`) splices the new, empty sub-buffers in just before the head page,
+ *   so the writer meets the ring's old empty (consumed, stale) sub-buffers first and the new
+ *   ones after them; with the writer in the reader sub-buffer the head is the page after the
+ *   tail page's slot, so the new ones come after that slot's sub-buffer; nothing is lost;
  * - a shrink (`rb_remove_pages`) unlinks the sub-buffers right after the tail page (after the
  *   reader page's successor when the writer is in the reader page); the entries of a removed
  *   one holding data are counted as overrun (`local_add(page_entries, &overrun)`), its commit
@@ -103,10 +105,14 @@ export function takeRingImage(rb: RingBuffer, cpu: number, m: number): RingImage
       counters[L.F_PAGES_LOST] = counters[L.F_PAGES_LOST]! + 1
     }
   } else {
-    // rb_insert_pages: new empty pages before the head, among the empty ones after the tail;
-    // the kernel's `pages` stays on its page
-    kept = new Array<number>(m - n).fill(-1).concat(order)
-    anchor = m - n + ((i[c + L.C_PAGES_ANCHOR]! - tailSlot - 1 + 2 * n) % n)
+    // rb_insert_pages: the new empty pages go in just before the head page, after the empty
+    // (consumed or never written) pages the writer meets first; the kernel's `pages` stays on
+    // its page
+    const k = headIndex(rb, cpu, writerOnReader)
+    for (let j = 0; j < k; j++) order[j] = order[j]! | L.SLOT_CONSUMED
+    kept = order.slice(0, k).concat(new Array<number>(m - n).fill(-1), order.slice(k))
+    const a = (i[c + L.C_PAGES_ANCHOR]! - tailSlot - 1 + 2 * n) % n
+    anchor = a < k ? a : a + m - n
   }
   // the reader's head: past what the writer lapped, and inside the new ring
   let head = i[c + L.C_HEAD_SEQ]!
@@ -137,6 +143,23 @@ export function takeRingImage(rb: RingBuffer, cpu: number, m: number): RingImage
     pages,
     metas,
   }
+}
+
+/**
+ * Where the kernel's head page is in the ring order after the tail page (0 .. n - 1, the tail
+ * page last): the oldest sub-buffer the writer has not lapped and the reader has not taken. The
+ * pages before it are empty (consumed, or never written since the last reset). With the writer
+ * in the reader sub-buffer the head follows the tail page's slot (its consumed sub-buffer, which
+ * the writer meets last): n.
+ */
+function headIndex(rb: RingBuffer, cpu: number, writerOnReader: boolean): number {
+  const i = rb.i32
+  const c = rb.ctl(cpu)
+  const n = rb.g.subbufs
+  if (writerOnReader) return n
+  const s = i[c + L.C_COMMIT_SEQ]!
+  const behind = (s - i[c + L.C_HEAD_SEQ]!) | 0
+  return behind >= n ? 0 : n - 1 - behind
 }
 
 /**
