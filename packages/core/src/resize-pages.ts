@@ -11,7 +11,9 @@
  *   one holding data are counted as overrun (`local_add(page_entries, &overrun)`), its commit
  *   leaves the ring's bytes (`local_sub(commit, &entries_bytes)`) and it counts as a lost page;
  * - the reader sub-buffer (with what the reader has read of it), the writer's sub-buffer and
- *   every counter (entries, overrun, commit overrun, dropped, read, bytes) survive.
+ *   every counter (entries, overrun, commit overrun, dropped, read, bytes) survive;
+ * - the free spare sub-buffers keep their bytes, in pool order: the kernel keeps a freed read
+ *   page (`cpu_buffer->free_page`) across a resize and hands it out again, stale bytes and all.
  *
  * Only a paged ring written by a per-CPU writer, whose sub-buffer size stays the same, keeps
  * its pages; `resize.ts` starts the others afresh.
@@ -62,6 +64,8 @@ export interface RingImage {
   pages: Uint8Array
   /** Their page meta records, in the same order. */
   metas: Uint8Array
+  /** The bytes of the free spare sub-buffers, in pool order (their stale bytes stay). */
+  spares: Uint8Array
 }
 
 /**
@@ -132,8 +136,19 @@ export function takeRingImage(rb: RingBuffer, cpu: number, m: number): RingImage
     if (w >= 0) copy(w & L.SLOT_ID_MASK, j + 1)
     else new Int32Array(metas.buffer, (j + 1) * L.PAGE_META_BYTES, 4)[L.PM_FINAL] = -1
   })
+  const pool: number[] = []
+  for (let k = 0; k < g.spares; k++) {
+    const id = i[c + L.C_SPARE_IDS + k]!
+    if (id >= 0) pool.push(id)
+  }
+  const spares = new Uint8Array(pool.length * unit)
+  pool.forEach((id, k) => {
+    const so = rb.subbufOffset(cpu, id)
+    spares.set(rb.u8.subarray(so, so + unit), k * unit)
+  })
   return {
     seq: s,
+    spares,
     head,
     writerOnReader,
     anchor,
@@ -183,6 +198,12 @@ export function putRingImage(rb: RingBuffer, cpu: number, img: RingImage): void 
       img.metas.subarray(at * L.PAGE_META_BYTES, (at + 1) * L.PAGE_META_BYTES),
       rb.metaOffset(cpu, id),
     )
+  }
+  for (let k = 0, at = 0; k < g.spares && at < img.spares.length; k++) {
+    const id = i[c + L.C_SPARE_IDS + k]!
+    if (id < 0) continue
+    rb.u8.set(img.spares.subarray(at, at + unit), rb.subbufOffset(cpu, id))
+    at += unit
   }
   const slots = rb.slots(cpu)
   const first = (s - m + 1) | 0
