@@ -64,6 +64,18 @@ function getReader(rb: RingBuffer, ids: Map<number, number>): number | undefined
   return ids.get(rb.i32[rb.ctl(0) + L.C_READER_PAGE]!)
 }
 
+/**
+ * `size KB; map; reset; write 100; get_reader` after the program so far: resize to `n`
+ * sub-buffers, number them as the map does, reset, write a small record and take it.
+ */
+function resizeResetRead(rb: RingBuffer, n: number): number | undefined {
+  rb.resize(240 * n)
+  const ids = kernelIds(rb)
+  rb.reset(0)
+  write(rb, 100)
+  return getReader(rb, ids)
+}
+
 describe('a reset restarts at the kernel page list anchor (rb_reset_cpu)', () => {
   it('after the creation shrink the anchor is the page after the writer’s', () => {
     // clock counter; overwrite 1; size 8; map; write 100; reset; write 100; get_reader
@@ -109,11 +121,7 @@ describe('a reset restarts at the kernel page list anchor (rb_reset_cpu)', () =>
     const first = kernelIds(rb)
     write(rb, 100)
     expect(getReader(rb, first)).toBe(1)
-    rb.resize(240 * 3)
-    const ids = kernelIds(rb)
-    rb.reset(0)
-    write(rb, 100)
-    expect(getReader(rb, ids)).toBe(2)
+    expect(resizeResetRead(rb, 3)).toBe(2)
   })
 
   it('a sub-buffer size change lays the ring out afresh (ring_buffer_subbuf_order_set)', () => {
@@ -141,11 +149,7 @@ describe('a grow splices the new sub-buffers in just before the head page (rb_in
     // get_reader → reader.id 2 (the anchor, the page after the writer's, is still second)
     const rb = instance(3)
     write(rb, 100)
-    rb.resize(240 * 5)
-    const ids = kernelIds(rb)
-    rb.reset(0)
-    write(rb, 100)
-    expect(getReader(rb, ids)).toBe(2)
+    expect(resizeResetRead(rb, 5)).toBe(2)
   })
 
   it('with the writer in the reader page they come after the tail page’s slot', () => {
@@ -154,11 +158,7 @@ describe('a grow splices the new sub-buffers in just before the head page (rb_in
     const rb = instance(3)
     write(rb, 100)
     rb.reader().consume(0)
-    rb.resize(240 * 5)
-    const ids = kernelIds(rb)
-    rb.reset(0)
-    write(rb, 100)
-    expect(getReader(rb, ids)).toBe(2)
+    expect(resizeResetRead(rb, 5)).toBe(2)
   })
 
   it('with unread data before the writer’s page they go in front of the oldest', () => {
@@ -168,10 +168,6 @@ describe('a grow splices the new sub-buffers in just before the head page (rb_in
     write(rb, 4000, 100)
     rb.reader().consume(0)
     write(rb, 4000, 4000)
-    rb.resize(240 * 7)
-    const ids = kernelIds(rb)
-    rb.reset(0)
-    write(rb, 100)
-    expect(getReader(rb, ids)).toBe(4)
+    expect(resizeResetRead(rb, 7)).toBe(4)
   })
 })
