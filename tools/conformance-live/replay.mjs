@@ -14,6 +14,7 @@ import {
   ring_buffer_entries_cpu,
   ring_buffer_free,
   ring_buffer_free_read_page,
+  ring_buffer_oldest_event_ts,
   ring_buffer_overrun_cpu,
   ring_buffer_read_events_cpu,
   ring_buffer_read_page,
@@ -83,6 +84,9 @@ export function replay(scn, m, times) {
   let writes = 0
   const scratch = new Uint8Array(1 << 16)
   let page = null
+  // the times of the writes no page showed (rule unread-time): a sub-buffer stamp among them
+  // is a guess (rule unread-stamp)
+  const unreadTimes = new Set()
   const out = []
   try {
     for (let i = 0; i < scn.steps.length; i++) {
@@ -117,6 +121,7 @@ export function replay(scn, m, times) {
           break
         case 'write': {
           if (times !== undefined) now = times[i]
+          if (times?.unread?.has(i)) unreadTimes.add(now)
           const len = printPayload(scratch, Number(s.arg), m, writes++)
           const r = ring_buffer_write(buf, len, scratch)
           out.push({ value: r === 0 ? Number(s.arg) : EBADF })
@@ -149,6 +154,9 @@ export function replay(scn, m, times) {
               'dropped events': ring_buffer_dropped_events_cpu(buf, 0),
               'read events': ring_buffer_read_events_cpu(buf, 0),
             },
+            oldest: ring_buffer_oldest_event_ts(buf, 0),
+            oldestGuessed: unreadTimes.has(ring_buffer_oldest_event_ts(buf, 0)),
+            clock: setting('clock'),
           })
           break
         case 'reset':
