@@ -129,6 +129,13 @@ export const C_READ_EPOCH = 21
 export const C_ITERS = 23
 /** Bumped by `wakeWaiters`: waiters of the ring return when it changes. */
 export const C_WAKE_ALL = 24
+/**
+ * Paged: the ring slot a reset restarts the writer and the reader's head at (the kernel's
+ * `cpu_buffer->pages`): slot 0 at create, the slot before the one a reader swap took
+ * (`rb_get_reader_page`: `pages = reader->list.prev`), the first slot after the removed run of
+ * a shrink (`rb_remove_pages`); a reset keeps it. Word 25 is `C_WRITER_MARK` (recovery-mark.ts).
+ */
+export const C_PAGES_ANCHOR = 26
 export const C_SPARE_IDS = 32
 export const MAX_SPARES = 32
 

@@ -98,6 +98,8 @@ export function swapReaderPage(rb: RingBuffer, cpu: number): boolean {
     i[c + L.C_READER_READ] = 0
     i[c + L.C_HEAD_SEQ] = (h + 1) | 0
     i[c + L.C_HEAD_SLOT] = hs + 1 === n ? 0 : hs + 1
+    // the kernel's `cpu_buffer->pages = reader->list.prev`: where a reset restarts
+    i[c + L.C_PAGES_ANCHOR] = hs === 0 ? n - 1 : hs - 1
     f[x + L.F_READ_TS] = f[(rb.metaOffset(cpu, id) >> 3) + L.PM_TS_F64]!
     const overrun = f[x + L.F_OVERRUN]!
     f[x + L.F_LOST_PENDING] = f[x + L.F_LOST_PENDING]! + overrun - f[x + L.F_LAST_OVERRUN]!

@@ -38,9 +38,14 @@ function keptByReset(w: number): boolean {
 }
 
 /**
- * (Re)initialise ring `cpu`: empty, counters zero, canonical page ids (`docs/design.md §3.5`).
- * `fresh` (create, resize) also lays out the client area; a reset leaves it to the client
- * (ftrace's mapped meta page survives it).
+ * (Re)initialise ring `cpu`: empty, counters zero (`docs/design.md §3.5`, §10). `fresh` (create,
+ * resize) lays the sub-buffers out canonically (reader = physical 0, slot k = physical k + 1,
+ * the anchor at slot 0) and the client area too; a reset leaves the client area to the client
+ * (ftrace's mapped meta page survives it) and keeps the sub-buffers where they are, as the
+ * kernel's `rb_reset_cpu` does: the reader sub-buffer stays the reader's, the ring keeps its
+ * order, and the writer and the reader's head restart at the anchor slot (`C_PAGES_ANCHOR`, the
+ * kernel's `cpu_buffer->pages`). Page bytes stay (stale data and time stamps, as in the kernel);
+ * only the commit words are cleared.
  */
 export function initCpu(rb: RingBuffer, cpu: number, fresh: boolean): void {
   const g = rb.g
@@ -48,6 +53,7 @@ export function initCpu(rb: RingBuffer, cpu: number, fresh: boolean): void {
   const ctlIdx = rb.ctl(cpu)
   const fxIdx = rb.fx(cpu)
   const base = rb.cpuOffset(cpu)
+  const kept = g.layout === L.LAYOUT_PAGED && !fresh ? keptRing(rb, cpu) : null
   for (let w = 0; w < L.C_SPARE_IDS + L.MAX_SPARES; w++) if (!keptByReset(w)) i[ctlIdx + w] = 0
   for (let w = 0; w < 32; w++) rb.f64[fxIdx + w] = 0
   // the writer starts in the first sub-buffer (shared writers count only later switches)
@@ -55,16 +61,7 @@ export function initCpu(rb: RingBuffer, cpu: number, fresh: boolean): void {
   // slot words and page meta; the client area only when the geometry is new
   rb.u8.fill(0, base + g.slotsOff, base + (fresh ? g.dataOff : g.areaOff))
   if (g.layout === L.LAYOUT_PAGED) {
-    const slotIdx = rb.slots(cpu)
-    // reader sub-buffer = physical 0; slot k holds physical k+1. The writer starts in seq 0.
-    i[slotIdx] = L.slotWord(1, 0, false)
-    i[rb.pageBySlot(cpu)] = 1
-    for (let k = 1; k < g.subbufs; k++) i[slotIdx + k] = L.slotWord(k + 1, k - g.subbufs, true)
-    i[ctlIdx + L.C_READER_PAGE] = 0
-    i[ctlIdx + L.C_READER_SEQ] = -1
-    for (let k = 0; k < L.MAX_SPARES; k++)
-      i[ctlIdx + L.C_SPARE_IDS + k] = k < g.spares ? g.subbufs + 1 + k : -1
-    i[ctlIdx + L.C_SHARED_PAGE] = 1
+    layRing(rb, cpu, kept ?? canonicalRing(g.subbufs))
     for (let id = 0; id < g.physical; id++) {
       clearCommit(rb, cpu, id)
       i[(rb.metaOffset(cpu, id) >> 2) + L.PM_FINAL] = -1
@@ -79,6 +76,81 @@ export function initCpu(rb: RingBuffer, cpu: number, fresh: boolean): void {
   }
   if (fresh) rb.client.cpuAreaInit?.(rb.dv, rb.areaOffset(cpu), clientGeometry(g), cpu)
   Atomics.add(i, ctlIdx + L.C_READ_EPOCH, 1)
+}
+
+/** Where a paged ring's sub-buffers are: the reader's id, each slot's id, the anchor slot. */
+interface RingPlace {
+  reader: number
+  ids: Int32Array
+  anchor: number
+}
+
+/** The first layout: reader = physical 0, slot k = physical k + 1, the anchor at slot 0. */
+function canonicalRing(n: number): RingPlace {
+  const ids = new Int32Array(n)
+  for (let k = 0; k < n; k++) ids[k] = k + 1
+  return { reader: 0, ids, anchor: 0 }
+}
+
+/**
+ * The sub-buffers of paged ring `cpu` as a reset keeps them, or null when the words do not
+ * name each ring sub-buffer once (a corrupt buffer: the reset lays the ring out afresh).
+ */
+function keptRing(rb: RingBuffer, cpu: number): RingPlace | null {
+  const { i32: i, g } = rb
+  const c = rb.ctl(cpu)
+  const n = g.subbufs
+  const seen = new Uint8Array(g.physical)
+  const take = (id: number): boolean => {
+    if (id < 0 || id >= g.physical || seen[id] === 1) return false
+    seen[id] = 1
+    return true
+  }
+  const reader = i[c + L.C_READER_PAGE]!
+  const anchor = i[c + L.C_PAGES_ANCHOR]!
+  if (!take(reader) || anchor < 0 || anchor >= n) return null
+  const ids = new Int32Array(n)
+  const slots = rb.slots(cpu)
+  for (let k = 0; k < n; k++) {
+    ids[k] = i[slots + k]! & L.SLOT_ID_MASK
+    if (!take(ids[k]!)) return null
+  }
+  return { reader, ids, anchor }
+}
+
+/**
+ * Lay an empty paged ring down over the cleared words: `place.reader` is the reader's, the
+ * writer and the reader's head start at sequence 0 in the anchor slot, the slots after it hold
+ * the earlier (consumed) sequence numbers 1 - n .. -1, and the spare pool takes every id the
+ * reader and the ring do not hold (a lease from before is stale: its release is ignored).
+ */
+function layRing(rb: RingBuffer, cpu: number, place: RingPlace): void {
+  const { i32: i, g } = rb
+  const c = rb.ctl(cpu)
+  const n = g.subbufs
+  const slots = rb.slots(cpu)
+  const { reader, ids, anchor: a } = place
+  for (let j = 0; j < n; j++) {
+    const k = (a + j) % n
+    i[slots + k] = j === 0 ? L.slotWord(ids[k]!, 0, false) : L.slotWord(ids[k]!, j - n, true)
+  }
+  const writer = ids[a]!
+  i[rb.pageBySlot(cpu) + a] = writer
+  i[(rb.metaOffset(cpu, writer) >> 2) + L.PM_SLOT] = a
+  i[c + L.C_PAGES_ANCHOR] = a
+  i[c + L.C_TAIL_SLOT] = a
+  i[c + L.C_COMMIT_SLOT] = a
+  i[c + L.C_HEAD_SLOT] = a
+  i[c + L.C_WRITER_PAGE] = writer
+  i[c + L.C_SHARED_PAGE] = writer
+  i[c + L.C_READER_PAGE] = reader
+  i[c + L.C_READER_SEQ] = -1
+  const held = new Uint8Array(g.physical)
+  held[reader] = 1
+  for (let k = 0; k < n; k++) held[ids[k]!] = 1
+  let spare = 0
+  for (let id = 0; id < g.physical; id++) if (held[id] === 0) i[c + L.C_SPARE_IDS + spare++] = id
+  while (spare < L.MAX_SPARES) i[c + L.C_SPARE_IDS + spare++] = -1
 }
 
 /**

@@ -50,6 +50,8 @@ export interface RingImage {
   writerOnReader: boolean
   /** The control words of {@link KEPT_WORDS}, in that order. */
   words: number[]
+  /** The anchor slot (`C_PAGES_ANCHOR`, the kernel's `cpu_buffer->pages`) in the new ring. */
+  anchor: number
   /** The ring's Float64 counters (32), the removed sub-buffers' losses already added. */
   counters: Float64Array
   /** Slot words of the new ring in ring order, the writer's slot last; -1: a new sub-buffer. */
@@ -77,11 +79,17 @@ export function takeRingImage(rb: RingBuffer, cpu: number, m: number): RingImage
   const order: number[] = []
   for (let j = 1; j <= n; j++) order.push(i[slots + ((tailSlot + j) % n)]!)
   const counters = f.slice(x, x + 32)
+  const writerOnReader = i[c + L.C_READER_SEQ] === s
   let kept: number[]
+  let anchor: number
   if (m < n) {
-    // rb_remove_pages: the pages right after the tail; data on them is overrun
-    const removed = order.slice(0, n - m)
-    kept = order.slice(n - m)
+    // rb_remove_pages: the pages right after the tail page (after the page the reader page
+    // links to when the writer is in the reader page); data on them is overrun. The kernel's
+    // `pages` moves to the page after the removed run.
+    const from = writerOnReader ? 1 : 0
+    const removed = order.slice(from, from + n - m)
+    kept = order.slice(0, from).concat(order.slice(from + n - m))
+    anchor = from
     for (const w of removed) {
       if ((w & L.SLOT_CONSUMED) !== 0) continue
       const id = w & L.SLOT_ID_MASK
@@ -95,8 +103,10 @@ export function takeRingImage(rb: RingBuffer, cpu: number, m: number): RingImage
       counters[L.F_PAGES_LOST] = counters[L.F_PAGES_LOST]! + 1
     }
   } else {
-    // rb_insert_pages: new empty pages before the head, among the empty ones after the tail
+    // rb_insert_pages: new empty pages before the head, among the empty ones after the tail;
+    // the kernel's `pages` stays on its page
     kept = new Array<number>(m - n).fill(-1).concat(order)
+    anchor = m - n + ((i[c + L.C_PAGES_ANCHOR]! - tailSlot - 1 + 2 * n) % n)
   }
   // the reader's head: past what the writer lapped, and inside the new ring
   let head = i[c + L.C_HEAD_SEQ]!
@@ -119,7 +129,8 @@ export function takeRingImage(rb: RingBuffer, cpu: number, m: number): RingImage
   return {
     seq: s,
     head,
-    writerOnReader: i[c + L.C_READER_SEQ] === s,
+    writerOnReader,
+    anchor,
     words: KEPT_WORDS.map((w) => i[c + w]!),
     counters,
     slotWords: kept,
@@ -155,8 +166,13 @@ export function putRingImage(rb: RingBuffer, cpu: number, img: RingImage): void 
   for (let j = 0; j < m; j++) {
     const w = img.slotWords[j]!
     const id = idOf(j + 1)
-    i[slots + j] = w < 0 ? L.slotWord(id, (first + j) | 0, true) : (w & ~L.SLOT_ID_MASK) | id
+    // an empty or consumed sub-buffer takes the sequence number of its new place
+    i[slots + j] =
+      w < 0 || (w & L.SLOT_CONSUMED) !== 0
+        ? L.slotWord(id, (first + j) | 0, true)
+        : (w & ~L.SLOT_ID_MASK) | id
   }
+  i[c + L.C_PAGES_ANCHOR] = img.anchor
   KEPT_WORDS.forEach((w, k) => (i[c + w] = img.words[k]!))
   i[c + L.C_TAIL_SEQ] = s
   i[c + L.C_COMMIT_SEQ] = s

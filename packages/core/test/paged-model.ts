@@ -116,6 +116,10 @@ class Model {
   pages: Page[] = []
   slots: Slot[] = []
   readerPage = 0
+  /** The kernel's `cpu_buffer->pages` (C_PAGES_ANCHOR): where a reset restarts. */
+  anchor = 0
+  /** The slot of sequence number 0 (the anchor at the last reset): seq s is in slot (s + base) % n. */
+  base = 0
   readerSeq = -1
   readerRead = 0
   headSeq = 0
@@ -164,8 +168,11 @@ class Model {
     return this.resetReq !== this.resetDone
   }
 
-  /** initCpu */
-  init(): void {
+  /**
+   * initCpu: `fresh` lays out reader = 0, slot k = k + 1; a reset (rb_reset_cpu) keeps the
+   * reader page and the ring order and restarts at the anchor slot.
+   */
+  init(fresh = true): void {
     const n = this.n
     this.pages = Array.from({ length: n + 1 + this.spares }, () => ({
       items: [],
@@ -174,20 +181,28 @@ class Model {
       real: 0,
       baseTs: 0,
     }))
-    this.slots = Array.from({ length: n }, (_, k) => ({
-      page: k + 1,
-      tag: k === 0 ? 0 : k - n,
-      consumed: k !== 0,
-    }))
-    this.readerPage = 0
+    const ids = fresh ? Array.from({ length: n }, (_, k) => k + 1) : this.slots.map((sl) => sl.page)
+    if (fresh) {
+      this.readerPage = 0
+      this.anchor = 0
+    }
+    const a = this.anchor
+    this.base = a
+    this.slots = ids.map((page, k) => {
+      const j = (k - a + n) % n
+      return { page, tag: j === 0 ? 0 : j - n, consumed: j !== 0 }
+    })
     this.readerSeq = -1
     this.readerRead = 0
     this.headSeq = 0
     this.readTs = 0
-    this.spareIds = Array.from({ length: this.spares }, (_, k) => n + 1 + k)
+    const held = new Set([this.readerPage, ...ids])
+    this.spareIds = Array.from({ length: n + 1 + this.spares }, (_, id) => id).filter(
+      (id) => !held.has(id),
+    )
     this.commitSeq = 0
-    this.commitSlot = 0
-    this.writerPage = 0
+    this.commitSlot = a
+    this.writerPage = ids[a]!
     this.pub = { ...zero(), touched: 1 }
     this.read = 0
     this.bytesRead = 0
@@ -298,7 +313,7 @@ class Model {
 
   takeReset(): void {
     this.publish()
-    this.init()
+    this.init(false)
     this.resetDone = this.resetReq
     this.load()
   }
@@ -404,7 +419,8 @@ class Model {
         h = cs - n + 1
         this.headSeq = h
       }
-      const sl = this.slots[h % n]!
+      const hs = (h + this.base) % n
+      const sl = this.slots[hs]!
       if (sl.tag !== h || sl.consumed) {
         this.headSeq = h + 1
         continue
@@ -418,6 +434,7 @@ class Model {
       sl.page = this.readerPage
       sl.consumed = true
       this.readerPage = got
+      this.anchor = (hs + n - 1) % n
       this.readerSeq = h
       this.readerRead = 0
       this.headSeq = h + 1
@@ -550,7 +567,7 @@ class Model {
     }
     const lap = this.commitSeq - this.n + 1 - this.headSeq
     for (let s = lap > 0 ? this.headSeq + lap : this.headSeq; s <= this.commitSeq; s++) {
-      const sl = this.slots[s % this.n]!
+      const sl = this.slots[(s + this.base) % this.n]!
       // a sub-buffer the writer already claimed for a later lap is gone
       if (sl.tag === s && !sl.consumed) add(this.pages[sl.page]!, 0)
     }
@@ -569,7 +586,7 @@ class Model {
       else {
         const lap = this.commitSeq - this.n + 1 - this.headSeq
         const s = lap > 0 ? this.headSeq + lap : this.headSeq
-        oldest = this.pages[this.slots[s % this.n]!.page]!.baseTs
+        oldest = this.pages[this.slots[(s + this.base) % this.n]!.page]!.baseTs
       }
     }
     return {
