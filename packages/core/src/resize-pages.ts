@@ -103,10 +103,19 @@ export function takeRingImage(rb: RingBuffer, cpu: number, m: number): RingImage
       counters[L.F_PAGES_LOST] = counters[L.F_PAGES_LOST]! + 1
     }
   } else {
-    // rb_insert_pages: new empty pages before the head, among the empty ones after the tail;
-    // the kernel's `pages` stays on its page
-    kept = new Array<number>(m - n).fill(-1).concat(order)
-    anchor = m - n + ((i[c + L.C_PAGES_ANCHOR]! - tailSlot - 1 + 2 * n) % n)
+    // rb_insert_pages: new empty pages right before the head page (its place `p` in `order`;
+    // with the writer in the reader page, whose next page is the head, they go after the old
+    // reader page, at the end: a new page then stands in the writer's slot); the kernel's
+    // `pages` stays on its page
+    let p = n
+    if (!writerOnReader) {
+      const lap = (s - n + 1 - i[c + L.C_HEAD_SEQ]!) | 0
+      const hs = lap > 0 ? (i[c + L.C_HEAD_SLOT]! + (lap % n)) % n : i[c + L.C_HEAD_SLOT]!
+      p = Math.min((hs - tailSlot - 1 + 2 * n) % n, n - 1)
+    }
+    kept = order.slice(0, p).concat(new Array<number>(m - n).fill(-1), order.slice(p))
+    const q = (i[c + L.C_PAGES_ANCHOR]! - tailSlot - 1 + 2 * n) % n
+    anchor = q < p ? q : q + m - n
   }
   // the reader's head: past what the writer lapped, and inside the new ring
   let head = i[c + L.C_HEAD_SEQ]!

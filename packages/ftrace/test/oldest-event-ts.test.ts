@@ -16,7 +16,12 @@ import {
   ring_buffer_oldest_event_ts,
   ring_buffer_read_page,
   ring_buffer_read_page_data,
+  ring_buffer_record_off,
+  ring_buffer_record_on,
+  ring_buffer_reset,
+  ring_buffer_resize,
   ring_buffer_write,
+  RING_BUFFER_ALL_CPUS,
 } from '../src/index.js'
 import type { BufferDataReadPage, TraceBuffer } from '../src/index.js'
 import { manualClock } from './helpers.js'
@@ -81,5 +86,45 @@ describe('ring_buffer_oldest_event_ts: the kernel page header it reads', () => {
       [4882690, 4882690],
       [-1, 4882690],
     ])
+  })
+
+  it("a reset keeps the stamps: the head restarts at the kernel's `pages` page", () => {
+    // clock counter; overwrite 1; size 28; write 4047 ×4; read 4096 ×4; reset; stats
+    // kernel: pages read stamped 5077896, 5077898, 5077900, 5077902; after the reset
+    // "entries: 0 … oldest event ts: 5077896" (rb_reset_cpu clears commits, not time stamps)
+    const tb = ring_buffer_alloc(28 * 1024, RB_FL_OVERWRITE)
+    const clock = manualClock(tb, 0)
+    const page = ring_buffer_alloc_read_page(tb, 0)
+    for (const t of [5077896, 5077898, 5077900, 5077902]) marker(tb, clock, 4047, t)
+    const stamps = [0, 1, 2, 3].map(() => readPage(tb, page))
+    expect(stamps).toEqual([5077896, 5077898, 5077900, 5077902])
+    ring_buffer_reset(tb)
+    expect(ring_buffer_entries_cpu(tb, 0)).toBe(0)
+    expect(ring_buffer_oldest_event_ts(tb, 0)).toBe(5077896)
+  })
+
+  it("a resize puts the new pages before the head page, the reader page's next", () => {
+    // clock counter; overwrite 0; size 4; write 94; read 4096; stats; resize 28; stats;
+    // write 4054; stats; on 0; reset; stats; on 1; write 10; stats; read; read
+    // kernel stats: 5087097 (entries 0), 5087097, 5087101 (the 4054-byte write went to the
+    // head page, not to a new page), after the reset 5087101 (the head restarts at that page),
+    // then 5087105; pages read: 5087097, 5087105, then -EAGAIN
+    const tb = ring_buffer_alloc(4 * 1024, 0, { maxByteLength: 1 << 20 })
+    const clock = manualClock(tb, 0)
+    const page = ring_buffer_alloc_read_page(tb, 0)
+    marker(tb, clock, 94, 5087097)
+    expect(readPage(tb, page)).toBe(5087097)
+    expect(ring_buffer_oldest_event_ts(tb, 0)).toBe(5087097)
+    expect(ring_buffer_resize(tb, 28 * 1024, RING_BUFFER_ALL_CPUS)).toBe(0)
+    expect(ring_buffer_oldest_event_ts(tb, 0)).toBe(5087097)
+    marker(tb, clock, 4054, 5087101)
+    expect(ring_buffer_oldest_event_ts(tb, 0)).toBe(5087101)
+    ring_buffer_record_off(tb)
+    ring_buffer_reset(tb)
+    expect(ring_buffer_oldest_event_ts(tb, 0)).toBe(5087101)
+    ring_buffer_record_on(tb)
+    marker(tb, clock, 10, 5087105)
+    expect(ring_buffer_oldest_event_ts(tb, 0)).toBe(5087105)
+    expect([readPage(tb, page), readPage(tb, page)]).toEqual([5087105, -1])
   })
 })
