@@ -127,4 +127,28 @@ describe('ring_buffer_oldest_event_ts: the kernel page header it reads', () => {
     expect(ring_buffer_oldest_event_ts(tb, 0)).toBe(5087105)
     expect([readPage(tb, page), readPage(tb, page)]).toEqual([5087105, -1])
   })
+
+  it('the read page kept across a resize keeps its stamp and goes back into the ring', () => {
+    // clock counter; overwrite 1; size 64; write 4054; read 4096; resize 28; write 92;
+    // write 4054; write 95; read 4096; on 0; read 4096; read 4096; reset; stats
+    // kernel: pages read stamped 5188742, 5188747, 5188749, 5188751; after the reset
+    // "oldest event ts: 5188742": trace_pipe_raw's spare data page (the copy of the first page,
+    // stamped 5188742) became the reader's at the second read, went back into the ring, and
+    // is the page the reset restarts at
+    const tb = ring_buffer_alloc(64 * 1024, RB_FL_OVERWRITE, { maxByteLength: 1 << 20 })
+    const clock = manualClock(tb, 0)
+    const page = ring_buffer_alloc_read_page(tb, 0)
+    marker(tb, clock, 4054, 5188742)
+    expect(readPage(tb, page)).toBe(5188742)
+    expect(ring_buffer_resize(tb, 28 * 1024, RING_BUFFER_ALL_CPUS)).toBe(0)
+    marker(tb, clock, 92, 5188747)
+    marker(tb, clock, 4054, 5188749)
+    marker(tb, clock, 95, 5188751)
+    expect(readPage(tb, page)).toBe(5188747)
+    ring_buffer_record_off(tb)
+    expect([readPage(tb, page), readPage(tb, page)]).toEqual([5188749, 5188751])
+    expect(ring_buffer_oldest_event_ts(tb, 0)).toBe(5188751)
+    ring_buffer_reset(tb)
+    expect(ring_buffer_oldest_event_ts(tb, 0)).toBe(5188742)
+  })
 })
