@@ -115,12 +115,15 @@ export function compareStep(step, k, o, rebase, tally) {
     const ko = parseOldest(k.bytes.toString())
     const oo = printedOldest(o.oldest, o.clock)
     if (ko === undefined) return 'stats: no oldest event ts line'
-    if (ko !== oo) {
+    // rule counter-model-stamp (--counter-model only): the modelled counter has its own origin
+    if (!rebase.exact) excuse(tally, 'counter-model-stamp')
+    else if (ko !== oo) {
       // rule unread-stamp: the stamp is the first event's time of a sub-buffer no page showed;
       // the replay gave that write an interpolated time (rule unread-time)
       if (!o.oldestGuessed) return `stats oldest event ts: kernel ${ko}, onering ${oo} (${o.clock})`
       excuse(tally, 'unread-stamp')
-    }
+      count(tally, 'oldest event ts guessed (unread-stamp)')
+    } else count(tally, 'oldest event ts equal')
     if (ks.overrun > 0) count(tally, 'overwrite loss (stats with overrun)')
     if (ks['dropped events'] > 0) count(tally, 'dropped (stats with drops)')
     return null
