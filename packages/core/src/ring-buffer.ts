@@ -101,7 +101,6 @@ export class RingBuffer {
     goLive(rb)
     return rb
   }
-
   /**
    * Attach to a buffer created elsewhere, from its `SharedArrayBuffer` alone.
    *
@@ -420,7 +419,8 @@ export class RingBuffer {
   stats(cpu: number = ALL_CPUS): RingStats {
     return ringStats(this, cpu)
   }
-  /** @internal */ headSubbufTimestamp(cpu: number): number {
+  /** @internal */
+  headSubbufTimestamp(cpu: number): number {
     return headSubbufTimestamp(this, cpu)
   }
   /**
