@@ -113,14 +113,15 @@ export function compareStep(step, k, o, rebase, tally) {
     for (const f of STATS)
       if (ks[f] !== o.stats[f]) return `stats ${f}: kernel ${ks[f]}, onering ${o.stats[f]}`
     const ko = parseOldest(k.bytes.toString())
-    const oo = printedOldest(o.oldest, o.clock)
     if (ko === undefined) return 'stats: no oldest event ts line'
-    // rule counter-model-stamp (--counter-model only): the modelled counter has its own origin
-    if (!rebase.exact) excuse(tally, 'counter-model-stamp')
-    else if (ko !== oo) {
+    // rule counter-model-stamp: a modelled counter (--counter-model, the mmap face's replay,
+    // which reports no stamp) has an origin of its own
+    if (!rebase.exact || o.oldest === undefined) excuse(tally, 'counter-model-stamp')
+    else if (ko !== printedOldest(o.oldest, o.clock)) {
       // rule unread-stamp: the stamp is the first event's time of a sub-buffer no page showed;
       // the replay gave that write an interpolated time (rule unread-time)
-      if (!o.oldestGuessed) return `stats oldest event ts: kernel ${ko}, onering ${oo} (${o.clock})`
+      if (!o.oldestGuessed)
+        return `stats oldest event ts: kernel ${ko}, onering ${printedOldest(o.oldest, o.clock)} (${o.clock})`
       excuse(tally, 'unread-stamp')
       count(tally, 'oldest event ts guessed (unread-stamp)')
     } else count(tally, 'oldest event ts equal')
