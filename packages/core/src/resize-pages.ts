@@ -60,6 +60,12 @@ export interface RingImage {
   pages: Uint8Array
   /** Their page meta records, in the same order. */
   metas: Uint8Array
+  /**
+   * The base times of the spare sub-buffers, those leased first (a read page the caller keeps:
+   * the kernel's reader keeps its spare data page, stamp included, across a resize), then the
+   * free ones in pool order; the new pool hands them out in this order.
+   */
+  spareStamps: number[]
 }
 
 /**
@@ -103,10 +109,19 @@ export function takeRingImage(rb: RingBuffer, cpu: number, m: number): RingImage
       counters[L.F_PAGES_LOST] = counters[L.F_PAGES_LOST]! + 1
     }
   } else {
-    // rb_insert_pages: new empty pages before the head, among the empty ones after the tail;
-    // the kernel's `pages` stays on its page
-    kept = new Array<number>(m - n).fill(-1).concat(order)
-    anchor = m - n + ((i[c + L.C_PAGES_ANCHOR]! - tailSlot - 1 + 2 * n) % n)
+    // rb_insert_pages: new empty pages right before the head page (its place `p` in `order`;
+    // with the writer in the reader page, whose next page is the head, they go after the old
+    // reader page, at the end: a new page then stands in the writer's slot); the kernel's
+    // `pages` stays on its page
+    let p = n
+    if (!writerOnReader) {
+      const lap = (s - n + 1 - i[c + L.C_HEAD_SEQ]!) | 0
+      const hs = lap > 0 ? (i[c + L.C_HEAD_SLOT]! + (lap % n)) % n : i[c + L.C_HEAD_SLOT]!
+      p = Math.min((hs - tailSlot - 1 + 2 * n) % n, n - 1)
+    }
+    kept = order.slice(0, p).concat(new Array<number>(m - n).fill(-1), order.slice(p))
+    const q = (i[c + L.C_PAGES_ANCHOR]! - tailSlot - 1 + 2 * n) % n
+    anchor = q < p ? q : q + m - n
   }
   // the reader's head: past what the writer lapped, and inside the new ring
   let head = i[c + L.C_HEAD_SEQ]!
@@ -126,9 +141,18 @@ export function takeRingImage(rb: RingBuffer, cpu: number, m: number): RingImage
     if (w >= 0) copy(w & L.SLOT_ID_MASK, j + 1)
     else new Int32Array(metas.buffer, (j + 1) * L.PAGE_META_BYTES, 4)[L.PM_FINAL] = -1
   })
+  const stampOf = (id: number): number => f[(rb.metaOffset(cpu, id) >> 3) + L.PM_TS_F64]!
+  const pool: number[] = []
+  for (let k = 0; k < g.spares; k++) pool.push(i[c + L.C_SPARE_IDS + k]!)
+  const inRing = new Set(order.map((w) => w & L.SLOT_ID_MASK))
+  const leased: number[] = []
+  for (let id = 0; id < g.physical; id++)
+    if (id !== i[c + L.C_READER_PAGE] && !inRing.has(id) && !pool.includes(id)) leased.push(id)
+  const spareStamps = leased.concat(pool.filter((id) => id >= 0)).map(stampOf)
   return {
     seq: s,
     head,
+    spareStamps,
     writerOnReader,
     anchor,
     words: KEPT_WORDS.map((w) => i[c + w]!),
@@ -182,5 +206,9 @@ export function putRingImage(rb: RingBuffer, cpu: number, img: RingImage): void 
   i[c + L.C_HEAD_SLOT] = ((img.head - first) | 0) % m
   i[c + L.C_READER_PAGE] = idOf(0)
   i[c + L.C_WRITER_PAGE] = img.writerOnReader ? idOf(0) : idOf(m)
+  for (let k = 0; k < Math.min(g.spares, img.spareStamps.length); k++) {
+    const id = i[c + L.C_SPARE_IDS + k]!
+    if (id >= 0) f[(rb.metaOffset(cpu, id) >> 3) + L.PM_TS_F64] = img.spareStamps[k]!
+  }
   f.set(img.counters, rb.fx(cpu))
 }
