@@ -11,16 +11,6 @@ import {
   PERF_EVENT_IOC_DISABLE,
   PERF_EVENT_IOC_ENABLE,
   PERF_EVENT_IOC_SET_OUTPUT,
-  PERF_SAMPLE_CPU,
-  PERF_SAMPLE_ID,
-  PERF_SAMPLE_IDENTIFIER,
-  PERF_SAMPLE_IP,
-  PERF_SAMPLE_PERIOD,
-  PERF_SAMPLE_RAW,
-  PERF_SAMPLE_STREAM_ID,
-  PERF_SAMPLE_TID,
-  PERF_SAMPLE_TIME,
-  PERF_TYPE_TRACEPOINT,
   PROT_READ,
   PROT_WRITE,
   encodeAttr,
@@ -28,6 +18,7 @@ import {
   mmap,
   perf_event_open,
 } from '@onering/perf'
+import { tracepointAttr } from '../support/perf-tracepoint-attr.mjs'
 import { DEFINITIONS, RPC, SAMPLE, SPAN } from './definitions.mjs'
 
 const { sab, cpu, count, perfPages } = workerData
@@ -39,30 +30,10 @@ ring_buffer_set_clock(tb, clock)
 const tid = currentTid()
 
 // the perf side, as `perf record -e bridge:span -e bridge:sample -e rpc:call` opens it
-const SAMPLE_TYPE =
-  PERF_SAMPLE_IDENTIFIER |
-  PERF_SAMPLE_IP |
-  PERF_SAMPLE_TID |
-  PERF_SAMPLE_TIME |
-  PERF_SAMPLE_ID |
-  PERF_SAMPLE_STREAM_ID |
-  PERF_SAMPLE_CPU |
-  PERF_SAMPLE_PERIOD |
-  PERF_SAMPLE_RAW
 const events = DEFINITIONS.map((d) => {
   tracepointOf(d)
   return perf_event_open(
-    {
-      type: PERF_TYPE_TRACEPOINT,
-      config: BigInt(d.id),
-      sample_type: SAMPLE_TYPE,
-      sample_period: 1,
-      sample_id_all: true,
-      use_clockid: true,
-      clockid: 1, // CLOCK_MONOTONIC
-      disabled: true,
-      wakeup_events: 1,
-    },
+    tracepointAttr(d.id, { sample_id_all: true, disabled: true, wakeup_events: 1 }),
     0,
     -1,
   )

@@ -13,23 +13,7 @@ import {
   trace_event_unreg,
   trace_event_write,
 } from '@onering/ftrace'
-import {
-  PERF_SAMPLE_CPU,
-  PERF_SAMPLE_ID,
-  PERF_SAMPLE_IDENTIFIER,
-  PERF_SAMPLE_IP,
-  PERF_SAMPLE_PERIOD,
-  PERF_SAMPLE_RAW,
-  PERF_SAMPLE_STREAM_ID,
-  PERF_SAMPLE_TID,
-  PERF_SAMPLE_TIME,
-  PERF_TYPE_TRACEPOINT,
-  PROT_READ,
-  close,
-  mmap,
-  munmap,
-  perf_event_open,
-} from '@onering/perf'
+import { PROT_READ, close, mmap, munmap, perf_event_open } from '@onering/perf'
 import {
   EventEncoder,
   EventIdAllocator,
@@ -37,6 +21,7 @@ import {
   stringFieldSize,
   tracepointOf,
 } from '@onering/trace-events'
+import { tracepointAttr } from '../../test/support/perf-tracepoint-attr.mjs'
 
 /** The names of the cases, for the ratios. */
 export const BRIDGE_FTRACE_ONLY = 'trace event, ftrace ring only (trace_event_write)'
@@ -62,32 +47,10 @@ const define = (name) =>
 const NAME = 'GET /api/items'
 const PAYLOAD = define('size_probe').fixedSize + stringFieldSize(NAME)
 
-const SAMPLE_TYPE =
-  PERF_SAMPLE_IDENTIFIER |
-  PERF_SAMPLE_IP |
-  PERF_SAMPLE_TID |
-  PERF_SAMPLE_TIME |
-  PERF_SAMPLE_ID |
-  PERF_SAMPLE_STREAM_ID |
-  PERF_SAMPLE_CPU |
-  PERF_SAMPLE_PERIOD |
-  PERF_SAMPLE_RAW
-
 /** A perf tracepoint event on `def`, mapped 1 MiB read-only (an overwrite ring, as the others). */
 function openPerf(def) {
   tracepointOf(def)
-  const ev = perf_event_open(
-    {
-      type: PERF_TYPE_TRACEPOINT,
-      config: BigInt(def.id),
-      sample_type: SAMPLE_TYPE,
-      sample_period: 1,
-      use_clockid: true,
-      clockid: 1,
-    },
-    0,
-    -1,
-  )
+  const ev = perf_event_open(tracepointAttr(def.id), 0, -1)
   const map = mmap(ev, (1 + 256) * 4096, PROT_READ)
   return () => {
     munmap(map)

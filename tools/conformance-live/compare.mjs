@@ -29,6 +29,26 @@ export function parseStats(text) {
   return o
 }
 
+/**
+ * The `oldest event ts` line of a `stats` answer: `tracing_stats_read` prints
+ * `ns2usecs(ts)` as `%5llu.%06lu` for the clocks in ns, the raw number for `counter` and
+ * `x86-tsc`. Returns it as a BigInt (µs for the clocks in ns), or undefined when missing.
+ */
+export function parseOldest(text) {
+  const m = /^oldest event ts: +(\d+)(?:\.(\d{6}))?$/m.exec(text)
+  if (m === null) return undefined
+  return m[2] === undefined ? BigInt(m[1]) : BigInt(m[1]) * 1000000n + BigInt(m[2])
+}
+
+/** Clocks `tracing_stats_read` prints raw (`trace_clocks[].in_ns` is 0). */
+const RAW_CLOCKS = new Set(['counter', 'x86-tsc'])
+
+/** onering's oldest-event stamp as the kernel prints it for `clock`: `ns2usecs` = (ns + 500) / 1000. */
+export function printedOldest(ts, clock) {
+  const t = BigInt(ts)
+  return RAW_CLOCKS.has(clock) ? t : (t + 500n) / 1000n
+}
+
 export const u64 = (b, at) => Number(Buffer.from(b.buffer, b.byteOffset).readBigUInt64LE(at))
 
 /**
@@ -106,6 +126,19 @@ export function compareStep(step, k, o, rebase, tally) {
     const ks = parseStats(k.bytes.toString())
     for (const f of STATS)
       if (ks[f] !== o.stats[f]) return `stats ${f}: kernel ${ks[f]}, onering ${o.stats[f]}`
+    const ko = parseOldest(k.bytes.toString())
+    if (ko === undefined) return 'stats: no oldest event ts line'
+    // rule counter-model-stamp: a modelled counter (--counter-model, the mmap face's replay,
+    // which reports no stamp) has an origin of its own
+    if (!rebase.exact || o.oldest === undefined) excuse(tally, 'counter-model-stamp')
+    else if (ko !== printedOldest(o.oldest, o.clock)) {
+      // rule unread-stamp: the stamp is the first event's time of a sub-buffer no page showed;
+      // the replay gave that write an interpolated time (rule unread-time)
+      if (!o.oldestGuessed)
+        return `stats oldest event ts: kernel ${ko}, onering ${printedOldest(o.oldest, o.clock)} (${o.clock})`
+      excuse(tally, 'unread-stamp')
+      count(tally, 'oldest event ts guessed (unread-stamp)')
+    } else count(tally, 'oldest event ts equal')
     if (ks.overrun > 0) count(tally, 'overwrite loss (stats with overrun)')
     if (ks['dropped events'] > 0) count(tally, 'dropped (stats with drops)')
     return null

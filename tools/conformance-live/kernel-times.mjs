@@ -102,6 +102,7 @@ export function kernelTimes(scn, frames, printType, rate = 1) {
   }
   const times = []
   let known = 0
+  const unread = new Set()
   let prev = -1 // the last step with an exact time
   let last = -Infinity // the time of the previous write
   for (let i = 0; i < steps.length; i++) {
@@ -130,6 +131,9 @@ export function kernelTimes(scn, frames, printType, rate = 1) {
     if (next >= 0 && t > exact[next]) t = exact[next]
     if (t < last) t = last
     times[i] = last = Math.round(t)
+    unread.add(i)
   }
+  // the steps whose times were interpolated (rule unread-time), for the oldest-event stamp
+  times.unread = unread
   return { times, known }
 }

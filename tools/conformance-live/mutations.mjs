@@ -77,6 +77,13 @@ export const mutations = [
     why: 'a delta of 2^27 ns or more needs a TIME_EXTEND record (the header holds 27 bits)',
   },
   {
+    name: 'oldest stamp from the reader',
+    file: 'packages/core/src/stats.ts',
+    find: 'if (i[ctlIdx + L.C_READER_SEQ] !== cs) {',
+    replace: 'if (i[ctlIdx + L.C_READER_SEQ] !== cs && false) {',
+    why: "ring_buffer_oldest_event_ts reads the head page's time_stamp unless the tail is on the reader page",
+  },
+  {
     name: 'perf LOST id',
     file: 'packages/perf/src/perf-client.ts',
     find: 'writeLost(dv, off, { id: ev.id, lost: BigInt(lost), sample_id: ev.sampleId(ts) }, ev.ctx)',
@@ -102,8 +109,8 @@ export const mutations = [
   {
     name: 'grow order',
     file: 'packages/core/src/resize-pages.ts',
-    find: 'const k = headIndex(rb, cpu, writerOnReader)',
-    replace: 'const k = headIndex(rb, cpu, writerOnReader) * 0',
+    find: 'p = Math.min((hs - tailSlot - 1 + 2 * n) % n, n - 1)',
+    replace: 'p = 0',
     why: "rb_insert_pages splices the new pages in just before the head page, after the empty ones the writer meets first (their stale bytes, the reset anchor's place)",
   },
 ]

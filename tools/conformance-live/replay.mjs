@@ -14,6 +14,7 @@ import {
   ring_buffer_entries_cpu,
   ring_buffer_free,
   ring_buffer_free_read_page,
+  ring_buffer_oldest_event_ts,
   ring_buffer_overrun_cpu,
   ring_buffer_read_events_cpu,
   ring_buffer_read_page,
@@ -87,6 +88,13 @@ export function replay(scn, m, times) {
     order: subbufKb === undefined ? 0 : subbufOrder(Number(subbufKb)),
     maxByteLength: MAX_BYTES,
   })
+  // The kernel's instance starts at its default size (1410 KB) and the `size` setting shrinks
+  // it: rb_remove_pages unlinks the pages after the tail page and leaves `cpu_buffer->pages`
+  // (where a reset restarts the ring) on the page after them, the one after the tail page. A
+  // grow and a shrink back leave onering's ring the same way (seen in the oldest-event stamp:
+  // `size 12; write 12; reset; stats` prints 0, the next page's stamp).
+  ring_buffer_resize(buf, (sizeKb + 4) * 1024, RING_BUFFER_ALL_CPUS)
+  ring_buffer_resize(buf, sizeKb * 1024, RING_BUFFER_ALL_CPUS)
   // The kernel's counter clock is one global counter that ticks on every read: each reservation
   // attempt while recording is on (refused ones too) and each stats read ("now ts"). onering's
   // built-in counter counts records per ring, so the replay models the kernel's counter.
@@ -99,6 +107,9 @@ export function replay(scn, m, times) {
   let writes = 0
   const scratch = new Uint8Array(1 << 16)
   let page = null
+  // the stamps of the sub-buffers begun by a write no page showed (rule unread-time): the
+  // oldest-event stamp is a guess when it is one of them (rule unread-stamp)
+  const guessedStamps = new Set()
   const out = []
   try {
     for (let i = 0; i < scn.steps.length; i++) {
@@ -133,8 +144,15 @@ export function replay(scn, m, times) {
           break
         case 'write': {
           if (times !== undefined) now = times[i]
+          const before = buf.rb.stats(0)
           const len = printPayload(scratch, Number(s.arg), m, writes++)
           const r = ring_buffer_write(buf, len, scratch)
+          // a write that began a sub-buffer (the writer entered a new one, or the ring held
+          // nothing since its reset) stamped it with its time: note the guessed ones
+          const after = buf.rb.stats(0)
+          const began =
+            r === 0 && (after.subbufsTouched > before.subbufsTouched || before.bytesWritten === 0)
+          if (began && times?.unread?.has(i)) guessedStamps.add(now)
           out.push({ value: r === 0 ? Number(s.arg) : EBADF })
           break
         }
@@ -165,6 +183,9 @@ export function replay(scn, m, times) {
               'dropped events': ring_buffer_dropped_events_cpu(buf, 0),
               'read events': ring_buffer_read_events_cpu(buf, 0),
             },
+            oldest: ring_buffer_oldest_event_ts(buf, 0),
+            oldestGuessed: guessedStamps.has(ring_buffer_oldest_event_ts(buf, 0)),
+            clock: setting('clock'),
           })
           break
         case 'reset':

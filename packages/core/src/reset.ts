@@ -54,6 +54,9 @@ export function initCpu(rb: RingBuffer, cpu: number, fresh: boolean): void {
   const fxIdx = rb.fx(cpu)
   const base = rb.cpuOffset(cpu)
   const kept = g.layout === L.LAYOUT_PAGED && !fresh ? keptRing(rb, cpu) : null
+  // a reset keeps each sub-buffer's base time, as the kernel's keeps each page's time_stamp
+  // (ring_buffer_oldest_event_ts reads it, stale, from the head page after a reset)
+  const stamps = kept === null ? null : pageStamps(rb, cpu)
   for (let w = 0; w < L.C_SPARE_IDS + L.MAX_SPARES; w++) if (!keptByReset(w)) i[ctlIdx + w] = 0
   for (let w = 0; w < 32; w++) rb.f64[fxIdx + w] = 0
   // the writer starts in the first sub-buffer (shared writers count only later switches)
@@ -65,6 +68,7 @@ export function initCpu(rb: RingBuffer, cpu: number, fresh: boolean): void {
     for (let id = 0; id < g.physical; id++) {
       clearCommit(rb, cpu, id)
       i[(rb.metaOffset(cpu, id) >> 2) + L.PM_FINAL] = -1
+      if (stamps !== null) rb.f64[(rb.metaOffset(cpu, id) >> 3) + L.PM_TS_F64] = stamps[id]!
     }
     i[ctlIdx + L.C_RESV] = rb.client.subbufHeaderBytes
   } else {
@@ -76,6 +80,14 @@ export function initCpu(rb: RingBuffer, cpu: number, fresh: boolean): void {
   }
   if (fresh) rb.client.cpuAreaInit?.(rb.dv, rb.areaOffset(cpu), clientGeometry(g), cpu)
   Atomics.add(i, ctlIdx + L.C_READ_EPOCH, 1)
+}
+
+/** The base time in the page meta of each physical sub-buffer of paged ring `cpu`. */
+function pageStamps(rb: RingBuffer, cpu: number): Float64Array {
+  const out = new Float64Array(rb.g.physical)
+  for (let id = 0; id < out.length; id++)
+    out[id] = rb.f64[(rb.metaOffset(cpu, id) >> 3) + L.PM_TS_F64]!
+  return out
 }
 
 /** Where a paged ring's sub-buffers are: the reader's id, each slot's id, the anchor slot. */

@@ -12,8 +12,9 @@
  *   leaves the ring's bytes (`local_sub(commit, &entries_bytes)`) and it counts as a lost page;
  * - the reader sub-buffer (with what the reader has read of it), the writer's sub-buffer and
  *   every counter (entries, overrun, commit overrun, dropped, read, bytes) survive;
- * - the free spare sub-buffers keep their bytes, in pool order: the kernel keeps a freed read
- *   page (`cpu_buffer->free_page`) across a resize and hands it out again, stale bytes and all.
+ * - the spare sub-buffers keep their base times and bytes, a read page held across the resize
+ *   first, then the free ones in pool order: the kernel's reader keeps its spare data page and
+ *   its cached free read page (`cpu_buffer->free_page`) across a resize, stale bytes and all.
  *
  * Only a paged ring written by a per-CPU writer, whose sub-buffer size stays the same, keeps
  * its pages; `resize.ts` starts the others afresh.
@@ -64,8 +65,14 @@ export interface RingImage {
   pages: Uint8Array
   /** Their page meta records, in the same order. */
   metas: Uint8Array
-  /** The bytes of the free spare sub-buffers, in pool order (their stale bytes stay). */
-  spares: Uint8Array
+  /**
+   * The base times of the spare sub-buffers, those leased first (a read page the caller keeps:
+   * the kernel's reader keeps its spare data page, stamp included, across a resize), then the
+   * free ones in pool order; the new pool hands them out in this order.
+   */
+  spareStamps: number[]
+  /** The bytes of the same spare sub-buffers, in the same order (stale bytes and all). */
+  spareBytes: Uint8Array
 }
 
 /**
@@ -109,14 +116,19 @@ export function takeRingImage(rb: RingBuffer, cpu: number, m: number): RingImage
       counters[L.F_PAGES_LOST] = counters[L.F_PAGES_LOST]! + 1
     }
   } else {
-    // rb_insert_pages: the new empty pages go in just before the head page, after the empty
-    // (consumed or never written) pages the writer meets first; the kernel's `pages` stays on
-    // its page
-    const k = headIndex(rb, cpu, writerOnReader)
-    for (let j = 0; j < k; j++) order[j] = order[j]! | L.SLOT_CONSUMED
-    kept = order.slice(0, k).concat(new Array<number>(m - n).fill(-1), order.slice(k))
-    const a = (i[c + L.C_PAGES_ANCHOR]! - tailSlot - 1 + 2 * n) % n
-    anchor = a < k ? a : a + m - n
+    // rb_insert_pages: new empty pages right before the head page (its place `p` in `order`;
+    // with the writer in the reader page, whose next page is the head, they go after the old
+    // reader page, at the end: a new page then stands in the writer's slot); the kernel's
+    // `pages` stays on its page
+    let p = n
+    if (!writerOnReader) {
+      const lap = (s - n + 1 - i[c + L.C_HEAD_SEQ]!) | 0
+      const hs = lap > 0 ? (i[c + L.C_HEAD_SLOT]! + (lap % n)) % n : i[c + L.C_HEAD_SLOT]!
+      p = Math.min((hs - tailSlot - 1 + 2 * n) % n, n - 1)
+    }
+    kept = order.slice(0, p).concat(new Array<number>(m - n).fill(-1), order.slice(p))
+    const q = (i[c + L.C_PAGES_ANCHOR]! - tailSlot - 1 + 2 * n) % n
+    anchor = q < p ? q : q + m - n
   }
   // the reader's head: past what the writer lapped, and inside the new ring
   let head = i[c + L.C_HEAD_SEQ]!
@@ -136,20 +148,24 @@ export function takeRingImage(rb: RingBuffer, cpu: number, m: number): RingImage
     if (w >= 0) copy(w & L.SLOT_ID_MASK, j + 1)
     else new Int32Array(metas.buffer, (j + 1) * L.PAGE_META_BYTES, 4)[L.PM_FINAL] = -1
   })
+  const stampOf = (id: number): number => f[(rb.metaOffset(cpu, id) >> 3) + L.PM_TS_F64]!
   const pool: number[] = []
-  for (let k = 0; k < g.spares; k++) {
-    const id = i[c + L.C_SPARE_IDS + k]!
-    if (id >= 0) pool.push(id)
-  }
-  const spares = new Uint8Array(pool.length * unit)
-  pool.forEach((id, k) => {
+  for (let k = 0; k < g.spares; k++) pool.push(i[c + L.C_SPARE_IDS + k]!)
+  const inRing = new Set(order.map((w) => w & L.SLOT_ID_MASK))
+  const leased: number[] = []
+  for (let id = 0; id < g.physical; id++)
+    if (id !== i[c + L.C_READER_PAGE] && !inRing.has(id) && !pool.includes(id)) leased.push(id)
+  const spareIds = leased.concat(pool.filter((id) => id >= 0))
+  const spareBytes = new Uint8Array(spareIds.length * unit)
+  spareIds.forEach((id, k) => {
     const so = rb.subbufOffset(cpu, id)
-    spares.set(rb.u8.subarray(so, so + unit), k * unit)
+    spareBytes.set(rb.u8.subarray(so, so + unit), k * unit)
   })
   return {
     seq: s,
-    spares,
     head,
+    spareStamps: spareIds.map(stampOf),
+    spareBytes,
     writerOnReader,
     anchor,
     words: KEPT_WORDS.map((w) => i[c + w]!),
@@ -158,23 +174,6 @@ export function takeRingImage(rb: RingBuffer, cpu: number, m: number): RingImage
     pages,
     metas,
   }
-}
-
-/**
- * Where the kernel's head page is in the ring order after the tail page (0 .. n - 1, the tail
- * page last): the oldest sub-buffer the writer has not lapped and the reader has not taken. The
- * pages before it are empty (consumed, or never written since the last reset). With the writer
- * in the reader sub-buffer the head follows the tail page's slot (its consumed sub-buffer, which
- * the writer meets last): n.
- */
-function headIndex(rb: RingBuffer, cpu: number, writerOnReader: boolean): number {
-  const i = rb.i32
-  const c = rb.ctl(cpu)
-  const n = rb.g.subbufs
-  if (writerOnReader) return n
-  const s = i[c + L.C_COMMIT_SEQ]!
-  const behind = (s - i[c + L.C_HEAD_SEQ]!) | 0
-  return behind >= n ? 0 : n - 1 - behind
 }
 
 /**
@@ -199,12 +198,6 @@ export function putRingImage(rb: RingBuffer, cpu: number, img: RingImage): void 
       rb.metaOffset(cpu, id),
     )
   }
-  for (let k = 0, at = 0; k < g.spares && at < img.spares.length; k++) {
-    const id = i[c + L.C_SPARE_IDS + k]!
-    if (id < 0) continue
-    rb.u8.set(img.spares.subarray(at, at + unit), rb.subbufOffset(cpu, id))
-    at += unit
-  }
   const slots = rb.slots(cpu)
   const first = (s - m + 1) | 0
   for (let j = 0; j < m; j++) {
@@ -226,5 +219,11 @@ export function putRingImage(rb: RingBuffer, cpu: number, img: RingImage): void 
   i[c + L.C_HEAD_SLOT] = ((img.head - first) | 0) % m
   i[c + L.C_READER_PAGE] = idOf(0)
   i[c + L.C_WRITER_PAGE] = img.writerOnReader ? idOf(0) : idOf(m)
+  for (let k = 0; k < Math.min(g.spares, img.spareStamps.length); k++) {
+    const id = i[c + L.C_SPARE_IDS + k]!
+    if (id < 0) continue
+    f[(rb.metaOffset(cpu, id) >> 3) + L.PM_TS_F64] = img.spareStamps[k]!
+    rb.u8.set(img.spareBytes.subarray(k * unit, (k + 1) * unit), rb.subbufOffset(cpu, id))
+  }
   f.set(img.counters, rb.fx(cpu))
 }

@@ -22,7 +22,7 @@ import type { RingClient } from './client.js'
 import { rawPagedClient } from './raw-client.js'
 import type { ClockFn } from './clock.js'
 import type { AttachOptions, RingBufferOptions, RingMode } from './options.js'
-import { ringStats } from './stats.js'
+import { headSubbufTimestamp, ringStats } from './stats.js'
 import type { RingStats } from './stats.js'
 import * as L from './layout.js'
 import { checkSubbufRange, mapViews, refreshGeometry, sizeRing } from './geometry.js'
@@ -101,7 +101,6 @@ export class RingBuffer {
     goLive(rb)
     return rb
   }
-
   /**
    * Attach to a buffer created elsewhere, from its `SharedArrayBuffer` alone.
    *
@@ -416,11 +415,13 @@ export class RingBuffer {
   }
 
   // ---- accounting (stats.ts) and wake-ups (wait.ts) -----------------------------------
-  /**
-   * Counters of one ring, or their sum over all rings.
-   */
+  /** Counters of one ring, or their sum over all rings. */
   stats(cpu: number = ALL_CPUS): RingStats {
     return ringStats(this, cpu)
+  }
+  /** @internal */
+  headSubbufTimestamp(cpu: number): number {
+    return headSubbufTimestamp(this, cpu)
   }
   /**
    * Wake every waiter of ring `cpu` (or of every ring): their `wait` / `waitAsync` return

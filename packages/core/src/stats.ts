@@ -152,3 +152,30 @@ function oldestTimestamp(rb: RingBuffer, cpu: number): number {
   const id = i[rb.slots(cpu) + slot]! & L.SLOT_ID_MASK
   return rb.f64[(rb.metaOffset(cpu, id) >> 3) + L.PM_TS_F64]!
 }
+
+/**
+ * @internal The base time the kernel's `ring_buffer_oldest_event_ts` reports for ring `cpu`
+ * (checked): that of the reader sub-buffer while the writer is in it, else that of the head
+ * sub-buffer (the oldest in the ring, the next one a reader swap takes). Whatever that
+ * sub-buffer holds counts, as in the kernel: a stale time when it has not been written since a
+ * reset or a lap, and also when the ring is empty. 0 for the contiguous layout.
+ */
+export function headSubbufTimestamp(rb: RingBuffer, cpu: number): number {
+  rb.checkLive()
+  cpu = rb.checkCpu(cpu)
+  if (rb.g.layout !== L.LAYOUT_PAGED) return 0
+  const ctlIdx = rb.ctl(cpu)
+  const i = rb.i32
+  const cs = Atomics.load(i, ctlIdx + L.C_COMMIT_SEQ)
+  // the writer's sub-buffer was swapped out to the reader (the kernel's tail on the reader page)
+  let id = i[ctlIdx + L.C_READER_PAGE]!
+  if (i[ctlIdx + L.C_READER_SEQ] !== cs) {
+    // the head as the reader's next swap finds it: sequence numbers cs - n + 1 .. cs are left
+    const n = rb.g.subbufs
+    const h = i[ctlIdx + L.C_HEAD_SEQ]!
+    const lap = (cs - n + 1 - h) | 0
+    const head = i[ctlIdx + L.C_HEAD_SLOT]!
+    id = i[rb.slots(cpu) + (lap > 0 ? (head + (lap % n)) % n : head)]! & L.SLOT_ID_MASK
+  }
+  return rb.f64[(rb.metaOffset(cpu, id) >> 3) + L.PM_TS_F64]!
+}

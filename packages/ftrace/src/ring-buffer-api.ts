@@ -722,9 +722,16 @@ export function ring_buffer_read_events_cpu(buffer: TraceBuffer, cpu: number): n
 export function ring_buffer_bytes_cpu(buffer: TraceBuffer, cpu: number): number {
   return checkBuffer(buffer).rb.stats(buffer.rb.checkCpu(cpu)).bytes
 }
-/** `ring_buffer_oldest_event_ts(buffer, cpu)`. */
+/**
+ * `ring_buffer_oldest_event_ts(buffer, cpu)`: the time stamp of the reader sub-buffer while the
+ * writer is in it, else of the head sub-buffer (the oldest in the ring), as the kernel reads it
+ * from the page header: whatever that sub-buffer holds, also when the ring is empty (a reset, a
+ * read or a lap leaves the stamp of the sub-buffer's last first event; a sub-buffer never
+ * written holds 0). It is not the stamp of the oldest unread event: while the reader
+ * sub-buffer still holds unread events the head sub-buffer's stamp is returned.
+ */
 export function ring_buffer_oldest_event_ts(buffer: TraceBuffer, cpu: number): number {
-  return checkBuffer(buffer).rb.stats(buffer.rb.checkCpu(cpu)).oldestTimestamp
+  return checkBuffer(buffer).rb.headSubbufTimestamp(buffer.rb.checkCpu(cpu))
 }
 /** `ring_buffer_nr_dirty_pages(buffer, cpu)`: sub-buffers written and not yet read or lost. */
 export function ring_buffer_nr_dirty_pages(buffer: TraceBuffer, cpu: number): number {

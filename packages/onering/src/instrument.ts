@@ -12,6 +12,7 @@
 import * as dc from 'node:diagnostics_channel'
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks'
 import type { EventLoopUtilization, PerformanceEntry } from 'node:perf_hooks'
+import type { EventEncoder } from '@onering/trace-events'
 import type { EventGroup } from './node-events.js'
 import * as E from './node-events.js'
 import type { Recorder } from './thread-recorder.js'
@@ -67,37 +68,6 @@ export function unsubscribeAll(): void {
   for (const [name, fn] of subscriptions.splice(0)) dc.unsubscribe(name, fn)
 }
 
-interface HttpMessage {
-  request: {
-    method?: string
-    url?: string
-    host?: string
-    path?: string
-    [k: symbol]: unknown
-  }
-  response?: { statusCode?: number }
-  error?: { message?: string }
-}
-interface UndiciMessage {
-  request: {
-    method?: string
-    origin?: string | { toString(): string }
-    path?: string
-    [k: symbol]: unknown
-  }
-  response?: { statusCode?: number }
-  error?: { message?: string }
-}
-interface SocketMessage {
-  socket: {
-    remoteAddress?: string
-    remotePort?: number
-    localPort?: number
-    once?(event: string, fn: () => void): void
-    [k: symbol]: unknown
-  }
-}
-
 const REQ_ID = Symbol('onering.req')
 const REQ_START = Symbol('onering.start')
 /** Start-time slots per thread (a power of two): requests open at once before spilling. */
@@ -107,6 +77,24 @@ const START_SLOTS = 4096
 interface Stamped {
   [REQ_ID]?: number
   [REQ_START]?: number
+}
+
+/** A message of the HTTP or undici request channels: the request, its answer or its error. */
+interface RequestMessage<R> {
+  request: R & Stamped & { method?: string; path?: string; [k: symbol]: unknown }
+  response?: { statusCode?: number }
+  error?: { message?: string }
+}
+type HttpMessage = RequestMessage<{ url?: string; host?: string }>
+type UndiciMessage = RequestMessage<{ origin?: string | { toString(): string } }>
+interface SocketMessage {
+  socket: {
+    remoteAddress?: string
+    remotePort?: number
+    localPort?: number
+    once?(event: string, fn: () => void): void
+    [k: symbol]: unknown
+  }
 }
 
 /** Subscribe the groups in `groups` for this thread's recorder. */
@@ -147,6 +135,29 @@ export function instrument(
     if (id !== undefined && slotIds[id & (START_SLOTS - 1)] === id)
       slotIds[id & (START_SLOTS - 1)] = 0
   }
+  /**
+   * A client request (HTTP or fetch) ended, answered or failed: write its end event (id,
+   * `status`, duration, `error`) with `enc` from the reused `v`, free its slot and mark it
+   * ended. A request not stamped, or already ended, writes nothing.
+   */
+  const requestEnd = (
+    req: Stamped,
+    status: number,
+    error: string,
+    enc: EventEncoder,
+    v: [number, number, number, string],
+  ): void => {
+    const id = req[REQ_ID]
+    if (id === undefined || id === 0) return
+    const t = rec.now()
+    v[0] = id
+    v[1] = status
+    v[2] = dur(req, t)
+    v[3] = error
+    release(req)
+    rec.writeAt(enc, v, t)
+    req[REQ_ID] = 0
+  }
 
   if (groups.has('http')) {
     const start = rec.encoder(E.HTTP_SERVER_START)
@@ -158,7 +169,7 @@ export function instrument(
     const vcStart: [number, string, string, string] = [0, '', '', '']
     const vcEnd: [number, number, number, string] = [0, 0, 0, '']
     on(CHANNELS['httpServerStart']!, (m) => {
-      const req = (m as HttpMessage).request as Stamped & HttpMessage['request']
+      const req = (m as HttpMessage).request
       const t = rec.now()
       vStart[0] = stamp(req, t)
       vStart[1] = req.method ?? ''
@@ -167,7 +178,7 @@ export function instrument(
     })
     on(CHANNELS['httpServerFinish']!, (m) => {
       const msg = m as HttpMessage
-      const req = msg.request as Stamped & HttpMessage['request']
+      const req = msg.request
       const t = rec.now()
       vEnd[0] = req[REQ_ID] ?? 0
       vEnd[1] = msg.response?.statusCode ?? 0
@@ -178,7 +189,7 @@ export function instrument(
       rec.writeAt(end, vEnd, t)
     })
     on(CHANNELS['httpClientStart']!, (m) => {
-      const req = (m as HttpMessage).request as Stamped & HttpMessage['request']
+      const req = (m as HttpMessage).request
       const t = rec.now()
       vcStart[0] = stamp(req, t)
       vcStart[1] = req.method ?? ''
@@ -188,16 +199,7 @@ export function instrument(
     })
     const clientEnd = (m: unknown): void => {
       const msg = m as HttpMessage
-      const req = msg.request as Stamped & HttpMessage['request']
-      if (req[REQ_ID] === undefined || req[REQ_ID] === 0) return
-      const t = rec.now()
-      vcEnd[0] = req[REQ_ID]
-      vcEnd[1] = msg.response?.statusCode ?? 0
-      vcEnd[2] = dur(req, t)
-      vcEnd[3] = msg.error?.message ?? ''
-      release(req)
-      rec.writeAt(cEnd, vcEnd, t)
-      req[REQ_ID] = 0
+      requestEnd(msg.request, msg.response?.statusCode ?? 0, msg.error?.message ?? '', cEnd, vcEnd)
     }
     on(CHANNELS['httpClientFinish']!, clientEnd)
     on(CHANNELS['httpClientError']!, clientEnd)
@@ -212,7 +214,7 @@ export function instrument(
     const vEnd: [number, number, number, string] = [0, 0, 0, '']
     const status = Symbol('onering.status')
     on(CHANNELS['fetchCreate']!, (m) => {
-      const req = (m as UndiciMessage).request as Stamped & UndiciMessage['request']
+      const req = (m as UndiciMessage).request
       const t = rec.now()
       vStart[0] = stamp(req, t)
       vStart[1] = req.method ?? ''
@@ -222,7 +224,7 @@ export function instrument(
     })
     on(CHANNELS['fetchHeaders']!, (m) => {
       const msg = m as UndiciMessage
-      const req = msg.request as Stamped & UndiciMessage['request']
+      const req = msg.request
       if (req[REQ_ID] === undefined || req[REQ_ID] === 0) return
       const t = rec.now()
       vHeaders[0] = req[REQ_ID]
@@ -233,16 +235,14 @@ export function instrument(
     })
     const fetchEnd = (m: unknown): void => {
       const msg = m as UndiciMessage
-      const req = msg.request as Stamped & UndiciMessage['request']
-      if (req[REQ_ID] === undefined || req[REQ_ID] === 0) return
-      const t = rec.now()
-      vEnd[0] = req[REQ_ID]
-      vEnd[1] = (req[status] as number | undefined) ?? 0
-      vEnd[2] = dur(req, t)
-      vEnd[3] = msg.error?.message ?? ''
-      release(req)
-      rec.writeAt(fEnd, vEnd, t)
-      req[REQ_ID] = 0
+      const req = msg.request
+      requestEnd(
+        req,
+        (req[status] as number | undefined) ?? 0,
+        msg.error?.message ?? '',
+        fEnd,
+        vEnd,
+      )
     }
     on(CHANNELS['fetchTrailers']!, fetchEnd)
     on(CHANNELS['fetchError']!, fetchEnd)

@@ -408,13 +408,7 @@ export class PerfDataWriter {
     time: bigint,
     options: PerfSynthesizedId = {},
   ): void {
-    checkTask(pid, ppid, tid, ptid, time)
-    checkObject(options, 'options')
-    this.#open()
-    this.#synth({ type: PERF_RECORD_FORK, pid, ppid, tid, ptid, time }, pid, tid, {
-      time,
-      ...options,
-    })
+    this.#task(PERF_RECORD_FORK, pid, ppid, tid, ptid, time, options)
   }
 
   /** Add a PERF_RECORD_EXIT of thread `tid` at `time`. */
@@ -426,13 +420,23 @@ export class PerfDataWriter {
     time: bigint,
     options: PerfSynthesizedId = {},
   ): void {
+    this.#task(PERF_RECORD_EXIT, pid, ppid, tid, ptid, time, options)
+  }
+
+  /** A PERF_RECORD_FORK or PERF_RECORD_EXIT (the same body), its sample_id stamped `time`. */
+  #task(
+    type: typeof PERF_RECORD_FORK | typeof PERF_RECORD_EXIT,
+    pid: number,
+    ppid: number,
+    tid: number,
+    ptid: number,
+    time: bigint,
+    options: PerfSynthesizedId,
+  ): void {
     checkTask(pid, ppid, tid, ptid, time)
     checkObject(options, 'options')
     this.#open()
-    this.#synth({ type: PERF_RECORD_EXIT, pid, ppid, tid, ptid, time }, pid, tid, {
-      time,
-      ...options,
-    })
+    this.#synth({ type, pid, ppid, tid, ptid, time }, pid, tid, { time, ...options })
   }
 
   /**

@@ -21,7 +21,8 @@ import {
   PERF_FORMAT_TOTAL_TIME_ENABLED,
   PERF_FORMAT_TOTAL_TIME_RUNNING,
 } from './constants.js'
-import { checkPlain, fail, shown } from './errors.js'
+import { shown } from '@onering/trace-events/internal'
+import { checkPlain, fail } from './errors.js'
 import {
   PERF_ATTR_FLAG_BITS_BY_NAME,
   PERF_ATTR_PUBLISHED_SIZES,

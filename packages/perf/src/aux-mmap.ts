@@ -14,7 +14,8 @@
  * @packageDocumentation
  */
 import { PerfEventMmapPage } from './control-page.js'
-import { checkOptBool, checkPlain, fail, shown } from './errors.js'
+import { shown } from '@onering/trace-events/internal'
+import { checkOptBool, checkPlain, fail } from './errors.js'
 import { PERF_MMAP_PAGE_STRUCT_SIZE } from './constants.js'
 
 /** Options of {@link PerfAuxMmap}. */

@@ -18,7 +18,8 @@
  * @packageDocumentation
  */
 import { PERF_AUX_FLAG_OVERWRITE, PERF_AUX_FLAG_TRUNCATED } from './constants.js'
-import { PERF_ERRNO, fail, shown } from './errors.js'
+import { shown } from '@onering/trace-events/internal'
+import { PERF_ERRNO, fail } from './errors.js'
 import { PerfEvent } from './event.js'
 import { perf_event_emit, timeOf } from './event-output.js'
 import type { PerfAuxArea } from './aux-area.js'

@@ -14,7 +14,8 @@ import type {
   PerfMmapCapabilities,
 } from './control-page-layout.js'
 import { PerfEventMmapPage, decodeCapabilities } from './control-page.js'
-import { checkPlain, fail, shown } from './errors.js'
+import { shown } from '@onering/trace-events/internal'
+import { checkPlain, fail } from './errors.js'
 
 const O = PerfMmapPageOffset
 

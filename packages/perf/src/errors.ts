@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+import { shown } from '@onering/trace-events/internal'
 
 /** The errno numbers (Linux, asm-generic) that {@link PerfError} can carry. */
 export const PERF_ERRNO = {
@@ -93,19 +94,6 @@ export function checkInt(field: string, v: unknown, min: number, max: number): n
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
     fail('EINVAL', field, `${String(v)} is not an integer in [${min}, ${max}]`)
   return v
-}
-
-/**
- * How a bad value reads in a message (`an array`, `null`, `bigint 1`, `"x"`, `1.5`).
- * @internal
- */
-export function shown(v: unknown): string {
-  if (v === null) return 'null'
-  if (Array.isArray(v)) return 'an array'
-  if (typeof v === 'string') return JSON.stringify(v)
-  if (typeof v === 'bigint') return `bigint ${v}`
-  if (typeof v === 'number' || typeof v === 'boolean' || v === undefined) return String(v)
-  return `a ${typeof v}`
 }
 
 /**

@@ -8,7 +8,8 @@
  *
  * @packageDocumentation
  */
-import { checkInt, checkPlain, fail, shown } from './errors.js'
+import { shown } from '@onering/trace-events/internal'
+import { checkInt, checkPlain, fail } from './errors.js'
 
 const U64_MAX = 0xffff_ffff_ffff_ffffn
 import { PerfEvent } from './event.js'

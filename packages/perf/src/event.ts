@@ -17,7 +17,8 @@ import {
   PERF_FLAG_FD_OUTPUT,
   PERF_FLAG_PID_CGROUP,
 } from './constants.js'
-import { checkInt, fail, checkPlain, shown } from './errors.js'
+import { shown } from '@onering/trace-events/internal'
+import { checkInt, fail, checkPlain } from './errors.js'
 import type { PerfMapping } from './event-mmap.js'
 import { attach } from './perf-buffer.js'
 import { PERF_TYPE_TRACEPOINT } from './attr-constants.js'

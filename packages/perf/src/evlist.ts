@@ -35,7 +35,8 @@ import {
   PROT_READ,
   PROT_WRITE,
 } from './constants.js'
-import { fail, shown } from './errors.js'
+import { shown } from '@onering/trace-events/internal'
+import { fail } from './errors.js'
 
 /** A boolean argument (libperf's `bool`). */
 function checkBool(name: string, v: unknown): void {

@@ -13,7 +13,7 @@ import { PERF_RECORD_LOST, PerfMmapPageOffset } from './constants.js'
 import type { PerfRecordContext } from './records/context.js'
 import type { PerfSampleId } from './records/sample-id.js'
 import { sizeOfLost, writeLost } from './records/lost.js'
-import { shown } from './errors.js'
+import { shown } from '@onering/trace-events/internal'
 
 /** `cap_bit0_is_deprecated`: always set by the kernel. */
 const CAP_BIT0_IS_DEPRECATED = 1 << 1

@@ -14,16 +14,6 @@ import {
   PERF_EVENT_IOC_SET_OUTPUT,
   PERF_RECORD_LOST,
   PERF_RECORD_SAMPLE,
-  PERF_SAMPLE_CPU,
-  PERF_SAMPLE_ID,
-  PERF_SAMPLE_IDENTIFIER,
-  PERF_SAMPLE_IP,
-  PERF_SAMPLE_PERIOD,
-  PERF_SAMPLE_RAW,
-  PERF_SAMPLE_STREAM_ID,
-  PERF_SAMPLE_TID,
-  PERF_SAMPLE_TIME,
-  PERF_TYPE_TRACEPOINT,
   POLLIN,
   PROT_READ,
   PROT_WRITE,
@@ -37,6 +27,10 @@ import {
   perf_event_poll,
 } from '../src/index.js'
 import type { PerfEvent, PerfEventAttrInit, PerfMapping, PerfSampleRecord } from '../src/index.js'
+import {
+  TRACEPOINT_SAMPLE_TYPE,
+  tracepointAttr,
+} from '../../../test/support/perf-tracepoint-attr.mjs'
 import { readAll } from './event-helpers.js'
 
 const DEF = layoutEvent(
@@ -63,28 +57,8 @@ function tick(seq: number): number {
   return enc.end()
 }
 
-const SAMPLE_TYPE =
-  PERF_SAMPLE_IDENTIFIER |
-  PERF_SAMPLE_IP |
-  PERF_SAMPLE_TID |
-  PERF_SAMPLE_TIME |
-  PERF_SAMPLE_ID |
-  PERF_SAMPLE_STREAM_ID |
-  PERF_SAMPLE_CPU |
-  PERF_SAMPLE_PERIOD |
-  PERF_SAMPLE_RAW
-
 function attr(extra: PerfEventAttrInit = {}): PerfEventAttrInit {
-  return {
-    type: PERF_TYPE_TRACEPOINT,
-    config: BigInt(TP.id),
-    sample_type: SAMPLE_TYPE,
-    sample_period: 1,
-    use_clockid: true,
-    clockid: 1,
-    sample_id_all: true,
-    ...extra,
-  }
+  return tracepointAttr(TP.id, { sample_id_all: true, ...extra })
 }
 
 const opened: PerfEvent[] = []
@@ -225,8 +199,8 @@ describe('PERF_TYPE_TRACEPOINT events on a trace-events tracepoint', () => {
   it('open refuses an unknown id (EINVAL, config) and sample fields onering cannot fill', () => {
     expect(() => perf_event_open(attr({ config: 65535n }), 0, -1)).toThrow(/config:/)
     expect(() => perf_event_open(attr({ config: 1n << 40n }), 0, -1)).toThrow(/config:/)
-    expect(() => perf_event_open(attr({ sample_type: SAMPLE_TYPE | (1 << 5) }), 0, -1)).toThrow(
-      /sample_type:/,
-    )
+    expect(() =>
+      perf_event_open(attr({ sample_type: TRACEPOINT_SAMPLE_TYPE | (1 << 5) }), 0, -1),
+    ).toThrow(/sample_type:/)
   })
 })

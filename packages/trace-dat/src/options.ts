@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { shown } from './errors.js'
+import { shown } from '@onering/trace-events/internal'
 
 /** The option names of {@link TRACECMD_OPTION}. */
 export type TracecmdOptionName =

@@ -15,7 +15,8 @@ import {
   parseEventFormat,
 } from '@onering/trace-events'
 import type { EventFormat, FieldValue } from '@onering/trace-events'
-import { TraceDatError, checkOptional, checkOptions, shown } from './errors.js'
+import { checkOptionsObject, shown } from '@onering/trace-events/internal'
+import { TraceDatError, checkOptional } from './errors.js'
 import type { TraceDatFile } from './trace-dat-reader.js'
 
 /** One event of a trace.dat. */
@@ -234,7 +235,7 @@ function time(ts: number, raw: boolean, ns: boolean): string {
  * trace-cmd's).
  */
 export function traceDatListing(file: TraceDatFile, options: ListingOptions = {}): string[] {
-  checkOptions('options', options, ['ns', 'cpus', 'buffers'])
+  checkOptionsObject('options', options, ['ns', 'cpus', 'buffers'])
   checkOptional('options.ns', options.ns, 'boolean')
   if (options.cpus !== undefined && !Array.isArray(options.cpus))
     throw new TypeError(`options.cpus: expected an array of CPUs, got ${shown(options.cpus)}`)

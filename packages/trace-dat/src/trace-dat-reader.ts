@@ -10,7 +10,8 @@ import { readTracingData, TracingDataError, TRACING_MAGIC } from '@onering/trace
 import type { TracingData, TracingSystem } from '@onering/trace-events'
 import { ByteReader } from './byte-reader.js'
 import type { Compression } from './compression.js'
-import { TraceDatError, checkOptional, checkOptions } from './errors.js'
+import { checkOptionsObject } from '@onering/trace-events/internal'
+import { TraceDatError, checkOptional } from './errors.js'
 import { TRACECMD_OPTION as O } from './options.js'
 
 /** Largest uncompressed size a compressed section or chunk may claim. */
@@ -134,7 +135,7 @@ function checkMagic(r: ByteReader): string {
  *   big-endian file, a latency (text) file, or a compressed file without its codec.
  */
 export function readTraceDat(bytes: Uint8Array, options: ReadTraceDatOptions = {}): TraceDatFile {
-  checkOptions('options', options, ['compression'])
+  checkOptionsObject('options', options, ['compression'])
   if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes: expected a Uint8Array')
   const r = new ByteReader(bytes, 0, 'file header')
   const version = checkMagic(r)

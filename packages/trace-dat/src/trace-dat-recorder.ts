@@ -20,7 +20,8 @@ import {
 } from '@onering/ftrace'
 import type { EventDefinition } from '@onering/trace-events'
 import type { Compression } from './compression.js'
-import { TraceDatError, checkOptional, checkOptions, shown } from './errors.js'
+import { checkOptionsObject, shown } from '@onering/trace-events/internal'
+import { TraceDatError, checkOptional } from './errors.js'
 import { cpuStatText, unameText, WRITER_VERSION } from './file-options.js'
 import { buildMetadata } from './metadata.js'
 import { FileSpool, MemorySpool } from './page-spool.js'
@@ -68,7 +69,7 @@ const WRITE_OPTIONS = ['version', 'compression']
 
 /** A recorder's options: known keys of the documented types. */
 function checkRecorderOptions(options: TraceDatRecorderOptions, known: readonly string[]): void {
-  checkOptions('options', options, known)
+  checkOptionsObject('options', options, known)
   if (options.definitions !== undefined && !Array.isArray(options.definitions))
     throw new TypeError(
       `options.definitions: expected an array of EventDefinitions, got ${shown(options.definitions)}`,
@@ -206,7 +207,7 @@ export class TraceDatRecorder {
    */
   finish(path: string, options: TraceDatWriteOptions = {}): number {
     if (typeof path !== 'string') throw new TypeError(`path: expected a string, got ${shown(path)}`)
-    checkOptions('options', options, WRITE_OPTIONS)
+    checkOptionsObject('options', options, WRITE_OPTIONS)
     const version = options.version ?? 7
     if (version !== 6 && version !== 7)
       throw new RangeError(`version: ${shown(version)} is not 6 or 7`)

@@ -1,6 +1,7 @@
 /**
- * The typed errors of the trace-events and ftrace argument checks (ftrace imports them through
- * the internal subpath `@onering/trace-events/internal`, `internal.ts`). The checks stay inline
+ * The typed errors of the trace-events, ftrace and trace-dat argument checks (ftrace and
+ * trace-dat import them, and perf imports `shown`, through the internal subpath
+ * `@onering/trace-events/internal`, `internal.ts`). The checks stay inline
  * in the functions that make them (a few integer comparisons on the write and read paths);
  * building the error is left to these cold helpers, so the checking functions stay small.
  *

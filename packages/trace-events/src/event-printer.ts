@@ -20,7 +20,7 @@ import type { FormatField } from './format-field.js'
 import { FIELD_IS_ARRAY, FIELD_IS_RELATIVE } from './format-field.js'
 import { Kallsyms } from './kallsyms.js'
 import type { OpArg, PrintArg, PrintFmt } from './print-fmt.js'
-import { parsePrintFmt } from './print-fmt.js'
+import { formatText, parsePrintFmt } from './print-fmt.js'
 import { formatIp4, formatIp6, formatIp6Compressed } from './ip-format.js'
 import { checkOptionsObject, shown } from './args.js'
 
@@ -72,32 +72,17 @@ function pieces(fmt: PrintFmt): Piece[] {
   const out: Piece[] = []
   const f = fmt.format
   const args = [...fmt.args]
-  let text = ''
   let i = 0
   const take = (what: string): PrintArg => {
     const a = args.shift()
     if (a === undefined) throw new PrintFmtError(`no argument for ${what}`, i)
     return a
   }
-  while (i < f.length) {
-    const c = f[i]!
-    if (c === '\\' && i + 1 < f.length) {
-      text += unescape(f.slice(i, i + 2))
-      i += 2
-      continue
-    }
-    if (c !== '%') {
-      text += c
-      i++
-      continue
-    }
-    if (f[i + 1] === '%') {
-      text += '%'
-      i += 2
-      continue
-    }
-    if (text !== '') out.push({ kind: 'text', text })
-    text = ''
+  for (;;) {
+    const literal = formatText(f, i)
+    if (literal.text !== '') out.push({ kind: 'text', text: literal.text })
+    i = literal.end
+    if (i >= f.length) break
     const start = i
     i++
     let minus = false
@@ -186,7 +171,6 @@ function pieces(fmt: PrintFmt): Piece[] {
       out.push({ kind: 'text', text: `>${conv}<` })
     }
   }
-  if (text !== '') out.push({ kind: 'text', text })
   return out
 }
 

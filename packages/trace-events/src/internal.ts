@@ -1,8 +1,9 @@
 /**
  * The package's internal subpath, `@onering/trace-events/internal`: the argument-check helpers
- * that `@onering/ftrace` shares with this package (`args.ts`), so that the two packages build
- * their typed errors with one copy of them. Not a public API: not re-exported by the package's
- * main entry, not documented, and it may change in any release.
+ * that `@onering/ftrace`, `@onering/perf` and `@onering/trace-dat` share with this package
+ * (`args.ts`), so that the packages build their typed errors with one copy of them. Not a
+ * public API: not re-exported by the package's main entry, not documented, and it may change in
+ * any release.
  *
  * @internal
  * @packageDocumentation

@@ -479,3 +479,36 @@ export function parsePrintFmt(text: string): PrintFmt {
   }
   return { format, args }
 }
+
+/** @internal A run of literal text in a format string and where it stops. */
+export interface FormatText {
+  /** The text, escapes and `%%` resolved. */
+  readonly text: string
+  /** The index of the `%` that starts the next conversion, or the format's length. */
+  readonly end: number
+}
+
+/**
+ * @internal The literal text of the format string `f` from `start` to its next conversion, as
+ * libtraceevent's `parse_args` reads it: `\n`, `\t`, `\r` and `\<c>` (as `c`) escapes, `%%` as
+ * `%`.
+ */
+export function formatText(f: string, start: number): FormatText {
+  let text = ''
+  let i = start
+  while (i < f.length) {
+    const c = f[i]!
+    if (c === '\\' && i + 1 < f.length) {
+      const n = f[i + 1]!
+      text += n === 'n' ? '\n' : n === 't' ? '\t' : n === 'r' ? '\r' : n
+      i += 2
+    } else if (c !== '%') {
+      text += c
+      i++
+    } else if (f[i + 1] === '%') {
+      text += '%'
+      i += 2
+    } else break
+  }
+  return { text, end: i }
+}

@@ -22,7 +22,7 @@ import {
   FIELD_IS_STRING,
 } from './format-field.js'
 import type { PrintArg } from './print-fmt.js'
-import { parsePrintFmt } from './print-fmt.js'
+import { formatText, parsePrintFmt } from './print-fmt.js'
 import type { Kallsyms } from './kallsyms.js'
 
 /** A piece of the parsed print fmt: literal text, or one conversion and its argument. */
@@ -71,28 +71,12 @@ function pieces(format: EventFormat, symbols: Kallsyms | undefined): Piece[] {
   const f = fmt.format
   const out: Piece[] = []
   let arg = 0
-  let text = ''
   let i = 0
-  while (i < f.length) {
-    const c = f[i]!
-    if (c === '\\' && i + 1 < f.length) {
-      const n = f[i + 1]!
-      text += n === 'n' ? '\n' : n === 't' ? '\t' : n === 'r' ? '\r' : n
-      i += 2
-      continue
-    }
-    if (c !== '%') {
-      text += c
-      i++
-      continue
-    }
-    if (f[i + 1] === '%') {
-      text += '%'
-      i += 2
-      continue
-    }
-    if (text !== '') out.push({ kind: 'text', text })
-    text = ''
+  for (;;) {
+    const literal = formatText(f, i)
+    if (literal.text !== '') out.push({ kind: 'text', text: literal.text })
+    i = literal.end
+    if (i >= f.length) break
     const spec = SPEC.exec(f.slice(i + 1))![0]
     let end = i + 1 + spec.length
     const conv = f[end]
@@ -103,7 +87,7 @@ function pieces(format: EventFormat, symbols: Kallsyms | undefined): Piece[] {
     const known = conv !== undefined && 'diuxXospc'.includes(conv)
     if (!known) {
       // libtraceevent 1.7 prints an unknown conversion as text
-      text += `>${conv ?? ''}<`
+      out.push({ kind: 'text', text: `>${conv ?? ''}<` })
       i = end
       continue
     }
@@ -124,7 +108,6 @@ function pieces(format: EventFormat, symbols: Kallsyms | undefined): Piece[] {
     out.push({ kind: 'arg', field: fa?.name, printer })
     i = end
   }
-  if (text !== '') out.push({ kind: 'text', text })
   return out
 }
 

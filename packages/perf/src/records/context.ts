@@ -19,7 +19,8 @@ import {
   PERF_SAMPLE_WEIGHT,
   PERF_SAMPLE_WEIGHT_STRUCT,
 } from '../constants.js'
-import { fail, shown } from '../errors.js'
+import { shown } from '@onering/trace-events/internal'
+import { fail } from '../errors.js'
 
 /**
  * What the layout of an event's records depends on. Build it with {@link recordContext} or by
