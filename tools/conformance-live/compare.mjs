@@ -120,8 +120,6 @@ export function compareStep(step, k, o, rebase, tally) {
   )
   if (step.op === 'clock') count(tally, `clock ${step.arg}`)
   for (const note of o?.notes ?? []) count(tally, note)
-  // rule held-page-resize: see the slack comparison below
-  if (o?.notes?.includes('resize with a read page held')) rebase.heldPage = true
   if (step.op === 'stats') {
     const ks = parseStats(k.bytes.toString())
     for (const f of STATS)
@@ -184,13 +182,6 @@ export function compareStep(step, k, o, rebase, tally) {
         (rule === 'resched-flags' ? ((kb[i] ^ ob[i]) & ~0x24) === 0 : staleTimeOnly(kb, ob, i))
       ) {
         excuse(tally, rule)
-        continue
-      }
-      // rule held-page-resize: a read page held across a resize and freed after it becomes the
-      // kernel's cached free page (`cpu_buffer->free_page`), swapped in again with its bytes by
-      // a later full-page read; the ftrace face drops the bytes it copied out of the stale lease
-      if (rule !== undefined && rule !== 'resched-flags' && rebase.heldPage) {
-        excuse(tally, 'held-page-resize')
         continue
       }
       return `page byte ${i}: kernel 0x${kb[i].toString(16)}, onering 0x${ob[i].toString(16)} (commit ${commit})`
