@@ -3,7 +3,7 @@
  * half compares it (`compareStep`), then the meta page (`struct trace_buffer_meta`) and the
  * mapped reader sub-buffer, field by field and byte by byte up to its commit.
  */
-import { compareStep, count, excuse, newTally, slackBytes, u64 } from './compare.mjs'
+import { compareStep, count, excuse, newTally, slackBytes, staleTimeOnly, u64 } from './compare.mjs'
 
 /** `struct trace_buffer_meta` fields compared as they are (reader.id goes through the id map). */
 const FIELDS = [
@@ -142,7 +142,12 @@ function comparePage(what, kp, op, state, tally, whole, dataEnd) {
     if (kp[i] !== op[i]) {
       if (checked.has(i) && ((kp[i] ^ op[i]) & (i % 4 === 0 ? 31 : 0)) === 0) continue
       const rule = slack.get(i)
-      if (rule !== undefined && (rule !== 'resched-flags' || ((kp[i] ^ op[i]) & ~0x24) === 0)) {
+      if (
+        rule !== undefined &&
+        (rule === 'resched-flags'
+          ? ((kp[i] ^ op[i]) & ~0x24) === 0
+          : rule === 'stale-real-end' || staleTimeOnly(kp, op, i))
+      ) {
         excuse(tally, rule)
         continue
       }

@@ -106,4 +106,11 @@ export const mutations = [
     replace: 'i[c + L.C_PAGES_ANCHOR] = i[c + L.C_PAGES_ANCHOR]!',
     why: "rb_get_reader_page sets cpu_buffer->pages = reader->list.prev, where rb_reset_cpu restarts (the mmap face's reader.id pairing across a reset)",
   },
+  {
+    name: 'grow order',
+    file: 'packages/core/src/resize-pages.ts',
+    find: 'p = Math.min((hs - tailSlot - 1 + 2 * n) % n, n - 1)',
+    replace: 'p = 0',
+    why: "rb_insert_pages splices the new pages in just before the head page, after the empty ones the writer meets first (their stale bytes, the reset anchor's place)",
+  },
 ]

@@ -2,14 +2,19 @@
  * The pages a resize keeps (`docs/design.md §10`): an image of one paged ring taken in the old
  * geometry and laid down again in the new one, with the kernel's `rb_update_pages` rules for
  * which sub-buffers come and go (`kernel/trace/ring_buffer.c`):
- * - a grow (`rb_insert_pages`) splices the new, empty sub-buffers in before the head page,
- *   that is among the empty ones the writer meets after its own; nothing is lost;
+ * - a grow (`rb_insert_pages`) splices the new, empty sub-buffers in just before the head page,
+ *   so the writer meets the ring's old empty (consumed, stale) sub-buffers first and the new
+ *   ones after them; with the writer in the reader sub-buffer the head is the page after the
+ *   tail page's slot, so the new ones come after that slot's sub-buffer; nothing is lost;
  * - a shrink (`rb_remove_pages`) unlinks the sub-buffers right after the tail page (after the
  *   reader page's successor when the writer is in the reader page); the entries of a removed
  *   one holding data are counted as overrun (`local_add(page_entries, &overrun)`), its commit
  *   leaves the ring's bytes (`local_sub(commit, &entries_bytes)`) and it counts as a lost page;
  * - the reader sub-buffer (with what the reader has read of it), the writer's sub-buffer and
- *   every counter (entries, overrun, commit overrun, dropped, read, bytes) survive.
+ *   every counter (entries, overrun, commit overrun, dropped, read, bytes) survive;
+ * - the spare sub-buffers keep their base times and bytes, a read page held across the resize
+ *   first, then the free ones in pool order: the kernel's reader keeps its spare data page and
+ *   its cached free read page (`cpu_buffer->free_page`) across a resize, stale bytes and all.
  *
  * Only a paged ring written by a per-CPU writer, whose sub-buffer size stays the same, keeps
  * its pages; `resize.ts` starts the others afresh.
@@ -66,6 +71,8 @@ export interface RingImage {
    * free ones in pool order; the new pool hands them out in this order.
    */
   spareStamps: number[]
+  /** The bytes of the same spare sub-buffers, in the same order (stale bytes and all). */
+  spareBytes: Uint8Array
 }
 
 /**
@@ -148,11 +155,17 @@ export function takeRingImage(rb: RingBuffer, cpu: number, m: number): RingImage
   const leased: number[] = []
   for (let id = 0; id < g.physical; id++)
     if (id !== i[c + L.C_READER_PAGE] && !inRing.has(id) && !pool.includes(id)) leased.push(id)
-  const spareStamps = leased.concat(pool.filter((id) => id >= 0)).map(stampOf)
+  const spareIds = leased.concat(pool.filter((id) => id >= 0))
+  const spareBytes = new Uint8Array(spareIds.length * unit)
+  spareIds.forEach((id, k) => {
+    const so = rb.subbufOffset(cpu, id)
+    spareBytes.set(rb.u8.subarray(so, so + unit), k * unit)
+  })
   return {
     seq: s,
     head,
-    spareStamps,
+    spareStamps: spareIds.map(stampOf),
+    spareBytes,
     writerOnReader,
     anchor,
     words: KEPT_WORDS.map((w) => i[c + w]!),
@@ -208,7 +221,9 @@ export function putRingImage(rb: RingBuffer, cpu: number, img: RingImage): void 
   i[c + L.C_WRITER_PAGE] = img.writerOnReader ? idOf(0) : idOf(m)
   for (let k = 0; k < Math.min(g.spares, img.spareStamps.length); k++) {
     const id = i[c + L.C_SPARE_IDS + k]!
-    if (id >= 0) f[(rb.metaOffset(cpu, id) >> 3) + L.PM_TS_F64] = img.spareStamps[k]!
+    if (id < 0) continue
+    f[(rb.metaOffset(cpu, id) >> 3) + L.PM_TS_F64] = img.spareStamps[k]!
+    rb.u8.set(img.spareBytes.subarray(k * unit, (k + 1) * unit), rb.subbufOffset(cpu, id))
   }
   f.set(img.counters, rb.fx(cpu))
 }

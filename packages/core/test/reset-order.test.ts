@@ -1,5 +1,6 @@
 /**
- * Where a reset leaves the sub-buffers: the kernel's `rb_reset_cpu` (kernel/trace/ring_buffer.c)
+ * Where a reset leaves the sub-buffers, and where a grow puts the new ones (`rb_insert_pages`
+ * splices them in just before the head page): the kernel's `rb_reset_cpu` (kernel/trace/ring_buffer.c)
  * keeps the reader page and the ring's order and restarts head = tail = commit at
  * `cpu_buffer->pages`, which `rb_allocate_pages` sets to the first page, `rb_get_reader_page`
  * moves to the page before the one it swaps in (`reader->list.prev`) and `rb_remove_pages`
@@ -63,6 +64,18 @@ function getReader(rb: RingBuffer, ids: Map<number, number>): number | undefined
   return ids.get(rb.i32[rb.ctl(0) + L.C_READER_PAGE]!)
 }
 
+/**
+ * `size KB; map; reset; write 100; get_reader` after the program so far: resize to `n`
+ * sub-buffers, number them as the map does, reset, write a small record and take it.
+ */
+function resizeResetRead(rb: RingBuffer, n: number): number | undefined {
+  rb.resize(240 * n)
+  const ids = kernelIds(rb)
+  rb.reset(0)
+  write(rb, 100)
+  return getReader(rb, ids)
+}
+
 describe('a reset restarts at the kernel page list anchor (rb_reset_cpu)', () => {
   it('after the creation shrink the anchor is the page after the writer’s', () => {
     // clock counter; overwrite 1; size 8; map; write 100; reset; write 100; get_reader
@@ -108,11 +121,7 @@ describe('a reset restarts at the kernel page list anchor (rb_reset_cpu)', () =>
     const first = kernelIds(rb)
     write(rb, 100)
     expect(getReader(rb, first)).toBe(1)
-    rb.resize(240 * 3)
-    const ids = kernelIds(rb)
-    rb.reset(0)
-    write(rb, 100)
-    expect(getReader(rb, ids)).toBe(2)
+    expect(resizeResetRead(rb, 3)).toBe(2)
   })
 
   it('a sub-buffer size change lays the ring out afresh (ring_buffer_subbuf_order_set)', () => {
@@ -128,5 +137,37 @@ describe('a reset restarts at the kernel page list anchor (rb_reset_cpu)', () =>
     expect([rb.i32[c2 + L.C_PAGES_ANCHOR], rb.i32[c2 + L.C_READER_PAGE]]).toEqual([0, 0])
     rb.reset(0)
     expect([rb.i32[c2 + L.C_PAGES_ANCHOR], rb.i32[c2 + L.C_READER_PAGE]]).toEqual([0, 0])
+  })
+})
+
+describe('a grow splices the new sub-buffers in just before the head page (rb_insert_pages)', () => {
+  // The kernel numbers the ring from the head page at the map, so the order the writer meets
+  // the pages in shows only through where the anchor (`cpu_buffer->pages`) is, relative to the
+  // head, when a reset restarts there. The resize goes before the map (a mapped ring refuses it).
+  it('the new pages come after the empty pages that follow the writer’s', () => {
+    // clock counter; overwrite 1; size 8; write 100; size 16; map; reset; write 100;
+    // get_reader → reader.id 2 (the anchor, the page after the writer's, is still second)
+    const rb = instance(3)
+    write(rb, 100)
+    expect(resizeResetRead(rb, 5)).toBe(2)
+  })
+
+  it('with the writer in the reader page they come after the tail page’s slot', () => {
+    // clock counter; overwrite 1; size 8; write 100; read; size 16; map; reset; write 100;
+    // get_reader → reader.id 2
+    const rb = instance(3)
+    write(rb, 100)
+    rb.reader().consume(0)
+    expect(resizeResetRead(rb, 5)).toBe(2)
+  })
+
+  it('with unread data before the writer’s page they go in front of the oldest', () => {
+    // clock counter; overwrite 1; size 16; write 4000; write 100; read; write 4000; write 4000;
+    // size 24; map; reset; write 100; get_reader → reader.id 4
+    const rb = instance(5)
+    write(rb, 4000, 100)
+    rb.reader().consume(0)
+    write(rb, 4000, 4000)
+    expect(resizeResetRead(rb, 7)).toBe(4)
   })
 })
