@@ -10,6 +10,19 @@ export function newTally() {
   return { scenarios: 0, ops: {}, rules: {} }
 }
 
+/**
+ * The summary lines of a tally: the operations, then the rules with the scenarios each excused;
+ * `prefix` names the half (`'perf '`, `'mmap '`, or `''` for the `ring_buffer` API).
+ */
+export function tallySummary(tally, prefix = '') {
+  const ops = Object.entries(tally.ops).map(([k, v]) => `${k} ${v}`)
+  const rules = Object.entries(tally.rules).map(([k, v]) => `${k} excused in ${v.size} scenarios`)
+  return [
+    `${prefix}operations: ${ops.join(', ')}`,
+    `${prefix}rules: ${rules.join(', ') || 'none applied'}`,
+  ]
+}
+
 export function excuse(tally, rule) {
   ;(tally.rules[rule] ??= new Set()).add(tally.scenarios)
 }

@@ -3,7 +3,7 @@
  * in, the removal of a private instance, and the seeded generator of the scenarios.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, rmdirSync } from 'node:fs'
+import { accessSync, constants, existsSync, rmdirSync } from 'node:fs'
 
 /**
  * Splits a helper's output into frames `{ kind, value, bytes }`: each frame is a line
@@ -20,6 +20,18 @@ export function parseFrames(out) {
     at = end
   }
   return frames
+}
+
+/** The tracefs mount whose `instances/` this process may create instances in, or undefined. */
+export function writableTracefs() {
+  return ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'].find((p) => {
+    try {
+      accessSync(`${p}/instances`, constants.W_OK)
+      return true
+    } catch {
+      return false
+    }
+  })
 }
 
 /** rmdir with retries (EBUSY while the kernel still holds a file of the instance). */

@@ -10,19 +10,11 @@ import {
   RING_BUFFER_ALL_CPUS,
   TRACE_BUFFER_META_LEN,
   ring_buffer_alloc_read_page,
-  ring_buffer_bytes_cpu,
   ring_buffer_change_overwrite,
-  ring_buffer_commit_overrun_cpu,
-  ring_buffer_dropped_events_cpu,
-  ring_buffer_entries_cpu,
   ring_buffer_free,
   ring_buffer_free_read_page,
   ring_buffer_map,
   ring_buffer_map_get_reader,
-  ring_buffer_overrun_cpu,
-  ring_buffer_read_events_cpu,
-  ring_buffer_read_page,
-  ring_buffer_read_page_data,
   ring_buffer_record_off,
   ring_buffer_record_on,
   ring_buffer_reset,
@@ -32,10 +24,9 @@ import {
   ring_buffer_unmap,
   ring_buffer_write,
 } from '@onering/ftrace'
-import { instanceBuffer, printPayload } from './replay.mjs'
+import { instanceBuffer, printPayload, readAnswer, statsAnswer } from './replay.mjs'
 
 const EBADF = -9
-const EAGAIN = -11
 const EINVAL = -22
 const EALREADY = -114
 
@@ -99,25 +90,14 @@ export function replayMmap(scn, m) {
         }
         case 'read': {
           page ??= ring_buffer_alloc_read_page(buf, 0)
-          const r = ring_buffer_read_page(buf, page, subbuf, 0, 0)
-          answer =
-            r < 0
-              ? { value: EAGAIN }
-              : { value: subbuf, bytes: Uint8Array.from(ring_buffer_read_page_data(page)) }
+          answer = readAnswer(buf, page, subbuf)
           break
         }
         case 'stats':
           now++ // the stats file prints "now ts": one more read of the counter
           answer = {
             value: 0,
-            stats: {
-              entries: ring_buffer_entries_cpu(buf, 0),
-              overrun: ring_buffer_overrun_cpu(buf, 0),
-              'commit overrun': ring_buffer_commit_overrun_cpu(buf, 0),
-              bytes: ring_buffer_bytes_cpu(buf, 0),
-              'dropped events': ring_buffer_dropped_events_cpu(buf, 0),
-              'read events': ring_buffer_read_events_cpu(buf, 0),
-            },
+            stats: statsAnswer(buf),
           }
           break
         case 'reset':

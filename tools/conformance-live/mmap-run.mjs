@@ -8,9 +8,10 @@
  * Skips with a message without Linux or a writable tracefs `instances/`; exit status 1 on a
  * divergence.
  */
-import { accessSync, constants } from 'node:fs'
+import { writableTracefs } from './helper-io.mjs'
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
+import { tallySummary } from './compare.mjs'
 import { runMmap } from './mmap-half.mjs'
 
 const { values: opts } = parseArgs({
@@ -26,14 +27,7 @@ const scenarios = Number(opts.scenarios)
 if (!Number.isInteger(scenarios) || scenarios < 0) throw new RangeError('--scenarios: a count')
 const seed = opts.seed === undefined ? (Math.random() * 2 ** 32) >>> 0 : Number(opts.seed) >>> 0
 const cpu = opts.cpu === undefined ? availableParallelism() - 1 : Number(opts.cpu)
-const tracefs = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'].find((p) => {
-  try {
-    accessSync(`${p}/instances`, constants.W_OK)
-    return true
-  } catch {
-    return false
-  }
-})
+const tracefs = writableTracefs()
 if (process.platform !== 'linux' || tracefs === undefined) {
   console.log('mmap: skipped: needs Linux, root and a writable tracefs instances/')
   process.exit(0)
@@ -50,17 +44,6 @@ const { divergences, tally } = runMmap({
   tracefs,
   shrinkBudget: Number(opts.shrink),
 })
-console.log(
-  `operations: ${Object.entries(tally.ops)
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ')}`,
-)
-console.log(
-  `rules: ${
-    Object.entries(tally.rules)
-      .map(([k, v]) => `${k} excused in ${v.size} scenarios`)
-      .join(', ') || 'none applied'
-  }`,
-)
+for (const line of tallySummary(tally)) console.log(line)
 console.log(`mmap: ${scenarios} scenarios, ${divergences} divergences`)
 process.exit(divergences === 0 ? 0 : 1)

@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { newTally } from './compare.mjs'
+import { newTally, tallySummary } from './compare.mjs'
 import { parseFrames } from './helper-io.mjs'
 import { comparePerfStep } from './perf-compare.mjs'
 import { replayPerf } from './perf-replay.mjs'
@@ -134,16 +134,7 @@ export function runPerf({ scenarios, seed, cpu, verbose = false }) {
   return { scenarios, divergences, tally }
 }
 
-/** The summary lines of a tally: operations, then the rules with the scenarios they excused. */
+/** The summary lines of a perf tally (`compare.mjs` `tallySummary`). */
 export function perfSummary(tally) {
-  return [
-    `perf operations: ${Object.entries(tally.ops)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ')}`,
-    `perf rules: ${
-      Object.entries(tally.rules)
-        .map(([k, v]) => `${k} excused in ${v.size} scenarios`)
-        .join(', ') || 'none applied'
-    }`,
-  ]
+  return tallySummary(tally, 'perf ')
 }

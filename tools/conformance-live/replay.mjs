@@ -73,6 +73,26 @@ export function printPayload(scratch, len, m, n) {
   return PRINT_OVERHEAD + len
 }
 
+/** CPU 0's counters as the `per_cpu/cpu0/stats` file names them. */
+export function statsAnswer(buf) {
+  return {
+    entries: ring_buffer_entries_cpu(buf, 0),
+    overrun: ring_buffer_overrun_cpu(buf, 0),
+    'commit overrun': ring_buffer_commit_overrun_cpu(buf, 0),
+    bytes: ring_buffer_bytes_cpu(buf, 0),
+    'dropped events': ring_buffer_dropped_events_cpu(buf, 0),
+    'read events': ring_buffer_read_events_cpu(buf, 0),
+  }
+}
+
+/** A `read(2)` of `trace_pipe_raw` into `page`: the page's bytes, or EAGAIN when empty. */
+export function readAnswer(buf, page, subbuf) {
+  const r = ring_buffer_read_page(buf, page, subbuf, 0, 0)
+  return r < 0
+    ? { value: EAGAIN }
+    : { value: subbuf, bytes: Uint8Array.from(ring_buffer_read_page_data(page)) }
+}
+
 /**
  * Replays `scn`; `m` holds the machine values (type, flags, preempt, ip, pid). `times` (real
  * clocks) holds the kernel's time of each write step, by step index (see `kernel-times.mjs`);
@@ -88,13 +108,6 @@ export function replay(scn, m, times) {
     order: subbufKb === undefined ? 0 : subbufOrder(Number(subbufKb)),
     maxByteLength: MAX_BYTES,
   })
-  // The kernel's instance starts at its default size (1410 KB) and the `size` setting shrinks
-  // it: rb_remove_pages unlinks the pages after the tail page and leaves `cpu_buffer->pages`
-  // (where a reset restarts the ring) on the page after them, the one after the tail page. A
-  // grow and a shrink back leave onering's ring the same way (seen in the oldest-event stamp:
-  // `size 12; write 12; reset; stats` prints 0, the next page's stamp).
-  ring_buffer_resize(buf, (sizeKb + 4) * 1024, RING_BUFFER_ALL_CPUS)
-  ring_buffer_resize(buf, sizeKb * 1024, RING_BUFFER_ALL_CPUS)
   // The kernel's counter clock is one global counter that ticks on every read: each reservation
   // attempt while recording is on (refused ones too) and each stats read ("now ts"). onering's
   // built-in counter counts records per ring, so the replay models the kernel's counter.
@@ -158,12 +171,7 @@ export function replay(scn, m, times) {
         }
         case 'read': {
           page ??= ring_buffer_alloc_read_page(buf, 0)
-          const r = ring_buffer_read_page(buf, page, subbuf, 0, 0)
-          out.push(
-            r < 0
-              ? { value: EAGAIN }
-              : { value: subbuf, bytes: Uint8Array.from(ring_buffer_read_page_data(page)) },
-          )
+          out.push(readAnswer(buf, page, subbuf))
           break
         }
         case 'close':
@@ -175,14 +183,7 @@ export function replay(scn, m, times) {
           if (times === undefined) now++ // the stats file prints "now ts": one more counter read
           out.push({
             value: 0,
-            stats: {
-              entries: ring_buffer_entries_cpu(buf, 0),
-              overrun: ring_buffer_overrun_cpu(buf, 0),
-              'commit overrun': ring_buffer_commit_overrun_cpu(buf, 0),
-              bytes: ring_buffer_bytes_cpu(buf, 0),
-              'dropped events': ring_buffer_dropped_events_cpu(buf, 0),
-              'read events': ring_buffer_read_events_cpu(buf, 0),
-            },
+            stats: statsAnswer(buf),
             oldest: ring_buffer_oldest_event_ts(buf, 0),
             oldestGuessed: guessedStamps.has(ring_buffer_oldest_event_ts(buf, 0)),
             clock: setting('clock'),

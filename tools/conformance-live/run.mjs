@@ -10,16 +10,16 @@
  * See README.md in this folder for the scenario language, the comparisons and the named rules.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { availableParallelism } from 'node:os'
 import { REAL_CLOCKS, generate, parseProgram, programText, shrink } from './scenario.mjs'
 import { replay } from './replay.mjs'
-import { compareStep, newTally } from './compare.mjs'
+import { compareStep, newTally, tallySummary } from './compare.mjs'
 import { kernelTimes } from './kernel-times.mjs'
-import { parseFrames, removeInstance } from './helper-io.mjs'
+import { parseFrames, removeInstance, writableTracefs } from './helper-io.mjs'
 import { runMmap } from './mmap-half.mjs'
 import { perfSummary, runPerf } from './perf-half.mjs'
 
@@ -41,14 +41,7 @@ const seed = opts.seed === undefined ? (Math.random() * 2 ** 32) >>> 0 : Number(
 const cpu = opts.cpu === undefined ? availableParallelism() - 1 : Number(opts.cpu)
 if (!Number.isInteger(scenarios) || scenarios < 0) throw new RangeError('--scenarios: a count')
 
-const tracefs = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'].find((p) => {
-  try {
-    accessSync(`${p}/instances`, constants.W_OK)
-    return true
-  } catch {
-    return false
-  }
-})
+const tracefs = writableTracefs()
 
 /** Skip with a visible message, or fail where CI runs on a machine kind that has tracefs. */
 function unavailable(why) {
@@ -200,18 +193,7 @@ for (let k = 0; k < count; k++) {
       `  ${k + 1}/${count} scenarios, ${divergences} divergences, ${((Date.now() - t0) / 1000).toFixed(1)} s`,
     )
 }
-console.log(
-  `operations: ${Object.entries(tally.ops)
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ')}`,
-)
-console.log(
-  `rules: ${
-    Object.entries(tally.rules)
-      .map(([k, v]) => `${k} excused in ${v.size} scenarios`)
-      .join(', ') || 'none applied'
-  }`,
-)
+for (const line of tallySummary(tally)) console.log(line)
 // the mmap face (issue 13 point 3): its own scenarios, counted in the ftrace line
 const mmapCount =
   fixed !== undefined ? 0 : Number(opts['mmap-scenarios'] ?? Math.ceil(scenarios / 3))
@@ -219,12 +201,8 @@ const mmap =
   mmapCount > 0
     ? runMmap({ scenarios: mmapCount, seed, cpu, verbose: opts.verbose, tracefs })
     : { scenarios: 0, divergences: 0 }
-if (mmap.tally !== undefined) {
-  const ops = Object.entries(mmap.tally.ops).map(([k, v]) => `${k} ${v}`)
-  const rules = Object.entries(mmap.tally.rules).map(([k, v]) => `${k} excused in ${v.size}`)
-  console.log(`mmap operations: ${ops.join(', ')}`)
-  console.log(`mmap rules: ${rules.join(', ') || 'none applied'}`)
-}
+if (mmap.tally !== undefined)
+  for (const line of tallySummary(mmap.tally, 'mmap ')) console.log(line)
 const perf =
   fixed !== undefined
     ? { skipped: '--program runs one ftrace program', scenarios: 0, divergences: 0 }
