@@ -79,8 +79,8 @@ export const mutations = [
   {
     name: 'oldest stamp from the reader',
     file: 'packages/core/src/stats.ts',
-    find: 'if (i[ctlIdx + L.C_READER_SEQ] !== cs) {',
-    replace: 'if (i[ctlIdx + L.C_READER_SEQ] !== cs && false) {',
+    find: 'if (i[ctlIdx + L.C_READER_SEQ] !== cs)',
+    replace: 'if (i[ctlIdx + L.C_READER_SEQ] !== cs && false)',
     why: "ring_buffer_oldest_event_ts reads the head page's time_stamp unless the tail is on the reader page",
   },
   {
@@ -109,7 +109,7 @@ export const mutations = [
   {
     name: 'grow order',
     file: 'packages/core/src/resize-pages.ts',
-    find: 'p = Math.min((hs - tailSlot - 1 + 2 * n) % n, n - 1)',
+    find: 'p = Math.min((lappedHeadSlot(rb, cpu, s) - tailSlot - 1 + 2 * n) % n, n - 1)',
     replace: 'p = 0',
     why: "rb_insert_pages splices the new pages in just before the head page, after the empty ones the writer meets first (their stale bytes, the reset anchor's place)",
   },

@@ -32,6 +32,20 @@ export function clearCommit(rb: RingBuffer, cpu: number, id: number): void {
 }
 
 /**
+ * The slot of ring `cpu`'s head sub-buffer as the reader's next swap finds it, the writer being
+ * at sequence number `cs`: the ring holds `cs - n + 1 .. cs`, so what the writer lapped is
+ * skipped (the kernel's head page, moved on by the writer in overwrite mode).
+ */
+export function lappedHeadSlot(rb: RingBuffer, cpu: number, cs: number): number {
+  const i = rb.i32
+  const c = rb.ctl(cpu)
+  const n = rb.g.subbufs
+  const head = i[c + L.C_HEAD_SLOT]!
+  const lap = (cs - n + 1 - i[c + L.C_HEAD_SEQ]!) | 0
+  return lap > 0 ? (head + (lap % n)) % n : head
+}
+
+/**
  * Swap the reader sub-buffer with the oldest ring sub-buffer that has data.
  * Call with the reader operation lock held. Returns false when there is nothing to swap in.
  */

@@ -32,6 +32,7 @@
  * @packageDocumentation
  */
 import * as L from './layout.js'
+import { lappedHeadSlot } from './reader-page.js'
 import type { RingBuffer } from './ring-buffer.js'
 import { C_WRITER_MARK } from './recovery-mark.js'
 
@@ -121,11 +122,8 @@ export function takeRingImage(rb: RingBuffer, cpu: number, m: number): RingImage
     // reader page, at the end: a new page then stands in the writer's slot); the kernel's
     // `pages` stays on its page
     let p = n
-    if (!writerOnReader) {
-      const lap = (s - n + 1 - i[c + L.C_HEAD_SEQ]!) | 0
-      const hs = lap > 0 ? (i[c + L.C_HEAD_SLOT]! + (lap % n)) % n : i[c + L.C_HEAD_SLOT]!
-      p = Math.min((hs - tailSlot - 1 + 2 * n) % n, n - 1)
-    }
+    if (!writerOnReader)
+      p = Math.min((lappedHeadSlot(rb, cpu, s) - tailSlot - 1 + 2 * n) % n, n - 1)
     kept = order.slice(0, p).concat(new Array<number>(m - n).fill(-1), order.slice(p))
     const q = (i[c + L.C_PAGES_ANCHOR]! - tailSlot - 1 + 2 * n) % n
     anchor = q < p ? q : q + m - n

@@ -16,6 +16,7 @@
  */
 import { ALL_CPUS } from './all-cpus.js'
 import * as L from './layout.js'
+import { lappedHeadSlot } from './reader-page.js'
 import type { RingBuffer } from './ring-buffer.js'
 
 /** Counters of one ring, or their sum over all rings. */
@@ -143,12 +144,8 @@ function oldestTimestamp(rb: RingBuffer, cpu: number): number {
   if (i[ctlIdx + L.C_READER_SEQ] !== -1 && i[ctlIdx + L.C_READER_READ]! < commit)
     return rb.f64[(rb.metaOffset(cpu, reader) >> 3) + L.PM_TS_F64]!
   // the writer may have overwritten the sub-buffers from the reader's head on: skip them as
-  // the reader's next swap will (the ring holds sequence numbers cs - n + 1 .. cs)
-  const n = rb.g.subbufs
-  const h = i[ctlIdx + L.C_HEAD_SEQ]!
-  const lap = (Atomics.load(i, ctlIdx + L.C_COMMIT_SEQ) - n + 1 - h) | 0
-  const head = i[ctlIdx + L.C_HEAD_SLOT]!
-  const slot = lap > 0 ? (head + (lap % n)) % n : head
+  // the reader's next swap will
+  const slot = lappedHeadSlot(rb, cpu, Atomics.load(i, ctlIdx + L.C_COMMIT_SEQ))
   const id = i[rb.slots(cpu) + slot]! & L.SLOT_ID_MASK
   return rb.f64[(rb.metaOffset(cpu, id) >> 3) + L.PM_TS_F64]!
 }
@@ -169,13 +166,8 @@ export function headSubbufTimestamp(rb: RingBuffer, cpu: number): number {
   const cs = Atomics.load(i, ctlIdx + L.C_COMMIT_SEQ)
   // the writer's sub-buffer was swapped out to the reader (the kernel's tail on the reader page)
   let id = i[ctlIdx + L.C_READER_PAGE]!
-  if (i[ctlIdx + L.C_READER_SEQ] !== cs) {
-    // the head as the reader's next swap finds it: sequence numbers cs - n + 1 .. cs are left
-    const n = rb.g.subbufs
-    const h = i[ctlIdx + L.C_HEAD_SEQ]!
-    const lap = (cs - n + 1 - h) | 0
-    const head = i[ctlIdx + L.C_HEAD_SLOT]!
-    id = i[rb.slots(cpu) + (lap > 0 ? (head + (lap % n)) % n : head)]! & L.SLOT_ID_MASK
-  }
+  // else the head as the reader's next swap finds it
+  if (i[ctlIdx + L.C_READER_SEQ] !== cs)
+    id = i[rb.slots(cpu) + lappedHeadSlot(rb, cpu, cs)]! & L.SLOT_ID_MASK
   return rb.f64[(rb.metaOffset(cpu, id) >> 3) + L.PM_TS_F64]!
 }
